@@ -1,0 +1,140 @@
+//! Turning what the generated client returns into [`Error`] values users can act on.
+
+use progenitor_client::{Error as RawError, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::error::ApiErrorDetails;
+use crate::observe::Observed;
+use crate::types::{ApiError, TaskResponse};
+use crate::{Error, retry, validate};
+
+/// The outcome of one attempt.
+pub(crate) async fn classify(
+    result: Result<ResponseValue<TaskResponse>, RawError<ApiError>>,
+    observed: Option<Observed>,
+) -> Result<TaskResponse, Error> {
+    let error = match result {
+        Ok(value) => return Ok(value.into_inner()),
+        Err(error) => error,
+    };
+    match error {
+        RawError::ErrorResponse(value) => {
+            let status = value.status();
+            let headers = value.headers().clone();
+            Err(by_status(details_from_body(
+                status,
+                &headers,
+                &value.into_inner(),
+            )))
+        }
+        RawError::InvalidResponsePayload(body, parse_error) => match observed {
+            // An error status with a body that is not the documented JSON: a proxy's page.
+            Some(seen) if seen.status.is_client_error() || seen.status.is_server_error() => Err(
+                by_status(details_from_text(seen.status, &seen.headers, &body)),
+            ),
+            seen => Err(Error::UnexpectedResponse {
+                status: seen.map(|s| s.status),
+                reason: format!("the body does not match the API document: {parse_error}"),
+                body: snippet(&body),
+            }),
+        },
+        RawError::UnexpectedResponse(response) => {
+            let status = response.status();
+            let body = response.bytes().await.unwrap_or_default();
+            Err(Error::UnexpectedResponse {
+                status: Some(status),
+                reason: "the API document does not list this status".to_string(),
+                body: snippet(&body),
+            })
+        }
+        RawError::CommunicationError(source) => {
+            let maybe_sent = !source.is_connect();
+            Err(Error::Transport { source, maybe_sent })
+        }
+        RawError::ResponseBodyError(source) => Err(Error::Transport {
+            source,
+            maybe_sent: true,
+        }),
+        RawError::InvalidRequest(message) => Err(Error::InvalidInput(
+            validate::InvalidInput::single(validate::from_conversion_error(&message)),
+        )),
+        other => Err(Error::UnexpectedResponse {
+            status: other.status(),
+            reason: other.to_string(),
+            body: String::new(),
+        }),
+    }
+}
+
+/// Picks the variant for an error status.
+pub(crate) fn by_status(details: ApiErrorDetails) -> Error {
+    let details = Box::new(details);
+    match details.status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Auth(details),
+        StatusCode::PAYMENT_REQUIRED => Error::InsufficientBalance(details),
+        StatusCode::NOT_FOUND => Error::NotFound(details),
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited(details),
+        _ => Error::Api(details),
+    }
+}
+
+fn details_from_body(status: StatusCode, headers: &HeaderMap, body: &ApiError) -> ApiErrorDetails {
+    let task_error = body.task_info.as_ref().and_then(|info| info.error.as_ref());
+    let text = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        // `{"error": {"message": …}}` and FastAPI's list of problems: keep them readable.
+        serde_json::Value::Object(map) => match map.get("message") {
+            Some(serde_json::Value::String(message)) => message.clone(),
+            _ => value.to_string(),
+        },
+        other => other.to_string(),
+    };
+    let detail = task_error
+        .and_then(|e| e.detail.clone())
+        .or_else(|| body.detail.as_ref().map(text))
+        .or_else(|| body.error.as_ref().map(text))
+        .or_else(|| body.message.clone());
+    ApiErrorDetails {
+        status,
+        code: task_error.and_then(|e| e.code.or(e.error_code)),
+        title: task_error.and_then(|e| e.title.clone()),
+        detail,
+        violations: body.violations.clone(),
+        traceparent: traceparent(headers),
+        retry_after: retry::retry_after(headers),
+    }
+}
+
+fn details_from_text(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiErrorDetails {
+    let text = snippet(body);
+    ApiErrorDetails {
+        status,
+        code: None,
+        title: None,
+        detail: (!text.is_empty()).then_some(text),
+        violations: Vec::new(),
+        traceparent: traceparent(headers),
+        retry_after: retry::retry_after(headers),
+    }
+}
+
+fn traceparent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("traceparent")?
+        .to_str()
+        .ok()
+        .map(str::to_string)
+}
+
+/// The start of a body as one line of text, for error messages and logs.
+fn snippet(body: &[u8]) -> String {
+    const LIMIT: usize = 300;
+    let text = String::from_utf8_lossy(body);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= LIMIT {
+        return flat;
+    }
+    let cut: String = flat.chars().take(LIMIT).collect();
+    format!("{cut}…")
+}

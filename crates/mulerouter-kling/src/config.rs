@@ -1,0 +1,221 @@
+//! Building a [`Client`]: credentials, base URL, timeouts and retries.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+
+use crate::{Client, Error, RetryPolicy};
+
+/// The environment variable holding the API key.
+pub const API_KEY_ENV: &str = "MULEROUTER_API_KEY";
+/// The environment variable that overrides the base URL (a proxy, a mock).
+pub const BASE_URL_ENV: &str = "MULEROUTER_BASE_URL";
+/// MuleRouter's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.mulerouter.ai";
+
+/// An API key. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key; leading and trailing white space (a pasted newline) is dropped.
+    pub fn new(key: impl Into<String>) -> Result<Self, Error> {
+        let key = key.into().trim().to_string();
+        if key.is_empty() {
+            return Err(Error::Config(format!(
+                "the API key is empty; set {API_KEY_ENV} to your MuleRouter key (sk-mr-…)"
+            )));
+        }
+        if key.chars().any(|c| !c.is_ascii_graphic()) {
+            return Err(Error::Config(
+                "the API key has characters a header cannot carry; copy it again from the MuleRouter console".to_string(),
+            ));
+        }
+        Ok(Self(key))
+    }
+
+    /// The `Authorization` header value, marked sensitive so that it is never logged.
+    fn header_value(&self) -> HeaderValue {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.0))
+            .expect("ApiKey::new admits only visible ASCII");
+        value.set_sensitive(true);
+        value
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Settings for a [`Client`]; start from [`Client::builder`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: String,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Settings from the environment: `MULEROUTER_API_KEY` (required) and
+    /// `MULEROUTER_BASE_URL` (optional).
+    pub fn from_env() -> Result<Self, Error> {
+        let key = std::env::var(API_KEY_ENV).map_err(|_| {
+            Error::Config(format!(
+                "{API_KEY_ENV} is not set; export {API_KEY_ENV}=sk-mr-… with a key from the MuleRouter console"
+            ))
+        })?;
+        let mut builder = Self::default().api_key(ApiKey::new(key)?);
+        if let Ok(base_url) = std::env::var(BASE_URL_ENV)
+            && !base_url.trim().is_empty()
+        {
+            builder = builder.base_url(base_url.trim());
+        }
+        Ok(builder)
+    }
+
+    /// The key sent as `Authorization: Bearer …`.
+    pub fn api_key(mut self, key: ApiKey) -> Self {
+        self.api_key = Some(key);
+        self
+    }
+
+    /// The service's address, without the `/vendors/…` path (default: production).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one request may take in all (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How failed requests are retried (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let api_key = self.api_key.ok_or_else(|| {
+            Error::Config(format!(
+                "no API key; set {API_KEY_ENV} or call ClientBuilder::api_key"
+            ))
+        })?;
+        let base_url = normalise_base_url(&self.base_url)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, api_key.header_value());
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client::from_parts(
+            crate::raw::Client::new_with_client(&base_url, http),
+            self.retry,
+        ))
+    }
+}
+
+/// Accepts `http(s)://host[:port][/prefix]`, drops a trailing slash (the generated client
+/// appends paths starting with `/`).
+fn normalise_base_url(text: &str) -> Result<String, Error> {
+    let url = url::Url::parse(text).map_err(|e| {
+        Error::Config(format!(
+            "base URL {text:?} is not a URL ({e}); e.g. {DEFAULT_BASE_URL}"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "base URL {text:?} must be http(s)://host[:port]; e.g. {DEFAULT_BASE_URL}"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {text:?} must not have a query or fragment"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_never_shows_in_debug_output() {
+        let key = ApiKey::new("sk-mr-secret").unwrap();
+        let builder = ClientBuilder::default().api_key(key.clone());
+        assert!(!format!("{key:?} {builder:?}").contains("secret"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("secret"));
+    }
+
+    #[test]
+    fn the_authorization_header_is_bearer_and_sensitive() {
+        let value = ApiKey::new(" sk-mr-abc\n").unwrap().header_value();
+        assert_eq!(value.to_str().unwrap(), "Bearer sk-mr-abc");
+        assert!(value.is_sensitive());
+    }
+
+    #[test]
+    fn empty_or_unprintable_keys_are_refused() {
+        assert!(matches!(ApiKey::new("  "), Err(Error::Config(m)) if m.contains(API_KEY_ENV)));
+        assert!(matches!(ApiKey::new("sk mr"), Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_normalised() {
+        assert_eq!(
+            normalise_base_url("http://127.0.0.1:4010/").unwrap(),
+            "http://127.0.0.1:4010"
+        );
+        assert_eq!(
+            normalise_base_url("https://proxy.example/api/").unwrap(),
+            "https://proxy.example/api"
+        );
+        for bad in ["api.mulerouter.ai", "ftp://x", "https://x/?a=1", ""] {
+            assert!(
+                matches!(normalise_base_url(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn building_without_a_key_says_which_variable_to_set() {
+        let error = ClientBuilder::default().build().unwrap_err();
+        assert!(error.to_string().contains("MULEROUTER_API_KEY"), "{error}");
+    }
+}

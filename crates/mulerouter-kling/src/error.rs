@@ -1,0 +1,208 @@
+//! One error type for everything the client can run into, with a hint on what to do.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+use crate::TaskStatus;
+use crate::validate::InvalidInput;
+
+/// Everything that can go wrong, grouped by what the caller should do about it.
+///
+/// ```
+/// # fn handle(error: mulerouter_kling::Error) {
+/// use mulerouter_kling::Error;
+/// match error {
+///     Error::InvalidInput(input) => eprintln!("fix the request: {input}"),
+///     Error::RateLimited(details) => eprintln!("slow down, retry in {:?}", details.retry_after),
+///     Error::TaskFailed(failure) => eprintln!("generation failed: {:?}", failure.code),
+///     other => eprintln!("{other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks the API's rules; nothing was sent.
+    #[error("invalid request, nothing was sent: {0}")]
+    InvalidInput(InvalidInput),
+
+    /// The client could not be set up (missing API key, unusable base URL, …).
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// 401 or 403: the token is missing, malformed, invalid, expired or not allowed here.
+    #[error("authentication failed ({}): {}; check MULEROUTER_API_KEY (a key looks like sk-mr-…)", .0.status, .0.summary())]
+    Auth(Box<ApiErrorDetails>),
+
+    /// 402: the account's balance does not cover the request.
+    #[error("insufficient balance (402): {}; top up the MuleRouter account", .0.summary())]
+    InsufficientBalance(Box<ApiErrorDetails>),
+
+    /// 429: rate limit, quota or daily spend limit, still there after the retries allowed.
+    #[error("rate limited (429): {}; retry after {}", .0.summary(), .0.retry_after.map(|d| format!("{}s", d.as_secs())).unwrap_or_else(|| "a while".to_string()))]
+    RateLimited(Box<ApiErrorDetails>),
+
+    /// 404: no task with this id (or a wrong base URL).
+    #[error("not found (404): {}; check the task id and MULEROUTER_BASE_URL", .0.summary())]
+    NotFound(Box<ApiErrorDetails>),
+
+    /// Any other error status from the service (400, 409, 5xx, …) after the retries allowed.
+    #[error("the service answered {}: {}{}", .0.status, .0.summary(), hint_for(.0.status))]
+    Api(Box<ApiErrorDetails>),
+
+    /// The task finished with status `failed`.
+    #[error("{0}")]
+    TaskFailed(TaskFailure),
+
+    /// `wait_for_completion` gave up before the task finished; the task may still finish.
+    #[error("task {task_id} was still {last_status} after {}s; poll it again later", waited.as_secs())]
+    Timeout {
+        /// The task waited for.
+        task_id: Uuid,
+        /// Its status at the last poll.
+        last_status: TaskStatus,
+        /// How long was waited.
+        waited: Duration,
+    },
+
+    /// The request did not get an answer: connection, TLS, timeout.
+    #[error("transport error: {source}{}", if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
+    Transport {
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+        /// False when the request certainly never left (the connection was not made).
+        maybe_sent: bool,
+    },
+
+    /// The service answered something the API document does not allow.
+    #[error("unexpected response{}: {reason}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    UnexpectedResponse {
+        /// The HTTP status, when there was a response.
+        status: Option<StatusCode>,
+        /// What was wrong with it.
+        reason: String,
+        /// The start of the body, for logs.
+        body: String,
+    },
+}
+
+fn hint_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "; the service rejected the input",
+        409 => "; the task already exists",
+        500..=599 => "; the service had a problem, try again later",
+        _ => "",
+    }
+}
+
+impl Error {
+    /// The HTTP status the service answered with, if any.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Auth(d)
+            | Self::InsufficientBalance(d)
+            | Self::RateLimited(d)
+            | Self::NotFound(d)
+            | Self::Api(d) => Some(d.status),
+            Self::UnexpectedResponse { status, .. } => *status,
+            Self::Transport { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The service's error details, when it answered with an error status.
+    pub fn details(&self) -> Option<&ApiErrorDetails> {
+        match self {
+            Self::Auth(d)
+            | Self::InsufficientBalance(d)
+            | Self::RateLimited(d)
+            | Self::NotFound(d)
+            | Self::Api(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// What an error answer said, normalised over the shapes the service sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiErrorDetails {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// `task_info.error.code` or `error_code`, when present.
+    pub code: Option<i64>,
+    /// A short summary (`task_info.error.title`), when present.
+    pub title: Option<String>,
+    /// The explanation: `task_info.error.detail`, `detail`, `error` or `message`, or the
+    /// start of a non-JSON body.
+    pub detail: Option<String>,
+    /// Every rule the request broke, when the server lists them.
+    pub violations: Vec<crate::types::Violation>,
+    /// The `traceparent` header of the answer: quote it in bug reports.
+    pub traceparent: Option<String>,
+    /// How long the service asked to wait (`Retry-After`), when it said.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiErrorDetails {
+    /// One line: title and detail, or what is known.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(code) = self.code {
+            parts.push(format!("[{code}]"));
+        }
+        match (&self.title, &self.detail) {
+            (Some(title), Some(detail)) => parts.push(format!("{title}: {detail}")),
+            (Some(only), None) | (None, Some(only)) => parts.push(only.clone()),
+            (None, None) => parts.push(
+                self.status
+                    .canonical_reason()
+                    .unwrap_or("no details")
+                    .to_string(),
+            ),
+        }
+        if let Some(traceparent) = &self.traceparent {
+            parts.push(format!("(traceparent {traceparent})"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Why a task failed, as the service reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFailure {
+    /// The task.
+    pub task_id: Uuid,
+    /// The task error code: 3001–3005 the model provider could not finish, 4002/4008
+    /// MuleRouter-side failures.
+    pub code: Option<i64>,
+    /// A short summary.
+    pub title: Option<String>,
+    /// What went wrong.
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for TaskFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {} failed", self.task_id)?;
+        if let Some(code) = self.code {
+            write!(f, " with code {code}")?;
+        }
+        match (&self.title, &self.detail) {
+            (Some(title), Some(detail)) => write!(f, ": {title}: {detail}")?,
+            (Some(only), None) | (None, Some(only)) => write!(f, ": {only}")?,
+            (None, None) => f.write_str(" without a reason")?,
+        }
+        let hint = match self.code {
+            Some(3001..=3005) => {
+                "; the model provider could not finish it (check the prompt and inputs)"
+            }
+            Some(4000..=4999) => "; MuleRouter could not finish it, try again later",
+            _ => "",
+        };
+        f.write_str(hint)
+    }
+}

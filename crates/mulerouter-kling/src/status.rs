@@ -1,0 +1,181 @@
+//! The task status, tolerant of values the service adds later.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Where a task is in its lifecycle.
+///
+/// MuleRouter documents several spellings for the same states, so every documented one has a
+/// variant; a value not documented yet parses as [`TaskStatus::Unknown`] instead of failing,
+/// and counts as "not finished". Use [`TaskStatus::phase`] rather than matching spellings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskStatus {
+    /// Accepted, not started (the status a create returns).
+    Pending,
+    /// Waiting for a worker.
+    Queued,
+    /// Being generated.
+    Running,
+    /// Being generated (the endpoint pages' spelling).
+    Processing,
+    /// Being retried after a transient failure upstream.
+    Retrying,
+    /// Finished; the result is in `videos`.
+    Completed,
+    /// Finished; the result is in `videos` (the lifecycle table's spelling).
+    Succeeded,
+    /// Finished without a result; `task_info.error` says why.
+    Failed,
+    /// A value this crate does not know yet, kept verbatim.
+    Unknown(String),
+}
+
+/// What a status means for someone waiting on the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Keep polling.
+    InProgress,
+    /// Done, with videos.
+    Succeeded,
+    /// Done, without videos.
+    Failed,
+}
+
+impl TaskStatus {
+    /// Every documented spelling, in lifecycle order.
+    pub const DOCUMENTED: [&'static str; 8] = [
+        "pending",
+        "queued",
+        "running",
+        "processing",
+        "retrying",
+        "completed",
+        "succeeded",
+        "failed",
+    ];
+
+    /// The status as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Processing => "processing",
+            Self::Retrying => "retrying",
+            Self::Completed => "completed",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+
+    /// Whether to keep waiting, or how the task ended.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Self::Completed | Self::Succeeded => Phase::Succeeded,
+            Self::Failed => Phase::Failed,
+            _ => Phase::InProgress,
+        }
+    }
+
+    /// True once the task will not change any more.
+    pub fn is_final(&self) -> bool {
+        self.phase() != Phase::InProgress
+    }
+}
+
+impl FromStr for TaskStatus {
+    type Err = std::convert::Infallible;
+
+    /// Never fails: an undocumented value becomes [`TaskStatus::Unknown`]. Matching ignores
+    /// ASCII case, since the documents disagree on spelling already.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let known = match value.to_ascii_lowercase().as_str() {
+            "pending" => Self::Pending,
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "processing" => Self::Processing,
+            "retrying" => Self::Retrying,
+            "completed" => Self::Completed,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            _ => Self::Unknown(value.to_string()),
+        };
+        Ok(known)
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TaskStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(value.parse().unwrap_or_else(|never| match never {}))
+    }
+}
+
+impl schemars::JsonSchema for TaskStatus {
+    fn schema_name() -> Cow<'static, str> {
+        "TaskStatus".into()
+    }
+
+    /// The document's closed list: what the service promises to send. Parsing is more lenient.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": Self::DOCUMENTED,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_spelling_round_trips() {
+        for spelling in TaskStatus::DOCUMENTED {
+            let status: TaskStatus = serde_json::from_value(spelling.into()).unwrap();
+            assert!(!matches!(status, TaskStatus::Unknown(_)), "{spelling}");
+            assert_eq!(serde_json::to_value(&status).unwrap(), spelling);
+        }
+    }
+
+    #[test]
+    fn an_unknown_status_parses_and_means_in_progress() {
+        let status: TaskStatus = serde_json::from_value("upscaling".into()).unwrap();
+        assert_eq!(status, TaskStatus::Unknown("upscaling".to_string()));
+        assert_eq!(status.phase(), Phase::InProgress);
+        assert_eq!(serde_json::to_value(&status).unwrap(), "upscaling");
+    }
+
+    #[test]
+    fn success_and_failure_spellings_map_to_their_phase() {
+        let phase = |s: &str| s.parse::<TaskStatus>().unwrap().phase();
+        assert_eq!(phase("completed"), Phase::Succeeded);
+        assert_eq!(phase("SUCCEEDED"), Phase::Succeeded);
+        assert_eq!(phase("failed"), Phase::Failed);
+        for waiting in ["pending", "queued", "running", "processing", "retrying"] {
+            assert_eq!(phase(waiting), Phase::InProgress, "{waiting}");
+        }
+    }
+
+    #[test]
+    fn a_non_string_status_is_rejected() {
+        assert!(serde_json::from_value::<TaskStatus>(42.into()).is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! Polling a task until it finishes.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::error::TaskFailure;
+use crate::status::Phase;
+use crate::types::{TaskInfo, TaskResponse};
+use crate::{Client, Error};
+
+/// How [`Client::wait_for_completion_with`] polls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitOptions {
+    /// Give up after this long (default 30 minutes; generation usually takes minutes).
+    pub timeout: Duration,
+    /// The first pause between two polls (default 2 s).
+    pub initial_interval: Duration,
+    /// The longest pause between two polls (default 15 s).
+    pub max_interval: Duration,
+    /// How much each pause grows over the previous one (default 1.5).
+    pub multiplier: f64,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30 * 60),
+            initial_interval: Duration::from_secs(2),
+            max_interval: Duration::from_secs(15),
+            multiplier: 1.5,
+        }
+    }
+}
+
+/// A task that finished with a result.
+#[derive(Debug, Clone)]
+pub struct CompletedTask {
+    /// The task's final state.
+    pub task_info: TaskInfo,
+    /// The result videos, at least one.
+    pub videos: Vec<url::Url>,
+}
+
+impl Client {
+    /// Polls the task with the default [`WaitOptions`] until it completes or fails.
+    pub async fn wait_for_completion(&self, task_id: Uuid) -> Result<CompletedTask, Error> {
+        self.wait_for_completion_with(task_id, &WaitOptions::default(), |_| {})
+            .await
+    }
+
+    /// Polls the task until it completes ([`CompletedTask`]), fails ([`Error::TaskFailed`]
+    /// with the task's error code, title and detail) or `options.timeout` passes
+    /// ([`Error::Timeout`]). `on_poll` sees every state read, e.g. to show progress.
+    ///
+    /// Each poll is a [`Client::get`], so transient errors are retried; an error that
+    /// survives the retries ends the wait.
+    pub async fn wait_for_completion_with(
+        &self,
+        task_id: Uuid,
+        options: &WaitOptions,
+        mut on_poll: impl FnMut(&TaskResponse),
+    ) -> Result<CompletedTask, Error> {
+        let started = Instant::now();
+        let deadline = started + options.timeout;
+        let mut interval = options.initial_interval;
+        loop {
+            let task = self.get(task_id).await?;
+            on_poll(&task);
+            let status = &task.task_info.status;
+            match status.phase() {
+                Phase::Succeeded => return completed(task),
+                Phase::Failed => return Err(Error::TaskFailed(failure(task_id, &task.task_info))),
+                Phase::InProgress => {}
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Timeout {
+                    task_id,
+                    last_status: status.clone(),
+                    waited: now - started,
+                });
+            }
+            tracing::debug!(%task_id, %status, ?interval, "task not finished yet");
+            tokio::time::sleep(interval.min(deadline - now)).await;
+            interval = interval
+                .mul_f64(options.multiplier.max(1.0))
+                .min(options.max_interval);
+        }
+    }
+}
+
+fn completed(task: TaskResponse) -> Result<CompletedTask, Error> {
+    let raw = task.videos.clone().unwrap_or_default();
+    let videos = raw
+        .iter()
+        .map(|text| url::Url::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::UnexpectedResponse {
+            status: None,
+            reason: format!("a result video URL does not parse: {e}"),
+            body: raw.join(" "),
+        })?;
+    if videos.is_empty() {
+        return Err(Error::UnexpectedResponse {
+            status: None,
+            reason: format!(
+                "task {} is {} but lists no videos",
+                task.task_info.id, task.task_info.status
+            ),
+            body: String::new(),
+        });
+    }
+    Ok(CompletedTask {
+        task_info: task.task_info,
+        videos,
+    })
+}
+
+fn failure(task_id: Uuid, info: &TaskInfo) -> TaskFailure {
+    let error = info.error.as_ref();
+    TaskFailure {
+        task_id,
+        code: error.and_then(|e| e.error_code.or(e.code)),
+        title: error.and_then(|e| e.title.clone()),
+        detail: error.and_then(|e| e.detail.clone()),
+    }
+}

@@ -1,0 +1,139 @@
+//! `cargo xtask codegen [--check]`: one code path that renders every generated file in memory,
+//! then either writes it or compares it with the file on disk.
+
+mod client;
+mod header;
+mod outputs;
+mod spec;
+
+use std::fs;
+use std::path::Path;
+
+pub use outputs::{OUTPUTS, Output};
+
+/// What to do with freshly rendered code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Overwrite the generated files.
+    Write,
+    /// Leave the files alone; fail when any differs from what would be written.
+    Check,
+}
+
+/// The command that refreshes every generated file; named in headers and error messages.
+pub const COMMAND: &str = "cargo xtask codegen";
+
+/// Renders every output and writes or checks it.
+pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
+    let mut stale = Vec::new();
+    for output in OUTPUTS {
+        let rendered = render(root, output)?;
+        let path = root.join(output.path);
+        let current = fs::read_to_string(&path).unwrap_or_default();
+        if current == rendered {
+            continue;
+        }
+        match mode {
+            Mode::Write => {
+                fs::write(&path, &rendered)
+                    .map_err(|e| format!("cannot write {}: {e}", output.path))?;
+                eprintln!("wrote {}", output.path);
+            }
+            Mode::Check => stale.push(diff(output.path, &current, &rendered)),
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "generated code is out of date with the OpenAPI document; run `{COMMAND}` and commit the result.\n\n{}",
+            stale.join("\n")
+        ))
+    }
+}
+
+/// Renders one output, header included, exactly as it is written to disk.
+pub fn render(root: &Path, output: &Output) -> Result<String, String> {
+    let source = spec::Source::read(root, output.spec)?;
+    let body = match output.kind {
+        outputs::Kind::Client => client::generate(&source)?,
+    };
+    Ok(format!("{}{}", header::render(&source), body))
+}
+
+/// A unified diff of a stale file, bounded so a wholly different file stays readable.
+fn diff(path: &str, current: &str, rendered: &str) -> String {
+    const MAX_LINES: usize = 200;
+    let text = similar::TextDiff::from_lines(current, rendered)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{path} (committed)"),
+            &format!("{path} (generated)"),
+        )
+        .to_string();
+    let total = text.lines().count();
+    if total <= MAX_LINES {
+        return text;
+    }
+    let mut shown: String = text.lines().take(MAX_LINES).collect::<Vec<_>>().join("\n");
+    shown.push_str(&format!("\n… {} more diff lines\n", total - MAX_LINES));
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain `cargo test` fails when a generated file is stale, with the diff and the command.
+    #[test]
+    fn generated_code_is_fresh() {
+        if let Err(message) = run(&crate::workspace::root(), Mode::Check) {
+            panic!("{message}");
+        }
+    }
+
+    #[test]
+    fn check_reports_a_diff_and_the_command_when_a_file_is_stale() {
+        // Arrange: a copy of the workspace's inputs with one generated file tampered with.
+        let scratch = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
+        let output = &OUTPUTS[0];
+        for relative in [output.spec, output.path] {
+            let target = scratch.join(relative);
+            fs::create_dir_all(target.parent().unwrap()).unwrap();
+            fs::copy(crate::workspace::root().join(relative), &target).unwrap();
+        }
+        let generated = scratch.join(output.path);
+        let tampered = fs::read_to_string(&generated).unwrap() + "// a hand edit\n";
+        fs::write(&generated, tampered).unwrap();
+
+        // Act
+        let error = run(&scratch, Mode::Check).unwrap_err();
+
+        // Assert
+        fs::remove_dir_all(&scratch).unwrap();
+        assert!(error.contains("run `cargo xtask codegen`"), "{error}");
+        assert!(error.contains("-// a hand edit"), "{error}");
+    }
+
+    #[test]
+    fn write_then_check_agree() {
+        // Arrange
+        let scratch = std::env::temp_dir().join(format!("xtask-write-{}", std::process::id()));
+        let output = &OUTPUTS[0];
+        let spec = scratch.join(output.spec);
+        fs::create_dir_all(spec.parent().unwrap()).unwrap();
+        fs::copy(crate::workspace::root().join(output.spec), &spec).unwrap();
+        fs::create_dir_all(scratch.join(output.path).parent().unwrap()).unwrap();
+
+        // Act
+        run(&scratch, Mode::Write).unwrap();
+        let checked = run(&scratch, Mode::Check);
+
+        // Assert
+        let written = fs::read_to_string(scratch.join(output.path)).unwrap();
+        fs::remove_dir_all(&scratch).unwrap();
+        assert_eq!(checked, Ok(()));
+        assert!(written.starts_with("// @generated by `cargo xtask codegen`"));
+    }
+}

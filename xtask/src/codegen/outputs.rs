@@ -1,0 +1,22 @@
+//! The table of generated files. Another document is one more row here, no new generator code.
+
+/// What kind of code an output holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A progenitor client (types, builders, `Client`).
+    Client,
+}
+
+/// One generated file and the document it comes from, both relative to the workspace root.
+#[derive(Debug)]
+pub struct Output {
+    pub spec: &'static str,
+    pub path: &'static str,
+    pub kind: Kind,
+}
+
+pub const OUTPUTS: &[Output] = &[Output {
+    spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",
+    path: "crates/mulerouter-kling/src/generated.rs",
+    kind: Kind::Client,
+}];
