@@ -3,6 +3,7 @@
 
 mod client;
 mod header;
+mod operations;
 mod outputs;
 mod spec;
 

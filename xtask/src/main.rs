@@ -5,6 +5,7 @@
 //!   `codegen --check` compares it with what is committed and fails with a diff.
 
 mod codegen;
+mod dependencies;
 mod workspace;
 
 use std::process::ExitCode;

@@ -234,18 +234,23 @@ fn parse_http_url(text: &str) -> Result<(), String> {
 /// prompt: longer than 2500 characters") into a violation naming the field and the rule.
 pub(crate) fn from_conversion_error(message: &str) -> Violation {
     let (field, reason) = if let Some(field) = message.strip_prefix("no value supplied for ") {
-        (field.to_string(), "is required".to_string())
+        (field.to_string(), "missing".to_string())
     } else if let Some(rest) = message.strip_prefix("error converting supplied value for ") {
         let (field, reason) = rest.split_once(": ").unwrap_or((rest, "is invalid"));
         (field.to_string(), reason.to_string())
     } else {
         (String::new(), message.to_string())
     };
-    let rule = if reason == "is required" {
+    let reason = if reason == "shorter than 1 characters" {
+        "must not be empty".to_string()
+    } else {
+        reason
+    };
+    let rule = if reason == "missing" {
         "required"
     } else if reason.starts_with("longer than") {
         "maxLength"
-    } else if reason.starts_with("shorter than") {
+    } else if reason.starts_with("shorter than") || reason == "must not be empty" {
         "minLength"
     } else if reason.starts_with("doesn't match pattern") {
         "pattern"

@@ -1,0 +1,259 @@
+//! Every kind of failure becomes the `Error` variant a user can act on.
+
+mod common;
+
+use common::*;
+use mulerouter_kling::Error;
+use reqwest::StatusCode;
+use serde_json::json;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Reads a task from a server that always answers with `response`.
+async fn get_answered_with(response: ResponseTemplate) -> Error {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+
+    // Act
+    client_for(&server).get(task_id()).await.unwrap_err()
+}
+
+#[tokio::test]
+async fn a_401_is_an_auth_error_that_names_the_variable_to_check() {
+    let error = get_answered_with(
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"detail": "Invalid Authorization header format"})),
+    )
+    .await;
+    let Error::Auth(details) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        details.detail.as_deref(),
+        Some("Invalid Authorization header format")
+    );
+    assert!(error.to_string().contains("MULEROUTER_API_KEY"), "{error}");
+}
+
+#[tokio::test]
+async fn a_403_is_an_auth_error_too() {
+    let error =
+        get_answered_with(ResponseTemplate::new(403).set_body_json(json!({"message": "no"}))).await;
+    assert!(matches!(error, Error::Auth(d) if d.status == StatusCode::FORBIDDEN));
+}
+
+#[tokio::test]
+async fn a_402_is_insufficient_balance() {
+    let error = get_answered_with(
+        ResponseTemplate::new(402).set_body_json(json!({"error": "Insufficient balance"})),
+    )
+    .await;
+    let Error::InsufficientBalance(details) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(details.detail.as_deref(), Some("Insufficient balance"));
+}
+
+#[tokio::test]
+async fn a_404_is_not_found() {
+    let error = get_answered_with(
+        ResponseTemplate::new(404).set_body_json(json!({"detail": "Task not found"})),
+    )
+    .await;
+    assert!(matches!(error, Error::NotFound(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_rejected_request_keeps_code_title_detail_violations_and_traceparent() {
+    let body = json!({
+        "task_info": {"id": null, "status": "failed", "error": {"code": 2001, "title": "Invalid Request", "detail": "duration too long"}},
+        "violations": [{"pointer": "/duration", "rule": "maximum", "message": "99 is greater than the maximum of 15"}]
+    });
+    let error = get_answered_with(
+        ResponseTemplate::new(400)
+            .set_body_json(body)
+            .insert_header(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+    )
+    .await;
+    let Error::Api(details) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(details.code, Some(2001));
+    assert_eq!(details.title.as_deref(), Some("Invalid Request"));
+    assert_eq!(details.violations[0].pointer, "/duration");
+    insta::assert_snapshot!(error, @"the service answered 400 Bad Request: [2001] Invalid Request: duration too long (traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01); the service rejected the input");
+}
+
+#[tokio::test]
+async fn error_objects_and_lists_are_rendered_readably() {
+    let nested = get_answered_with(
+        ResponseTemplate::new(409)
+            .set_body_json(json!({"error": {"message": "Task already exists"}})),
+    )
+    .await;
+    assert_eq!(
+        nested.details().unwrap().detail.as_deref(),
+        Some("Task already exists")
+    );
+    let list =
+        get_answered_with(ResponseTemplate::new(422).set_body_json(
+            json!({"detail": [{"loc": ["body", "prompt"], "msg": "field required"}]}),
+        ))
+        .await;
+    assert!(
+        list.details()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("field required")
+    );
+}
+
+#[tokio::test]
+async fn a_non_json_502_from_a_proxy_keeps_its_status_and_text() {
+    // Arrange: every attempt gets the proxy's page, so the retries run out.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_raw(
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            "text/html",
+        ))
+        .expect(4)
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server).get(task_id()).await.unwrap_err();
+
+    // Assert
+    let Error::Api(details) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(details.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        details
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("502 Bad Gateway")
+    );
+}
+
+#[tokio::test]
+async fn an_undocumented_success_status_is_an_unexpected_response() {
+    let error = get_answered_with(ResponseTemplate::new(204)).await;
+    assert!(
+        matches!(
+            error,
+            Error::UnexpectedResponse {
+                status: Some(StatusCode::NO_CONTENT),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_200_whose_body_breaks_the_document_is_an_unexpected_response() {
+    let error = get_answered_with(
+        ResponseTemplate::new(200).set_body_json(json!({"task_info": {"id": "not-a-uuid"}})),
+    )
+    .await;
+    let Error::UnexpectedResponse {
+        status,
+        reason,
+        body,
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*status, Some(StatusCode::OK));
+    assert!(
+        reason.contains("does not match the API document"),
+        "{reason}"
+    );
+    assert!(body.contains("not-a-uuid"));
+}
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing() {
+    // Arrange: a port that was free a moment ago has no listener.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = mulerouter_kling::Client::builder()
+        .api_key(mulerouter_kling::ApiKey::new(KEY).unwrap())
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+
+    // Act
+    let error = client.create(minimal_request()).await.unwrap_err();
+
+    // Assert
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                maybe_sent: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_timeout_on_create_warns_that_the_task_may_exist() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(task_body("pending"))
+                .set_delay(std::time::Duration::from_secs(5)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mulerouter_kling::Client::builder()
+        .api_key(mulerouter_kling::ApiKey::new(KEY).unwrap())
+        .base_url(server.uri())
+        .request_timeout(std::time::Duration::from_millis(200))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+
+    // Act
+    let error = client.create(minimal_request()).await.unwrap_err();
+
+    // Assert: not retried (expect(1)), and the message says why.
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                maybe_sent: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("check for a new task before retrying"),
+        "{error}"
+    );
+}

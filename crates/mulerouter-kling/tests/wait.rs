@@ -1,0 +1,199 @@
+//! Waiting for a task: every documented ending, unknown states, the deadline.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use mulerouter_kling::{Error, WaitOptions};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn quick() -> WaitOptions {
+    WaitOptions {
+        timeout: Duration::from_secs(10),
+        initial_interval: Duration::from_millis(5),
+        max_interval: Duration::from_millis(20),
+        multiplier: 2.0,
+    }
+}
+
+/// Serves `bodies` to consecutive polls; the last one is served from then on.
+async fn server_answering(bodies: Vec<Value>) -> MockServer {
+    let server = MockServer::start().await;
+    let last = bodies.len() - 1;
+    for (index, body) in bodies.into_iter().enumerate() {
+        let mock = Mock::given(method("GET"))
+            .and(path(task_path()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body));
+        let mock = if index == last {
+            mock
+        } else {
+            mock.up_to_n_times(1)
+        };
+        mock.mount(&server).await;
+    }
+    server
+}
+
+#[tokio::test]
+async fn waiting_follows_the_lifecycle_and_returns_the_videos() {
+    // Arrange
+    let server = server_answering(vec![
+        task_body("pending"),
+        task_body("processing"),
+        completed_body(),
+    ])
+    .await;
+    let mut seen = Vec::new();
+
+    // Act
+    let done = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |task| {
+            seen.push(task.task_info.status.to_string())
+        })
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(seen, ["pending", "processing", "completed"]);
+    assert_eq!(
+        done.videos[0].as_str(),
+        "https://cdn.example.com/results/result_000.mp4"
+    );
+}
+
+#[tokio::test]
+async fn succeeded_counts_as_success_and_unknown_states_keep_waiting() {
+    // Arrange
+    let mut succeeded = completed_body();
+    succeeded["task_info"]["status"] = json!("succeeded");
+    let server = server_answering(vec![
+        task_body("queued"),
+        task_body("upscaling"),
+        task_body("retrying"),
+        succeeded,
+    ])
+    .await;
+
+    // Act
+    let done = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(done.task_info.status.as_str(), "succeeded");
+}
+
+#[tokio::test]
+async fn a_failed_task_returns_its_error_code_title_and_detail() {
+    // Arrange
+    let mut failed = task_body("failed");
+    failed["task_info"]["error"] = json!({"error_code": 3005, "title": "External service execution failed", "detail": "prompt violation"});
+    let server = server_answering(vec![task_body("running"), failed]).await;
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert
+    let Error::TaskFailed(failure) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(failure.code, Some(3005));
+    assert_eq!(failure.detail.as_deref(), Some("prompt violation"));
+    insta::assert_snapshot!(error, @"task 8e1e315e-b50d-4334-a231-be7d19a372f4 failed with code 3005: External service execution failed: prompt violation; the model provider could not finish it (check the prompt and inputs)");
+}
+
+#[tokio::test]
+async fn a_failure_reported_with_code_instead_of_error_code_is_read_too() {
+    // Arrange
+    let mut failed = task_body("failed");
+    failed["task_info"]["error"] = json!({"code": 4008, "title": "Internal error"});
+    let server = server_answering(vec![failed]).await;
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert!(
+        matches!(&error, Error::TaskFailed(f) if f.code == Some(4008)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn waiting_stops_at_the_deadline_with_the_last_status() {
+    // Arrange
+    let server = server_answering(vec![task_body("processing")]).await;
+    let options = WaitOptions {
+        timeout: Duration::from_millis(100),
+        ..quick()
+    };
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &options, |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert
+    let Error::Timeout {
+        last_status,
+        waited,
+        ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(last_status.as_str(), "processing");
+    assert!(*waited >= Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn a_completed_task_without_videos_is_an_unexpected_response() {
+    // Arrange
+    let server = server_answering(vec![task_body("completed")]).await;
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert!(
+        matches!(error, Error::UnexpectedResponse { .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn transient_errors_while_waiting_are_retried() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_raw("bad gateway", "text/plain"))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
+        .mount(&server)
+        .await;
+
+    // Act
+    let done = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await;
+
+    // Assert
+    assert!(done.is_ok(), "{done:?}");
+}
