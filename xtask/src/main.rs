@@ -3,11 +3,14 @@
 //! Commands:
 //! - `codegen` writes the code generated from the OpenAPI documents;
 //!   `codegen --check` compares it with what is committed and fails with a diff.
+//! - `snapshots --references FILE` fails on insta snapshots no test used, or not yet reviewed.
 
 mod codegen;
 mod dependencies;
+mod snapshots;
 mod workspace;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +33,12 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Fail on unreferenced or pending insta snapshots (run after the tests; see `.ci/run`).
+    Snapshots {
+        /// The file the test run wrote through `INSTA_SNAPSHOT_REFERENCES_FILE`.
+        #[arg(long)]
+        references: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +52,7 @@ fn main() -> ExitCode {
             };
             codegen::run(&workspace::root(), mode)
         }
+        Command::Snapshots { references } => snapshots::check(&workspace::root(), &references),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
