@@ -3,6 +3,7 @@
 
 mod client;
 mod header;
+#[cfg(test)]
 mod operations;
 mod outputs;
 mod spec;

@@ -55,7 +55,7 @@ mod validate;
 mod wait;
 
 #[rustfmt::skip]
-#[allow(clippy::all, clippy::unwrap_used, unused, missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#[allow(clippy::all, unused, missing_docs, missing_debug_implementations, rust_2018_idioms)]
 mod generated;
 
 pub use client::Client;
