@@ -44,6 +44,8 @@
 //! The generated code is committed in `src/generated.rs`; `cargo xtask codegen` rewrites it
 //! from `openapi/kling-v3-omni-reference-video-to-video.yaml`.
 
+#![warn(missing_docs)]
+
 mod classify;
 mod client;
 mod config;
