@@ -5,6 +5,9 @@
 pub enum Kind {
     /// A progenitor client (types, builders, `Client`).
     Client,
+    /// Typed wiremock mocks (one module per operation) using the client's types at `types`,
+    /// a Rust path such as `mulerouter_kling::types`.
+    Wiremock { types: &'static str },
 }
 
 /// One generated file and the document it comes from, both relative to the workspace root.
@@ -15,8 +18,17 @@ pub struct Output {
     pub kind: Kind,
 }
 
-pub const OUTPUTS: &[Output] = &[Output {
-    spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",
-    path: "crates/mulerouter-kling/src/generated.rs",
-    kind: Kind::Client,
-}];
+pub const OUTPUTS: &[Output] = &[
+    Output {
+        spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",
+        path: "crates/mulerouter-kling/src/generated.rs",
+        kind: Kind::Client,
+    },
+    Output {
+        spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",
+        path: "crates/mulerouter-kling-mock/src/typed.rs",
+        kind: Kind::Wiremock {
+            types: "::mulerouter_kling::types",
+        },
+    },
+];

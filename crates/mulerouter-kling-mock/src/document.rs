@@ -1,0 +1,708 @@
+//! The OpenAPI document, embedded at compile time, and everything compiled from it once.
+//!
+//! The mock's routes, request checks, response checks and canned answers all come from here;
+//! nothing per field is written by hand. [`validate_request_body`] and [`validate_response`]
+//! expose the same checks the server runs, for contract tests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use jsonschema::Validator;
+use mulerouter_kling::types::Violation;
+use serde_json::{Map, Value};
+
+use crate::schema::Converter;
+use crate::violations;
+
+/// The OpenAPI document the mock implements, exactly as committed in `openapi/`.
+pub const SOURCE: &str =
+    include_str!("../../../openapi/kling-v3-omni-reference-video-to-video.yaml");
+
+/// Where [`SOURCE`] comes from, relative to the workspace root.
+pub const SOURCE_PATH: &str = "openapi/kling-v3-omni-reference-video-to-video.yaml";
+
+/// The largest request body accepted; larger ones get 413. The document fixes it in prose
+/// (`info.description` and the `PayloadTooLarge` response: 32 MiB); a test holds the two
+/// together.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The HTTP methods an OpenAPI path item may hold, in the order `Allow` lists them.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The parsed document and what was compiled from it.
+pub(crate) struct Api {
+    pub(crate) paths: Vec<PathItem>,
+}
+
+/// One path of the document and its operations.
+pub(crate) struct PathItem {
+    segments: Vec<Segment>,
+    pub(crate) operations: Vec<Operation>,
+}
+
+enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+/// One operation: what it accepts and what it may answer.
+pub(crate) struct Operation {
+    pub(crate) id: String,
+    /// Upper case, e.g. `POST`.
+    pub(crate) method: String,
+    pub(crate) template: String,
+    /// Whether the document asks for `Authorization: Bearer …` (its `security`).
+    pub(crate) bearer: bool,
+    pub(crate) path_params: Vec<Param>,
+    pub(crate) body: Option<RequestBody>,
+    pub(crate) responses: Vec<ResponseSpec>,
+}
+
+pub(crate) struct Param {
+    pub(crate) name: String,
+    validator: Arc<Validator>,
+}
+
+pub(crate) struct RequestBody {
+    pub(crate) required: bool,
+    /// Accepted media types, lower case.
+    pub(crate) media_types: Vec<String>,
+    validator: Option<Arc<Validator>>,
+    /// Named examples of the first media type, in document order.
+    pub(crate) examples: Vec<(String, Value)>,
+}
+
+/// One documented response of an operation.
+pub(crate) struct ResponseSpec {
+    /// `200`, `4XX`, `default`.
+    pub(crate) key: String,
+    validator: Option<Arc<Validator>>,
+    /// `example` (named `""`) or each entry of `examples`, in document order.
+    pub(crate) examples: Vec<(String, Value)>,
+}
+
+impl ResponseSpec {
+    /// Whether this response describes `status`: an exact code first, then a range.
+    fn covers(&self, status: u16) -> Coverage {
+        let key = self.key.as_bytes();
+        if self.key == status.to_string() {
+            Coverage::Exact
+        } else if key.len() == 3
+            && key[1..].eq_ignore_ascii_case(b"XX")
+            && key[0] == b'0' + u8::try_from(status / 100).unwrap_or(0)
+        {
+            Coverage::Range
+        } else if self.key == "default" {
+            Coverage::Default
+        } else {
+            Coverage::No
+        }
+    }
+
+    /// The example named `name`; `None` picks the first one.
+    pub(crate) fn example(&self, name: Option<&str>) -> Option<&Value> {
+        match name {
+            None => self.examples.first().map(|(_, value)| value),
+            Some(name) => self
+                .examples
+                .iter()
+                .find(|(candidate, _)| candidate == name)
+                .map(|(_, value)| value),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Coverage {
+    Exact,
+    Range,
+    Default,
+    No,
+}
+
+impl Operation {
+    /// The documented response for `status`: the exact code, else its range, else `default`.
+    pub(crate) fn response(&self, status: u16) -> Option<&ResponseSpec> {
+        self.responses
+            .iter()
+            .map(|response| (response.covers(status), response))
+            .filter(|(coverage, _)| *coverage != Coverage::No)
+            .min_by_key(|(coverage, _)| *coverage)
+            .map(|(_, response)| response)
+    }
+
+    /// Checks the path parameters; `values` are percent-decoded, in template order.
+    pub(crate) fn check_params(&self, values: &[String]) -> Vec<Violation> {
+        let mut found = Vec::new();
+        for (param, value) in self.path_params.iter().zip(values) {
+            let instance = Value::String(value.clone());
+            for mut violation in violations::collect(&param.validator, &instance) {
+                violation.pointer =
+                    format!("/{}{}", violations::escape(&param.name), violation.pointer);
+                violation.message = format!("{} (path parameter)", violation.message);
+                found.push(violation);
+            }
+        }
+        found
+    }
+
+    /// Checks a parsed request body against the body schema.
+    pub(crate) fn check_body(&self, body: &Value) -> Vec<Violation> {
+        match self.body.as_ref().and_then(|b| b.validator.as_ref()) {
+            Some(validator) => violations::collect(validator, body),
+            None => Vec::new(),
+        }
+    }
+
+    /// Checks a response body against the schema documented for `status`.
+    pub(crate) fn check_response(&self, status: u16, body: &Value) -> Result<(), Vec<Violation>> {
+        let Some(response) = self.response(status) else {
+            return Err(vec![whole(
+                "responses",
+                format!(
+                    "{} {} does not document status {status}",
+                    self.method, self.template
+                ),
+            )]);
+        };
+        let found = match &response.validator {
+            Some(validator) => violations::collect(validator, body),
+            None => Vec::new(),
+        };
+        if found.is_empty() { Ok(()) } else { Err(found) }
+    }
+}
+
+/// Where a request path leads.
+pub(crate) enum Route<'a> {
+    /// An operation, with its path parameter values (percent-decoded).
+    Operation(&'a Operation, Vec<String>),
+    /// The path exists, not for this method; the methods it takes, for `Allow`.
+    MethodNotAllowed(Vec<String>),
+    /// No documented path.
+    NotFound,
+}
+
+impl Api {
+    /// The document compiled once per process.
+    pub(crate) fn get() -> &'static Api {
+        static API: LazyLock<Api> = LazyLock::new(|| {
+            Api::compile(SOURCE).unwrap_or_else(|error| {
+                panic!("the embedded OpenAPI document {SOURCE_PATH} cannot be compiled: {error}")
+            })
+        });
+        &API
+    }
+
+    /// Parses and compiles a document.
+    pub(crate) fn compile(source: &str) -> Result<Api, String> {
+        let document: Value = serde_yaml_ng::from_str(source).map_err(|e| e.to_string())?;
+        let empty = Map::new();
+        let schemas = document
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let converter = Converter::new(schemas);
+        let mut compiler = Compiler {
+            converter: &converter,
+            defs: converter.defs(),
+            cache: HashMap::new(),
+        };
+        let mut paths = Vec::new();
+        for (template, item) in document
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or("the document has no `paths`")?
+        {
+            let item = resolve(&document, item);
+            let shared_params = item.get("parameters");
+            let mut operations = Vec::new();
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                operations.push(compiler.operation(
+                    &document,
+                    template,
+                    method,
+                    operation,
+                    shared_params,
+                )?);
+            }
+            paths.push(PathItem {
+                segments: segments(template),
+                operations,
+            });
+        }
+        Ok(Api { paths })
+    }
+
+    /// Finds the operation for a method and a (percent-encoded) request path.
+    pub(crate) fn route(&self, method: &str, path: &str) -> Route<'_> {
+        let parts: Vec<&str> = path.split('/').collect();
+        // Literal segments win over parameters when two templates match.
+        let best = self
+            .paths
+            .iter()
+            .filter_map(|item| item.matches(&parts).map(|values| (item, values)))
+            .max_by_key(|(item, _)| {
+                item.segments
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count()
+            });
+        let Some((item, values)) = best else {
+            return Route::NotFound;
+        };
+        match item
+            .operations
+            .iter()
+            .find(|op| op.method.eq_ignore_ascii_case(method))
+        {
+            Some(operation) => Route::Operation(operation, values),
+            None => Route::MethodNotAllowed(
+                item.operations.iter().map(|op| op.method.clone()).collect(),
+            ),
+        }
+    }
+
+    /// Every operation, in document order.
+    pub(crate) fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.paths.iter().flat_map(|item| item.operations.iter())
+    }
+
+    /// The operation with this `operationId`.
+    pub(crate) fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations().find(|op| op.id == id)
+    }
+}
+
+impl PathItem {
+    fn matches(&self, parts: &[&str]) -> Option<Vec<String>> {
+        if parts.len() != self.segments.len() {
+            return None;
+        }
+        let mut values = Vec::new();
+        for (segment, part) in self.segments.iter().zip(parts) {
+            match segment {
+                Segment::Literal(literal) if literal == part => {}
+                Segment::Literal(_) => return None,
+                Segment::Param(_) if part.is_empty() => return None,
+                Segment::Param(_) => values.push(percent_decode(part)),
+            }
+        }
+        Some(values)
+    }
+}
+
+fn segments(template: &str) -> Vec<Segment> {
+    template
+        .split('/')
+        .map(
+            |part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) => Segment::Param(name.to_string()),
+                None => Segment::Literal(part.to_string()),
+            },
+        )
+        .collect()
+}
+
+/// Decodes `%XX` escapes; invalid UTF-8 is replaced, so any input yields a string.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Follows a local `$ref` (`#/components/...`) to its target, repeatedly.
+pub(crate) fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        let Some(target) = value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|pointer| document.pointer(pointer))
+        else {
+            break;
+        };
+        value = target;
+    }
+    value
+}
+
+struct Compiler<'a> {
+    converter: &'a Converter<'a>,
+    defs: Map<String, Value>,
+    /// One validator per distinct schema: every error response shares `ApiError`'s.
+    cache: HashMap<String, Arc<Validator>>,
+}
+
+impl Compiler<'_> {
+    fn validator(&mut self, schema: &Value) -> Result<Arc<Validator>, String> {
+        let standalone = self.converter.standalone(schema, &self.defs);
+        let key = standalone.to_string();
+        if let Some(validator) = self.cache.get(&key) {
+            return Ok(validator.clone());
+        }
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .with_pattern_options(jsonschema::PatternOptions::regex())
+            .build(&standalone)
+            .map_err(|e| format!("schema {schema} does not compile: {e}"))?;
+        let validator = Arc::new(validator);
+        self.cache.insert(key, validator.clone());
+        Ok(validator)
+    }
+
+    fn operation(
+        &mut self,
+        document: &Value,
+        template: &str,
+        method: &str,
+        operation: &Value,
+        shared_params: Option<&Value>,
+    ) -> Result<Operation, String> {
+        let id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{method} {template}"));
+        let mut path_params = Vec::new();
+        let params = shared_params
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(
+                operation
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
+        for param in params {
+            let param = resolve(document, param);
+            if param.get("in").and_then(Value::as_str) != Some("path") {
+                continue;
+            }
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let schema = param.get("schema").cloned().unwrap_or(Value::Bool(true));
+            path_params.retain(|p: &Param| p.name != name);
+            path_params.push(Param {
+                name,
+                validator: self.validator(&schema)?,
+            });
+        }
+        // Template order, so values line up with the matched segments.
+        let order: Vec<String> = segments(template)
+            .into_iter()
+            .filter_map(|s| match s {
+                Segment::Param(name) => Some(name),
+                Segment::Literal(_) => None,
+            })
+            .collect();
+        path_params.sort_by_key(|p| {
+            order
+                .iter()
+                .position(|n| *n == p.name)
+                .unwrap_or(usize::MAX)
+        });
+
+        let body = match operation.get("requestBody") {
+            None => None,
+            Some(body) => {
+                let body = resolve(document, body);
+                let content = body.get("content").and_then(Value::as_object);
+                let media_types = content
+                    .map(|c| c.keys().map(|k| k.to_ascii_lowercase()).collect())
+                    .unwrap_or_default();
+                let first = content.and_then(|c| c.values().next());
+                let validator = match first.and_then(|media| media.get("schema")) {
+                    Some(schema) => Some(self.validator(schema)?),
+                    None => None,
+                };
+                Some(RequestBody {
+                    required: body
+                        .get("required")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    media_types,
+                    validator,
+                    examples: first.map(|m| examples(document, m)).unwrap_or_default(),
+                })
+            }
+        };
+
+        let mut responses = Vec::new();
+        for (key, response) in operation
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let response = resolve(document, response);
+            let media = response
+                .get("content")
+                .and_then(Value::as_object)
+                .and_then(|content| {
+                    content
+                        .iter()
+                        .find(|(media_type, _)| media_type.to_ascii_lowercase().contains("json"))
+                        .map(|(_, media)| media)
+                });
+            let validator = match media.and_then(|m| m.get("schema")) {
+                Some(schema) => Some(self.validator(schema)?),
+                None => None,
+            };
+            responses.push(ResponseSpec {
+                key: key.clone(),
+                validator,
+                examples: media.map(|m| examples(document, m)).unwrap_or_default(),
+            });
+        }
+        Ok(Operation {
+            id,
+            method: method.to_ascii_uppercase(),
+            template: template.to_string(),
+            bearer: requires_bearer(document, operation),
+            path_params,
+            body,
+            responses,
+        })
+    }
+}
+
+/// True when every way the operation's `security` (or the document's) allows needs an
+/// HTTP bearer scheme; an empty requirement (`{}`) makes authentication optional.
+fn requires_bearer(document: &Value, operation: &Value) -> bool {
+    let Some(requirements) = operation
+        .get("security")
+        .or_else(|| document.get("security"))
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    let is_bearer = |name: &str| {
+        document
+            .pointer(&format!("/components/securitySchemes/{name}"))
+            .map(|scheme| resolve(document, scheme))
+            .is_some_and(|scheme| {
+                scheme.get("type").and_then(Value::as_str) == Some("http")
+                    && scheme
+                        .get("scheme")
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+            })
+    };
+    !requirements.is_empty()
+        && requirements.iter().all(|requirement| {
+            requirement
+                .as_object()
+                .is_some_and(|names| !names.is_empty() && names.keys().any(|name| is_bearer(name)))
+        })
+}
+
+/// The examples of a media type object: `example` (named `""`) and every `examples` entry.
+fn examples(document: &Value, media: &Value) -> Vec<(String, Value)> {
+    let mut found = Vec::new();
+    if let Some(example) = media.get("example") {
+        found.push((String::new(), example.clone()));
+    }
+    for (name, example) in media
+        .get("examples")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(value) = resolve(document, example).get("value") {
+            found.push((name.clone(), value.clone()));
+        }
+    }
+    found
+}
+
+fn whole(rule: &str, message: String) -> Violation {
+    Violation {
+        pointer: String::new(),
+        rule: rule.to_string(),
+        message,
+    }
+}
+
+/// Checks a JSON request body against the schema the document gives the operation at
+/// `method` and `path` (a concrete path such as `/vendors/…/generation`). This is the check
+/// the server runs; each [`Violation`] names the field (a JSON pointer) and the JSON Schema
+/// keyword broken.
+///
+/// ```
+/// use mulerouter_kling_mock::document::validate_request_body;
+/// use serde_json::json;
+///
+/// let path = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
+/// let violations = validate_request_body("POST", path, &json!({
+///     "prompt": "A paper boat",
+///     "video": "https://example.com/in.mp4",
+///     "duration": 99,
+/// }))
+/// .unwrap_err();
+/// assert_eq!(violations[0].pointer, "/duration");
+/// assert_eq!(violations[0].rule, "maximum");
+/// ```
+pub fn validate_request_body(method: &str, path: &str, body: &Value) -> Result<(), Vec<Violation>> {
+    match Api::get().route(method, path) {
+        Route::Operation(operation, _) => {
+            let found = operation.check_body(body);
+            if found.is_empty() { Ok(()) } else { Err(found) }
+        }
+        _ => Err(vec![whole(
+            "paths",
+            format!("the document has no operation {method} {path}"),
+        )]),
+    }
+}
+
+/// Checks a response against the document: `status` must be documented for the operation at
+/// `method` and `path` (exactly, as a range such as `4XX`, or as `default`) and a JSON `body`
+/// must match its schema. Paths the document does not know are checked against the error
+/// schema of the first operation's `4XX` response (the mock's 404 for unknown paths).
+pub fn validate_response(
+    method: &str,
+    path: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<(), Vec<Violation>> {
+    let api = Api::get();
+    let operation = match api.route(method, path) {
+        Route::Operation(operation, _) => operation,
+        Route::MethodNotAllowed(_) | Route::NotFound => api
+            .operations()
+            .find(|op| op.response(status).is_some())
+            .ok_or_else(|| {
+                vec![whole(
+                    "responses",
+                    format!("no operation documents status {status}"),
+                )]
+            })?,
+    };
+    let json: Value = serde_json::from_slice(body)
+        .map_err(|e| vec![whole("type", format!("the body is not JSON: {e}"))])?;
+    operation.check_response(status, &json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_document_compiles() {
+        let api = Api::get();
+        assert!(api.operation("create_generation").is_some());
+        assert!(api.operation("get_generation").is_some());
+    }
+
+    #[test]
+    fn the_body_limit_agrees_with_the_document() {
+        let document: Value = serde_yaml_ng::from_str(SOURCE).unwrap();
+        let prose = document
+            .pointer("/components/responses/PayloadTooLarge/description")
+            .and_then(Value::as_str)
+            .unwrap();
+        assert!(prose.contains("32 MiB"), "{prose}");
+        let example = document
+            .pointer(
+                "/components/responses/PayloadTooLarge/content/application~1json/example/detail",
+            )
+            .and_then(Value::as_str)
+            .unwrap();
+        assert!(example.contains(&MAX_BODY_BYTES.to_string()), "{example}");
+    }
+
+    #[test]
+    fn every_example_in_the_document_validates_against_its_schema() {
+        let api = Api::get();
+        for operation in api.operations() {
+            for response in &operation.responses {
+                let status: u16 = response.key.replace("XX", "00").parse().unwrap_or(200);
+                for (name, example) in &response.examples {
+                    assert_eq!(
+                        operation.check_response(status, example),
+                        Ok(()),
+                        "{} {} example {name:?}",
+                        operation.id,
+                        response.key
+                    );
+                }
+            }
+            if let Some(body) = &operation.body {
+                for (name, example) in &body.examples {
+                    assert_eq!(
+                        operation.check_body(example),
+                        Vec::new(),
+                        "{} {name}",
+                        operation.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn literal_segments_win_and_methods_are_listed_for_405() {
+        let api = Api::compile(
+            r"
+openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /a/{id}:
+    get: { operationId: by_id, responses: { '200': { description: ok } } }
+  /a/latest:
+    get: { operationId: latest, responses: { '200': { description: ok } } }
+    delete: { operationId: drop, responses: { '200': { description: ok } } }
+",
+        )
+        .unwrap();
+        assert!(
+            matches!(api.route("GET", "/a/latest"), Route::Operation(op, _) if op.id == "latest")
+        );
+        assert!(
+            matches!(api.route("GET", "/a/x%20y"), Route::Operation(op, v) if op.id == "by_id" && v == ["x y"])
+        );
+        assert!(
+            matches!(api.route("POST", "/a/latest"), Route::MethodNotAllowed(m) if m == ["GET", "DELETE"])
+        );
+        assert!(matches!(api.route("GET", "/a/"), Route::NotFound));
+        assert!(matches!(api.route("GET", "/b"), Route::NotFound));
+    }
+
+    #[test]
+    fn a_status_finds_its_exact_response_before_its_range() {
+        let api = Api::get();
+        let create = api.operation("create_generation").unwrap();
+        assert_eq!(create.response(429).unwrap().key, "429");
+        assert_eq!(create.response(418).unwrap().key, "4XX");
+        assert_eq!(create.response(503).unwrap().key, "5XX");
+        assert!(create.response(302).is_none());
+    }
+}

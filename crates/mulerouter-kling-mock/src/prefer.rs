@@ -1,0 +1,196 @@
+//! The `Prefer` request header (RFC 7240), in the convention Prism users know.
+//!
+//! Preferences are separated by commas (or several `Prefer` headers); names are
+//! case-insensitive; values may be quoted. Supported:
+//!
+//! | preference | effect |
+//! |---|---|
+//! | `code=429` | answer with this status. A 4xx/5xx gets the document's example body for it (nothing is created); a 2xx must be one the operation documents (`code=202` on create) and only changes the status of a successful answer. |
+//! | `example=failed` | on a task read: move the task to the state of the named example of the 200 response (`processing`, `completed`, `failed` with its error code), if it has not finished yet. |
+//! | `task-error=3005` | on create: the new task will fail with this code when it finishes; on a task read: the task fails now. |
+//! | `latency=200ms` | answer after this delay (`ms`, `s` or `m`; a bare number is milliseconds; at most 60 s). |
+//! | `retry-after=5` | with a 4xx/5xx `code`: the `Retry-After` value in seconds (429 and 503 default to 1). |
+//! | `body=html` | with a 4xx/5xx `code`: a non-JSON HTML page instead, as a proxy in front of the service sends. |
+//!
+//! Unknown preferences are ignored, as RFC 7240 asks; a known one with a value that makes no
+//! sense is answered 400. The answer lists what was honoured in `Preference-Applied`.
+
+use std::time::Duration;
+
+use wiremock::http::HeaderMap;
+
+/// The longest `latency` accepted, so a typo cannot hang a test for hours.
+pub(crate) const MAX_LATENCY: Duration = Duration::from_secs(60);
+
+/// What a request asked for in its `Prefer` headers.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Preferences {
+    pub(crate) code: Option<u16>,
+    pub(crate) example: Option<String>,
+    pub(crate) task_error: Option<i64>,
+    pub(crate) latency: Option<Duration>,
+    pub(crate) retry_after: Option<u64>,
+    pub(crate) html_body: bool,
+    /// The recognised preferences as sent, for `Preference-Applied`.
+    pub(crate) applied: Vec<String>,
+}
+
+impl Preferences {
+    /// Reads every `Prefer` header; `Err` says which preference is malformed.
+    pub(crate) fn parse(headers: &HeaderMap) -> Result<Self, String> {
+        let mut found = Self::default();
+        for value in headers.get_all("prefer") {
+            let text = value
+                .to_str()
+                .map_err(|_| "Prefer: the header is not visible ASCII".to_string())?;
+            for preference in text.split(',') {
+                // Parameters after `;` belong to the preference; none is used, so drop them.
+                let preference = preference.split(';').next().unwrap_or_default().trim();
+                if preference.is_empty() {
+                    continue;
+                }
+                let (name, value) = match preference.split_once('=') {
+                    Some((name, value)) => (name.trim(), value.trim().trim_matches('"')),
+                    None => (preference, ""),
+                };
+                if found.apply(&name.to_ascii_lowercase(), value)? {
+                    found
+                        .applied
+                        .push(format!("{}={value}", name.to_ascii_lowercase()));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Records one preference; `Ok(false)` when the name is not one of ours.
+    fn apply(&mut self, name: &str, value: &str) -> Result<bool, String> {
+        let shown = shorten(value);
+        match name {
+            "code" => {
+                let code = value
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|code| (100..=599).contains(code))
+                    .ok_or_else(|| {
+                        format!("Prefer: code={shown} is not an HTTP status (100-599)")
+                    })?;
+                self.code = Some(code);
+            }
+            "example" => {
+                if value.is_empty() {
+                    return Err("Prefer: example= needs the name of a documented example".into());
+                }
+                self.example = Some(value.to_string());
+            }
+            "task-error" => {
+                let code = value.parse::<i64>().map_err(|_| {
+                    format!("Prefer: task-error={shown} is not an integer error code")
+                })?;
+                self.task_error = Some(code);
+            }
+            "latency" => {
+                let latency = parse_duration(value)
+                    .filter(|latency| *latency <= MAX_LATENCY)
+                    .ok_or_else(|| {
+                        format!(
+                            "Prefer: latency={shown} is not a duration up to 60s (e.g. 200ms, 2s)"
+                        )
+                    })?;
+                self.latency = Some(latency);
+            }
+            "retry-after" => {
+                let seconds = value.parse::<u64>().map_err(|_| {
+                    format!("Prefer: retry-after={shown} is not a number of seconds")
+                })?;
+                self.retry_after = Some(seconds);
+            }
+            "body" => {
+                if !value.eq_ignore_ascii_case("html") {
+                    return Err(format!(
+                        "Prefer: body={shown} is not supported (only body=html)"
+                    ));
+                }
+                self.html_body = true;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// `250ms`, `2s`, `1m`, or a bare number of milliseconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    match unit.trim() {
+        "" | "ms" => Some(Duration::from_millis(number)),
+        "s" => Some(Duration::from_secs(number)),
+        "m" | "min" => Some(Duration::from_secs(number.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(number.checked_mul(3600)?)),
+        _ => None,
+    }
+}
+
+/// Keeps diagnostics short, whatever a client sent.
+fn shorten(value: &str) -> String {
+    const LIMIT: usize = 40;
+    if value.chars().count() <= LIMIT {
+        value.to_string()
+    } else {
+        format!("{}…", value.chars().take(LIMIT).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::http::HeaderValue;
+
+    fn parse(values: &[&str]) -> Result<Preferences, String> {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("prefer", HeaderValue::from_str(value).unwrap());
+        }
+        Preferences::parse(&headers)
+    }
+
+    #[test]
+    fn several_preferences_in_one_or_more_headers_are_read() {
+        let prefs = parse(&[
+            "code=429, retry-after=3",
+            "Latency=\"250ms\"; x=y, dynamic=true",
+        ])
+        .unwrap();
+        assert_eq!(prefs.code, Some(429));
+        assert_eq!(prefs.retry_after, Some(3));
+        assert_eq!(prefs.latency, Some(Duration::from_millis(250)));
+        assert_eq!(
+            prefs.applied,
+            ["code=429", "retry-after=3", "latency=250ms"]
+        );
+    }
+
+    #[test]
+    fn malformed_values_of_known_preferences_are_errors_and_short() {
+        assert!(parse(&["code=abc"]).unwrap_err().contains("code=abc"));
+        assert!(parse(&["code=99"]).is_err());
+        assert!(parse(&["latency=61s"]).is_err());
+        assert!(parse(&["body=xml"]).is_err());
+        let long = format!("code={}", "9".repeat(5000));
+        assert!(parse(&[&long]).unwrap_err().len() < 100);
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("15"), Some(Duration::from_millis(15)));
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("1.5s"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}

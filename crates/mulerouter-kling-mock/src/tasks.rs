@@ -1,0 +1,390 @@
+//! Tasks and their lifecycle: pending → processing → completed (or failed), on a clock, on
+//! each poll, or only when a test says so; finished tasks evicted after a TTL, all of them
+//! bounded by a cap.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use mulerouter_kling::types::CreateGenerationRequest;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// When tasks move on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Timing {
+    /// On the clock: `pending` for the first duration, then `processing` for the second, then
+    /// finished. Like the real service, only faster (or slower) as you choose.
+    WallClock {
+        /// How long a new task stays `pending`.
+        pending: Duration,
+        /// How long it then stays `processing`.
+        processing: Duration,
+    },
+    /// Each read of a task (`GET …/{task_id}`) moves it one step before answering: the first
+    /// read says `processing`, the second `completed`. Deterministic, and the default.
+    #[default]
+    PerPoll,
+    /// Tasks stay `pending` until the test calls [`advance`], [`complete`] or [`fail`] (or a
+    /// request says `Prefer: example=…`).
+    ///
+    /// [`advance`]: crate::MockMuleRouter::advance
+    /// [`complete`]: crate::MockMuleRouter::complete
+    /// [`fail`]: crate::MockMuleRouter::fail
+    Manual,
+}
+
+/// Where a task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Step {
+    Pending,
+    Processing,
+    Finished,
+}
+
+/// Why a task failed: the `task_info.error` of a failed task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) code: i64,
+    pub(crate) title: String,
+    pub(crate) detail: String,
+}
+
+/// A task as answered at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Snapshot {
+    pub(crate) id: Uuid,
+    pub(crate) step: Step,
+    /// `Some` when the task finished (or will finish) without a result.
+    pub(crate) failure: Option<Failure>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+impl Snapshot {
+    /// The status spelling the service uses for this state.
+    pub(crate) fn status(&self) -> &'static str {
+        match (self.step, &self.failure) {
+            (Step::Pending, _) => "pending",
+            (Step::Processing, _) => "processing",
+            (Step::Finished, None) => "completed",
+            (Step::Finished, Some(_)) => "failed",
+        }
+    }
+}
+
+struct Task {
+    snapshot: Snapshot,
+    born: Instant,
+    /// When the task finished, for the TTL.
+    finished: Option<Instant>,
+    /// The create request's JSON body and typed form, when requests are recorded.
+    request: Option<(Value, Option<CreateGenerationRequest>)>,
+}
+
+/// Settings of the store.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    pub(crate) timing: Timing,
+    pub(crate) ttl: Duration,
+    pub(crate) max_tasks: usize,
+    pub(crate) record_requests: bool,
+}
+
+/// Every task the mock knows, behind one lock.
+pub(crate) struct Tasks {
+    limits: Limits,
+    inner: Mutex<Store>,
+}
+
+struct Store {
+    tasks: HashMap<Uuid, Task>,
+    /// Ids in creation order, for `created_requests` and the cap.
+    order: VecDeque<Uuid>,
+    next_sweep: Instant,
+}
+
+/// How often finished tasks past their TTL are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+impl Tasks {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            inner: Mutex::new(Store {
+                tasks: HashMap::new(),
+                order: VecDeque::new(),
+                next_sweep: Instant::now() + SWEEP_EVERY,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic elsewhere must not take the mock down with it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Creates a pending task; `failure` makes it fail instead of completing.
+    pub(crate) fn create(
+        &self,
+        body: Value,
+        typed: Option<CreateGenerationRequest>,
+        failure: Option<Failure>,
+    ) -> Snapshot {
+        let now = now();
+        let snapshot = Snapshot {
+            id: Uuid::new_v4(),
+            step: Step::Pending,
+            failure,
+            created_at: now,
+            updated_at: now,
+        };
+        let task = Task {
+            snapshot: snapshot.clone(),
+            born: Instant::now(),
+            finished: None,
+            request: self.limits.record_requests.then_some((body, typed)),
+        };
+        let mut store = self.lock();
+        self.maybe_sweep(&mut store);
+        store.tasks.insert(snapshot.id, task);
+        store.order.push_back(snapshot.id);
+        while store.tasks.len() > self.limits.max_tasks {
+            let Some(oldest) = store.order.pop_front() else {
+                break;
+            };
+            store.tasks.remove(&oldest);
+        }
+        snapshot
+    }
+
+    /// A task read by a client: in [`Timing::PerPoll`] it moves one step first.
+    pub(crate) fn poll(&self, id: Uuid) -> Option<Snapshot> {
+        let mut store = self.lock();
+        self.maybe_sweep(&mut store);
+        let task = store.tasks.get_mut(&id)?;
+        self.catch_up(task);
+        if self.limits.timing == Timing::PerPoll {
+            step(task, next(task.snapshot.step));
+        }
+        Some(task.snapshot.clone())
+    }
+
+    /// The task's state without moving it (beyond the clock).
+    pub(crate) fn peek(&self, id: Uuid) -> Option<Snapshot> {
+        let mut store = self.lock();
+        let task = store.tasks.get_mut(&id)?;
+        self.catch_up(task);
+        Some(task.snapshot.clone())
+    }
+
+    /// Moves the task one step.
+    pub(crate) fn advance(&self, id: Uuid) -> Option<Snapshot> {
+        self.update(id, |task| step(task, next(task.snapshot.step)))
+    }
+
+    /// Moves an unfinished task to `processing`.
+    pub(crate) fn start(&self, id: Uuid) -> Option<Snapshot> {
+        self.update(id, |task| step(task, Step::Processing))
+    }
+
+    /// Finishes an unfinished task with its result.
+    pub(crate) fn complete(&self, id: Uuid) -> Option<Snapshot> {
+        self.update(id, |task| {
+            if task.snapshot.step < Step::Finished {
+                task.snapshot.failure = None;
+                step(task, Step::Finished);
+            }
+        })
+    }
+
+    /// Finishes an unfinished task with `failure`.
+    pub(crate) fn fail(&self, id: Uuid, failure: Failure) -> Option<Snapshot> {
+        self.update(id, |task| {
+            if task.snapshot.step < Step::Finished {
+                task.snapshot.failure = Some(failure);
+                step(task, Step::Finished);
+            }
+        })
+    }
+
+    fn update(&self, id: Uuid, change: impl FnOnce(&mut Task)) -> Option<Snapshot> {
+        let mut store = self.lock();
+        let task = store.tasks.get_mut(&id)?;
+        self.catch_up(task);
+        change(task);
+        Some(task.snapshot.clone())
+    }
+
+    /// Every create request still held, oldest first: the JSON body and its typed form
+    /// (`None` when the body does not fit the client's type).
+    pub(crate) fn created_requests(&self) -> Vec<(Value, Option<CreateGenerationRequest>)> {
+        let store = self.lock();
+        store
+            .order
+            .iter()
+            .filter_map(|id| store.tasks.get(id)?.request.clone())
+            .collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().tasks.len()
+    }
+
+    /// On the wall clock, moves the task to where its age says it is.
+    fn catch_up(&self, task: &mut Task) {
+        let Timing::WallClock {
+            pending,
+            processing,
+        } = self.limits.timing
+        else {
+            return;
+        };
+        let age = task.born.elapsed();
+        let (due, at) = if age >= pending + processing {
+            (Step::Finished, pending + processing)
+        } else if age >= pending {
+            (Step::Processing, pending)
+        } else {
+            return;
+        };
+        if due > task.snapshot.step {
+            task.snapshot.step = due;
+            task.snapshot.updated_at = task.snapshot.created_at
+                + chrono::Duration::from_std(at).unwrap_or(chrono::Duration::zero());
+            if due == Step::Finished {
+                task.finished = Some(task.born + at);
+            }
+        }
+    }
+
+    /// Evicts finished tasks older than the TTL, at most once per [`SWEEP_EVERY`].
+    fn maybe_sweep(&self, store: &mut Store) {
+        let now = Instant::now();
+        if now < store.next_sweep {
+            return;
+        }
+        store.next_sweep = now + SWEEP_EVERY;
+        let ttl = self.limits.ttl;
+        for task in store.tasks.values_mut() {
+            self.catch_up(task);
+        }
+        store
+            .tasks
+            .retain(|_, task| task.finished.is_none_or(|at| now.duration_since(at) < ttl));
+        let Store { tasks, order, .. } = store;
+        order.retain(|id| tasks.contains_key(id));
+    }
+}
+
+/// The time now, to the microsecond: what the service sends, so the in-process view of a
+/// task equals what a client parses.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn next(step: Step) -> Step {
+    match step {
+        Step::Pending => Step::Processing,
+        Step::Processing | Step::Finished => Step::Finished,
+    }
+}
+
+/// Moves forward to `to` (never back), stamping `updated_at`.
+fn step(task: &mut Task, to: Step) {
+    if to <= task.snapshot.step {
+        return;
+    }
+    task.snapshot.step = to;
+    task.snapshot.updated_at = now().max(task.snapshot.created_at);
+    if to == Step::Finished {
+        task.finished = Some(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tasks(timing: Timing) -> Tasks {
+        Tasks::new(Limits {
+            timing,
+            ttl: Duration::from_secs(3600),
+            max_tasks: 3,
+            record_requests: true,
+        })
+    }
+
+    #[test]
+    fn per_poll_moves_one_step_per_read_and_stops_at_the_end() {
+        let tasks = tasks(Timing::PerPoll);
+        let id = tasks.create(Value::Null, None, None).id;
+        let statuses: Vec<_> = (0..3).map(|_| tasks.poll(id).unwrap().status()).collect();
+        assert_eq!(statuses, ["processing", "completed", "completed"]);
+    }
+
+    #[test]
+    fn manual_tasks_wait_for_the_test() {
+        let tasks = tasks(Timing::Manual);
+        let id = tasks.create(Value::Null, None, None).id;
+        assert_eq!(tasks.poll(id).unwrap().status(), "pending");
+        assert_eq!(tasks.advance(id).unwrap().status(), "processing");
+        let failure = Failure {
+            code: 3005,
+            title: "t".into(),
+            detail: "d".into(),
+        };
+        assert_eq!(tasks.fail(id, failure).unwrap().status(), "failed");
+        assert_eq!(
+            tasks.complete(id).unwrap().status(),
+            "failed",
+            "a finished task stays finished"
+        );
+    }
+
+    #[test]
+    fn the_wall_clock_moves_tasks_and_stamps_the_transition_time() {
+        let tasks = tasks(Timing::WallClock {
+            pending: Duration::ZERO,
+            processing: Duration::ZERO,
+        });
+        let created = tasks.create(Value::Null, None, None);
+        let read = tasks.poll(created.id).unwrap();
+        assert_eq!(read.status(), "completed");
+        assert_eq!(read.updated_at, created.created_at);
+    }
+
+    #[test]
+    fn the_cap_evicts_the_oldest_tasks() {
+        let tasks = tasks(Timing::Manual);
+        let ids: Vec<_> = (0..5)
+            .map(|_| tasks.create(Value::Null, None, None).id)
+            .collect();
+        assert_eq!(tasks.len(), 3);
+        assert!(tasks.peek(ids[0]).is_none() && tasks.peek(ids[1]).is_none());
+        assert!(tasks.peek(ids[4]).is_some());
+        assert_eq!(tasks.created_requests().len(), 3);
+    }
+
+    #[test]
+    fn finished_tasks_go_after_their_ttl() {
+        let tasks = Tasks::new(Limits {
+            timing: Timing::Manual,
+            ttl: Duration::ZERO,
+            max_tasks: 10,
+            record_requests: false,
+        });
+        let done = tasks.create(Value::Null, None, None).id;
+        let open = tasks.create(Value::Null, None, None).id;
+        tasks.complete(done);
+        tasks.lock().next_sweep = Instant::now();
+        tasks.create(Value::Null, None, None);
+        assert!(tasks.peek(done).is_none());
+        assert!(tasks.peek(open).is_some());
+        assert!(
+            tasks.created_requests().is_empty(),
+            "nothing recorded when disabled"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! The standalone binary: started on a free port, used over HTTP, stopped with SIGTERM.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::common::{CREATE, get_path, minimal};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_mulerouter-kling-mock");
+
+/// Starts the binary with `args` and returns it with the URL its first line prints; its
+/// logs (`RUST_LOG=log`) go to a pipe, or nowhere without `log`.
+pub async fn spawn(args: &[&str], log: Option<&str>) -> (Child, String) {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env("RUST_LOG", log.unwrap_or("off"))
+        .stdout(Stdio::piped())
+        .stderr(if log.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the binary prints its URL within 30 s")
+        .unwrap()
+        .expect("a first line");
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(
+        first.starts_with("MuleRouter mock listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    // Keep draining stdout so the banner never blocks the process.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
+/// Sends SIGTERM (by pid) and waits for the exit.
+pub async fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().unwrap().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the binary exits within 10 s of SIGTERM")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--timing", "poll"], Some("info")).await;
+    let http = reqwest::Client::new();
+
+    // Act
+    let created: Value = http
+        .post(format!("{url}{CREATE}"))
+        .bearer_auth("sk-mr-test")
+        .json(&minimal())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["task_info"]["id"].as_str().unwrap();
+    let read = http
+        .get(format!("{url}{}", get_path(id)))
+        .bearer_auth("sk-mr-test")
+        .send()
+        .await
+        .unwrap();
+    let read_status = read.status();
+    let exit = terminate(&mut child).await;
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(created["task_info"]["status"], "pending");
+    assert_eq!(read_status, 200);
+    assert!(exit.success(), "{exit:?}\n{logs}");
+    assert!(logs.contains(&format!("POST {CREATE} -> 200")), "{logs}");
+    assert!(logs.contains("GET ") && logs.contains("-> 200"), "{logs}");
+    assert!(logs.contains("SIGTERM: shutting down"), "{logs}");
+    assert!(
+        reqwest::get(format!("{url}/")).await.is_err(),
+        "nothing listens after the exit"
+    );
+}
+
+#[tokio::test]
+async fn the_binary_prints_a_curl_example_that_works() {
+    // Arrange
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await
+    {
+        let done = line.starts_with("Stop with");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+
+    // Act
+    let curl = banner
+        .iter()
+        .skip_while(|l| !l.starts_with("curl "))
+        .take_while(|l| !l.starts_with("Point"))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let output = Command::new("sh").arg("-c").arg(&curl).output().await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert!(exit.success());
+    // Without curl on the machine (exit 127) there is nothing to check.
+    if let Ok(output) = output
+        && output.status.code() != Some(127)
+    {
+        let body: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {curl}\n{}", String::from_utf8_lossy(&output.stdout)));
+        assert_eq!(body["task_info"]["status"], "pending", "{curl}");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_says_why_when_the_port_is_taken() {
+    // Arrange
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+
+    // Act
+    let output = tokio::time::timeout(
+        Duration::from_secs(30),
+        Command::new(BINARY).args(["--port", &port]).output(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    // Assert
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen on 127.0.0.1:"), "{stderr}");
+}

@@ -1,0 +1,155 @@
+//! Helpers: raw HTTP against a mock, with every API answer checked against the document.
+
+use std::time::Duration;
+
+use mulerouter_kling::{ApiKey, Client, RetryPolicy, WaitOptions};
+use mulerouter_kling_mock::{MockMuleRouter, document};
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+
+pub const CREATE: &str = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
+
+pub fn get_path(id: &str) -> String {
+    format!("{CREATE}/{id}")
+}
+
+/// The smallest valid create body.
+pub fn minimal() -> Value {
+    json!({ "prompt": "A paper boat on a rainy street", "video": "https://example.com/source.mp4" })
+}
+
+/// A client of the mock that does not retry.
+pub fn client(mock: &MockMuleRouter) -> Client {
+    client_for(&mock.uri())
+}
+
+/// A client of any server that does not retry.
+pub fn client_for(base_url: &str) -> Client {
+    Client::builder()
+        .api_key(ApiKey::new("sk-mr-test").unwrap())
+        .base_url(base_url)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn quick_wait() -> WaitOptions {
+    WaitOptions {
+        timeout: Duration::from_secs(10),
+        initial_interval: Duration::from_millis(5),
+        max_interval: Duration::from_millis(20),
+        multiplier: 1.5,
+    }
+}
+
+/// One answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `(pointer, rule)` of every violation listed.
+    pub fn violations(&self) -> Vec<(String, String)> {
+        self.json()["violations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no violations in {}", self.json()))
+            .iter()
+            .map(|v| {
+                (
+                    v["pointer"].as_str().unwrap().to_string(),
+                    v["rule"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Raw HTTP to one mock.
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Http {
+    pub fn new(mock: &MockMuleRouter) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            base: mock.uri(),
+        }
+    }
+
+    /// A request with a valid key; adjust it, then [`Http::send`].
+    pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .bearer_auth("sk-mr-test")
+    }
+
+    /// POST a JSON body to the create path.
+    pub async fn create(&self, body: &Value) -> Answer {
+        self.send(self.request("POST", CREATE).json(body)).await
+    }
+
+    pub async fn get(&self, id: &str) -> Answer {
+        self.send(self.request("GET", &get_path(id))).await
+    }
+
+    /// Sends, reads the answer, and checks it against the document: never a 5xx unless a
+    /// fault asked for it (checked by the callers), always a documented status and body.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let request = request.build().unwrap();
+        let method = request.method().to_string();
+        let path = request.url().path().to_string();
+        let response = self.client.execute(request).await.unwrap();
+        let answer = Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.unwrap().to_vec(),
+        };
+        check(&method, &path, &answer);
+        answer
+    }
+}
+
+/// Every answer of the API validates against the document; files are MP4 or a JSON 404.
+pub fn check(method: &str, path: &str, answer: &Answer) {
+    assert!(
+        answer
+            .header("traceparent")
+            .is_some_and(|t| t.starts_with("00-")),
+        "{method} {path}: no traceparent"
+    );
+    if path.starts_with("/files/") {
+        return;
+    }
+    let html = answer
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/html"));
+    let body = if html || method == "HEAD" {
+        b"{}".to_vec()
+    } else {
+        answer.body.clone()
+    };
+    if let Err(violations) = document::validate_response(method, path, answer.status, &body) {
+        panic!(
+            "{method} {path} answered {} with a body the document does not allow: {violations:?}\n{}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+}
