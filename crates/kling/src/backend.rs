@@ -1,0 +1,57 @@
+//! Which server to talk to: MuleRouter when a key is set, the built-in mock otherwise.
+
+use mulerouter_kling::{API_KEY_ENV, ApiKey, Client, Error};
+use std::time::Duration;
+
+use mulerouter_kling_mock::{MockMuleRouter, Timing};
+
+/// The client, and the mock it talks to when running offline (kept alive while in use).
+pub struct Backend {
+    pub client: Client,
+    mock: Option<MockMuleRouter>,
+}
+
+impl Backend {
+    /// How long to pause before the first poll: the mock answers at once, the service takes
+    /// minutes.
+    pub fn first_poll_interval(&self) -> Duration {
+        if self.mock.is_some() {
+            Duration::from_millis(250)
+        } else {
+            mulerouter_kling::WaitOptions::default().initial_interval
+        }
+    }
+}
+
+/// With `MULEROUTER_API_KEY` set: MuleRouter (or `MULEROUTER_BASE_URL`). Without: a mock
+/// server in this process, announced in one line on stderr.
+pub async fn connect() -> Result<Backend, Error> {
+    let has_key = std::env::var(API_KEY_ENV).is_ok_and(|key| !key.trim().is_empty());
+    if has_key {
+        return Ok(Backend {
+            client: Client::from_env()?,
+            mock: None,
+        });
+    }
+    // On the clock like the service, only in seconds instead of minutes, so that the
+    // progress display has something to show.
+    let mock = MockMuleRouter::builder()
+        .timing(Timing::WallClock {
+            pending: Duration::from_secs(1),
+            processing: Duration::from_secs(2),
+        })
+        .start()
+        .await;
+    eprintln!(
+        "No {API_KEY_ENV} set: using the built-in mock server at {} (offline; nothing is billed, tasks live as long as this command).",
+        mock.uri()
+    );
+    let client = Client::builder()
+        .api_key(ApiKey::new("sk-mr-offline")?)
+        .base_url(mock.uri())
+        .build()?;
+    Ok(Backend {
+        client,
+        mock: Some(mock),
+    })
+}

@@ -1,0 +1,187 @@
+//! What the commands print: text for people, `--json` for scripts.
+
+use mulerouter_kling::types::TaskResponse;
+use mulerouter_kling::{CompletedTask, Error};
+use serde_json::{Value, json};
+
+use crate::download::Saved;
+use crate::exit;
+
+/// Prints on stdout in the chosen format.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    pub fn created(&self, task: &TaskResponse) {
+        if self.json {
+            print_json(&json!(task));
+        } else {
+            let id = task.task_info.id;
+            println!("Task {id} created ({}).", task.task_info.status);
+            println!("Follow it with: kling status {id}   or: kling wait {id}");
+        }
+    }
+
+    pub fn status(&self, task: &TaskResponse) {
+        if self.json {
+            print_json(&json!(task));
+            return;
+        }
+        let info = &task.task_info;
+        println!("Task {}: {}", info.id, info.status);
+        println!("  created: {}", info.created_at.to_rfc3339());
+        println!("  updated: {}", info.updated_at.to_rfc3339());
+        if let Some(error) = &info.error {
+            let code = error
+                .error_code
+                .or(error.code)
+                .map(|c| c.to_string())
+                .unwrap_or_default();
+            println!(
+                "  error:   {code} {} {}",
+                error.title.as_deref().unwrap_or(""),
+                error.detail.as_deref().unwrap_or("")
+            );
+        }
+        for video in task.videos.iter().flatten() {
+            println!("  video:   {video}");
+        }
+    }
+
+    pub fn completed(&self, done: &CompletedTask, saved: &[Saved], waited_secs: u64) {
+        if self.json {
+            print_json(&json!({
+                "task_info": done.task_info,
+                "videos": done.videos.iter().map(|url| url.as_str()).collect::<Vec<_>>(),
+                "downloads": saved,
+            }));
+            return;
+        }
+        println!(
+            "Task {} {} after {waited_secs}s.",
+            done.task_info.id, done.task_info.status
+        );
+        for video in &done.videos {
+            println!("{video}");
+        }
+        for file in saved {
+            println!("Saved {} ({} bytes)", file.path.display(), file.bytes);
+        }
+    }
+
+    /// Prints an error (JSON on stdout with `--json`, text on stderr) and returns the exit code.
+    pub fn error(&self, error: &Error) -> u8 {
+        let code = exit::for_error(error);
+        if self.json {
+            print_json(&error_json(error, code));
+        } else {
+            eprintln!("{}", error_text(error));
+        }
+        code
+    }
+
+    /// A failure that is not the client's (a download, unreadable input).
+    pub fn failure(&self, kind: &str, message: &str, code: u8) -> u8 {
+        if self.json {
+            print_json(&json!({"error": {"kind": kind, "exit_code": code, "message": message}}));
+        } else {
+            eprintln!("error: {message}");
+        }
+        code
+    }
+}
+
+fn print_json(value: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
+}
+
+fn kind(error: &Error) -> &'static str {
+    match error {
+        Error::InvalidInput(_) => "invalid_input",
+        Error::Config(_) => "config",
+        Error::Auth(_) => "auth",
+        Error::InsufficientBalance(_) => "insufficient_balance",
+        Error::RateLimited(_) => "rate_limited",
+        Error::NotFound(_) => "not_found",
+        Error::Api(_) => "api",
+        Error::TaskFailed(_) => "task_failed",
+        Error::Timeout { .. } => "timeout",
+        Error::Transport { .. } => "transport",
+        _ => "unexpected_response",
+    }
+}
+
+fn error_json(error: &Error, code: u8) -> Value {
+    let mut body = json!({"kind": kind(error), "exit_code": code, "message": error.to_string()});
+    if let Some(status) = error.status() {
+        body["status"] = json!(status.as_u16());
+    }
+    if let Some(details) = error.details() {
+        body["code"] = json!(details.code);
+        body["title"] = json!(details.title);
+        body["detail"] = json!(details.detail);
+        body["traceparent"] = json!(details.traceparent);
+        body["violations"] = json!(details.violations);
+    }
+    match error {
+        Error::InvalidInput(input) => {
+            body["violations"] = input
+                .violations()
+                .iter()
+                .map(|v| json!({"pointer": v.pointer, "rule": v.rule, "message": v.message}))
+                .collect();
+        }
+        Error::TaskFailed(failure) => {
+            body["task_id"] = json!(failure.task_id);
+            body["code"] = json!(failure.code);
+            body["title"] = json!(failure.title);
+            body["detail"] = json!(failure.detail);
+        }
+        Error::Timeout {
+            task_id,
+            last_status,
+            ..
+        } => {
+            body["task_id"] = json!(task_id);
+            body["last_status"] = json!(last_status);
+        }
+        _ => {}
+    }
+    json!({"error": body})
+}
+
+fn error_text(error: &Error) -> String {
+    let mut lines = vec![format!("error: {error}")];
+    let mut field = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            lines.push(format!("  {name:<12} {value}"));
+        }
+    };
+    if let Some(details) = error.details() {
+        field("status:", Some(details.status.to_string()));
+        field("error code:", details.code.map(|c| c.to_string()));
+        field("title:", details.title.clone());
+        field("detail:", details.detail.clone());
+        field("traceparent:", details.traceparent.clone());
+        for violation in &details.violations {
+            field(
+                "violation:",
+                Some(format!(
+                    "{} ({}): {}",
+                    violation.pointer, violation.rule, violation.message
+                )),
+            );
+        }
+    }
+    if let Error::TaskFailed(failure) = error {
+        field("error code:", failure.code.map(|c| c.to_string()));
+        field("title:", failure.title.clone());
+        field("detail:", failure.detail.clone());
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,354 @@
+//! The real `kling` binary, run as a user would: offline against the built-in mock, and
+//! against a scripted server for each kind of error.
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TASK_ID: &str = "8e1e315e-b50d-4334-a231-be7d19a372f4";
+
+/// `kling` with no key in its environment: it starts the built-in mock.
+fn offline() -> Command {
+    let mut command = Command::cargo_bin("kling").unwrap();
+    command
+        .env_remove("MULEROUTER_API_KEY")
+        .env_remove("MULEROUTER_BASE_URL");
+    command
+}
+
+/// `kling` pointed at `server` with a key.
+fn against(server: &MockServer) -> Command {
+    let mut command = Command::cargo_bin("kling").unwrap();
+    command
+        .env("MULEROUTER_API_KEY", "sk-mr-test")
+        .env("MULEROUTER_BASE_URL", server.uri());
+    command
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn task(status: &str) -> Value {
+    json!({"task_info": {"id": TASK_ID, "status": status, "created_at": "2026-03-03T00:00:00Z", "updated_at": "2026-03-03T00:00:05.000001+00:00"}})
+}
+
+/// A server answering every request with one response.
+async fn server_answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().unwrap()
+}
+
+#[test]
+fn generate_without_a_key_runs_offline_and_downloads_a_real_mp4() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let output = run(offline()
+        .args([
+            "generate",
+            "--prompt",
+            "A paper boat on a rainy street",
+            "--video",
+            "https://example.com/source.mp4",
+            "--wait",
+            "--download",
+        ])
+        .arg(dir.path()));
+
+    // Assert
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("built-in mock server"),
+        "{}",
+        text(&output.stderr)
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let video = std::fs::read(&files[0]).unwrap();
+    assert_eq!(&video[4..8], b"ftyp", "not an MP4: {files:?}");
+    assert!(text(&output.stdout).contains(&format!("Saved {}", files[0].display())));
+}
+
+#[test]
+fn invalid_input_is_refused_before_sending_with_the_field_and_exit_code_2() {
+    let output = run(offline().args([
+        "generate",
+        "--prompt",
+        "x",
+        "--video",
+        "https://e.com/v.mp4",
+        "--duration",
+        "99",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(text(&output.stderr).lines().last().unwrap(), @"error: invalid request, nothing was sent: duration: 99 is greater than the maximum of 15 (maximum)");
+}
+
+#[test]
+fn a_bad_element_is_refused_naming_the_flag() {
+    let output = run(offline().args([
+        "generate",
+        "--prompt",
+        "x",
+        "--video",
+        "https://e.com/v.mp4",
+        "--element",
+        r#"{"type":"sound"}"#,
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--element #1: not a valid element"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_missing_flag_is_a_usage_error_with_exit_code_2() {
+    let output = run(offline().args(["generate", "--video", "https://e.com/v.mp4"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--prompt"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn invalid_input_in_json_mode_lists_each_violation() {
+    let output = run(offline().args([
+        "--json",
+        "generate",
+        "--prompt",
+        "x",
+        "--video",
+        "https://e.com/v.mp4",
+        "--duration",
+        "1",
+        "--element",
+        r#"{"type":"video","reference_videos":[]}"#,
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    let body: Value = serde_json::from_slice(&output.stdout).unwrap();
+    insta::assert_json_snapshot!(body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_in_json_mode_prints_the_task() {
+    // Arrange
+    let mut body = task("completed");
+    body["videos"] = json!(["https://cdn.example.com/result_000.mp4"]);
+    let server = server_answering(ResponseTemplate::new(200).set_body_json(body)).await;
+
+    // Act
+    let output = run(against(&server).args(["--json", "status", TASK_ID]));
+
+    // Assert
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    insta::assert_json_snapshot!(serde_json::from_slice::<Value>(&output.stdout).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_in_text_mode_is_readable() {
+    let server =
+        server_answering(ResponseTemplate::new(200).set_body_json(task("processing"))).await;
+    let output = run(against(&server).args(["status", TASK_ID]));
+    assert!(output.status.success());
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auth_error_prints_status_title_detail_and_traceparent_with_exit_code_3() {
+    // Arrange
+    let server = server_answering(
+        ResponseTemplate::new(401)
+            .insert_header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            .set_body_json(json!({"task_info": {"status": "failed", "error": {"code": 1001, "title": "Unauthorized", "detail": "Invalid API key"}}})),
+    )
+    .await;
+
+    // Act
+    let output = run(against(&server).args(["status", TASK_ID]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(3));
+    insta::assert_snapshot!(text(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auth_error_in_json_mode_is_a_json_error_object() {
+    let server = server_answering(
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"detail": "Invalid Authorization header format"})),
+    )
+    .await;
+    let output = run(against(&server).args(["--json", "status", TASK_ID]));
+    assert_eq!(output.status.code(), Some(3));
+    insta::assert_json_snapshot!(serde_json::from_slice::<Value>(&output.stdout).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_error_class_has_its_own_exit_code() {
+    let cases = [
+        (
+            ResponseTemplate::new(402).set_body_json(json!({"detail": "Insufficient balance"})),
+            4,
+        ),
+        (
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "3600")
+                .set_body_json(json!({"detail": "limit"})),
+            5,
+        ),
+        (
+            ResponseTemplate::new(404).set_body_json(json!({"detail": "Task not found"})),
+            6,
+        ),
+        (
+            ResponseTemplate::new(400).set_body_json(json!({"message": "bad"})),
+            9,
+        ),
+        (
+            ResponseTemplate::new(200).set_body_json(json!({"unexpected": true})),
+            1,
+        ),
+    ];
+    for (response, expected) in cases {
+        // Arrange
+        let server = server_answering(response).await;
+
+        // Act
+        let output = run(against(&server).args(["status", TASK_ID]));
+
+        // Assert
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_on_create_exits_9_without_retrying() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_raw("<html>Bad Gateway</html>", "text/html"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // Act
+    let output = run(against(&server).args([
+        "generate",
+        "--prompt",
+        "x",
+        "--video",
+        "https://e.com/v.mp4",
+    ]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(9));
+    assert!(
+        text(&output.stderr).contains("502 Bad Gateway"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_task_exits_7_with_its_error_code() {
+    // Arrange
+    let mut failed = task("failed");
+    failed["task_info"]["error"] = json!({"error_code": 3005, "title": "External service execution failed", "detail": "prompt violation"});
+    let server = server_answering(ResponseTemplate::new(200).set_body_json(failed)).await;
+
+    // Act
+    let output = run(against(&server).args(["wait", TASK_ID]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(7));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("3005") && stderr.contains("prompt violation"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_past_the_timeout_exits_8() {
+    let server =
+        server_answering(ResponseTemplate::new(200).set_body_json(task("processing"))).await;
+    let output = run(against(&server).args(["wait", TASK_ID, "--timeout", "1"]));
+    assert_eq!(output.status.code(), Some(8));
+    assert!(
+        text(&output.stderr).contains("still processing"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn an_unreachable_server_exits_10() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = run(Command::cargo_bin("kling")
+        .unwrap()
+        .env("MULEROUTER_API_KEY", "sk-mr-test")
+        .env("MULEROUTER_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args([
+            "generate",
+            "--prompt",
+            "x",
+            "--video",
+            "https://e.com/v.mp4",
+        ]));
+    assert_eq!(output.status.code(), Some(10), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_plain_progress_line_is_printed_when_not_on_a_terminal() {
+    let output = run(offline().args([
+        "generate",
+        "--prompt",
+        "x",
+        "--video",
+        "https://e.com/v.mp4",
+        "--wait",
+    ]));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("] task ") && l.contains(": pending")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().any(|l| l.contains(": completed")),
+        "{stderr}"
+    );
+}
