@@ -611,6 +611,37 @@ pub fn validate_response(
     operation.check_response(status, &json)
 }
 
+/// Checks a value against a named component schema (`#/components/schemas/{name}`) with
+/// the same conversion and validator options as requests and responses. For checks of the
+/// document itself, such as every `example` against its schema; it compiles on each call.
+pub fn validate_component(name: &str, value: &Value) -> Result<(), Vec<Violation>> {
+    let document: Value =
+        serde_yaml_ng::from_str(SOURCE).map_err(|e| vec![whole("yaml", e.to_string())])?;
+    let empty = Map::new();
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    if !schemas.contains_key(name) {
+        return Err(vec![whole(
+            "$ref",
+            format!("the document has no schema {name}"),
+        )]);
+    }
+    let converter = Converter::new(schemas);
+    let mut compiler = Compiler {
+        converter: &converter,
+        defs: converter.defs(),
+        cache: HashMap::new(),
+    };
+    let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    let validator = compiler
+        .validator(&schema)
+        .map_err(|e| vec![whole("schema", e)])?;
+    let found = crate::violations::collect(&validator, value);
+    if found.is_empty() { Ok(()) } else { Err(found) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
