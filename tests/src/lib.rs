@@ -4,5 +4,6 @@
 //! JSON Schemas that ignores how a schema is spelled (OpenAPI 3.0's `nullable`, JSON Schema's
 //! `"null"` type, `$ref` or inline) and keeps what it means.
 
+pub mod conformance;
 pub mod document;
 pub mod schema_facts;

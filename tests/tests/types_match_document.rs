@@ -57,7 +57,7 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "checked by the newtype, not in its schema",
     ),
     (
-        "HttpUrl pattern=\"^https?://[^\\\\s]+$\"",
+        "HttpUrl pattern=\"^https?://[A-Za-z0-9\\\\[][!-~]*$\"",
         "checked by the newtype, not in its schema",
     ),
     (
@@ -65,7 +65,7 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "checked by the newtype, not in its schema",
     ),
     (
-        "ImageSource pattern=\"^(https?://[^\\\\s]+|data:image/(png|jpe?g);base64,[A-Za-z0-9+/=]+|[A-Za-z0-9+/=]+)$\"",
+        "ImageSource pattern=\"^(https?://[A-Za-z0-9\\\\[][!-~]*|data:image/(png|jpe?g);base64,[A-Za-z0-9+/=]+|[A-Za-z0-9+/=]+)$\"",
         "checked by the newtype, not in its schema",
     ),
     // progenitor maps `format: uri` to String; validate() parses request URLs and

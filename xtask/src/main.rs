@@ -4,8 +4,11 @@
 //! - `codegen` writes the code generated from the OpenAPI documents;
 //!   `codegen --check` compares it with what is committed and fails with a diff.
 //! - `snapshots --references FILE` fails on insta snapshots no test used, or not yet reviewed.
+//! - `contract [--base-url URL] [--allow-create] [--task-id ID]` checks a server against the
+//!   document (the checks live in the `contract-tests` crate; this only runs them).
 
 mod codegen;
+mod contract;
 mod dependencies;
 mod snapshots;
 mod workspace;
@@ -39,6 +42,12 @@ enum Command {
         #[arg(long)]
         references: PathBuf,
     },
+    /// Check a server against the document (default: the built-in mock). Arguments go to the
+    /// checker: `--base-url URL`, `--allow-create`, `--task-id ID`, `--help`.
+    Contract {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,6 +62,7 @@ fn main() -> ExitCode {
             codegen::run(&workspace::root(), mode)
         }
         Command::Snapshots { references } => snapshots::check(&workspace::root(), &references),
+        Command::Contract { args } => contract::run(&workspace::root(), &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,7 +66,7 @@ pub use error::{ApiErrorDetails, Error, TaskFailure};
 pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
-pub use validate::{InvalidInput, Violation, limits, validate};
+pub use validate::{InvalidInput, Violation, limits, parse_request, validate};
 pub use wait::{CompletedTask, WaitOptions};
 
 /// The generated client, for calls the hand-written layer does not wrap.

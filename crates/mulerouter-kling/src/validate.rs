@@ -1,13 +1,13 @@
 //! Checks of a create request against the API document, before anything is sent.
 //!
 //! The generated types already refuse some values (string lengths and patterns, enums). The
-//! rules they cannot hold — integer ranges, array sizes, URL syntax — are checked here. Each
+//! rules they cannot hold — integer ranges, array sizes, `format: uri` — are checked here. Each
 //! broken rule is reported with the JSON pointer of the field and the JSON Schema keyword, the
 //! same vocabulary the mock server uses in its `violations`.
 
 use std::fmt;
 
-use crate::types::{CreateGenerationRequest, Element, HttpUrl, ImageSource};
+use crate::types::{CreateGenerationRequest, Element, HttpUrl};
 
 /// Bounds from the API document.
 pub mod limits {
@@ -136,13 +136,10 @@ fn check_elements(violations: &mut Vec<Violation>, elements: &[Element]) {
     for (index, element) in elements.iter().enumerate() {
         let at = format!("/elements/{index}");
         match element {
+            // Images have no `format` in the document: their type's pattern is the whole rule.
             Element::Image {
-                frontal_image,
-                reference_images,
+                reference_images, ..
             } => {
-                if let Some(image) = frontal_image {
-                    check_image(violations, &format!("{at}/frontal_image"), image);
-                }
                 let pointer = format!("{at}/reference_images");
                 check_count(
                     violations,
@@ -151,9 +148,6 @@ fn check_elements(violations: &mut Vec<Violation>, elements: &[Element]) {
                     limits::REFERENCE_IMAGES_MIN,
                     Some(limits::REFERENCE_IMAGES_MAX),
                 );
-                for (i, image) in reference_images.iter().enumerate() {
-                    check_image(violations, &format!("{pointer}/{i}"), image);
-                }
             }
             Element::Video { reference_videos } => {
                 let pointer = format!("{at}/reference_videos");
@@ -196,38 +190,158 @@ fn check_count(
     }
 }
 
+/// `format: uri`: RFC 3986 syntax, with the parser the mock's JSON Schema validator uses
+/// for that format, so that both sides draw the line in the same place. (The type's pattern
+/// already guarantees `http(s)://`, printable ASCII and a plausible host start.)
 fn check_http_url(violations: &mut Vec<Violation>, pointer: &str, url: &HttpUrl) {
-    if let Err(reason) = parse_http_url(url) {
+    let text: &str = url;
+    if let Err(error) = fluent_uri::Uri::parse(text) {
         violations.push(Violation {
             pointer: pointer.into(),
             rule: "format",
-            message: reason,
+            message: format!("{text:?} is not a valid URI: {error}"),
         });
     }
 }
 
-/// An image may be Base64 (the type's pattern covers it) or a URL, which must then parse.
-fn check_image(violations: &mut Vec<Violation>, pointer: &str, image: &ImageSource) {
-    let text: &str = image;
-    if (text.starts_with("http://") || text.starts_with("https://"))
-        && let Err(reason) = parse_http_url(text)
-    {
-        violations.push(Violation {
-            pointer: pointer.into(),
-            rule: "format",
-            message: reason,
-        });
+/// Reads a create request from JSON (a file, a config, another program) and checks it, with
+/// every problem reported like [`validate`]'s: JSON pointer, JSON Schema keyword, message.
+///
+/// Type-level problems (a missing or unknown field, a wrong type, a string too long) stop
+/// the reading at the first one; the rules checked afterwards are all reported.
+///
+/// ```
+/// let error = mulerouter_kling::parse_request(&serde_json::json!({
+///     "prompt": "A paper boat",
+///     "video": "https://example.com/in.mp4",
+///     "model_name": "kling",
+/// }))
+/// .unwrap_err();
+/// assert_eq!(error.violations()[0].pointer, "/model_name");
+/// assert_eq!(error.violations()[0].rule, "additionalProperties");
+/// ```
+pub fn parse_request(json: &serde_json::Value) -> Result<CreateGenerationRequest, InvalidInput> {
+    let request: CreateGenerationRequest =
+        serde_path_to_error::deserialize(json).map_err(|error| {
+            InvalidInput::single(from_serde_error(
+                json,
+                error.path(),
+                &error.inner().to_string(),
+            ))
+        })?;
+    validate(&request)?;
+    Ok(request)
+}
+
+/// Names the field and the rule of a serde error, in the vocabulary of JSON Schema.
+fn from_serde_error(
+    json: &serde_json::Value,
+    path: &serde_path_to_error::Path,
+    message: &str,
+) -> Violation {
+    use serde_path_to_error::Segment;
+
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", escape(key))),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    // serde_json appends " at line L column C" to some messages; the pointer says where.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_string();
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+    };
+    // Inside an element (an internally tagged enum) serde loses the path below the element;
+    // find the value that the element's checked types refuse.
+    let pointer = match json.pointer(&pointer) {
+        Some(element @ serde_json::Value::Object(map)) if map.contains_key("type") => {
+            refused_in_element(element).map_or(pointer.clone(), |inner| format!("{pointer}{inner}"))
+        }
+        _ => pointer,
+    };
+    let (rule, pointer) = if let Some(field) = quoted("missing field `") {
+        ("required", format!("{pointer}/{}", escape(&field)))
+    } else if let Some(field) = quoted("unknown field `") {
+        // serde_path_to_error's path already ends at an unknown field; serde's own at its parent.
+        let at = format!("/{}", escape(&field));
+        let pointer = if pointer.ends_with(&at) {
+            pointer
+        } else {
+            format!("{pointer}{at}")
+        };
+        ("additionalProperties", pointer)
+    } else if message.starts_with("unknown variant") {
+        // An element's `type` tag names the variant; a plain enum is the value itself.
+        let tagged = json
+            .pointer(&pointer)
+            .is_some_and(|v| v.get("type").is_some());
+        (
+            "enum",
+            if tagged {
+                format!("{pointer}/type")
+            } else {
+                pointer
+            },
+        )
+    } else if message.starts_with("longer than") {
+        ("maxLength", pointer)
+    } else if message.starts_with("shorter than") {
+        ("minLength", pointer)
+    } else if message.starts_with("doesn't match pattern") {
+        ("pattern", pointer)
+    } else {
+        ("type", pointer)
+    };
+    Violation {
+        pointer,
+        rule,
+        message,
     }
 }
 
-/// The type's pattern guarantees an `http(s)://` prefix without white space; this adds what
-/// a URL parser knows (a valid host, port and escapes).
-fn parse_http_url(text: &str) -> Result<(), String> {
-    match url::Url::parse(text) {
-        Ok(url) if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
-        Ok(_) => Err(format!("{text:?} is not a URL with a host")),
-        Err(error) => Err(format!("{text:?} is not a valid URL: {error}")),
+/// The pointer (relative to the element) of the first string an element's checked types
+/// refuse: images are [`ImageSource`](crate::types::ImageSource)s, videos
+/// [`HttpUrl`]s.
+fn refused_in_element(element: &serde_json::Value) -> Option<String> {
+    use crate::types::ImageSource;
+    let refuses = |field: &str, text: &str| match field {
+        "reference_videos" => text.parse::<HttpUrl>().is_err(),
+        _ => text.parse::<ImageSource>().is_err(),
+    };
+    let refused = |field: &str, value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => refuses(field, text),
+        _ => true,
+    };
+    for field in ["frontal_image", "reference_images", "reference_videos"] {
+        match element.get(field) {
+            None | Some(serde_json::Value::Null) if field == "frontal_image" => {}
+            None => {}
+            Some(serde_json::Value::Array(items)) if field != "frontal_image" => {
+                if let Some(index) = items.iter().position(|item| refused(field, item)) {
+                    return Some(format!("/{field}/{index}"));
+                }
+            }
+            Some(value @ serde_json::Value::String(_))
+                if field == "frontal_image" && !refused(field, value) => {}
+            Some(_) => return Some(format!("/{field}")),
+        }
     }
+    None
+}
+
+/// RFC 6901: `~` and `/` in a key become `~0` and `~1`.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// Turns a conversion error of a generated builder ("error converting supplied value for

@@ -71,8 +71,13 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
             typed(with(|r| r.video = url("https://[::1/v.mp4"))),
         ),
         (
-            "video host empty",
-            typed(with(|r| r.video = url("http://:80/v.mp4"))),
+            "video bad escape",
+            typed(with(|r| r.video = url("https://example.com/a%zzb.mp4"))),
+        ),
+        ("video host empty", built(base().video("http://:80/v.mp4"))),
+        (
+            "video not ASCII",
+            built(base().video("https://例子.测试/v.mp4")),
         ),
         ("duration too short", typed(with(|r| r.duration = 2))),
         ("duration too long", typed(with(|r| r.duration = 16))),
@@ -92,15 +97,6 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
             typed(with(|r| r.elements = vec![image_element(4)])),
         ),
         (
-            "image element with a bad frontal URL",
-            typed(with(|r| {
-                r.elements = vec![Element::Image {
-                    frontal_image: Some(image("https://[::1/front.png")),
-                    reference_images: vec![image("iVBORw0KGgo=")],
-                }]
-            })),
-        ),
-        (
             "video element without reference videos",
             typed(with(|r| {
                 r.elements = vec![Element::Video {
@@ -116,7 +112,7 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
                     Element::Video {
                         reference_videos: vec![
                             url("https://ok.example/a.mp4"),
-                            url("http://:1/b.mp4"),
+                            url("https://[::1/b.mp4"),
                         ],
                     },
                 ]
@@ -126,7 +122,7 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
             "several rules at once",
             typed(with(|r| {
                 r.duration = 99;
-                r.video = url("http://:80/v.mp4");
+                r.video = url("https://[::1/v.mp4");
                 r.elements = vec![image_element(0); 5];
             })),
         ),
@@ -254,4 +250,29 @@ fn an_optional_text_that_is_too_long_cannot_even_be_constructed() {
         .parse::<mulerouter_kling::types::CreateGenerationRequestNegativePrompt>()
         .unwrap_err();
     assert_eq!(error.to_string(), "longer than 2500 characters");
+}
+
+#[test]
+fn an_image_is_checked_where_it_is_made() {
+    for bad in [
+        "not base64!",
+        "ftp://example.com/a.png",
+        "https://:1/a.png",
+        "data:image/gif;base64,R0lG",
+    ] {
+        assert!(
+            bad.parse::<mulerouter_kling::types::ImageSource>().is_err(),
+            "{bad}"
+        );
+    }
+    for good in [
+        "https://example.com/a.png",
+        "iVBORw0KGgo=",
+        "data:image/jpeg;base64,/9j/4AAQ",
+    ] {
+        assert!(
+            good.parse::<mulerouter_kling::types::ImageSource>().is_ok(),
+            "{good}"
+        );
+    }
 }

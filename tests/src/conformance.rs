@@ -1,0 +1,457 @@
+//! Conformance checks of any server that implements the API, against the document.
+//!
+//! Every answer is checked with the same validator the mock uses (status documented for the
+//! operation, body matching its schema) and must parse with the generated client's types.
+//! Checks that create a task are billed on the real service, so they run only when allowed.
+
+use std::time::Duration;
+
+use mulerouter_kling::types::{ApiError, TaskResponse};
+use mulerouter_kling_mock::document::validate_response;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The create path; a task is read at `{CREATE}/{id}`.
+pub const CREATE: &str = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
+
+/// Where and how to reach the server under test.
+#[derive(Clone)]
+pub struct Target {
+    /// Base URL, without a trailing slash.
+    pub base_url: String,
+    /// The bearer token (never printed).
+    pub token: String,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("base_url", &self.base_url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Which checks to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Run the checks that create tasks (billed on the real service).
+    pub allow_create: bool,
+    /// A task to read back and check.
+    pub task_id: Option<Uuid>,
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pass(String),
+    Fail(String),
+    Skip(String),
+}
+
+/// One check's result.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub check: &'static str,
+    pub verdict: Verdict,
+}
+
+/// A check, and the documented responses (operation id, response key) it exercises.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    pub name: &'static str,
+    pub covers: &'static [(&'static str, &'static str)],
+    pub creates: bool,
+    pub needs_task_id: bool,
+}
+
+/// Every check, in the order they run.
+pub const CHECKS: &[Check] = &[
+    Check {
+        name: "rejects a request without a token",
+        covers: &[("get_generation", "401")],
+        creates: false,
+        needs_task_id: false,
+    },
+    Check {
+        name: "rejects an Authorization header without Bearer",
+        covers: &[("get_generation", "401")],
+        creates: false,
+        needs_task_id: false,
+    },
+    Check {
+        name: "answers 404 for an unknown task",
+        covers: &[("get_generation", "404")],
+        creates: false,
+        needs_task_id: false,
+    },
+    Check {
+        name: "rejects a task id that is not a uuid",
+        covers: &[("get_generation", "400")],
+        creates: false,
+        needs_task_id: false,
+    },
+    Check {
+        name: "reads the given task",
+        covers: &[("get_generation", "200")],
+        creates: false,
+        needs_task_id: true,
+    },
+    Check {
+        name: "creates a task from a valid request",
+        covers: &[("create_generation", "200"), ("create_generation", "202")],
+        creates: true,
+        needs_task_id: false,
+    },
+    Check {
+        name: "reads the created task back",
+        covers: &[("get_generation", "200")],
+        creates: true,
+        needs_task_id: false,
+    },
+    Check {
+        name: "rejects a broken rule, naming the field",
+        covers: &[("create_generation", "400")],
+        creates: true,
+        needs_task_id: false,
+    },
+    Check {
+        name: "rejects an unknown key",
+        covers: &[("create_generation", "400")],
+        creates: true,
+        needs_task_id: false,
+    },
+    Check {
+        name: "rejects a body that is not JSON",
+        covers: &[("create_generation", "400")],
+        creates: true,
+        needs_task_id: false,
+    },
+    Check {
+        name: "rejects a create without a token",
+        covers: &[("create_generation", "401")],
+        creates: true,
+        needs_task_id: false,
+    },
+];
+
+/// An answer as received.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+/// Runs every check that `options` allows, in order.
+pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client builds");
+    let runner = Runner {
+        http,
+        target: target.clone(),
+    };
+    let mut created: Option<Uuid> = None;
+    let mut outcomes = Vec::new();
+    for check in CHECKS {
+        let verdict = if check.creates && !options.allow_create {
+            Verdict::Skip("creates a task (billed on the real service); pass --allow-create".into())
+        } else if check.needs_task_id && options.task_id.is_none() {
+            Verdict::Skip("pass --task-id to check a task of yours".into())
+        } else {
+            runner.check(check.name, options, &mut created).await
+        };
+        outcomes.push(Outcome {
+            check: check.name,
+            verdict,
+        });
+    }
+    outcomes
+}
+
+struct Runner {
+    http: reqwest::Client,
+    target: Target,
+}
+
+impl Runner {
+    async fn check(&self, name: &str, options: &Options, created: &mut Option<Uuid>) -> Verdict {
+        let result = match name {
+            "rejects a request without a token" => {
+                self.expect_get(&Uuid::new_v4().to_string(), None, &[401])
+                    .await
+            }
+            "rejects an Authorization header without Bearer" => {
+                let header = format!("Token {}", self.target.token);
+                self.expect_get(&Uuid::new_v4().to_string(), Some(&header), &[401])
+                    .await
+            }
+            "answers 404 for an unknown task" => {
+                self.expect_get(
+                    &Uuid::new_v4().to_string(),
+                    self.bearer().as_deref(),
+                    &[404],
+                )
+                .await
+            }
+            "rejects a task id that is not a uuid" => {
+                self.expect_get("not-a-uuid", self.bearer().as_deref(), &[400, 404])
+                    .await
+            }
+            "reads the given task" => match options.task_id {
+                Some(id) => self.read_task(id).await,
+                None => Err("no --task-id".into()),
+            },
+            "creates a task from a valid request" => match self.create_valid().await {
+                Ok((id, detail)) => {
+                    *created = Some(id);
+                    Ok(detail)
+                }
+                Err(error) => Err(error),
+            },
+            "reads the created task back" => match created {
+                Some(id) => self.read_task(*id).await,
+                None => Err("no task was created by the previous check".into()),
+            },
+            "rejects a broken rule, naming the field" => {
+                let body = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4", "duration": 99});
+                self.expect_rejected(body, "duration").await
+            }
+            "rejects an unknown key" => {
+                let body = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4", "model_name": "kling"});
+                self.expect_rejected(body, "model_name").await
+            }
+            "rejects a body that is not JSON" => {
+                let request = self
+                    .post(self.bearer().as_deref())
+                    .header("content-type", "application/json")
+                    .body("{not json");
+                self.expect(request, "POST", CREATE, &[400]).await
+            }
+            "rejects a create without a token" => {
+                let body = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
+                self.expect(self.post(None).json(&body), "POST", CREATE, &[401])
+                    .await
+            }
+            other => Err(format!("no such check: {other}")),
+        };
+        match result {
+            Ok(detail) => Verdict::Pass(detail),
+            Err(problem) => Verdict::Fail(problem),
+        }
+    }
+
+    fn bearer(&self) -> Option<String> {
+        Some(format!("Bearer {}", self.target.token))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.target.base_url)
+    }
+
+    fn post(&self, authorization: Option<&str>) -> reqwest::RequestBuilder {
+        let request = self.http.post(self.url(CREATE));
+        match authorization {
+            Some(value) => request.header("authorization", value),
+            None => request,
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, String> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("the body broke off: {e}"))?
+            .to_vec();
+        Ok(Answer { status, body })
+    }
+
+    /// Sends, then checks the status is one of `expected` and the answer conforms.
+    async fn expect(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: &str,
+        path: &str,
+        expected: &[u16],
+    ) -> Result<String, String> {
+        let answer = self.send(request).await?;
+        if !expected.contains(&answer.status) {
+            return Err(format!(
+                "expected {}, got {}: {}",
+                list(expected),
+                answer.status,
+                snippet(&answer.body)
+            ));
+        }
+        conforms(method, path, &answer)?;
+        Ok(format!("{}", answer.status))
+    }
+
+    async fn expect_get(
+        &self,
+        id: &str,
+        authorization: Option<&str>,
+        expected: &[u16],
+    ) -> Result<String, String> {
+        let path = format!("{CREATE}/{id}");
+        let mut request = self.http.get(self.url(&path));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        self.expect(request, "GET", &path, expected).await
+    }
+
+    async fn expect_rejected(&self, body: Value, field: &str) -> Result<String, String> {
+        let answer = self
+            .send(self.post(self.bearer().as_deref()).json(&body))
+            .await?;
+        if answer.status != 400 {
+            return Err(format!(
+                "expected 400, got {}: {}",
+                answer.status,
+                snippet(&answer.body)
+            ));
+        }
+        conforms("POST", CREATE, &answer)?;
+        let text = String::from_utf8_lossy(&answer.body);
+        if !text.contains(field) {
+            return Err(format!(
+                "400, but the error does not name `{field}`: {}",
+                snippet(&answer.body)
+            ));
+        }
+        Ok(format!("400, names `{field}`"))
+    }
+
+    async fn read_task(&self, id: Uuid) -> Result<String, String> {
+        let path = format!("{CREATE}/{id}");
+        let answer = self
+            .send(
+                self.http
+                    .get(self.url(&path))
+                    .header("authorization", self.bearer().unwrap_or_default()),
+            )
+            .await?;
+        if answer.status != 200 {
+            return Err(format!(
+                "expected 200, got {}: {}",
+                answer.status,
+                snippet(&answer.body)
+            ));
+        }
+        conforms("GET", &path, &answer)?;
+        let task: TaskResponse = serde_json::from_slice(&answer.body)
+            .map_err(|e| format!("the client cannot parse it: {e}"))?;
+        if task.task_info.id != id {
+            return Err(format!("asked for {id}, got {}", task.task_info.id));
+        }
+        Ok(format!("200, {}", task.task_info.status))
+    }
+
+    async fn create_valid(&self) -> Result<(Uuid, String), String> {
+        let body = json!({"prompt": "A paper boat on a rainy street", "video": "https://example.com/source.mp4", "duration": 5});
+        let answer = self
+            .send(self.post(self.bearer().as_deref()).json(&body))
+            .await?;
+        if ![200, 202].contains(&answer.status) {
+            return Err(format!(
+                "expected 200 or 202, got {}: {}",
+                answer.status,
+                snippet(&answer.body)
+            ));
+        }
+        conforms("POST", CREATE, &answer)?;
+        let task: TaskResponse = serde_json::from_slice(&answer.body)
+            .map_err(|e| format!("the client cannot parse it: {e}"))?;
+        Ok((
+            task.task_info.id,
+            format!(
+                "{}, task {} {}",
+                answer.status, task.task_info.id, task.task_info.status
+            ),
+        ))
+    }
+}
+
+/// The answer's status is documented for the operation, its body matches the schema, and the
+/// generated client can parse an error body.
+fn conforms(method: &str, path: &str, answer: &Answer) -> Result<(), String> {
+    validate_response(method, path, answer.status, &answer.body).map_err(|violations| {
+        let listed: Vec<String> = violations
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} ({}): {}",
+                    if v.pointer.is_empty() {
+                        "body"
+                    } else {
+                        &v.pointer
+                    },
+                    v.rule,
+                    v.message
+                )
+            })
+            .collect();
+        format!("{} does not conform: {}", answer.status, listed.join("; "))
+    })?;
+    if answer.status >= 400 {
+        serde_json::from_slice::<ApiError>(&answer.body)
+            .map_err(|e| format!("the client cannot parse the error: {e}"))?;
+    }
+    Ok(())
+}
+
+fn list(codes: &[u16]) -> String {
+    codes
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.chars().take(200).collect()
+}
+
+/// The results as a table, then a closing `N passed, N failed, N skipped` line.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let width = outcomes
+        .iter()
+        .map(|o| o.check.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let mut out = format!("{:<width$}  {:<6}  {}\n", "CHECK", "RESULT", "DETAIL");
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for outcome in outcomes {
+        let (result, detail) = match &outcome.verdict {
+            Verdict::Pass(detail) => {
+                passed += 1;
+                ("pass", detail)
+            }
+            Verdict::Fail(detail) => {
+                failed += 1;
+                ("FAIL", detail)
+            }
+            Verdict::Skip(detail) => {
+                skipped += 1;
+                ("skip", detail)
+            }
+        };
+        out.push_str(&format!(
+            "{:<width$}  {result:<6}  {detail}\n",
+            outcome.check
+        ));
+    }
+    out.push_str(&format!(
+        "{passed} passed, {failed} failed, {skipped} skipped\n"
+    ));
+    out
+}

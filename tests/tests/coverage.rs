@@ -1,0 +1,145 @@
+//! Every operation and documented response has a contract test. The list of what exists is
+//! derived from the document; what is tested is declared next to the tests. A response the
+//! document gains without a test fails here, by name.
+
+use std::collections::BTreeSet;
+
+use contract_tests::conformance::{CHECKS, CREATE};
+use contract_tests::document::document;
+use mulerouter_kling::types::ApiError;
+use mulerouter_kling_mock::MockMuleRouter;
+use mulerouter_kling_mock::document::validate_response;
+use serde_json::json;
+
+/// Responses the conformance checks cannot provoke on a real server, provoked on the mock —
+/// naturally where it can, else with `Prefer: code=…` — by the test below: (operation,
+/// documented response key, status sent).
+const PROVOKED_ON_THE_MOCK: &[(&str, &str, u16)] = &[
+    ("create_generation", "402", 402),
+    ("create_generation", "403", 403),
+    ("create_generation", "405", 405),
+    ("create_generation", "409", 409),
+    ("create_generation", "413", 413),
+    ("create_generation", "415", 415),
+    ("create_generation", "423", 423),
+    ("create_generation", "429", 429),
+    ("create_generation", "451", 451),
+    ("create_generation", "4XX", 418),
+    ("create_generation", "5XX", 500),
+    ("create_generation", "5XX", 502),
+    ("create_generation", "5XX", 503),
+    ("create_generation", "5XX", 504),
+    ("get_generation", "402", 402),
+    ("get_generation", "403", 403),
+    ("get_generation", "405", 405),
+    ("get_generation", "429", 429),
+    ("get_generation", "4XX", 410),
+    ("get_generation", "5XX", 500),
+    ("get_generation", "5XX", 503),
+];
+
+/// (operation id, response key) for everything the document defines.
+fn documented() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for item in document()["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let Some(id) = operation.get("operationId").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            for key in operation["responses"].as_object().unwrap().keys() {
+                found.insert((id.to_string(), key.clone()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_documented_response_has_a_contract_test() {
+    let mut tested: BTreeSet<(String, String)> = CHECKS
+        .iter()
+        .flat_map(|check| {
+            check
+                .covers
+                .iter()
+                .map(|(op, key)| (op.to_string(), key.to_string()))
+        })
+        .collect();
+    tested.extend(
+        PROVOKED_ON_THE_MOCK
+            .iter()
+            .map(|(op, key, _)| (op.to_string(), key.to_string())),
+    );
+    let documented = documented();
+    let missing: Vec<String> = documented
+        .difference(&tested)
+        .map(|(op, key)| format!("operation `{op}`, response {key}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "documented but without a contract test (add a check or a PROVOKED_ON_THE_MOCK row):\n{}",
+        missing.join("\n")
+    );
+    let stale: Vec<_> = tested.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "tested but no longer documented: {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_provoked_response_conforms_to_the_document() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = reqwest::Client::new();
+    let task_path = format!("{CREATE}/8e1e315e-b50d-4334-a231-be7d19a372f4");
+
+    for (operation, key, status) in PROVOKED_ON_THE_MOCK {
+        let (method, path) = if *operation == "create_generation" {
+            ("POST", CREATE.to_string())
+        } else {
+            ("GET", task_path.clone())
+        };
+        let url = format!("{}{path}", mock.uri());
+        let valid = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
+        let request = match (*status, method) {
+            (405, "POST") => http.put(&url).bearer_auth("k").json(&valid),
+            (405, _) => http.delete(&url).bearer_auth("k"),
+            (413, _) => http
+                .post(&url)
+                .bearer_auth("k")
+                .header("content-type", "application/json")
+                .body(vec![b' '; 33 * 1024 * 1024]),
+            (415, _) => http
+                .post(&url)
+                .bearer_auth("k")
+                .header("content-type", "text/plain")
+                .body("prompt=boat"),
+            (_, "POST") => http
+                .post(&url)
+                .bearer_auth("k")
+                .header("prefer", format!("code={status}"))
+                .json(&valid),
+            _ => http
+                .get(&url)
+                .bearer_auth("k")
+                .header("prefer", format!("code={status}")),
+        };
+
+        // Act
+        let response = request.send().await.unwrap();
+        let answered = response.status().as_u16();
+        let allow = response.headers().get("allow").cloned();
+        let body = response.bytes().await.unwrap();
+
+        // Assert
+        assert_eq!(answered, *status, "{operation} {key}");
+        validate_response(method, &path, answered, &body)
+            .unwrap_or_else(|v| panic!("{operation} {key} ({status}): {v:?}"));
+        serde_json::from_slice::<ApiError>(&body)
+            .unwrap_or_else(|e| panic!("{operation} {key}: {e}"));
+        if *status == 405 {
+            assert!(allow.is_some(), "405 without Allow for {operation}");
+        }
+    }
+}
