@@ -192,10 +192,7 @@ async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing
         .local_addr()
         .unwrap()
         .port();
-    let client = mulerouter_kling::Client::builder()
-        .api_key(mulerouter_kling::ApiKey::new(KEY).unwrap())
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .retry_policy(quick_retries())
+    let client = builder_at(&format!("http://127.0.0.1:{port}"))
         .build()
         .unwrap();
 
@@ -228,11 +225,8 @@ async fn a_request_timeout_on_create_warns_that_the_task_may_exist() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = mulerouter_kling::Client::builder()
-        .api_key(mulerouter_kling::ApiKey::new(KEY).unwrap())
-        .base_url(server.uri())
+    let client = builder_at(&server.uri())
         .request_timeout(std::time::Duration::from_millis(200))
-        .retry_policy(quick_retries())
         .build()
         .unwrap();
 

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use mulerouter_kling::{ApiKey, Client, RetryPolicy, types::CreateGenerationRequest};
+use mulerouter_kling::{
+    ApiKey, Client, ClientBuilder, RetryPolicy, types::CreateGenerationRequest,
+};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
@@ -31,12 +33,15 @@ pub fn quick_retries() -> RetryPolicy {
 }
 
 pub fn client_for(server: &MockServer) -> Client {
+    builder_at(&server.uri()).build().unwrap()
+}
+
+/// Settings for a client at `base_url`, with quick retries; tests adjust them further.
+pub fn builder_at(base_url: &str) -> ClientBuilder {
     Client::builder()
         .api_key(ApiKey::new(KEY).unwrap())
-        .base_url(server.uri())
+        .base_url(base_url)
         .retry_policy(quick_retries())
-        .build()
-        .unwrap()
 }
 
 pub fn minimal_request() -> CreateGenerationRequest {
