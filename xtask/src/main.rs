@@ -6,7 +6,10 @@
 //! - `snapshots --references FILE` fails on insta snapshots no test used, or not yet reviewed.
 //! - `contract [--base-url URL] [--allow-create] [--task-id ID]` checks a server against the
 //!   document (the checks live in the `contract-tests` crate; this only runs them).
+//! - `bench [--quick] [--duration S] [--concurrency 1,16,64] …` runs the benchmarks of the
+//!   `mulerouter-kling-bench` crate in release and writes `BENCHMARKS.md`.
 
+mod bench;
 mod codegen;
 mod contract;
 mod dependencies;
@@ -48,6 +51,13 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Benchmark the mock against a bare hyper server and Prism, its memory, and codegen;
+    /// writes BENCHMARKS.md. Arguments go to the benchmark: `--quick`, `--duration`,
+    /// `--concurrency`, `--targets`, `--workloads`, `--help`.
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,6 +73,7 @@ fn main() -> ExitCode {
         }
         Command::Snapshots { references } => snapshots::check(&workspace::root(), &references),
         Command::Contract { args } => contract::run(&workspace::root(), &args),
+        Command::Bench { args } => bench::run(&workspace::root(), &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! `Authorization: Bearer …`, checked the way the service does.
 
+use http::header::AUTHORIZATION;
 use wiremock::http::HeaderMap;
 
 /// Which bearer tokens the mock accepts.
@@ -24,9 +25,9 @@ impl std::fmt::Debug for Keys {
 impl Keys {
     /// `Err` holds the 401 detail.
     pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), &'static str> {
-        let mut values = headers.get_all("authorization").iter();
+        let mut values = headers.get_all(AUTHORIZATION).iter();
         let (Some(value), None) = (values.next(), values.next()) else {
-            return Err(if headers.contains_key("authorization") {
+            return Err(if headers.contains_key(AUTHORIZATION) {
                 "Invalid Authorization header format: send exactly one Authorization header"
             } else {
                 "Missing Authorization header: send `Authorization: Bearer <your MuleRouter key>`"

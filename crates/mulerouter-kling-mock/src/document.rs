@@ -38,13 +38,43 @@ pub(crate) struct Api {
 
 /// One path of the document and its operations.
 pub(crate) struct PathItem {
-    segments: Vec<Segment>,
+    /// The template as literal text and parameters, consecutive literal segments joined with
+    /// their slashes (`/a/b/{id}` → `"/a/b/"`, `id`): matching compares whole runs of text.
+    pieces: Vec<Piece>,
+    /// How many of the segments are literal: the more, the better a match.
+    literals: usize,
     pub(crate) operations: Vec<Operation>,
 }
 
 enum Segment {
     Literal(String),
     Param(String),
+}
+
+/// A run of a template: literal text, or one whole segment holding a parameter.
+enum Piece {
+    Text(String),
+    Param,
+}
+
+/// The pieces of a template split into segments at `/`.
+fn pieces(segments: &[Segment]) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    for (at, segment) in segments.iter().enumerate() {
+        if at > 0 {
+            text.push('/');
+        }
+        match segment {
+            Segment::Literal(literal) => text.push_str(literal),
+            Segment::Param(_) => {
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+                pieces.push(Piece::Param);
+            }
+        }
+    }
+    pieces.push(Piece::Text(text));
+    pieces
 }
 
 /// One operation: what it accepts and what it may answer.
@@ -58,6 +88,8 @@ pub(crate) struct Operation {
     pub(crate) path_params: Vec<Param>,
     pub(crate) body: Option<RequestBody>,
     pub(crate) responses: Vec<ResponseSpec>,
+    /// The first documented 2xx (200 if none): the status of a success by default.
+    pub(crate) success: u16,
 }
 
 pub(crate) struct Param {
@@ -78,6 +110,10 @@ pub(crate) struct RequestBody {
 pub(crate) struct ResponseSpec {
     /// `200`, `4XX`, `default`.
     pub(crate) key: String,
+    /// The status `key` names exactly (`200`), or the hundreds of the range it names (`4XX`
+    /// → 4): worked out once, so that finding a response costs no allocation.
+    code: Option<u16>,
+    range: Option<u16>,
     validator: Option<Arc<Validator>>,
     /// `example` (named `""`) or each entry of `examples`, in document order.
     pub(crate) examples: Vec<(String, Value)>,
@@ -86,13 +122,9 @@ pub(crate) struct ResponseSpec {
 impl ResponseSpec {
     /// Whether this response describes `status`: an exact code first, then a range.
     fn covers(&self, status: u16) -> Coverage {
-        let key = self.key.as_bytes();
-        if self.key == status.to_string() {
+        if self.code == Some(status) {
             Coverage::Exact
-        } else if key.len() == 3
-            && key[1..].eq_ignore_ascii_case(b"XX")
-            && key[0] == b'0' + u8::try_from(status / 100).unwrap_or(0)
-        {
+        } else if self.range == Some(status / 100) {
             Coverage::Range
         } else if self.key == "default" {
             Coverage::Default
@@ -112,6 +144,20 @@ impl ResponseSpec {
                 .map(|(_, value)| value),
         }
     }
+}
+
+/// The status a response key names exactly: `200`, not `4XX`, `default` or `0200`.
+fn exact_code(key: &str) -> Option<u16> {
+    key.parse::<u16>()
+        .ok()
+        .filter(|code| code.to_string() == key)
+}
+
+/// The hundreds of the range a response key names: `4XX` → 4.
+fn range_of(key: &str) -> Option<u16> {
+    let key = key.as_bytes();
+    (key.len() == 3 && key[1..].eq_ignore_ascii_case(b"XX") && key[0].is_ascii_digit())
+        .then(|| u16::from(key[0] - b'0'))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -231,8 +277,13 @@ impl Api {
                     shared_params,
                 )?);
             }
+            let segments = segments(template);
             paths.push(PathItem {
-                segments: segments(template),
+                literals: segments
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count(),
+                pieces: pieces(&segments),
                 operations,
             });
         }
@@ -241,18 +292,12 @@ impl Api {
 
     /// Finds the operation for a method and a (percent-encoded) request path.
     pub(crate) fn route(&self, method: &str, path: &str) -> Route<'_> {
-        let parts: Vec<&str> = path.split('/').collect();
         // Literal segments win over parameters when two templates match.
         let best = self
             .paths
             .iter()
-            .filter_map(|item| item.matches(&parts).map(|values| (item, values)))
-            .max_by_key(|(item, _)| {
-                item.segments
-                    .iter()
-                    .filter(|s| matches!(s, Segment::Literal(_)))
-                    .count()
-            });
+            .filter_map(|item| item.matches(path).map(|values| (item, values)))
+            .max_by_key(|(item, _)| item.literals);
         let Some((item, values)) = best else {
             return Route::NotFound;
         };
@@ -280,20 +325,25 @@ impl Api {
 }
 
 impl PathItem {
-    fn matches(&self, parts: &[&str]) -> Option<Vec<String>> {
-        if parts.len() != self.segments.len() {
-            return None;
-        }
+    /// The path parameter values when `path` matches this template segment for segment: the
+    /// literal runs exactly, each parameter a whole non-empty segment.
+    fn matches(&self, path: &str) -> Option<Vec<String>> {
+        let mut rest = path;
         let mut values = Vec::new();
-        for (segment, part) in self.segments.iter().zip(parts) {
-            match segment {
-                Segment::Literal(literal) if literal == part => {}
-                Segment::Literal(_) => return None,
-                Segment::Param(_) if part.is_empty() => return None,
-                Segment::Param(_) => values.push(percent_decode(part)),
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => rest = rest.strip_prefix(text.as_str())?,
+                Piece::Param => {
+                    let end = rest.find('/').unwrap_or(rest.len());
+                    if end == 0 {
+                        return None;
+                    }
+                    values.push(percent_decode(&rest[..end]));
+                    rest = &rest[end..];
+                }
             }
         }
-        Some(values)
+        rest.is_empty().then_some(values)
     }
 }
 
@@ -311,6 +361,9 @@ fn segments(template: &str) -> Vec<Segment> {
 
 /// Decodes `%XX` escapes; invalid UTF-8 is replaced, so any input yields a string.
 fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -478,11 +531,13 @@ impl Compiler<'_> {
             };
             responses.push(ResponseSpec {
                 key: key.clone(),
+                code: exact_code(key),
+                range: range_of(key),
                 validator,
                 examples: media.map(|m| examples(document, m)).unwrap_or_default(),
             });
         }
-        Ok(Operation {
+        let mut operation = Operation {
             id,
             method: method.to_ascii_uppercase(),
             template: template.to_string(),
@@ -490,7 +545,12 @@ impl Compiler<'_> {
             path_params,
             body,
             responses,
-        })
+            success: 200,
+        };
+        operation.success = (200..300)
+            .find(|code| operation.response(*code).is_some())
+            .unwrap_or(200);
+        Ok(operation)
     }
 }
 
@@ -725,6 +785,69 @@ paths:
         );
         assert!(matches!(api.route("GET", "/a/"), Route::NotFound));
         assert!(matches!(api.route("GET", "/b"), Route::NotFound));
+    }
+
+    #[test]
+    fn a_path_matches_a_template_segment_for_segment() {
+        // The rule, written plainly: same number of segments, literals equal, parameters
+        // non-empty.
+        fn plainly(template: &str, path: &str) -> Option<Vec<String>> {
+            let (template, path): (Vec<_>, Vec<_>) =
+                (template.split('/').collect(), path.split('/').collect());
+            if template.len() != path.len() {
+                return None;
+            }
+            let mut values = Vec::new();
+            for (segment, part) in template.iter().zip(&path) {
+                if segment.starts_with('{') && segment.ends_with('}') {
+                    if part.is_empty() {
+                        return None;
+                    }
+                    values.push(percent_decode(part));
+                } else if segment != part {
+                    return None;
+                }
+            }
+            Some(values)
+        }
+        let templates = [
+            "/a/{id}",
+            "/a/{id}/b",
+            "/{x}/{y}",
+            "/a/b",
+            "/a/{id}.json",
+            "",
+        ];
+        let paths = [
+            "/a/1",
+            "/a/1/b",
+            "/a/1/c",
+            "/a/",
+            "/a//b",
+            "/a/b",
+            "/a/b/",
+            "/x/y",
+            "/x/y/z",
+            "/a/1.json",
+            "",
+            "/",
+            "/a/%41/b",
+            "a/1",
+        ];
+        for template in templates {
+            let item = PathItem {
+                pieces: pieces(&segments(template)),
+                literals: 0,
+                operations: Vec::new(),
+            };
+            for path in paths {
+                assert_eq!(
+                    item.matches(path),
+                    plainly(template, path),
+                    "{template} {path}"
+                );
+            }
+        }
     }
 
     #[test]

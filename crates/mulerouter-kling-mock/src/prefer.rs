@@ -17,6 +17,7 @@
 
 use std::time::Duration;
 
+use http::header::HeaderName;
 use wiremock::http::HeaderMap;
 
 /// The longest `latency` accepted, so a typo cannot hang a test for hours.
@@ -39,7 +40,8 @@ impl Preferences {
     /// Reads every `Prefer` header; `Err` says which preference is malformed.
     pub(crate) fn parse(headers: &HeaderMap) -> Result<Self, String> {
         let mut found = Self::default();
-        for value in headers.get_all("prefer") {
+        static PREFER: HeaderName = HeaderName::from_static("prefer");
+        for value in headers.get_all(&PREFER) {
             let text = value
                 .to_str()
                 .map_err(|_| "Prefer: the header is not visible ASCII".to_string())?;

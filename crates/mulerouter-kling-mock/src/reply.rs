@@ -1,16 +1,22 @@
 //! The answers the mock sends, in the shapes the document gives them.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use http::header::{CONTENT_TYPE, HeaderName};
 use mulerouter_kling::TaskStatus;
 use mulerouter_kling::types::{
     ApiError, ErrorTaskInfo, TaskError, TaskInfo, TaskResponse, Violation,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 use wiremock::http::HeaderValue;
 
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+#[cfg(test)]
+use crate::tasks::new_id;
 use crate::tasks::{Snapshot, Step};
 
 /// At most this many violations are listed in one answer; the summary counts them all.
@@ -35,6 +41,8 @@ pub(crate) struct Reply {
 enum Body {
     Empty,
     Json(Value),
+    /// JSON already serialised (a task: the hot path, written without a [`Value`]).
+    JsonBytes(Vec<u8>),
     Html(String),
     Video,
 }
@@ -46,6 +54,14 @@ impl Reply {
             body: Body::Json(body),
             headers: Vec::new(),
             delay: Duration::ZERO,
+        }
+    }
+
+    /// A JSON body serialised already.
+    pub(crate) fn json_bytes(status: u16, body: Vec<u8>) -> Self {
+        Self {
+            body: Body::JsonBytes(body),
+            ..Self::empty(status)
         }
     }
 
@@ -79,7 +95,9 @@ impl Reply {
             violations,
             ..ApiError::default()
         };
-        Self::json(400, serde_json::to_value(body).unwrap_or_default())
+        // `ApiError`'s fields are declared in the order `serde_json`'s map sorts them, so
+        // this is the JSON of `serde_json::to_value(body)`, without building that value.
+        Self::json_bytes(400, serde_json::to_vec(&body).unwrap_or_default())
     }
 
     /// 400 for a request the mock cannot act on, with a single explanation.
@@ -119,35 +137,44 @@ impl Reply {
         self
     }
 
-    /// The JSON body, if any (for tests and logs).
+    /// The JSON body, if any (for tests).
     #[cfg(test)]
-    pub(crate) fn json_body(&self) -> Option<&Value> {
+    pub(crate) fn json_body(&self) -> Option<Value> {
         match &self.body {
-            Body::Json(value) => Some(value),
+            Body::Json(value) => Some(value.clone()),
+            Body::JsonBytes(bytes) => serde_json::from_slice(bytes).ok(),
             _ => None,
         }
     }
 
     pub(crate) fn into_template(self) -> ResponseTemplate {
         let mut template = ResponseTemplate::new(self.status);
-        template = match self.body {
-            Body::Empty => template,
-            Body::Json(value) => template.set_body_raw(
-                serde_json::to_vec(&value).unwrap_or_default(),
-                "application/json",
+        // The body goes in without a MIME type and `content-type` is set below, after the
+        // other headers: what `set_body_raw` does, without parsing the type per answer.
+        let (template_with_body, content_type) = match self.body {
+            Body::Empty => (template, None),
+            Body::Json(value) => (
+                template.set_body_bytes(serde_json::to_vec(&value).unwrap_or_default()),
+                Some("application/json"),
             ),
-            Body::Html(page) => {
-                template.set_body_raw(page.into_bytes(), "text/html; charset=utf-8")
-            }
-            Body::Video => template.set_body_raw(VIDEO, "video/mp4"),
+            Body::JsonBytes(bytes) => (template.set_body_bytes(bytes), Some("application/json")),
+            Body::Html(page) => (
+                template.set_body_bytes(page.into_bytes()),
+                Some("text/html; charset=utf-8"),
+            ),
+            Body::Video => (template.set_body_bytes(VIDEO), Some("video/mp4")),
         };
+        template = template_with_body;
         for (name, value) in self.headers {
             // Only values a header can carry; the mock never echoes raw input in headers.
             if let Ok(value) = HeaderValue::from_str(&value) {
                 template = template.insert_header(name, value);
             }
         }
-        template = template.insert_header("traceparent", traceparent());
+        template = template.insert_header(TRACEPARENT.clone(), traceparent());
+        if let Some(content_type) = content_type {
+            template = template.insert_header(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
         if !self.delay.is_zero() {
             template = template.set_delay(self.delay);
         }
@@ -191,32 +218,129 @@ fn summary(violations: &[Violation]) -> String {
     parts.join("; ")
 }
 
-/// A fresh W3C trace context, as the service sends on every answer.
-fn traceparent() -> String {
-    let trace = uuid::Uuid::new_v4().simple().to_string();
-    let span = &uuid::Uuid::new_v4().simple().to_string()[..16];
-    format!("00-{trace}-{span}-01")
+/// A fresh W3C trace context, as the service sends on every answer: a random trace id and
+/// span id, each taken from a version 4 UUID (from a fast thread-local generator).
+fn traceparent() -> HeaderValue {
+    let random: [[u8; 16]; 2] = rand::random();
+    let [trace, span] = random.map(|bytes| uuid::Builder::from_random_bytes(bytes).into_uuid());
+    let mut trace_text = [0; uuid::fmt::Simple::LENGTH];
+    let trace = trace.simple().encode_lower(&mut trace_text);
+    let mut span_text = [0; uuid::fmt::Simple::LENGTH];
+    let span = &span.simple().encode_lower(&mut span_text)[..16];
+    let mut value = [0; 55];
+    for (at, part) in [(0, "00-"), (3, &*trace), (35, "-"), (36, span), (52, "-01")] {
+        value[at..at + part.len()].copy_from_slice(part.as_bytes());
+    }
+    HeaderValue::from_bytes(&value).unwrap_or_else(|_| HeaderValue::from_static("00-0-0-01"))
 }
 
 /// RFC 3339 as the service writes it: microseconds and `+00:00`.
+#[cfg(test)]
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, false)
+    let mut out = Vec::with_capacity(32);
+    write_timestamp(&mut out, at);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes [`timestamp`]'s text: the same as `to_rfc3339_opts(SecondsFormat::Micros, false)`,
+/// written directly for the years 0–9999 (chrono's general formatter costs more than the
+/// rest of a task's answer).
+fn write_timestamp(out: &mut Vec<u8>, at: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let (date, time) = (at.date_naive(), at.time());
+    let (year, nanos) = (date.year(), time.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        out.extend_from_slice(at.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes());
+        return;
+    }
+    let seconds = time.num_seconds_from_midnight();
+    let mut text = *b"0000-00-00T00:00:00.000000+00:00";
+    for (at, digits, value) in [
+        (0, 4, year.unsigned_abs()),
+        (5, 2, date.month()),
+        (8, 2, date.day()),
+        (11, 2, seconds / 3600),
+        (14, 2, seconds / 60 % 60),
+        (17, 2, seconds % 60),
+        (20, 6, nanos / 1_000),
+    ] {
+        let mut value = value;
+        for slot in text[at..at + digits].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    out.extend_from_slice(&text);
 }
 
 /// Where a completed task's video is served.
 pub(crate) fn video_url(base: &str, id: uuid::Uuid) -> String {
-    format!("{base}/files/{id}/{VIDEO_NAME}")
+    let mut url = String::with_capacity(base.len() + 60);
+    url.push_str(base);
+    url.push_str("/files/");
+    url.push_str(
+        id.hyphenated()
+            .encode_lower(&mut uuid::Uuid::encode_buffer()),
+    );
+    url.push('/');
+    url.push_str(VIDEO_NAME);
+    url
 }
 
-/// The GET/POST body of a task.
-pub(crate) fn task_body(task: &Snapshot, base: &str) -> Value {
+/// The GET/POST body of a task, serialised: the same bytes as `serde_json` gives for
+/// [`task_value`] (its map sorts the keys), written directly. Answering tasks is the hot
+/// path; building a [`Value`] to serialise it cost more than the rest of the answer.
+pub(crate) fn task_body(task: &Snapshot, base: &str) -> Vec<u8> {
+    let finished = task.step == Step::Finished;
+    let mut out = Vec::with_capacity(192 + base.len());
+    out.extend_from_slice(br#"{"task_info":{"created_at":""#);
+    write_timestamp(&mut out, task.created_at);
+    out.push(b'"');
+    if let Some(failure) = task.failure.as_ref().filter(|_| finished) {
+        out.extend_from_slice(br#","error":{"detail":"#);
+        json_string(&mut out, &failure.detail);
+        out.extend_from_slice(br#","error_code":"#);
+        let _ = write!(out, "{}", failure.code);
+        out.extend_from_slice(br#","title":"#);
+        json_string(&mut out, &failure.title);
+        out.push(b'}');
+    }
+    out.extend_from_slice(br#","id":""#);
+    out.extend_from_slice(
+        task.id
+            .hyphenated()
+            .encode_lower(&mut uuid::Uuid::encode_buffer())
+            .as_bytes(),
+    );
+    out.extend_from_slice(br#"","status":""#);
+    out.extend_from_slice(task.status().as_bytes());
+    out.extend_from_slice(br#"","updated_at":""#);
+    write_timestamp(&mut out, task.updated_at);
+    out.extend_from_slice(b"\"}");
+    if finished && task.failure.is_none() {
+        out.extend_from_slice(br#","videos":["#);
+        json_string(&mut out, &video_url(base, task.id));
+        out.push(b']');
+    }
+    out.push(b'}');
+    out
+}
+
+/// `text` as a JSON string, escaped as `serde_json` escapes it.
+fn json_string(out: &mut Vec<u8>, text: &str) {
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// The GET/POST body of a task as a JSON value: what [`task_body`] serialises.
+#[cfg(test)]
+pub(crate) fn task_value(task: &Snapshot, base: &str) -> Value {
     let mut info = json!({
         "id": task.id,
         "status": task.status(),
         "created_at": timestamp(task.created_at),
         "updated_at": timestamp(task.updated_at),
     });
-    let mut body = Map::new();
+    let mut body = serde_json::Map::new();
     if task.step == Step::Finished {
         match &task.failure {
             Some(failure) => {
@@ -307,6 +431,110 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(timestamp(at), "2026-09-21T08:23:12.657134+00:00");
+    }
+
+    #[test]
+    fn timestamps_are_written_as_chrono_writes_them() {
+        for text in [
+            "2026-09-21T08:23:12.657134Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+            "2000-02-29T12:05:09.000001Z",
+        ] {
+            let at = DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+            assert_eq!(
+                timestamp(at),
+                at.to_rfc3339_opts(SecondsFormat::Micros, false)
+            );
+        }
+        let now = Utc::now();
+        assert_eq!(
+            timestamp(now),
+            now.to_rfc3339_opts(SecondsFormat::Micros, false)
+        );
+    }
+
+    #[test]
+    fn a_traceparent_is_a_w3c_trace_context() {
+        let value = traceparent();
+        let text = value.to_str().unwrap();
+        let parts: Vec<&str> = text.split('-').collect();
+        assert_eq!(parts.len(), 4, "{text}");
+        assert_eq!((parts[0], parts[3]), ("00", "01"));
+        assert_eq!((parts[1].len(), parts[2].len()), (32, 16));
+        assert!(
+            parts[1..3]
+                .iter()
+                .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+        );
+        assert_ne!(traceparent(), value);
+    }
+
+    #[test]
+    fn a_rejection_is_serialised_as_its_json_value_would_be() {
+        let violations = vec![violation(
+            "/duration",
+            "99 is greater than the maximum of 15",
+        )];
+        let reply = Reply::rejected(violations.clone());
+        let Body::JsonBytes(bytes) = &reply.body else {
+            panic!("serialised JSON")
+        };
+        let detail = summary(&violations);
+        let value = serde_json::to_value(ApiError {
+            task_info: Some(ErrorTaskInfo {
+                id: None,
+                status: Some(TaskStatus::Failed),
+                error: Some(TaskError {
+                    code: Some(2001),
+                    error_code: None,
+                    title: Some("Invalid Request".into()),
+                    detail: Some(detail),
+                }),
+            }),
+            violations,
+            ..ApiError::default()
+        })
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            serde_json::to_string(&value).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_task_body_is_serialised_as_its_json_value_would_be() {
+        let at = DateTime::parse_from_rfc3339("2026-09-21T08:23:12.657134Z")
+            .unwrap()
+            .to_utc();
+        let mut task = Snapshot {
+            id: new_id(),
+            step: Step::Pending,
+            failure: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let failure = crate::faults::failure(3005);
+        let odd = crate::tasks::Failure {
+            code: -7,
+            title: "a \"quoted\" title\n".into(),
+            detail: "\\ \u{1} ünï 🎬 </script>".into(),
+        };
+        for (step, failure) in [
+            (Step::Pending, None),
+            (Step::Processing, Some(failure.clone())),
+            (Step::Finished, None),
+            (Step::Finished, Some(failure)),
+            (Step::Finished, Some(odd)),
+        ] {
+            task.step = step;
+            task.failure = failure;
+            let expected = serde_json::to_vec(&task_value(&task, "http://h:1")).unwrap();
+            assert_eq!(
+                String::from_utf8(task_body(&task, "http://h:1")).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 
     #[test]

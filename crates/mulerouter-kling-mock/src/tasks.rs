@@ -2,7 +2,8 @@
 //! each poll, or only when a test says so; finished tasks evicted after a TTL, all of them
 //! bounded by a cap.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -79,9 +80,15 @@ struct Task {
     born: Instant,
     /// When the task finished, for the TTL.
     finished: Option<Instant>,
-    /// The create request's JSON body and typed form, when requests are recorded.
-    request: Option<(Value, Option<CreateGenerationRequest>)>,
+    /// When the task leaves the store, once that is known: its key in [`Store::expiries`].
+    expires: Option<Instant>,
+    /// The create request's JSON body and, if the caller had it, its typed form; recorded
+    /// only when requests are recorded. Boxed: most tasks carry none.
+    request: Option<Box<Recorded>>,
 }
+
+/// A recorded create request.
+type Recorded = (Value, Option<CreateGenerationRequest>);
 
 /// Settings of the store.
 #[derive(Debug, Clone)]
@@ -98,14 +105,43 @@ pub(crate) struct Tasks {
     inner: Mutex<Store>,
 }
 
+/// The tasks, and what finds the ones to evict without looking at the others: every task
+/// whose eviction time is known has one entry in `expiries`, so a sweep costs what it
+/// evicts, however many tasks are held.
 struct Store {
-    tasks: HashMap<Uuid, Task>,
-    /// Ids in creation order, for `created_requests` and the cap.
+    tasks: HashMap<Uuid, Task, BuildHasherDefault<IdHasher>>,
+    /// Ids in creation order, for `created_requests` and the cap. Ids of tasks evicted by
+    /// their TTL are dropped lazily (see [`Tasks::sweep`]).
     order: VecDeque<Uuid>,
+    /// `(eviction time, id)` of every task whose eviction time is known: finished tasks, and
+    /// on the wall clock every task (it finishes at a known time).
+    expiries: BTreeSet<(Instant, Uuid)>,
+    /// When `order` may next be compacted.
     next_sweep: Instant,
 }
 
-/// How often finished tasks past their TTL are looked for.
+/// Hashes task ids. The mock makes them from a cryptographically secure generator, so their
+/// bits are already spread evenly and a multiply per word mixes enough; SipHash's defence
+/// against keys chosen to collide is not needed, as requests only look ids up (and the map
+/// grows and shrinks by the hundred thousand under load, rehashing every id each time).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0 ^ u64::from_le_bytes(word)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+}
+
+/// At most this often `order` is compacted when TTL evictions left many stale ids in it.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl Tasks {
@@ -113,8 +149,9 @@ impl Tasks {
         Self {
             limits,
             inner: Mutex::new(Store {
-                tasks: HashMap::new(),
+                tasks: HashMap::default(),
                 order: VecDeque::new(),
+                expiries: BTreeSet::new(),
                 next_sweep: Instant::now() + SWEEP_EVERY,
             }),
         }
@@ -125,7 +162,9 @@ impl Tasks {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Creates a pending task; `failure` makes it fail instead of completing.
+    /// Creates a pending task; `failure` makes it fail instead of completing. `typed` is the
+    /// body's typed form if the caller has it; otherwise it is derived from `body` only when
+    /// [`created_requests`](Self::created_requests) asks.
     pub(crate) fn create(
         &self,
         body: Value,
@@ -134,27 +173,40 @@ impl Tasks {
     ) -> Snapshot {
         let now = now();
         let snapshot = Snapshot {
-            id: Uuid::new_v4(),
+            id: new_id(),
             step: Step::Pending,
             failure,
             created_at: now,
             updated_at: now,
         };
-        let task = Task {
+        let mut task = Task {
             snapshot: snapshot.clone(),
             born: Instant::now(),
             finished: None,
-            request: self.limits.record_requests.then_some((body, typed)),
+            expires: None,
+            request: self.limits.record_requests.then(|| Box::new((body, typed))),
         };
         let mut store = self.lock();
-        self.maybe_sweep(&mut store);
-        store.tasks.insert(snapshot.id, task);
-        store.order.push_back(snapshot.id);
-        while store.tasks.len() > self.limits.max_tasks {
-            let Some(oldest) = store.order.pop_front() else {
+        self.sweep(&mut store);
+        let Store {
+            tasks,
+            order,
+            expiries,
+            ..
+        } = &mut *store;
+        self.schedule(expiries, snapshot.id, &mut task);
+        tasks.insert(snapshot.id, task);
+        order.push_back(snapshot.id);
+        while tasks.len() > self.limits.max_tasks {
+            let Some(oldest) = order.pop_front() else {
                 break;
             };
-            store.tasks.remove(&oldest);
+            if let Some(Task {
+                expires: Some(at), ..
+            }) = tasks.remove(&oldest)
+            {
+                expiries.remove(&(at, oldest));
+            }
         }
         snapshot
     }
@@ -162,21 +214,18 @@ impl Tasks {
     /// A task read by a client: in [`Timing::PerPoll`] it moves one step first.
     pub(crate) fn poll(&self, id: Uuid) -> Option<Snapshot> {
         let mut store = self.lock();
-        self.maybe_sweep(&mut store);
-        let task = store.tasks.get_mut(&id)?;
-        self.catch_up(task);
-        if self.limits.timing == Timing::PerPoll {
-            step(task, next(task.snapshot.step));
-        }
-        Some(task.snapshot.clone())
+        self.sweep(&mut store);
+        let per_poll = self.limits.timing == Timing::PerPoll;
+        self.with_task(&mut store, id, |task| {
+            if per_poll {
+                step(task, next(task.snapshot.step));
+            }
+        })
     }
 
     /// The task's state without moving it (beyond the clock).
     pub(crate) fn peek(&self, id: Uuid) -> Option<Snapshot> {
-        let mut store = self.lock();
-        let task = store.tasks.get_mut(&id)?;
-        self.catch_up(task);
-        Some(task.snapshot.clone())
+        self.with_task(&mut self.lock(), id, |_| {})
     }
 
     /// Moves the task one step.
@@ -210,21 +259,48 @@ impl Tasks {
     }
 
     fn update(&self, id: Uuid, change: impl FnOnce(&mut Task)) -> Option<Snapshot> {
-        let mut store = self.lock();
+        self.with_task(&mut self.lock(), id, change)
+    }
+
+    /// Brings the task up to the clock, applies `change`, and keeps its eviction time right.
+    fn with_task(
+        &self,
+        store: &mut Store,
+        id: Uuid,
+        change: impl FnOnce(&mut Task),
+    ) -> Option<Snapshot> {
         let task = store.tasks.get_mut(&id)?;
         self.catch_up(task);
         change(task);
+        self.schedule(&mut store.expiries, id, task);
         Some(task.snapshot.clone())
     }
 
     /// Every create request still held, oldest first: the JSON body and its typed form
     /// (`None` when the body does not fit the client's type).
     pub(crate) fn created_requests(&self) -> Vec<(Value, Option<CreateGenerationRequest>)> {
-        let store = self.lock();
-        store
-            .order
-            .iter()
-            .filter_map(|id| store.tasks.get(id)?.request.clone())
+        let recorded: Vec<Recorded> = {
+            let store = self.lock();
+            store
+                .order
+                .iter()
+                .filter_map(|id| Some(store.tasks.get(id)?.request.as_deref()?.clone()))
+                .collect()
+        };
+        recorded
+            .into_iter()
+            .map(|(body, typed)| {
+                let typed = typed.or_else(|| {
+                    let typed = serde_json::from_value(body.clone()).ok();
+                    if typed.is_none() {
+                        tracing::warn!(
+                            "a create request valid for the document does not fit the client's type"
+                        );
+                    }
+                    typed
+                });
+                (body, typed)
+            })
             .collect()
     }
 
@@ -259,22 +335,68 @@ impl Tasks {
         }
     }
 
-    /// Evicts finished tasks older than the TTL, at most once per [`SWEEP_EVERY`].
-    fn maybe_sweep(&self, store: &mut Store) {
+    /// When the task is to be evicted: its TTL after it finished, or, on the wall clock,
+    /// after it will finish; `None` while unknown (or beyond what `Instant` holds).
+    fn expiry(&self, task: &Task) -> Option<Instant> {
+        let finished = match (task.finished, self.limits.timing) {
+            (Some(at), _) => at,
+            (
+                None,
+                Timing::WallClock {
+                    pending,
+                    processing,
+                },
+            ) => task.born.checked_add(pending.checked_add(processing)?)?,
+            (None, _) => return None,
+        };
+        finished.checked_add(self.limits.ttl)
+    }
+
+    /// Files the task under its current eviction time.
+    fn schedule(&self, expiries: &mut BTreeSet<(Instant, Uuid)>, id: Uuid, task: &mut Task) {
+        let expires = self.expiry(task);
+        if expires != task.expires {
+            if let Some(old) = task.expires {
+                expiries.remove(&(old, id));
+            }
+            if let Some(new) = expires {
+                expiries.insert((new, id));
+            }
+            task.expires = expires;
+        }
+    }
+
+    /// Evicts the tasks whose TTL has run out since they finished: exactly those filed under
+    /// an eviction time that has passed.
+    fn sweep(&self, store: &mut Store) {
         let now = Instant::now();
-        if now < store.next_sweep {
+        let Store {
+            tasks,
+            order,
+            expiries,
+            next_sweep,
+        } = store;
+        let mut evicted = false;
+        while let Some(&(at, id)) = expiries.first() {
+            if at > now {
+                break;
+            }
+            expiries.pop_first();
+            tasks.remove(&id);
+            evicted = true;
+        }
+        if !evicted {
             return;
         }
-        store.next_sweep = now + SWEEP_EVERY;
-        let ttl = self.limits.ttl;
-        for task in store.tasks.values_mut() {
-            self.catch_up(task);
+        // Tasks usually expire oldest first: drop their ids from the front; compact when
+        // others expired out of order.
+        while order.front().is_some_and(|id| !tasks.contains_key(id)) {
+            order.pop_front();
         }
-        store
-            .tasks
-            .retain(|_, task| task.finished.is_none_or(|at| now.duration_since(at) < ttl));
-        let Store { tasks, order, .. } = store;
-        order.retain(|id| tasks.contains_key(id));
+        if order.len() > 2 * tasks.len() + 1024 && now >= *next_sweep {
+            *next_sweep = now + SWEEP_EVERY;
+            order.retain(|id| tasks.contains_key(id));
+        }
     }
 }
 
@@ -289,6 +411,12 @@ fn next(step: Step) -> Step {
         Step::Pending => Step::Processing,
         Step::Processing | Step::Finished => Step::Finished,
     }
+}
+
+/// A new random (version 4) task id, from a fast thread-local generator rather than a
+/// system call per id.
+pub(crate) fn new_id() -> Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 /// Moves forward to `to` (never back), stamping `updated_at`.

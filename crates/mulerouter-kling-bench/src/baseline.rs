@@ -1,0 +1,66 @@
+//! The baseline: a bare hyper HTTP/1.1 server that reads each request and answers one fixed
+//! small JSON body. Nothing is routed, validated or stored, so it marks the practical ceiling
+//! of an HTTP server on this machine.
+//!
+//! It runs like wiremock's server, which the mock is built on: hyper on a current-thread
+//! tokio runtime (one thread), keep-alive connections, one task per connection.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// The answer to every request: a task as the create operation returns it.
+pub const BODY: &str = r#"{"task_info":{"id":"8e1e315e-b50d-4334-a231-be7d19a372f4","status":"pending","created_at":"2026-03-03T00:00:00Z","updated_at":"2026-03-03T00:00:00Z"}}"#;
+
+/// Serves on `address` until killed; the first line on stdout is
+/// `baseline listening on http://…`.
+pub fn serve(address: SocketAddr, threads: usize) -> std::io::Result<()> {
+    let runtime = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(async {
+        let listener = TcpListener::bind(address).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "baseline listening on http://{}",
+            listener.local_addr()?
+        )?;
+        out.flush()?;
+        drop(out);
+        loop {
+            let (stream, _) = listener.accept().await?;
+            tokio::spawn(async move {
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(answer))
+                    .await;
+            });
+        }
+    })
+}
+
+async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    // Read the body, as any real server must before answering on a kept-alive connection.
+    let _ = request.into_body().collect().await;
+    let mut response = Response::new(Full::new(Bytes::from_static(BODY.as_bytes())));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}

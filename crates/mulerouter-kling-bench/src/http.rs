@@ -1,0 +1,126 @@
+//! One-off HTTP/1.1 requests to a server on this machine: enough to check that a server is
+//! up and answers each workload as expected before loading it.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// A whole answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Sends one request (with `Connection: close`) and reads the whole answer.
+pub fn send(address: SocketAddr, request: &Request<'_>) -> std::io::Result<Answer> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(request.to_bytes(address).as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse(&raw).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not an HTTP answer: {:?}",
+                String::from_utf8_lossy(&raw[..raw.len().min(200)])
+            ),
+        )
+    })
+}
+
+/// Waits until `address` answers a request (any status), up to `limit`.
+pub fn wait_until_up(address: SocketAddr, limit: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + limit;
+    let probe = Request {
+        method: "GET",
+        path: "/",
+        headers: &[],
+        body: "",
+    };
+    loop {
+        match send(address, &probe) {
+            Ok(_) => return Ok(()),
+            Err(error) if Instant::now() >= deadline => {
+                return Err(format!(
+                    "{address} did not answer within {limit:?}: {error}"
+                ));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+/// A request: what the load generator sends, and what a check sends once.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a str,
+}
+
+impl Request<'_> {
+    fn to_bytes(self, address: SocketAddr) -> String {
+        let mut text = format!(
+            "{} {} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n",
+            self.method, self.path
+        );
+        for (name, value) in self.headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !self.body.is_empty() || self.method != "GET" {
+            text.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        text.push_str("\r\n");
+        text.push_str(self.body);
+        text
+    }
+}
+
+/// The status and body of a raw answer (a `Content-Length` or close-delimited body).
+fn parse(raw: &[u8]) -> Option<Answer> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head
+        .lines()
+        .next()?
+        .strip_prefix("HTTP/1.")?
+        .get(2..5)?
+        .parse()
+        .ok()?;
+    Some(Answer {
+        status,
+        body: body.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_split_into_status_and_body() {
+        let answer =
+            parse(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n{}").expect("parses");
+        assert_eq!(answer.status, 400);
+        assert_eq!(answer.body, "{}");
+        assert!(parse(b"garbage").is_none());
+    }
+
+    #[test]
+    fn a_request_carries_its_length_and_closes() {
+        let request = Request {
+            method: "POST",
+            path: "/x",
+            headers: &[("Authorization", "Bearer k")],
+            body: "{}",
+        };
+        let text = request.to_bytes(SocketAddr::from(([127, 0, 0, 1], 80)));
+        assert!(text.starts_with("POST /x HTTP/1.1\r\nHost: 127.0.0.1:80\r\n"));
+        assert!(text.contains("Connection: close\r\nAuthorization: Bearer k\r\n"));
+        assert!(text.ends_with("Content-Length: 2\r\n\r\n{}"));
+    }
+}

@@ -1,0 +1,359 @@
+//! The throughput and latency runs: every workload at every concurrency against every
+//! target, interleaved so that the targets are measured under the same conditions.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cpu;
+use crate::http::{self, Request};
+use crate::targets::{Server, Target};
+use crate::wrk::{self, Load, Summary};
+
+/// The create path of the document.
+pub const CREATE_PATH: &str =
+    "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
+
+/// The document's `full` example of a create request: every field, two elements, so every
+/// rule of the schema is evaluated.
+pub const VALID: &str = r#"{"prompt":"The dancer from <<<element_1>>> performs in the street from <<<element_2>>>, cinematic lighting","video":"https://example.com/source-video.mp4","negative_prompt":"blurry, low quality, watermark","keep_audio":true,"elements":[{"type":"image","frontal_image":"https://example.com/dancer-front.png","reference_images":["https://example.com/dancer-side.png","https://example.com/dancer-back.png"]},{"type":"video","reference_videos":["https://example.com/street.mp4"]}],"mode":"std","aspect_ratio":"16:9","duration":10}"#;
+
+/// Breaks three rules: `prompt` empty, `video` missing, `duration` above 15.
+pub const INVALID: &str = r#"{"prompt":"","duration":99}"#;
+
+/// The key sent (the mock and Prism accept any bearer token).
+pub const KEY: &str = "sk-mr-test";
+
+const JSON_HEADERS: &[(&str, &str)] = &[
+    ("Authorization", "Bearer sk-mr-test"),
+    ("Content-Type", "application/json"),
+];
+const AUTH_HEADERS: &[(&str, &str)] = &[("Authorization", "Bearer sk-mr-test")];
+
+/// The task id of the document's examples: what Prism and the baseline are asked for.
+const EXAMPLE_ID: &str = "8e1e315e-b50d-4334-a231-be7d19a372f4";
+
+/// What is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Workload {
+    /// `POST …/generation` with a valid body: validated, a task created.
+    Create,
+    /// `POST …/generation` with a body breaking three rules: rejected.
+    Invalid,
+    /// `GET …/generation/{task_id}` of an existing task.
+    Get,
+}
+
+impl fmt::Display for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Create => "valid create",
+            Self::Invalid => "invalid create",
+            Self::Get => "status GET",
+        })
+    }
+}
+
+impl Workload {
+    /// The status a target must answer with.
+    fn expected(self, target: Target) -> Expected {
+        match (self, target) {
+            (Self::Invalid, Target::Mock) => Expected::Exactly(400),
+            // Prism answers its own 422 to a request that breaks the schema.
+            (Self::Invalid, Target::Prism) => Expected::ClientError,
+            _ => Expected::Exactly(200),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Expected {
+    Exactly(u16),
+    ClientError,
+}
+
+impl Expected {
+    fn allows(self, status: u16) -> bool {
+        match self {
+            Self::Exactly(expected) => status == expected,
+            Self::ClientError => (400..500).contains(&status),
+        }
+    }
+
+    fn is_error(self) -> bool {
+        match self {
+            Self::Exactly(status) => status >= 400,
+            Self::ClientError => true,
+        }
+    }
+}
+
+/// One measurement of one target.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub workload: Workload,
+    pub connections: u32,
+    pub target: Target,
+    pub summary: Summary,
+    /// The most of one core other processes used during any round.
+    pub others: f64,
+    /// Requests/s of every round, lowest first; `summary` is the median one.
+    pub rates: Vec<f64>,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub workloads: Vec<Workload>,
+    pub concurrency: Vec<u32>,
+    pub duration: Duration,
+    pub warmup: Duration,
+    /// Times each cell is measured; the median is kept.
+    pub rounds: usize,
+    pub wrk_threads: u32,
+    pub cores: usize,
+    /// `taskset` core list for wrk.
+    pub load_cpus: Option<String>,
+}
+
+/// A measurement during which other processes used more than this share of one core is
+/// taken again.
+pub const DISTURBED: f64 = 0.10;
+/// Attempts per measurement.
+const ATTEMPTS: usize = 3;
+
+/// A target ready for one workload: its URL and wrk script.
+struct Prepared<'a> {
+    server: &'a Server,
+    url: String,
+    script: std::path::PathBuf,
+    expected: Expected,
+}
+
+/// Runs the plan against `servers`; `problems` collects anything that makes a number
+/// suspect (an unexpected status, socket errors).
+pub fn run(
+    plan: &Plan,
+    servers: &[Server],
+    scratch: &Path,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Cell>, String> {
+    let mut cells = Vec::new();
+    let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
+    let cpus = plan.load_cpus.as_deref();
+    for &workload in &plan.workloads {
+        let mut prepared = Vec::new();
+        for server in servers {
+            prepared.push(prepare(workload, server, scratch)?);
+        }
+        for target in &prepared {
+            eprintln!(
+                "  warming up {} for {workload} ({:?})",
+                target.server.target, plan.warmup
+            );
+            let load = Load {
+                threads: plan.wrk_threads,
+                connections: 16,
+                duration: plan.warmup,
+                cpus,
+            };
+            wrk::run(&target.script, &target.url, load)?;
+        }
+        for &connections in &plan.concurrency {
+            let load = Load {
+                threads: plan.wrk_threads,
+                connections,
+                duration: plan.duration,
+                cpus,
+            };
+            // Rounds go through every target in turn, so that drift over time affects them
+            // alike; each target's median round is kept.
+            let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
+            for round in 1..=plan.rounds.max(1) {
+                for (target, runs) in prepared.iter().zip(&mut runs) {
+                    let name = format!(
+                        "{} {workload} at {connections} connections",
+                        target.server.target
+                    );
+                    let (summary, others) = measure(&name, target, load, plan, &pids, problems)?;
+                    check(&name, target.expected, &summary, problems);
+                    eprintln!(
+                        "  {name}, round {round}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                        summary.per_second(),
+                        summary.p50_ms,
+                        summary.p99_ms
+                    );
+                    runs.push((summary, others));
+                }
+            }
+            for (target, mut runs) in prepared.iter().zip(runs) {
+                runs.sort_by(|a, b| a.0.per_second().total_cmp(&b.0.per_second()));
+                let rates = runs.iter().map(|(s, _)| s.per_second()).collect();
+                let others = runs.iter().map(|(_, o)| *o).fold(0.0, f64::max);
+                let (summary, _) = runs[runs.len() / 2];
+                cells.push(Cell {
+                    workload,
+                    connections,
+                    target: target.server.target,
+                    summary,
+                    others,
+                    rates,
+                });
+            }
+        }
+    }
+    Ok(cells)
+}
+
+/// One measurement, taken again (up to [`ATTEMPTS`] times) while other processes use more
+/// than [`DISTURBED`] of a core.
+fn measure(
+    name: &str,
+    target: &Prepared<'_>,
+    load: Load<'_>,
+    plan: &Plan,
+    pids: &[u32],
+    problems: &mut Vec<String>,
+) -> Result<(Summary, f64), String> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let before = cpu::snapshot(pids);
+        let output = wrk::run(&target.script, &target.url, load)?;
+        let others = cpu::others(before, cpu::snapshot(pids), plan.cores);
+        let summary = Summary::parse(&output)
+            .ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
+        if others <= DISTURBED {
+            return Ok((summary, others));
+        }
+        if attempt == ATTEMPTS {
+            problems.push(format!(
+                "{name}: other processes used {:.0}% of a core in each of {ATTEMPTS} attempts; the last is reported",
+                others * 100.0
+            ));
+            return Ok((summary, others));
+        }
+        eprintln!(
+            "  {name}: other processes used {:.0}% of a core; measuring again",
+            others * 100.0
+        );
+        std::thread::sleep(Duration::from_secs(5));
+    }
+}
+
+/// Checks one request by hand, then writes the wrk script.
+fn prepare<'a>(
+    workload: Workload,
+    server: &'a Server,
+    scratch: &Path,
+) -> Result<Prepared<'a>, String> {
+    let path = match workload {
+        Workload::Create | Workload::Invalid => CREATE_PATH.to_string(),
+        Workload::Get => format!("{CREATE_PATH}/{}", existing_task(server)?),
+    };
+    let request = match workload {
+        Workload::Create => Request {
+            method: "POST",
+            path: &path,
+            headers: JSON_HEADERS,
+            body: VALID,
+        },
+        Workload::Invalid => Request {
+            method: "POST",
+            path: &path,
+            headers: JSON_HEADERS,
+            body: INVALID,
+        },
+        Workload::Get => Request {
+            method: "GET",
+            path: &path,
+            headers: AUTH_HEADERS,
+            body: "",
+        },
+    };
+    let expected = workload.expected(server.target);
+    let answer = http::send(server.address, &request)
+        .map_err(|e| format!("{} {workload}: {e}", server.target))?;
+    if !expected.allows(answer.status) {
+        return Err(format!(
+            "{} answered {workload} with {} ({expected:?} expected): {}",
+            server.target, answer.status, answer.body
+        ));
+    }
+    let script = scratch.join(format!("{}-{workload:?}.lua", server.target).to_lowercase());
+    std::fs::write(&script, wrk::fixed(&request))
+        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    Ok(Prepared {
+        server,
+        url: format!("{}{path}", server.url()),
+        script,
+        expected,
+    })
+}
+
+/// A task that exists on `server`: created now on the mock, the examples' id elsewhere.
+fn existing_task(server: &Server) -> Result<String, String> {
+    if server.target != Target::Mock {
+        return Ok(EXAMPLE_ID.into());
+    }
+    let answer = http::send(
+        server.address,
+        &Request {
+            method: "POST",
+            path: CREATE_PATH,
+            headers: JSON_HEADERS,
+            body: VALID,
+        },
+    )
+    .map_err(|e| format!("creating a task on the mock: {e}"))?;
+    task_id(&answer.body).ok_or_else(|| format!("no task id in {}", answer.body))
+}
+
+/// The `task_info.id` of a task body.
+fn task_id(body: &str) -> Option<String> {
+    let start = body.find(r#""id":""#)? + 6;
+    let id = body.get(start..start + 36)?;
+    id.bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'-')
+        .then(|| id.to_string())
+}
+
+fn check(name: &str, expected: Expected, summary: &Summary, problems: &mut Vec<String>) {
+    let statuses_ok = if expected.is_error() {
+        summary.status_errors == summary.requests
+    } else {
+        summary.status_errors == 0.0
+    };
+    if !statuses_ok {
+        problems.push(format!(
+            "{name}: {} of {} answers had a status above 399 ({expected:?} expected)",
+            summary.status_errors, summary.requests
+        ));
+    }
+    if summary.socket_errors > 0.0 {
+        problems.push(format!(
+            "{name}: {} socket errors or timeouts",
+            summary.socket_errors
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_task_id_is_read_from_a_task_body() {
+        let body = r#"{"task_info":{"created_at":"2026-03-03T00:00:00+00:00","id":"8e1e315e-b50d-4334-a231-be7d19a372f4","status":"pending"}}"#;
+        assert_eq!(task_id(body).as_deref(), Some(EXAMPLE_ID));
+        assert_eq!(task_id(r#"{"detail":"x"}"#), None);
+    }
+
+    #[test]
+    fn a_rejection_is_expected_only_for_the_invalid_create() {
+        assert!(Workload::Invalid.expected(Target::Mock).allows(400));
+        assert!(Workload::Invalid.expected(Target::Prism).allows(422));
+        assert!(Workload::Invalid.expected(Target::Baseline).allows(200));
+        assert!(!Workload::Create.expected(Target::Mock).allows(400));
+    }
+}

@@ -1,0 +1,407 @@
+//! `mulerouter-kling-bench`: how fast the standalone mock serves, how much memory it keeps
+//! over a million requests, and what codegen costs, each against a reference measured in
+//! the same run. Start it with `cargo xtask bench` (see `BENCHMARKS.md`).
+//!
+//! - **Load**: the mock (release build, its defaults), a bare hyper server answering a fixed
+//!   body (the ceiling) and Stoplight Prism 5.14 (`prism mock -v error`, the peer users would
+//!   pick) on the same document, each on 127.0.0.1, driven in turn by `wrk` with keep-alive
+//!   connections at each concurrency for three workloads: a valid create, an invalid create
+//!   and a status GET. Requests/s, p50 and p99, and the ratios mock ÷ baseline and
+//!   mock ÷ Prism.
+//! - **Memory**: RSS of one fresh mock process before and after a million requests of a
+//!   create-and-poll mix.
+//! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
+//!   and the cost of starting each with nothing to do.
+//!
+//! Missing tools are installed: `wrk` with apt-get, Prism with npm into `target/bench/prism`.
+//! Every load is bounded in time (wrk's `--duration`, and a watchdog on every process) and
+//! goes to 127.0.0.1 only. Nothing here runs under `cargo test` except unit tests.
+
+mod baseline;
+mod codegen;
+mod cpu;
+mod http;
+mod load;
+mod memory;
+mod report;
+mod targets;
+mod tools;
+mod wrk;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::load::{Plan, Workload};
+use crate::report::{Results, Setting};
+use crate::targets::{Server, Target};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mulerouter-kling-bench",
+    about = "Benchmarks of the MuleRouter mock against a bare hyper server and Prism, its memory, and codegen"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run the benchmarks and write the results into BENCHMARKS.md.
+    Run(Box<RunArgs>),
+    /// Serve the baseline (started by `run`).
+    #[command(hide = true)]
+    Baseline {
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        host: IpAddr,
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Worker threads; 1 runs one current-thread runtime, as wiremock does.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// A short smoke run (one 2 s round per cell, 1 s warm-up, 200 000 requests for memory,
+    /// one codegen run); writes nothing.
+    #[arg(long)]
+    quick: bool,
+    /// Length of each measurement, in seconds (default 5).
+    #[arg(long, value_parser = seconds)]
+    duration: Option<u64>,
+    /// Warm-up per target and workload before measuring, in seconds (default 2).
+    #[arg(long, value_parser = seconds)]
+    warmup: Option<u64>,
+    /// Rounds through all targets per cell; each cell reports its median round (default 3).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Connections, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 64])]
+    concurrency: Vec<u32>,
+    /// Servers to load, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Baseline, Target::Mock, Target::Prism])]
+    targets: Vec<Target>,
+    /// Workloads, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::Create, Workload::Invalid, Workload::Get])]
+    workloads: Vec<Workload>,
+    /// Skip the throughput and latency runs.
+    #[arg(long)]
+    no_load: bool,
+    /// Requests for the memory run (0 skips it; default 2 000 000: the task store fills to its
+    /// cap of 100 000 after about 600 000 of the mix, then memory must stay flat).
+    #[arg(long)]
+    memory_requests: Option<u64>,
+    /// Timed runs of each codegen command (0 skips them; default 5).
+    #[arg(long)]
+    codegen_runs: Option<usize>,
+    /// wrk threads (at most one per connection). One leaves the other core of a 2-core
+    /// machine to the server, which answers on one thread (wiremock's server, the baseline).
+    #[arg(long, default_value_t = 1)]
+    wrk_threads: u32,
+    /// Do not pin wrk to core 0 and the servers to the other cores.
+    #[arg(long)]
+    no_pin: bool,
+    /// `RUST_LOG` of the mock under load (`warn`, like Prism's `-v error`; `info` logs every
+    /// request).
+    #[arg(long, default_value = "warn")]
+    mock_log: String,
+    /// Use this mock binary instead of building `mulerouter-kling-mock` in release.
+    #[arg(long)]
+    mock: Option<PathBuf>,
+    /// Where to write the results, relative to the workspace root.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    output: PathBuf,
+    /// Print the results only.
+    #[arg(long)]
+    no_write: bool,
+}
+
+/// `10`, `10s` or `2m`, in seconds.
+fn seconds(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, factor) = if let Some(n) = text.strip_suffix('m') {
+        (n, 60)
+    } else {
+        (text.strip_suffix('s').unwrap_or(text), 1)
+    };
+    number
+        .parse::<u64>()
+        .map(|n| n * factor)
+        .map_err(|_| format!("{text:?} is not a number of seconds like 10, 10s or 2m"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Baseline {
+            host,
+            port,
+            threads,
+        } => baseline::serve(SocketAddr::new(host, port), threads).map_err(|e| e.to_string()),
+        Cmd::Run(args) => run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: two levels above this crate.
+fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .to_path_buf()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+fn run(args: &RunArgs) -> Result<(), String> {
+    let root = root();
+    let target_dir = target_dir(&root);
+    let scratch = target_dir.join("bench");
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let duration = args.duration.unwrap_or(if args.quick { 2 } else { 5 });
+    let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
+    let warmup = args.warmup.unwrap_or(if args.quick { 1 } else { 2 });
+    let memory_requests =
+        args.memory_requests
+            .unwrap_or(if args.quick { 200_000 } else { 2_000_000 });
+    let codegen_runs = args.codegen_runs.unwrap_or(if args.quick { 1 } else { 5 });
+    let mut targets = args.targets.clone();
+    targets.sort();
+    targets.dedup();
+    let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
+
+    eprintln!("== tools");
+    tools::ensure_wrk()?;
+    let prism = if loading && targets.contains(&Target::Prism) {
+        Some(tools::ensure_prism(&scratch.join("prism"))?)
+    } else {
+        None
+    };
+    let mock = match &args.mock {
+        Some(path) => path.clone(),
+        None => build_mock(&root, &target_dir)?,
+    };
+
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let pinning = if args.no_pin {
+        None
+    } else {
+        cpu::Pinning::detect(cores)
+    };
+    let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
+
+    let mut results = Results {
+        setting: setting(
+            args,
+            (duration, warmup, rounds),
+            prism.as_ref().map(|p| p.1.as_str()),
+            pinning.as_ref(),
+        ),
+        ..Results::default()
+    };
+
+    if codegen_runs > 0 {
+        eprintln!("== codegen ({codegen_runs} runs each)");
+        match codegen::measure(&root, &target_dir, codegen_runs) {
+            Ok(timings) => results.codegen = timings,
+            Err(error) => results.problems.push(format!("codegen: {error}")),
+        }
+    }
+
+    if loading {
+        eprintln!(
+            "== load: {targets:?} × {:?} × {:?} connections, {duration} s each",
+            args.workloads, args.concurrency
+        );
+        let mut servers = Vec::new();
+        for target in &targets {
+            let log = scratch.join(format!("{target}.log").to_lowercase());
+            servers.push(match target {
+                Target::Baseline => Server::baseline(&log, server_cpus)?,
+                Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
+                Target::Prism => {
+                    let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
+                    Server::prism(prism, &root.join(mock_document()), &log, server_cpus)?
+                }
+            });
+        }
+        let plan = Plan {
+            workloads: args.workloads.clone(),
+            concurrency: args.concurrency.clone(),
+            duration: Duration::from_secs(duration),
+            warmup: Duration::from_secs(warmup),
+            rounds,
+            wrk_threads: args.wrk_threads,
+            cores,
+            load_cpus: pinning.as_ref().map(|p| p.load.clone()),
+        };
+        results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
+        drop(servers);
+    }
+
+    if memory_requests > 0 {
+        eprintln!("== memory: {memory_requests} requests to a fresh mock");
+        results.memory = Some(memory::run(
+            &mock,
+            &scratch,
+            memory_requests,
+            args.wrk_threads,
+            pinning.as_ref(),
+        )?);
+    }
+
+    let section = results.markdown();
+    println!("{section}");
+    for problem in &results.problems {
+        eprintln!("warning: {problem}");
+    }
+    if !args.no_write && !args.quick {
+        let path = root.join(&args.output);
+        report::write(&path, &section)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The OpenAPI document, relative to the workspace root.
+fn mock_document() -> &'static str {
+    "openapi/kling-v3-omni-reference-video-to-video.yaml"
+}
+
+fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
+    eprintln!("== building mulerouter-kling-mock (release)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "mulerouter-kling-mock",
+            "--bin",
+            "mulerouter-kling-mock",
+        ])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the mock failed".into());
+    }
+    Ok(target_dir.join("release").join("mulerouter-kling-mock"))
+}
+
+fn setting(
+    args: &RunArgs,
+    (duration, warmup, rounds): (u64, u64, usize),
+    prism: Option<&str>,
+    pinning: Option<&cpu::Pinning>,
+) -> Setting {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let kib: f64 = info
+                .lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            Some(format!("{:.1} GiB", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let invoked = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        format!(
+            "cargo run --release -p mulerouter-kling-bench -- {}",
+            args.join(" ")
+        )
+    });
+    Setting {
+        date: tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        command: invoked,
+        cores: std::thread::available_parallelism().map_or(0, usize::from),
+        cpu,
+        memory,
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|k| k.trim().to_string())
+            .unwrap_or_default(),
+        rustc: tools::first_line("rustc", &["--version"]),
+        wrk: tools::first_line("wrk", &["--version"])
+            .split(" [")
+            .next()
+            .unwrap_or("wrk")
+            .to_string(),
+        node: tools::first_line("node", &["--version"]),
+        prism: prism.map_or_else(|| "not run".into(), |v| format!("Prism {v}")),
+        duration_s: duration,
+        warmup_s: warmup,
+        rounds,
+        wrk_threads: args.wrk_threads,
+        mock_log: args.mock_log.clone(),
+        pinning: pinning.map_or_else(
+            || "none".into(),
+            |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_take_an_optional_unit() {
+        assert_eq!(seconds("10"), Ok(10));
+        assert_eq!(seconds("3s"), Ok(3));
+        assert_eq!(seconds("2m"), Ok(120));
+        assert!(seconds("fast").is_err());
+    }
+
+    #[test]
+    fn the_command_line_parses_lists() {
+        let cli = Cli::try_parse_from([
+            "bench",
+            "run",
+            "--concurrency",
+            "1,64",
+            "--targets",
+            "mock,baseline",
+            "--quick",
+        ])
+        .unwrap();
+        let Cmd::Run(args) = cli.command else {
+            panic!("a run")
+        };
+        assert_eq!(args.concurrency, [1, 64]);
+        assert_eq!(args.targets, [Target::Mock, Target::Baseline]);
+        assert_eq!(args.workloads.len(), 3);
+        assert!(args.quick);
+    }
+}

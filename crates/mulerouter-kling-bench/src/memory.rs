@@ -1,0 +1,129 @@
+//! The mock's resident memory over a long load in one process: a fresh mock with its
+//! defaults, driven by wrk with a mix of creates, reads of the tasks created, invalid creates
+//! and unknown paths, in fixed-length rounds until the requested number of requests has been
+//! answered; RSS is read from `/proc` after each round.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cpu::Pinning;
+use crate::load::{CREATE_PATH, INVALID, KEY, VALID};
+use crate::targets::Server;
+use crate::wrk::{self, Load};
+
+/// One round of load.
+const ROUND: Duration = Duration::from_secs(5);
+/// Never more rounds than this, whatever the request rate.
+const MAX_ROUNDS: u64 = 120;
+
+/// What the memory run saw.
+#[derive(Debug, Clone)]
+pub struct Memory {
+    /// RSS (MiB) once the mock listens.
+    pub start_mib: f64,
+    /// (requests answered so far, RSS in MiB) after each round.
+    pub rounds: Vec<(u64, f64)>,
+    /// RSS 3 s after the load.
+    pub idle_mib: f64,
+    pub requests: u64,
+    pub per_second: f64,
+    pub worst_p99_ms: f64,
+    pub ok: u64,
+    pub rejected: u64,
+    pub not_found: u64,
+    pub server_errors: u64,
+    pub other: u64,
+    pub socket_errors: u64,
+    pub connections: u32,
+}
+
+impl Memory {
+    /// RSS after the first round, when the process has warmed up.
+    pub fn warm_mib(&self) -> f64 {
+        self.rounds.first().map_or(self.start_mib, |r| r.1)
+    }
+
+    pub fn final_mib(&self) -> f64 {
+        self.rounds.last().map_or(self.start_mib, |r| r.1)
+    }
+}
+
+/// Resident memory of a process, in MiB (Linux).
+pub fn rss_mib(pid: u32) -> Result<f64, String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("cannot read the memory of process {pid}: {e}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.split_whitespace().next())
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .ok_or_else(|| format!("no VmRSS for process {pid}"))
+}
+
+/// Loads a fresh mock until `requests` have been answered.
+pub fn run(
+    mock: &Path,
+    scratch: &Path,
+    requests: u64,
+    wrk_threads: u32,
+    pinning: Option<&Pinning>,
+) -> Result<Memory, String> {
+    let server = Server::mock(
+        mock,
+        "warn",
+        &scratch.join("mock-memory.log"),
+        pinning.map(|p| p.servers.as_str()),
+    )?;
+    let script = scratch.join("memory-mix.lua");
+    std::fs::write(&script, wrk::mix(CREATE_PATH, VALID, INVALID, KEY))
+        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    let connections = 16;
+    let load = Load {
+        threads: wrk_threads,
+        connections,
+        duration: ROUND,
+        cpus: pinning.map(|p| p.load.as_str()),
+    };
+    let mut memory = Memory {
+        start_mib: rss_mib(server.pid())?,
+        rounds: Vec::new(),
+        idle_mib: 0.0,
+        requests: 0,
+        per_second: 0.0,
+        worst_p99_ms: 0.0,
+        ok: 0,
+        rejected: 0,
+        not_found: 0,
+        server_errors: 0,
+        other: 0,
+        socket_errors: 0,
+        connections,
+    };
+    let mut busy = Duration::ZERO;
+    for _ in 0..MAX_ROUNDS {
+        if memory.requests >= requests {
+            break;
+        }
+        let output = wrk::run(&script, &format!("{}/", server.url()), load)?;
+        let n = wrk::numbers(&output, "MIX")
+            .ok_or_else(|| format!("no totals in wrk's output:\n{output}"))?;
+        let count = |key: &str| n.get(key).copied().unwrap_or_default() as u64;
+        memory.requests += count("requests");
+        busy += Duration::from_micros(count("duration_us"));
+        memory.ok += count("ok");
+        memory.rejected += count("rejected");
+        memory.not_found += count("not_found");
+        memory.server_errors += count("server_errors");
+        memory.other += count("other");
+        memory.socket_errors += count("socket_errors");
+        memory.worst_p99_ms = memory.worst_p99_ms.max(count("p99_us") as f64 / 1e3);
+        let rss = rss_mib(server.pid())?;
+        eprintln!("  {} requests answered, RSS {rss:.1} MiB", memory.requests);
+        memory.rounds.push((memory.requests, rss));
+    }
+    memory.per_second = memory.requests as f64 / busy.as_secs_f64().max(1e-9);
+    std::thread::sleep(Duration::from_secs(3));
+    memory.idle_mib = rss_mib(server.pid())?;
+    Ok(memory)
+}

@@ -1,0 +1,304 @@
+//! The results as Markdown: printed, and written into `BENCHMARKS.md` between two markers so
+//! that the prose around them stays.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::codegen::Timing;
+use crate::load::{Cell, Workload};
+use crate::memory::Memory;
+use crate::targets::Target;
+
+pub const BEGIN: &str =
+    "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
+pub const END: &str = "<!-- bench:end -->";
+
+/// Where and how the numbers were made.
+#[derive(Debug, Clone, Default)]
+pub struct Setting {
+    pub date: String,
+    pub command: String,
+    pub cores: usize,
+    pub cpu: String,
+    pub memory: String,
+    pub kernel: String,
+    pub rustc: String,
+    pub wrk: String,
+    pub node: String,
+    pub prism: String,
+    pub duration_s: u64,
+    pub warmup_s: u64,
+    pub rounds: usize,
+    pub wrk_threads: u32,
+    pub mock_log: String,
+    pub pinning: String,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub setting: Setting,
+    pub cells: Vec<Cell>,
+    pub memory: Option<Memory>,
+    pub codegen: Vec<Timing>,
+    pub problems: Vec<String>,
+}
+
+fn number(value: f64) -> String {
+    let rounded = value.round() as u64;
+    let digits = rounded.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn ms(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
+    match (numerator, denominator) {
+        (Some(n), Some(d)) if d > 0.0 => format!("{:.2}×", n / d),
+        _ => "–".into(),
+    }
+}
+
+impl Results {
+    fn cell(&self, workload: Workload, connections: u32, target: Target) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.workload == workload && c.connections == connections && c.target == target)
+    }
+
+    /// The Markdown section.
+    pub fn markdown(&self) -> String {
+        let s = &self.setting;
+        let mut out = String::new();
+        let _ = writeln!(out, "## Latest run\n");
+        let _ = writeln!(out, "- Date: {}", s.date);
+        let _ = writeln!(out, "- Command: `{}`", s.command);
+        let _ = writeln!(
+            out,
+            "- Machine: {} cores (`nproc`), {}, {} RAM, Linux {}",
+            s.cores, s.cpu, s.memory, s.kernel
+        );
+        let _ = writeln!(
+            out,
+            "- Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {}; a measurement during which other processes used more than {:.0}% of a core is taken again (up to 3 times)",
+            s.wrk,
+            s.wrk_threads,
+            s.warmup_s,
+            s.duration_s,
+            s.rounds,
+            s.pinning,
+            crate::load::DISTURBED * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "- mock: `mulerouter-kling-mock --port 0`, release build, defaults (wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h, wiremock's copies of requests dropped every 1 000), `RUST_LOG={}`",
+            s.mock_log
+        );
+        let _ = writeln!(
+            out,
+            "- baseline: bare hyper 1 HTTP/1.1 on one current-thread tokio runtime (as wiremock runs it), fixed {}-byte JSON body",
+            crate::baseline::BODY.len()
+        );
+        let _ = writeln!(
+            out,
+            "- Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
+            s.prism, s.node, s.rustc
+        );
+        let _ = writeln!(
+            out,
+            "- Requests: valid create = the document's `full` example (every field, two elements); invalid create = 3 broken rules (mock 400 listing all three, Prism 422); status GET = a task created just before (mock), the examples' id (Prism, baseline)\n"
+        );
+
+        if !self.cells.is_empty() {
+            self.throughput(&mut out);
+        }
+        if let Some(memory) = &self.memory {
+            memory_section(&mut out, memory);
+        }
+        if !self.codegen.is_empty() {
+            let _ = writeln!(out, "### Codegen\n");
+            let _ = writeln!(out, "| what | command | median | min | runs |");
+            let _ = writeln!(out, "|---|---|---:|---:|---:|");
+            for timing in &self.codegen {
+                let _ = writeln!(
+                    out,
+                    "| {} | `{}` | {} ms | {} ms | {} |",
+                    timing.what,
+                    timing.command,
+                    timing.median().as_millis(),
+                    timing.min().as_millis(),
+                    timing.runs.len()
+                );
+            }
+            let _ = writeln!(out);
+        }
+        if !self.problems.is_empty() {
+            let _ = writeln!(out, "### Problems in this run\n");
+            for problem in &self.problems {
+                let _ = writeln!(out, "- {problem}");
+            }
+            let _ = writeln!(out);
+        }
+        out
+    }
+
+    fn throughput(&self, out: &mut String) {
+        let _ = writeln!(out, "### Throughput and latency\n");
+        let _ = writeln!(
+            out,
+            "| workload | conns | baseline req/s | p50 ms | p99 ms | mock req/s | p50 ms | p99 ms | Prism req/s | p50 ms | p99 ms | mock ÷ baseline | mock ÷ Prism |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        let mut rows: Vec<(Workload, u32)> = self
+            .cells
+            .iter()
+            .map(|c| (c.workload, c.connections))
+            .collect();
+        rows.sort();
+        rows.dedup();
+        for (workload, connections) in rows {
+            let mut line = format!("| {workload} | {connections} |");
+            let mut rates = Vec::new();
+            for target in [Target::Baseline, Target::Mock, Target::Prism] {
+                match self.cell(workload, connections, target) {
+                    Some(cell) => {
+                        let s = &cell.summary;
+                        let _ = write!(
+                            line,
+                            " {} | {} | {} |",
+                            number(s.per_second()),
+                            ms(s.p50_ms),
+                            ms(s.p99_ms)
+                        );
+                        rates.push(Some(s.per_second()));
+                    }
+                    None => {
+                        line.push_str(" – | – | – |");
+                        rates.push(None);
+                    }
+                }
+            }
+            let _ = writeln!(
+                out,
+                "{line} {} | {} |",
+                ratio(rates[1], rates[0]),
+                ratio(rates[1], rates[2])
+            );
+        }
+        let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
+        let spread = self
+            .cells
+            .iter()
+            .filter_map(|c| Some((c.rates.first()?, c.rates.last()?)))
+            .filter(|(low, _)| **low > 0.0)
+            .map(|(low, high)| high / low - 1.0)
+            .fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "\nRounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n",
+            spread * 100.0,
+            others * 100.0
+        );
+    }
+}
+
+fn memory_section(out: &mut String, memory: &Memory) {
+    let _ = writeln!(out, "### Memory of the mock\n");
+    let _ = writeln!(
+        out,
+        "One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n",
+        memory.connections,
+        number(memory.requests as f64),
+        number(memory.per_second),
+        ms(memory.worst_p99_ms),
+        number(memory.ok as f64),
+        number(memory.rejected as f64),
+        number(memory.not_found as f64),
+        memory.server_errors,
+        memory.other,
+        memory.socket_errors,
+    );
+    let _ = writeln!(
+        out,
+        "The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n"
+    );
+    let _ = writeln!(out, "| requests answered | RSS MiB |");
+    let _ = writeln!(out, "|---:|---:|");
+    let _ = writeln!(out, "| 0 (listening) | {:.1} |", memory.start_mib);
+    for (requests, rss) in &memory.rounds {
+        let _ = writeln!(out, "| {} | {rss:.1} |", number(*requests as f64));
+    }
+    let _ = writeln!(out, "| 3 s after the load | {:.1} |", memory.idle_mib);
+    let _ = writeln!(
+        out,
+        "\nRSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n",
+        memory.warm_mib(),
+        number(memory.requests as f64),
+        memory.final_mib()
+    );
+}
+
+/// Puts `section` between the markers of `path`, creating the file if needed.
+pub fn write(path: &Path, section: &str) -> Result<(), String> {
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    let block = format!("{BEGIN}\n\n{section}{END}");
+    let updated = match (current.find(BEGIN), current.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!(
+                "{}{block}{}",
+                &current[..begin],
+                &current[end + END.len()..]
+            )
+        }
+        _ if current.is_empty() => format!("# Benchmarks\n\n{block}\n"),
+        _ => format!("{}\n{block}\n", current.trim_end()),
+    };
+    std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_and_ratios_guarded() {
+        assert_eq!(number(1_234_567.4), "1\u{202f}234\u{202f}567");
+        assert_eq!(number(999.0), "999");
+        assert_eq!(ratio(Some(3.0), Some(2.0)), "1.50×");
+        assert_eq!(ratio(Some(3.0), None), "–");
+        assert_eq!(ms(0.123), "0.12");
+        assert_eq!(ms(42.0), "42.0");
+    }
+
+    #[test]
+    fn the_section_replaces_only_what_is_between_the_markers() {
+        let dir = std::env::temp_dir().join(format!("bench-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("BENCHMARKS.md");
+        write(&path, "first\n").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}\n## Notes\n\nkept\n")).unwrap();
+        write(&path, "second\n").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# Benchmarks\n\n"));
+        assert!(text.contains("second") && !text.contains("first"));
+        assert!(text.ends_with("## Notes\n\nkept\n"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,197 @@
+//! The servers under load, each in its own process on 127.0.0.1: the mock, the baseline and
+//! Prism. A [`Server`] is killed (by its pid) when dropped.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::{cpu, http};
+
+/// How long a server may take to say it listens.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// Which server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Target {
+    /// A bare hyper server answering a fixed body: the ceiling.
+    Baseline,
+    /// The standalone mock (`mulerouter-kling-mock`, release build).
+    Mock,
+    /// Stoplight Prism (`prism mock -v error`) on the same document.
+    Prism,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Baseline => "baseline",
+            Self::Mock => "mock",
+            Self::Prism => "Prism",
+        })
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    pub target: Target,
+    pub address: SocketAddr,
+    child: Child,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
+    pub fn mock(
+        binary: &Path,
+        rust_log: &str,
+        log: &Path,
+        cpus: Option<&str>,
+    ) -> Result<Self, String> {
+        let mut command = cpu::command(binary, cpus);
+        command.args(["--port", "0"]).env("RUST_LOG", rust_log);
+        let (child, address) = spawn_announcing(command, log, "mock")?;
+        Ok(Self {
+            target: Target::Mock,
+            address,
+            child,
+        })
+    }
+
+    /// The baseline: this program's `baseline` command, on a free port, on `cpus`.
+    pub fn baseline(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+        let mut command = cpu::command(exe, cpus);
+        command.args(["baseline", "--port", "0"]);
+        let (child, address) = spawn_announcing(command, log, "baseline")?;
+        Ok(Self {
+            target: Target::Baseline,
+            address,
+            child,
+        })
+    }
+
+    /// `prism mock -v error` on `document`, on a free port, on `cpus`.
+    pub fn prism(
+        prism: &Path,
+        document: &Path,
+        log: &Path,
+        cpus: Option<&str>,
+    ) -> Result<Self, String> {
+        let port = free_port()?;
+        let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let mut child = cpu::command(prism, cpus)
+            .args([
+                "mock",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-v",
+                "error",
+            ])
+            .arg(document)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", prism.display()))?;
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        if let Err(error) = http::wait_until_up(address, STARTUP) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("Prism: {error} (see {})", log.display()));
+        }
+        Ok(Self {
+            target: Target::Prism,
+            address,
+            child,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on now.
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Starts a program that prints `… http://HOST:PORT` as its first line once it listens;
+/// its stderr goes to `log`, the rest of its stdout is drained.
+fn spawn_announcing(
+    mut command: Command,
+    log: &Path,
+    name: &str,
+) -> Result<(Child, SocketAddr), String> {
+    let err = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("cannot start the {name}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (first, line) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = first.send(lines.next());
+        for _ in lines.map_while(Result::ok) {}
+    });
+    let announced = match line.recv_timeout(STARTUP) {
+        Ok(Some(Ok(line))) => address_in(&line),
+        _ => None,
+    };
+    match announced {
+        Some(address) => Ok((child, address)),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!(
+                "the {name} did not say where it listens within {STARTUP:?} (see {})",
+                log.display()
+            ))
+        }
+    }
+}
+
+/// The socket address in `… http://127.0.0.1:4010`.
+fn address_in(line: &str) -> Option<SocketAddr> {
+    line.split("http://").nth(1)?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_is_read_from_the_first_line() {
+        assert_eq!(
+            address_in("MuleRouter mock listening on http://127.0.0.1:4010"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 4010)))
+        );
+        assert_eq!(address_in("starting"), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! The programs the benchmark needs, installed when missing: `wrk` from Debian (apt-get),
+//! Prism from the npm registry into a cache folder under `target/`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The Prism release line that runs on Node 20 (newer ones need Node 24).
+pub const PRISM_PACKAGE: &str = "@stoplight/prism-cli@5.14";
+const PRISM_VERSION_PREFIX: &str = "5.14.";
+
+/// Runs `command` to completion, killing it after `limit`.
+pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, String> {
+    let shown = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
+    // Drain both pipes while waiting, so a chatty program cannot block on a full pipe.
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let started = Instant::now();
+    let deadline = started + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            // Look often while it is young (commands are timed), rarely once it runs long.
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(
+                (started.elapsed() / 100)
+                    .clamp(Duration::from_micros(100), Duration::from_millis(20)),
+            ),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{shown} did not finish within {limit:?}; stopped it"
+                ));
+            }
+            Err(error) => return Err(format!("{shown}: {error}")),
+        }
+    };
+    Ok(Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
+}
+
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut buffer);
+        }
+        buffer
+    })
+}
+
+fn works(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().next())
+            == Some("0")
+    })
+}
+
+/// `wrk` on the `PATH`, installed with apt-get when missing.
+pub fn ensure_wrk() -> Result<(), String> {
+    if works("wrk", &["--version"]) {
+        return Ok(());
+    }
+    eprintln!("wrk is missing: installing it with apt-get (Debian package `wrk`)");
+    let apt = |args: &[&str]| -> Result<bool, String> {
+        let mut command = if is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["-n", "apt-get"]);
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        let output = run_bounded(&mut command, Duration::from_secs(600))?;
+        Ok(output.status.success())
+    };
+    let installed = apt(&["install", "-y", "-q", "wrk"])?
+        // A fresh machine may have no package lists yet.
+        || (apt(&["update", "-q"])? && apt(&["install", "-y", "-q", "wrk"])?);
+    if installed && works("wrk", &["--version"]) {
+        Ok(())
+    } else {
+        Err(
+            "could not install wrk; install it yourself (`apt-get install wrk`, or build it from https://github.com/wg/wrk) and run again"
+                .into(),
+        )
+    }
+}
+
+/// The `prism` executable of a Prism 5.14.x installed under `cache`, installed with npm
+/// when missing. Returns it with its version.
+pub fn ensure_prism(cache: &Path) -> Result<(PathBuf, String), String> {
+    let prism = cache.join("node_modules").join(".bin").join("prism");
+    if let Some(version) = prism_version(&prism) {
+        return Ok((prism, version));
+    }
+    if !works("node", &["--version"]) || !works("npm", &["--version"]) {
+        return Err("Prism needs Node.js and npm on the PATH (Node 20 runs Prism 5.14)".into());
+    }
+    std::fs::create_dir_all(cache)
+        .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+    eprintln!(
+        "installing {PRISM_PACKAGE} into {} with npm",
+        cache.display()
+    );
+    let output = run_bounded(
+        Command::new("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(cache)
+            .args(["--no-audit", "--no-fund", "--loglevel=error", PRISM_PACKAGE]),
+        Duration::from_secs(600),
+    )?;
+    if !output.status.success() {
+        return Err(format!(
+            "npm install {PRISM_PACKAGE} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    prism_version(&prism)
+        .map(|version| (prism.clone(), version))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a Prism 5.14.x after npm install",
+                prism.display()
+            )
+        })
+}
+
+fn prism_version(prism: &Path) -> Option<String> {
+    let output = run_bounded(
+        Command::new(prism).arg("--version"),
+        Duration::from_secs(60),
+    )
+    .ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.status.success() && version.starts_with(PRISM_VERSION_PREFIX)).then_some(version)
+}
+
+/// The first line a program prints for `args` (stdout, else stderr), e.g. its version.
+pub fn first_line(program: &str, args: &[&str]) -> String {
+    run_bounded(Command::new(program).args(args), Duration::from_secs(30))
+        .ok()
+        .and_then(|output| {
+            let text = if output.stdout.is_empty() {
+                output.stderr
+            } else {
+                output.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .map(|line| line.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
