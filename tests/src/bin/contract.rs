@@ -12,7 +12,7 @@ use mulerouter_kling_mock::MockMuleRouter;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask contract")]
 struct Cli {
-    /// The server's base URL, e.g. https://api.mulerouter.ai. The token comes from
+    /// The server's base URL, e.g. `https://api.mulerouter.ai`. The token comes from
     /// MULEROUTER_API_KEY and is never printed.
     #[arg(long)]
     base_url: Option<String>,
