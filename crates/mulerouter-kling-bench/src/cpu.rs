@@ -3,6 +3,9 @@
 //! something else ran (a compiler, another benchmark) is measured again rather than reported.
 
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::load::DISTURBED;
 
 /// Which cores wrk and the servers run on (`taskset` lists).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +44,36 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>, cpus: Option<&str>) -> Comm
             command
         }
         None => Command::new(program),
+    }
+}
+
+/// Waits (up to `limit`) until other processes use at most [`DISTURBED`] of a core over two
+/// seconds, saying so; returns whether the machine is quiet.
+pub fn wait_for_quiet(limit: Duration) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let deadline = Instant::now() + limit;
+    let mut said = false;
+    loop {
+        let before = snapshot(&[]);
+        std::thread::sleep(Duration::from_secs(2));
+        let others = others(before, snapshot(&[]), cores);
+        if others <= DISTURBED {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            eprintln!(
+                "warning: other processes still use {:.0}% of a core after {limit:?}; measuring anyway",
+                others * 100.0
+            );
+            return false;
+        }
+        if !said {
+            eprintln!(
+                "  other processes use {:.0}% of a core; waiting (up to {limit:?}) for them to finish",
+                others * 100.0
+            );
+            said = true;
+        }
     }
 }
 
@@ -85,15 +118,18 @@ pub fn others(before: Snapshot, after: Snapshot, cores: usize) -> f64 {
     }
 }
 
-/// `(all, user + nice + system)` of the `cpu` line of `/proc/stat`.
+/// `(all, user + nice + system + steal)` of the `cpu` line of `/proc/stat`: time the
+/// hypervisor gave to other guests counts as taken by others too.
 fn system(line: &str) -> (u64, u64) {
     let fields: Vec<u64> = line
         .split_whitespace()
         .skip(1)
         .filter_map(|f| f.parse().ok())
         .collect();
-    let all = fields.iter().sum();
-    let busy = fields.iter().take(3).sum();
+    // user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+    // already counted in user time.
+    let all = fields.iter().take(8).sum();
+    let busy = fields.iter().take(3).sum::<u64>() + fields.get(7).copied().unwrap_or(0);
     (all, busy)
 }
 
@@ -121,7 +157,7 @@ mod tests {
 
     #[test]
     fn the_cpu_line_is_summed() {
-        assert_eq!(system("cpu  10 1 5 100 2 0 3 0 0 0"), (121, 16));
+        assert_eq!(system("cpu  10 1 5 100 2 0 3 4 7 0"), (125, 20));
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub struct Plan {
 pub const DISTURBED: f64 = 0.10;
 /// Attempts per measurement.
 const ATTEMPTS: usize = 3;
+/// How long to wait for other processes to finish before measuring again.
+pub const QUIET_WAIT: Duration = Duration::from_secs(300);
 
 /// A target ready for one workload: its URL and wrk script.
 struct Prepared<'a> {
@@ -234,10 +236,10 @@ fn measure(
             return Ok((summary, others));
         }
         eprintln!(
-            "  {name}: other processes used {:.0}% of a core; measuring again",
+            "  {name}: other processes used {:.0}% of a core; measuring again once they are done",
             others * 100.0
         );
-        std::thread::sleep(Duration::from_secs(5));
+        cpu::wait_for_quiet(QUIET_WAIT);
     }
 }
 

@@ -190,6 +190,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     targets.dedup();
     let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
 
+    cpu::wait_for_quiet(Duration::from_secs(120));
     eprintln!("== tools");
     tools::ensure_wrk()?;
     let prism = if loading && targets.contains(&Target::Prism) {

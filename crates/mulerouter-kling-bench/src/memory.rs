@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cpu::Pinning;
+use crate::cpu::{self, Pinning};
 use crate::load::{CREATE_PATH, INVALID, KEY, VALID};
 use crate::targets::Server;
 use crate::wrk::{self, Load};
@@ -35,6 +35,9 @@ pub struct Memory {
     pub other: u64,
     pub socket_errors: u64,
     pub connections: u32,
+    /// The most of one core other processes used during a round (the rates and latencies
+    /// of a disturbed run are indicative only; memory is not affected).
+    pub others: f64,
 }
 
 impl Memory {
@@ -99,13 +102,19 @@ pub fn run(
         other: 0,
         socket_errors: 0,
         connections,
+        others: 0.0,
     };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut busy = Duration::ZERO;
     for _ in 0..MAX_ROUNDS {
         if memory.requests >= requests {
             break;
         }
+        cpu::wait_for_quiet(crate::load::QUIET_WAIT);
+        let before = cpu::snapshot(&[server.pid()]);
         let output = wrk::run(&script, &format!("{}/", server.url()), load)?;
+        let others = cpu::others(before, cpu::snapshot(&[server.pid()]), cores);
+        memory.others = memory.others.max(others);
         let n = wrk::numbers(&output, "MIX")
             .ok_or_else(|| format!("no totals in wrk's output:\n{output}"))?;
         let count = |key: &str| n.get(key).copied().unwrap_or_default() as u64;

@@ -93,7 +93,7 @@ impl Results {
         );
         let _ = writeln!(
             out,
-            "- Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {}; a measurement during which other processes used more than {:.0}% of a core is taken again (up to 3 times)",
+            "- Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
             s.wrk,
             s.wrk_threads,
             s.warmup_s,
@@ -222,11 +222,12 @@ fn memory_section(out: &mut String, memory: &Memory) {
     let _ = writeln!(out, "### Memory of the mock\n");
     let _ = writeln!(
         out,
-        "One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n",
+        "One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n",
         memory.connections,
         number(memory.requests as f64),
         number(memory.per_second),
         ms(memory.worst_p99_ms),
+        memory.others * 100.0,
         number(memory.ok as f64),
         number(memory.rejected as f64),
         number(memory.not_found as f64),

@@ -87,7 +87,7 @@ pub fn ensure_wrk() -> Result<(), String> {
         return Ok(());
     }
     eprintln!("wrk is missing: installing it with apt-get (Debian package `wrk`)");
-    let apt = |args: &[&str]| -> Result<bool, String> {
+    let apt = |args: &[&str]| -> bool {
         let mut command = if is_root() {
             Command::new("apt-get")
         } else {
@@ -96,12 +96,12 @@ pub fn ensure_wrk() -> Result<(), String> {
             sudo
         };
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        let output = run_bounded(&mut command, Duration::from_secs(600))?;
-        Ok(output.status.success())
+        run_bounded(&mut command, Duration::from_secs(600))
+            .is_ok_and(|output| output.status.success())
     };
-    let installed = apt(&["install", "-y", "-q", "wrk"])?
+    let installed = apt(&["install", "-y", "-q", "wrk"])
         // A fresh machine may have no package lists yet.
-        || (apt(&["update", "-q"])? && apt(&["install", "-y", "-q", "wrk"])?);
+        || (apt(&["update", "-q"]) && apt(&["install", "-y", "-q", "wrk"]));
     if installed && works("wrk", &["--version"]) {
         Ok(())
     } else {

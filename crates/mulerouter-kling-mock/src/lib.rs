@@ -189,8 +189,8 @@
 //! mock mounts one catch-all responder and drops wiremock's copies every
 //! [`recycle_after`](MockMuleRouterBuilder::recycle_after) requests, without a moment in which
 //! a request could find nothing mounted (see `src/recycle.rs`). Measured on 2 cores, release
-//! build, with finished tasks evicted 2 s after they finish: RSS stays at 38–39 MiB from
-//! 860 000 to 3 000 000 requests; with the defaults it levels off at 77 MiB once 100 000 tasks
+//! build, with finished tasks evicted 2 s after they finish: RSS stays at 36–37 MiB from
+//! 860 000 to 3 000 000 requests; with the defaults it levels off at 72 MiB once 100 000 tasks
 //! are held (`cargo xtask bench`, see `BENCHMARKS.md`). Without recycling it reaches 2 GiB
 //! after 400 000 requests.
 //!

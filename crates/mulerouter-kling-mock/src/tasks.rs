@@ -80,7 +80,7 @@ struct Task {
     born: Instant,
     /// When the task finished, for the TTL.
     finished: Option<Instant>,
-    /// When the task leaves the store, once that is known: its key in [`Store::expiries`].
+    /// Its key in [`Store::expiries`], when it has one.
     expires: Option<Instant>,
     /// The create request's JSON body and, if the caller had it, its typed form; recorded
     /// only when requests are recorded. Boxed: most tasks carry none.
@@ -105,16 +105,19 @@ pub(crate) struct Tasks {
     inner: Mutex<Store>,
 }
 
-/// The tasks, and what finds the ones to evict without looking at the others: every task
-/// whose eviction time is known has one entry in `expiries`, so a sweep costs what it
-/// evicts, however many tasks are held.
+/// The tasks, and what finds the ones to evict without looking at the others, so that a
+/// sweep costs what it evicts however many tasks are held. On the wall clock every task
+/// finishes a fixed time after it was created, so tasks that finish by the clock expire in
+/// creation order: the front of `order` says which are due. Every other finished task (in
+/// the other timings, or finished early by a test, a fault or `Prefer`) has an entry in
+/// `expiries`.
 struct Store {
     tasks: HashMap<Uuid, Task, BuildHasherDefault<IdHasher>>,
-    /// Ids in creation order, for `created_requests` and the cap. Ids of tasks evicted by
-    /// their TTL are dropped lazily (see [`Tasks::sweep`]).
+    /// Ids in creation order, for `created_requests`, the cap and wall-clock expiry. Ids of
+    /// tasks evicted out of order are dropped lazily (see [`Tasks::sweep`]).
     order: VecDeque<Uuid>,
-    /// `(eviction time, id)` of every task whose eviction time is known: finished tasks, and
-    /// on the wall clock every task (it finishes at a known time).
+    /// `(eviction time, id)` of the finished tasks whose eviction time is not the wall clock's
+    /// schedule.
     expiries: BTreeSet<(Instant, Uuid)>,
     /// When `order` may next be compacted.
     next_sweep: Instant,
@@ -179,13 +182,7 @@ impl Tasks {
             created_at: now,
             updated_at: now,
         };
-        let mut task = Task {
-            snapshot: snapshot.clone(),
-            born: Instant::now(),
-            finished: None,
-            expires: None,
-            request: self.limits.record_requests.then(|| Box::new((body, typed))),
-        };
+        let request = self.limits.record_requests.then(|| Box::new((body, typed)));
         let mut store = self.lock();
         self.sweep(&mut store);
         let Store {
@@ -194,7 +191,15 @@ impl Tasks {
             expiries,
             ..
         } = &mut *store;
-        self.schedule(expiries, snapshot.id, &mut task);
+        // Born under the lock: creation order is then `born` order, which the wall-clock
+        // expiry relies on.
+        let task = Task {
+            snapshot: snapshot.clone(),
+            born: Instant::now(),
+            finished: None,
+            expires: None,
+            request,
+        };
         tasks.insert(snapshot.id, task);
         order.push_back(snapshot.id);
         while tasks.len() > self.limits.max_tasks {
@@ -335,20 +340,31 @@ impl Tasks {
         }
     }
 
-    /// When the task is to be evicted: its TTL after it finished, or, on the wall clock,
-    /// after it will finish; `None` while unknown (or beyond what `Instant` holds).
-    fn expiry(&self, task: &Task) -> Option<Instant> {
-        let finished = match (task.finished, self.limits.timing) {
-            (Some(at), _) => at,
-            (
-                None,
-                Timing::WallClock {
-                    pending,
-                    processing,
-                },
-            ) => task.born.checked_add(pending.checked_add(processing)?)?,
-            (None, _) => return None,
+    /// On the wall clock, when a task created at `born` finishes by the clock.
+    fn finishes_by_clock(&self, born: Instant) -> Option<Instant> {
+        let Timing::WallClock {
+            pending,
+            processing,
+        } = self.limits.timing
+        else {
+            return None;
         };
+        born.checked_add(pending.checked_add(processing)?)
+    }
+
+    /// When a task finished by the clock is evicted (`None`: never, or not on the wall clock).
+    fn expires_by_clock(&self, born: Instant) -> Option<Instant> {
+        self.finishes_by_clock(born)?.checked_add(self.limits.ttl)
+    }
+
+    /// The task's entry in `expiries`: its TTL after it finished, unless it finished by the
+    /// wall clock (then `order` covers it); `None` while it runs (or beyond what `Instant`
+    /// holds).
+    fn expiry(&self, task: &Task) -> Option<Instant> {
+        let finished = task.finished?;
+        if Some(finished) == self.finishes_by_clock(task.born) {
+            return None;
+        }
         finished.checked_add(self.limits.ttl)
     }
 
@@ -366,8 +382,9 @@ impl Tasks {
         }
     }
 
-    /// Evicts the tasks whose TTL has run out since they finished: exactly those filed under
-    /// an eviction time that has passed.
+    /// Evicts the tasks whose TTL has run out since they finished: those filed under an
+    /// eviction time that has passed, and on the wall clock those at the front of `order`
+    /// created long enough ago.
     fn sweep(&self, store: &mut Store) {
         let now = Instant::now();
         let Store {
@@ -376,24 +393,32 @@ impl Tasks {
             expiries,
             next_sweep,
         } = store;
-        let mut evicted = false;
+        let mut out_of_order = false;
         while let Some(&(at, id)) = expiries.first() {
             if at > now {
                 break;
             }
             expiries.pop_first();
             tasks.remove(&id);
-            evicted = true;
+            out_of_order = true;
         }
-        if !evicted {
-            return;
-        }
-        // Tasks usually expire oldest first: drop their ids from the front; compact when
-        // others expired out of order.
-        while order.front().is_some_and(|id| !tasks.contains_key(id)) {
+        while let Some(id) = order.front() {
+            match tasks.get(id) {
+                // Evicted already (above, or earlier).
+                None => {}
+                Some(task) if self.expires_by_clock(task.born).is_some_and(|at| at <= now) => {
+                    if let Some(at) = task.expires {
+                        expiries.remove(&(at, *id));
+                    }
+                    tasks.remove(id);
+                }
+                Some(_) => break,
+            }
             order.pop_front();
         }
-        if order.len() > 2 * tasks.len() + 1024 && now >= *next_sweep {
+        // Tasks that expired out of creation order leave their ids in `order`: compact it when
+        // they pile up.
+        if out_of_order && order.len() > 2 * tasks.len() + 1024 && now >= *next_sweep {
             *next_sweep = now + SWEEP_EVERY;
             order.retain(|id| tasks.contains_key(id));
         }
@@ -493,6 +518,59 @@ mod tests {
         assert!(tasks.peek(ids[0]).is_none() && tasks.peek(ids[1]).is_none());
         assert!(tasks.peek(ids[4]).is_some());
         assert_eq!(tasks.created_requests().len(), 3);
+    }
+
+    #[test]
+    fn on_the_wall_clock_tasks_go_in_creation_order_once_their_ttl_has_run_out() {
+        let tasks = Tasks::new(Limits {
+            timing: Timing::WallClock {
+                pending: Duration::ZERO,
+                processing: Duration::ZERO,
+            },
+            ttl: Duration::ZERO,
+            max_tasks: 10,
+            record_requests: false,
+        });
+        let first = tasks.create(Value::Null, None, None).id;
+        let second = tasks.create(Value::Null, None, None).id;
+        assert!(tasks.peek(first).is_none(), "evicted by the next create");
+        assert!(tasks.peek(second).is_some(), "a peek does not sweep");
+        assert!(tasks.poll(second).is_none(), "a read sweeps first");
+        assert_eq!(tasks.len(), 0);
+        assert!(tasks.lock().order.is_empty());
+    }
+
+    #[test]
+    fn a_task_finished_early_goes_before_the_clock_would_evict_it() {
+        let tasks = Tasks::new(Limits {
+            timing: Timing::WallClock {
+                pending: Duration::from_secs(3600),
+                processing: Duration::from_secs(3600),
+            },
+            ttl: Duration::ZERO,
+            max_tasks: 10,
+            record_requests: false,
+        });
+        let waiting = tasks.create(Value::Null, None, None).id;
+        let failed = tasks.create(Value::Null, None, None).id;
+        tasks.fail(failed, crate::faults::failure(3001));
+        tasks.create(Value::Null, None, None);
+        assert!(tasks.peek(failed).is_none());
+        assert!(tasks.peek(waiting).is_some());
+        assert!(tasks.lock().expiries.is_empty());
+    }
+
+    #[test]
+    fn the_cap_drops_the_eviction_entry_of_the_task_it_evicts() {
+        let tasks = tasks(Timing::Manual);
+        let done = tasks.create(Value::Null, None, None).id;
+        tasks.complete(done);
+        assert_eq!(tasks.lock().expiries.len(), 1);
+        for _ in 0..3 {
+            tasks.create(Value::Null, None, None);
+        }
+        assert!(tasks.peek(done).is_none());
+        assert!(tasks.lock().expiries.is_empty());
     }
 
     #[test]
