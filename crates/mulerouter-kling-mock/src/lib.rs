@@ -188,9 +188,10 @@
 //! copy of every request a mounted mock answers (even with request recording off), so the
 //! mock mounts one catch-all responder and drops wiremock's copies every
 //! [`recycle_after`](MockMuleRouterBuilder::recycle_after) requests, without a moment in which
-//! a request could find nothing mounted (see `src/recycle.rs`). Measured on 2 cores, release
+//! a request could find nothing mounted ([`Recycling`], which serves any responder the same
+//! way). Measured on 2 cores, release
 //! build, with finished tasks evicted 2 s after they finish: RSS stays at 36–37 MiB from
-//! 860 000 to 3 000 000 requests; with the defaults it levels off at 72 MiB once 100 000 tasks
+//! 860 000 to 3 000 000 requests; with the defaults it levels off at 71 MiB once 100 000 tasks
 //! are held (`cargo xtask bench`, see `BENCHMARKS.md`). Without recycling it reaches 2 GiB
 //! after 400 000 requests.
 //!
@@ -207,6 +208,7 @@
 //! - [`Timing`]: when tasks move on. [`Fault`]: what can go wrong on purpose.
 //! - [`typed`]: typed wiremock mocks, one module per operation.
 //! - [`document`]: the embedded document and the request/response checks the mock runs.
+//! - [`Recycling`]: the bound on wiremock's copies of requests, for any responder.
 
 #![warn(missing_docs)]
 
@@ -227,6 +229,7 @@ mod violations;
 pub mod typed;
 
 pub use faults::Fault;
+pub use recycle::Recycling;
 pub use server::{MockMuleRouter, MockMuleRouterBuilder, Stats, UnknownTask};
 pub use tasks::Timing;
 

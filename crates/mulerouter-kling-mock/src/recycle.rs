@@ -24,7 +24,7 @@
 
 use std::future::Future;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -33,7 +33,8 @@ use std::task::Poll;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wiremock::{Mock, MockServer, Request};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// How long the parked responder and the worker wait for each other before giving up.
 const HANDSHAKE: Duration = Duration::from_secs(5);
@@ -43,6 +44,118 @@ const STAGE: u64 = 8_000;
 /// With debug assertions: no reset after this many (wiremock's `u16` counter stops at 65 535).
 const DEBUG_RESETS: u64 = 8 * STAGE;
 const _: () = assert!(DEBUG_RESETS < 65_536);
+
+/// Above this many bytes of retained requests wiremock's copies are dropped, whatever the
+/// request count.
+const RECYCLE_AFTER_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A wiremock responder served with wiremock's copies of the requests it answers kept
+/// bounded: they are dropped every `every` requests (or 16 MiB of requests), without a moment
+/// in which a request could find nothing mounted.
+///
+/// The mock serves its own responder this way. Any other responder can be served the same
+/// way, e.g. a hand-written one that must run for days; `cargo xtask bench` serves bare
+/// wiremock with it, so that the ceiling it measures pays what the mock pays. Dropping it
+/// stops the recycling (the responder stays mounted).
+///
+/// ```no_run
+/// # async fn run() -> std::io::Result<()> {
+/// use std::sync::Arc;
+/// use mulerouter_kling_mock::Recycling;
+/// use wiremock::{MockServer, ResponseTemplate};
+///
+/// let server = Arc::new(MockServer::start().await);
+/// let recycling = Recycling::mount(&server, ResponseTemplate::new(204), 1_000).await?;
+/// // … serve millions of requests; memory stays flat.
+/// assert_eq!(recycling.retained(), 0);
+/// # Ok(()) }
+/// ```
+pub struct Recycling {
+    // Fields drop in order: the worker holds the server and must stop first.
+    recycler: Option<Recycler>,
+    retention: Arc<Retention>,
+}
+
+impl std::fmt::Debug for Recycling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recycling")
+            .field("retained", &self.retained())
+            .field("recycles", &self.recycles())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Recycling {
+    /// Mounts `responder` on `server` for every request, and recycles every `every` requests
+    /// (0: never, only counting them).
+    pub async fn mount<R>(
+        server: &Arc<MockServer>,
+        responder: R,
+        every: u64,
+    ) -> std::io::Result<Self>
+    where
+        R: Respond + Clone + 'static,
+    {
+        let retention = Arc::new(Retention::new(every, RECYCLE_AFTER_BYTES));
+        let wrapped = Recycled {
+            inner: responder,
+            retention: retention.clone(),
+        };
+        let mount = move || Mock::given(any()).respond_with(wrapped.clone());
+        server.register(mount()).await;
+        let mut address = *server.address();
+        if address.ip().is_unspecified() {
+            address.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        let recycler = if every > 0 {
+            Some(Recycler::spawn(
+                server.clone(),
+                address,
+                retention.clone(),
+                mount,
+            )?)
+        } else {
+            None
+        };
+        Ok(Self {
+            recycler,
+            retention,
+        })
+    }
+
+    /// Requests wiremock holds a copy of now (since the last recycle).
+    pub fn retained(&self) -> u64 {
+        self.retention.retained()
+    }
+
+    /// How many times wiremock's copies were dropped.
+    pub fn recycles(&self) -> u64 {
+        self.retention.recycles()
+    }
+
+    /// Whether a worker is recycling (`every` was not 0).
+    pub fn is_recycling(&self) -> bool {
+        self.recycler.is_some()
+    }
+}
+
+/// The mounted responder: counts what wiremock keeps and takes the worker's hold request.
+#[derive(Clone)]
+struct Recycled<R> {
+    inner: R,
+    retention: Arc<Retention>,
+}
+
+impl<R: Respond> Respond for Recycled<R> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.retention.record(request);
+        if self.retention.is_hold(request) {
+            self.retention.hold();
+            return ResponseTemplate::new(204);
+        }
+        self.inner.respond(request)
+    }
+}
 
 /// Counts what wiremock holds on to and asks for a recycle when it is too much.
 pub(crate) struct Retention {

@@ -21,7 +21,6 @@ use crate::auth::Keys;
 use crate::document::{Api, MAX_BODY_BYTES, Operation, Route};
 use crate::faults::{self, Fault, Faults};
 use crate::prefer::Preferences;
-use crate::recycle::Retention;
 use crate::reply::{self, Reply, VIDEO_NAME};
 use crate::tasks::{Failure, Step, Tasks};
 
@@ -37,7 +36,6 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) keys: Keys,
     pub(crate) base_url: String,
-    pub(crate) retention: Arc<Retention>,
     pub(crate) requests: AtomicU64,
 }
 
@@ -48,11 +46,6 @@ pub(crate) struct Responder(pub(crate) Arc<Shared>);
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let shared = &self.0;
-        shared.retention.record(request);
-        if shared.retention.is_hold(request) {
-            shared.retention.hold();
-            return ResponseTemplate::new(204);
-        }
         shared.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let reply =

@@ -9,13 +9,12 @@ use std::time::Duration;
 use mulerouter_kling::types::{CreateGenerationRequest, TaskResponse};
 use serde_json::Value;
 use uuid::Uuid;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 use crate::auth::Keys;
 use crate::document::Api;
 use crate::faults::{self, Fault, Faults};
-use crate::recycle::{Recycler, Retention};
+use crate::recycle::Recycling;
 use crate::reply;
 use crate::respond::{Responder, Shared};
 use crate::tasks::{Limits, Tasks, Timing};
@@ -26,7 +25,7 @@ use crate::tasks::{Limits, Tasks, Timing};
 /// Stops when dropped. See the [crate docs](crate) for a tour.
 pub struct MockMuleRouter {
     // Fields drop in order: the recycler's thread holds the server and must stop first.
-    _recycler: Option<Recycler>,
+    recycling: Recycling,
     _server: Arc<MockServer>,
     shared: Arc<Shared>,
     address: SocketAddr,
@@ -234,8 +233,8 @@ impl MockMuleRouter {
         Stats {
             requests: self.shared.requests.load(Ordering::Relaxed),
             tasks: self.shared.tasks.len(),
-            retained_requests: self.shared.retention.retained(),
-            recycles: self.shared.retention.recycles(),
+            retained_requests: self.recycling.retained(),
+            recycles: self.recycling.recycles(),
         }
     }
 }
@@ -282,10 +281,6 @@ impl Default for MockMuleRouterBuilder {
         }
     }
 }
-
-/// Above this many bytes of retained requests wiremock's copies are dropped, whatever the
-/// request count.
-const RECYCLE_AFTER_BYTES: u64 = 16 * 1024 * 1024;
 
 impl MockMuleRouterBuilder {
     /// Where to listen (default `127.0.0.1:0`, a free port).
@@ -372,7 +367,6 @@ impl MockMuleRouterBuilder {
             address
         };
         let api = Api::get();
-        let retention = Arc::new(Retention::new(self.recycle_after, RECYCLE_AFTER_BYTES));
         let faults = Faults::default();
         faults.set_latency(self.latency);
         let shared = Arc::new(Shared {
@@ -386,7 +380,6 @@ impl MockMuleRouterBuilder {
             faults,
             keys: self.keys,
             base_url: format!("http://{reachable}"),
-            retention: retention.clone(),
             requests: AtomicU64::new(0),
         });
         let server = Arc::new(
@@ -396,25 +389,10 @@ impl MockMuleRouterBuilder {
                 .start()
                 .await,
         );
-        let responder = Responder(shared.clone());
-        let mount = move || {
-            Mock::given(any())
-                .respond_with(responder.clone())
-                .named("MuleRouter")
-        };
-        server.register(mount()).await;
-        let recycler = if self.recycle_after > 0 {
-            Some(Recycler::spawn(
-                server.clone(),
-                reachable,
-                retention,
-                mount,
-            )?)
-        } else {
-            None
-        };
+        let recycling =
+            Recycling::mount(&server, Responder(shared.clone()), self.recycle_after).await?;
         Ok(MockMuleRouter {
-            _recycler: recycler,
+            recycling,
             _server: server,
             shared,
             address,

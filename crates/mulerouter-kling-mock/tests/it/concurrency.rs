@@ -135,3 +135,45 @@ async fn the_mock_keeps_answering_after_many_recycles() {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert!(mock.stats().recycles >= 10, "{:?}", mock.stats());
 }
+
+#[tokio::test]
+async fn recycling_bounds_what_wiremock_keeps_for_a_responder_of_ones_own() {
+    // Arrange
+    let server = std::sync::Arc::new(wiremock::MockServer::start().await);
+    let recycling =
+        mulerouter_kling_mock::Recycling::mount(&server, wiremock::ResponseTemplate::new(418), 5)
+            .await
+            .unwrap();
+    let http = reqwest::Client::new();
+
+    // Act: as above, until ten recycles have happened (bounded).
+    let mut statuses = Vec::new();
+    while recycling.recycles() < 10 && statuses.len() < 3_000 {
+        let answer = http.get(format!("{}/any", server.uri())).send().await;
+        statuses.push(answer.unwrap().status().as_u16());
+    }
+
+    // Assert
+    assert!(statuses.iter().all(|s| *s == 418), "{statuses:?}");
+    assert!(recycling.recycles() >= 10, "{recycling:?}");
+    assert!(recycling.retained() < 5 * 10, "{recycling:?}");
+}
+
+#[tokio::test]
+async fn recycling_at_zero_only_counts() {
+    // Arrange
+    let server = std::sync::Arc::new(wiremock::MockServer::start().await);
+    let recycling =
+        mulerouter_kling_mock::Recycling::mount(&server, wiremock::ResponseTemplate::new(204), 0)
+            .await
+            .unwrap();
+
+    // Act
+    for _ in 0..20 {
+        reqwest::get(server.uri()).await.unwrap();
+    }
+
+    // Assert
+    assert!(!recycling.is_recycling());
+    assert_eq!((recycling.retained(), recycling.recycles()), (20, 0));
+}
