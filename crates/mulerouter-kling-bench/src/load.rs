@@ -30,7 +30,8 @@ const JSON_HEADERS: &[(&str, &str)] = &[
 ];
 const AUTH_HEADERS: &[(&str, &str)] = &[("Authorization", "Bearer sk-mr-test")];
 
-/// The task id of the document's examples: what Prism and the baseline are asked for.
+/// The task id of the document's examples: what the targets other than the mock are asked
+/// for.
 const EXAMPLE_ID: &str = "8e1e315e-b50d-4334-a231-be7d19a372f4";
 
 /// What is sent.
@@ -282,7 +283,11 @@ fn prepare<'a>(
             server.target, answer.status, answer.body
         ));
     }
-    let script = scratch.join(format!("{}-{workload:?}.lua", server.target).to_lowercase());
+    let script = scratch.join(
+        format!("{}-{workload:?}.lua", server.target)
+            .to_lowercase()
+            .replace(' ', "-"),
+    );
     std::fs::write(&script, wrk::fixed(&request))
         .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
     Ok(Prepared {
@@ -356,6 +361,7 @@ mod tests {
         assert!(Workload::Invalid.expected(Target::Mock).allows(400));
         assert!(Workload::Invalid.expected(Target::Prism).allows(422));
         assert!(Workload::Invalid.expected(Target::Baseline).allows(200));
+        assert!(Workload::Invalid.expected(Target::BareWiremock).allows(200));
         assert!(!Workload::Create.expected(Target::Mock).allows(400));
     }
 }

@@ -3,11 +3,12 @@
 //! the same run. Start it with `cargo xtask bench` (see `BENCHMARKS.md`).
 //!
 //! - **Load**: the mock (release build, its defaults), a bare hyper server answering a fixed
-//!   body (the ceiling) and Stoplight Prism 5.14 (`prism mock -v error`, the peer users would
+//!   body (the ceiling), bare wiremock answering the same body (the ceiling of a server built
+//!   on wiremock) and Stoplight Prism 5.14 (`prism mock -v error`, the peer users would
 //!   pick) on the same document, each on 127.0.0.1, driven in turn by `wrk` with keep-alive
 //!   connections at each concurrency for three workloads: a valid create, an invalid create
-//!   and a status GET. Requests/s, p50 and p99, and the ratios mock ÷ baseline and
-//!   mock ÷ Prism.
+//!   and a status GET. Requests/s, p50 and p99, and the ratios mock ÷ baseline,
+//!   mock ÷ Prism and mock ÷ bare wiremock.
 //! - **Memory**: RSS of one fresh mock process before and after a million requests of a
 //!   create-and-poll mix.
 //! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
@@ -17,6 +18,7 @@
 //! Every load is bounded in time (wrk's `--duration`, and a watchdog on every process) and
 //! goes to 127.0.0.1 only. Nothing here runs under `cargo test` except unit tests.
 
+mod bare_wiremock;
 mod baseline;
 mod codegen;
 mod cpu;
@@ -64,6 +66,14 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
+    /// Serve bare wiremock (started by `run`).
+    #[command(hide = true)]
+    BareWiremock {
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        host: IpAddr,
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -85,7 +95,7 @@ struct RunArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 64])]
     concurrency: Vec<u32>,
     /// Servers to load, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Baseline, Target::Mock, Target::Prism])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Baseline, Target::BareWiremock, Target::Mock, Target::Prism])]
     targets: Vec<Target>,
     /// Workloads, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::Create, Workload::Invalid, Workload::Get])]
@@ -144,6 +154,9 @@ fn main() -> ExitCode {
             port,
             threads,
         } => baseline::serve(SocketAddr::new(host, port), threads).map_err(|e| e.to_string()),
+        Cmd::BareWiremock { host, port } => {
+            bare_wiremock::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
+        }
         Cmd::Run(args) => run(&args),
     };
     match result {
@@ -236,9 +249,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
         );
         let mut servers = Vec::new();
         for target in &targets {
-            let log = scratch.join(format!("{target}.log").to_lowercase());
+            let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
             servers.push(match target {
                 Target::Baseline => Server::baseline(&log, server_cpus)?,
+                Target::BareWiremock => Server::bare_wiremock(&log, server_cpus)?,
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
@@ -282,6 +296,16 @@ fn run(args: &RunArgs) -> Result<(), String> {
         eprintln!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The version of `package` in the workspace's `Cargo.lock`.
+fn locked_version(root: &Path, package: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let name = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    lines.find(|line| *line == name)?;
+    let version = lines.next()?.strip_prefix("version = \"")?;
+    Some(version.trim_end_matches('"').to_string())
 }
 
 /// The OpenAPI document, relative to the workspace root.
@@ -361,6 +385,7 @@ fn setting(
             .to_string(),
         node: tools::first_line("node", &["--version"]),
         prism: prism.map_or_else(|| "not run".into(), |v| format!("Prism {v}")),
+        wiremock: locked_version(&root(), "wiremock").unwrap_or_else(|| "(version unknown)".into()),
         duration_s: duration,
         warmup_s: warmup,
         rounds,
@@ -383,6 +408,13 @@ mod tests {
         assert_eq!(seconds("3s"), Ok(3));
         assert_eq!(seconds("2m"), Ok(120));
         assert!(seconds("fast").is_err());
+    }
+
+    #[test]
+    fn the_locked_version_is_read_from_cargo_lock() {
+        let version = locked_version(&root(), "wiremock").expect("wiremock is locked");
+        assert!(version.starts_with("0."), "{version}");
+        assert_eq!(locked_version(&root(), "no-such-package"), None);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct Setting {
     pub wrk: String,
     pub node: String,
     pub prism: String,
+    pub wiremock: String,
     pub duration_s: u64,
     pub warmup_s: u64,
     pub rounds: usize,
@@ -114,6 +115,11 @@ impl Results {
         );
         let _ = writeln!(
             out,
+            "- bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the mock mounts its own (`Recycling`: wiremock's copies of requests dropped every 1 000)",
+            s.wiremock
+        );
+        let _ = writeln!(
+            out,
             "- Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
             s.prism, s.node, s.rustc
         );
@@ -172,7 +178,7 @@ impl Results {
             .collect();
         rows.sort();
         rows.dedup();
-        for (workload, connections) in rows {
+        for &(workload, connections) in &rows {
             let mut line = format!("| {workload} | {connections} |");
             let mut rates = Vec::new();
             for target in [Target::Baseline, Target::Mock, Target::Prism] {
@@ -201,6 +207,7 @@ impl Results {
                 ratio(rates[1], rates[2])
             );
         }
+        self.wiremock_ceiling(out, &rows);
         let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
         let spread = self
             .cells
@@ -215,6 +222,53 @@ impl Results {
             spread * 100.0,
             others * 100.0
         );
+    }
+}
+
+impl Results {
+    /// Bare wiremock next to the baseline and the mock: how much of the ceiling wiremock
+    /// itself leaves, and how much of that the mock uses.
+    fn wiremock_ceiling(&self, out: &mut String, rows: &[(Workload, u32)]) {
+        let rate = |workload, connections, target| {
+            self.cell(workload, connections, target)
+                .map(|c| c.summary.per_second())
+        };
+        if !rows
+            .iter()
+            .any(|&(w, c)| self.cell(w, c, Target::BareWiremock).is_some())
+        {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nThe ceiling of a server built on wiremock, in the same run:\n"
+        );
+        let _ = writeln!(
+            out,
+            "| workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | mock ÷ bare wiremock |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        for &(workload, connections) in rows {
+            let Some(cell) = self.cell(workload, connections, Target::BareWiremock) else {
+                continue;
+            };
+            let s = &cell.summary;
+            let _ = writeln!(
+                out,
+                "| {workload} | {connections} | {} | {} | {} | {} | {} |",
+                number(s.per_second()),
+                ms(s.p50_ms),
+                ms(s.p99_ms),
+                ratio(
+                    Some(s.per_second()),
+                    rate(workload, connections, Target::Baseline)
+                ),
+                ratio(
+                    rate(workload, connections, Target::Mock),
+                    Some(s.per_second())
+                ),
+            );
+        }
     }
 }
 

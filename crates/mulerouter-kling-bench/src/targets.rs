@@ -1,5 +1,5 @@
-//! The servers under load, each in its own process on 127.0.0.1: the mock, the baseline and
-//! Prism. A [`Server`] is killed (by its pid) when dropped.
+//! The servers under load, each in its own process on 127.0.0.1: the mock, the baseline, bare
+//! wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
 
 use std::fmt;
 use std::fs::File;
@@ -20,6 +20,8 @@ const STARTUP: Duration = Duration::from_secs(60);
 pub enum Target {
     /// A bare hyper server answering a fixed body: the ceiling.
     Baseline,
+    /// wiremock answering a fixed body, nothing else: the ceiling of a wiremock server.
+    BareWiremock,
     /// The standalone mock (`mulerouter-kling-mock`, release build).
     Mock,
     /// Stoplight Prism (`prism mock -v error`) on the same document.
@@ -30,6 +32,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Baseline => "baseline",
+            Self::BareWiremock => "bare wiremock",
             Self::Mock => "mock",
             Self::Prism => "Prism",
         })
@@ -78,6 +81,19 @@ impl Server {
         let (child, address) = spawn_announcing(command, log, "baseline")?;
         Ok(Self {
             target: Target::Baseline,
+            address,
+            child,
+        })
+    }
+
+    /// Bare wiremock: this program's `bare-wiremock` command, on a free port, on `cpus`.
+    pub fn bare_wiremock(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+        let mut command = cpu::command(exe, cpus);
+        command.args(["bare-wiremock", "--port", "0"]);
+        let (child, address) = spawn_announcing(command, log, "bare wiremock")?;
+        Ok(Self {
+            target: Target::BareWiremock,
             address,
             child,
         })

@@ -1,0 +1,95 @@
+//! Bare wiremock: a `MockServer` with one responder that answers every request with the
+//! baseline's fixed body. Nothing is validated, routed or stored by our code, so it marks
+//! the ceiling of any server built on wiremock: what wiremock's own work per request
+//! (parsing the URL, copying the request into the mock, cloning the answer, its lock)
+//! leaves of the baseline.
+//!
+//! It is mounted the way the mock mounts its own responder ([`Recycling`], wiremock's copies
+//! of requests dropped every 1 000), so both pay the same for keeping memory bounded; a
+//! plain wiremock server would instead grow by gigabytes within one load, and pay for that.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mulerouter_kling_mock::Recycling;
+use wiremock::{MockServer, ResponseTemplate};
+
+use crate::baseline::BODY;
+
+/// Requests between two drops of wiremock's copies: the mock's default.
+const RECYCLE_AFTER: u64 = 1_000;
+
+/// Serves on `address` until killed; the first line on stdout is
+/// `bare wiremock listening on http://…`.
+pub fn serve(address: SocketAddr) -> std::io::Result<()> {
+    serve_on(std::net::TcpListener::bind(address)?)
+}
+
+fn serve_on(listener: std::net::TcpListener) -> std::io::Result<()> {
+    // wiremock runs its server on a thread of its own (one current-thread runtime); this
+    // runtime only starts it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let local = listener.local_addr()?;
+        let server = Arc::new(
+            MockServer::builder()
+                .listener(listener)
+                .disable_request_recording()
+                .start()
+                .await,
+        );
+        let answer = ResponseTemplate::new(200).set_body_raw(BODY, "application/json");
+        let _recycling = Recycling::mount(&server, answer, RECYCLE_AFTER).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "bare wiremock listening on http://{local}")?;
+        out.flush()?;
+        drop(out);
+        std::future::pending::<std::io::Result<()>>().await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http;
+    use std::time::Duration;
+
+    fn get(address: SocketAddr, path: &str) -> http::Answer {
+        let request = http::Request {
+            method: "GET",
+            path,
+            headers: &[],
+            body: "",
+        };
+        http::send(address, &request).unwrap()
+    }
+
+    #[test]
+    fn answers_every_request_with_the_fixed_body_across_recycles() {
+        // Arrange
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || serve_on(listener));
+        http::wait_until_up(address, Duration::from_secs(10)).unwrap();
+        // Up may still mean "nothing mounted yet" (404) for a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while get(address, "/").status != 200 {
+            assert!(std::time::Instant::now() < deadline, "never mounted");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+
+        // Act: more requests than one recycle interval.
+        let answers: Vec<http::Answer> = (0..RECYCLE_AFTER + 200)
+            .map(|i| get(address, &format!("/any/{i}")))
+            .collect();
+
+        // Assert
+        assert!(
+            answers.iter().all(|a| a.status == 200 && a.body == BODY),
+            "every answer is the fixed body"
+        );
+    }
+}
