@@ -81,20 +81,7 @@ impl Reply {
     pub(crate) fn rejected(mut violations: Vec<Violation>) -> Self {
         let detail = summary(&violations);
         violations.truncate(MAX_VIOLATIONS);
-        let body = ApiError {
-            task_info: Some(ErrorTaskInfo {
-                id: None,
-                status: Some(TaskStatus::Failed),
-                error: Some(TaskError {
-                    code: Some(2001),
-                    error_code: None,
-                    title: Some("Invalid Request".into()),
-                    detail: Some(detail),
-                }),
-            }),
-            violations,
-            ..ApiError::default()
-        };
+        let body = rejection(detail, violations);
         // `ApiError`'s fields are declared in the order `serde_json`'s map sorts them, so
         // this is the JSON of `serde_json::to_value(body)`, without building that value.
         Self::json_bytes(400, serde_json::to_vec(&body).unwrap_or_default())
@@ -188,6 +175,24 @@ pub(crate) fn reason(status: u16) -> &'static str {
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error")
+}
+
+/// The body of a 400 for broken rules: code 2001, a summary and the violations.
+fn rejection(detail: String, violations: Vec<Violation>) -> ApiError {
+    ApiError {
+        task_info: Some(ErrorTaskInfo {
+            id: None,
+            status: Some(TaskStatus::Failed),
+            error: Some(TaskError {
+                code: Some(2001),
+                error_code: None,
+                title: Some("Invalid Request".into()),
+                detail: Some(detail),
+            }),
+        }),
+        violations,
+        ..ApiError::default()
+    }
 }
 
 /// One line naming the broken rules: `duration: 99 is greater than the maximum of 15`.
@@ -480,22 +485,7 @@ mod tests {
         let Body::JsonBytes(bytes) = &reply.body else {
             panic!("serialised JSON")
         };
-        let detail = summary(&violations);
-        let value = serde_json::to_value(ApiError {
-            task_info: Some(ErrorTaskInfo {
-                id: None,
-                status: Some(TaskStatus::Failed),
-                error: Some(TaskError {
-                    code: Some(2001),
-                    error_code: None,
-                    title: Some("Invalid Request".into()),
-                    detail: Some(detail),
-                }),
-            }),
-            violations,
-            ..ApiError::default()
-        })
-        .unwrap();
+        let value = serde_json::to_value(rejection(summary(&violations), violations)).unwrap();
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
             serde_json::to_string(&value).unwrap()
