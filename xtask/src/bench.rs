@@ -1,6 +1,7 @@
 //! `cargo xtask bench …`: builds and runs the benchmarks of the `mulerouter-kling-bench`
-//! crate in release (the mock under load against a bare hyper server and Prism, its memory
-//! over a million requests, and what codegen costs), which write `BENCHMARKS.md`.
+//! crate in release (the mock under load against a bare hyper server, bare wiremock and
+//! Prism, its memory over a million requests, and what codegen costs), which write
+//! `BENCHMARKS.md`.
 //!
 //! The benchmarks need an HTTP stack and drive wrk and Prism; they live in that crate so that
 //! xtask keeps few dependencies and compiles quickly.
@@ -14,9 +15,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         .collect::<Vec<_>>()
         .join(" ");
     let status = Command::new(env!("CARGO"))
+        // Not `--quiet`: the first run compiles the mock's dependencies in release, which
+        // takes minutes and should show.
         .args([
             "run",
-            "--quiet",
             "--release",
             "--package",
             "mulerouter-kling-bench",

@@ -75,25 +75,26 @@ impl Server {
 
     /// The baseline: this program's `baseline` command, on a free port, on `cpus`.
     pub fn baseline(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-        let mut command = cpu::command(exe, cpus);
-        command.args(["baseline", "--port", "0"]);
-        let (child, address) = spawn_announcing(command, log, "baseline")?;
-        Ok(Self {
-            target: Target::Baseline,
-            address,
-            child,
-        })
+        Self::served_by_this_program(Target::Baseline, "baseline", log, cpus)
     }
 
     /// Bare wiremock: this program's `bare-wiremock` command, on a free port, on `cpus`.
     pub fn bare_wiremock(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
+        Self::served_by_this_program(Target::BareWiremock, "bare-wiremock", log, cpus)
+    }
+
+    fn served_by_this_program(
+        target: Target,
+        subcommand: &str,
+        log: &Path,
+        cpus: Option<&str>,
+    ) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let mut command = cpu::command(exe, cpus);
-        command.args(["bare-wiremock", "--port", "0"]);
-        let (child, address) = spawn_announcing(command, log, "bare wiremock")?;
+        command.args([subcommand, "--port", "0"]);
+        let (child, address) = spawn_announcing(command, log, &target.to_string())?;
         Ok(Self {
-            target: Target::BareWiremock,
+            target,
             address,
             child,
         })
