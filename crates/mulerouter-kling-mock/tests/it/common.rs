@@ -109,6 +109,18 @@ impl Http {
         self.send(self.request("GET", &get_path(id))).await
     }
 
+    /// POST the minimal valid body to the create path with a `Prefer` header.
+    pub async fn create_preferring(&self, prefer: &str) -> Answer {
+        let request = self.request("POST", CREATE).json(&minimal());
+        self.send(request.header("prefer", prefer)).await
+    }
+
+    /// GET a task with a `Prefer` header.
+    pub async fn get_preferring(&self, id: &str, prefer: &str) -> Answer {
+        let request = self.request("GET", &get_path(id));
+        self.send(request.header("prefer", prefer)).await
+    }
+
     /// Sends, reads the answer, and checks it against the document: never a 5xx unless a
     /// fault asked for it (checked by the callers), always a documented status and body.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {

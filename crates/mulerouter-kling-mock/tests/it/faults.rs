@@ -7,7 +7,7 @@ use mulerouter_kling::{Error, TaskStatus};
 use mulerouter_kling_mock::{Fault, MockMuleRouter, Timing};
 use serde_json::json;
 
-use crate::common::{CREATE, Http, client, get_path, minimal, quick_wait};
+use crate::common::{CREATE, Http, client, minimal, quick_wait};
 
 fn request() -> mulerouter_kling::types::builder::CreateGenerationRequest {
     CreateGenerationRequest::builder()
@@ -240,31 +240,13 @@ async fn prefer_code_answers_with_the_documented_example_and_retry_after() {
     let http = Http::new(&mock);
 
     // Act
-    let limited = http
-        .send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", "code=429"),
-        )
-        .await;
-    let unauthorized = http
-        .send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", "code=401"),
-        )
-        .await;
+    let limited = http.create_preferring("code=429").await;
+    let unauthorized = http.create_preferring("code=401").await;
     let balance = http
-        .send(
-            http.request("GET", &get_path(&uuid::Uuid::new_v4().to_string()))
-                .header("prefer", "code=402"),
-        )
+        .get_preferring(&uuid::Uuid::new_v4().to_string(), "code=402")
         .await;
     let server = http
-        .send(
-            http.request("GET", &get_path(&uuid::Uuid::new_v4().to_string()))
-                .header("prefer", "code=500, retry-after=9"),
-        )
+        .get_preferring(&uuid::Uuid::new_v4().to_string(), "code=500, retry-after=9")
         .await;
 
     // Assert
@@ -290,13 +272,7 @@ async fn prefer_code_with_body_html_sends_a_proxy_page() {
     let http = Http::new(&mock);
 
     // Act
-    let answer = http
-        .send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", "code=503, body=html"),
-        )
-        .await;
+    let answer = http.create_preferring("code=503, body=html").await;
 
     // Assert
     assert_eq!(answer.status, 503);
@@ -310,13 +286,7 @@ async fn prefer_code_202_creates_the_task_and_answers_202() {
     let http = Http::new(&mock);
 
     // Act
-    let answer = http
-        .send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", "code=202"),
-        )
-        .await;
+    let answer = http.create_preferring("code=202").await;
 
     // Assert
     assert_eq!(answer.status, 202);
@@ -341,11 +311,7 @@ async fn prefer_example_moves_a_task_to_that_documented_state() {
     let (a, b, c) = (create().await, create().await, create().await);
     let read = |id: String, prefer: &'static str| {
         let http = &http;
-        async move {
-            http.send(http.request("GET", &get_path(&id)).header("prefer", prefer))
-                .await
-                .json()
-        }
+        async move { http.get_preferring(&id, prefer).await.json() }
     };
 
     // Act
@@ -382,26 +348,13 @@ async fn prefer_task_error_fails_a_new_task_later_or_a_read_task_now() {
     let http = Http::new(&mock);
 
     // Act
-    let planned = http
-        .send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", "task-error=4008"),
-        )
-        .await
-        .json();
+    let planned = http.create_preferring("task-error=4008").await.json();
     let planned_id = planned["task_info"]["id"].as_str().unwrap().to_string();
     let other = http.create(&minimal()).await.json()["task_info"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let now = http
-        .send(
-            http.request("GET", &get_path(&other))
-                .header("prefer", "task-error=3002"),
-        )
-        .await
-        .json();
+    let now = http.get_preferring(&other, "task-error=3002").await.json();
     mock.advance(planned_id.parse().unwrap()).unwrap();
     let finished = mock.advance(planned_id.parse().unwrap()).unwrap();
 
@@ -420,13 +373,7 @@ async fn prefer_latency_delays_the_answer() {
 
     // Act
     let started = Instant::now();
-    let answer = http
-        .send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", "latency=250ms"),
-        )
-        .await;
+    let answer = http.create_preferring("latency=250ms").await;
 
     // Assert
     assert_eq!(answer.status, 200);
@@ -438,21 +385,13 @@ async fn unknown_preferences_are_ignored_and_malformed_ones_refused() {
     // Arrange
     let mock = MockMuleRouter::start().await;
     let http = Http::new(&mock);
-    let with = |prefer: &'static str| {
-        http.send(
-            http.request("POST", CREATE)
-                .json(&minimal())
-                .header("prefer", prefer),
-        )
-    };
-
     // Act
-    let unknown = with("dynamic=true, respond-async").await;
-    let bad_code = with("code=abc").await;
-    let undocumented_success = with("code=201").await;
-    let redirect = with("code=302").await;
-    let too_slow = with("latency=5m").await;
-    let unknown_example = with("example=nope").await;
+    let unknown = http.create_preferring("dynamic=true, respond-async").await;
+    let bad_code = http.create_preferring("code=abc").await;
+    let undocumented_success = http.create_preferring("code=201").await;
+    let redirect = http.create_preferring("code=302").await;
+    let too_slow = http.create_preferring("latency=5m").await;
+    let unknown_example = http.create_preferring("example=nope").await;
 
     // Assert
     assert_eq!(unknown.status, 200);
