@@ -7,14 +7,16 @@
 //! xtask keeps few dependencies and compiles quickly.
 
 use std::path::Path;
-use std::process::Command;
+
+use crate::workspace;
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let shown = std::iter::once("cargo xtask bench".to_string())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    let status = Command::new(env!("CARGO"))
+    let mut command = workspace::cargo(root);
+    command
         // Not `--quiet`: the first run compiles the mock's dependencies in release, which
         // takes minutes and should show.
         .args([
@@ -26,13 +28,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "run",
         ])
         .args(args)
-        .env("MULEROUTER_BENCH_COMMAND", shown)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the benchmarks failed ({status})"))
-    }
+        .env("MULEROUTER_BENCH_COMMAND", shown);
+    workspace::run(&mut command, "the benchmarks")
 }

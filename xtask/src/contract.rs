@@ -4,10 +4,12 @@
 //! xtask keeps few dependencies and compiles quickly.
 
 use std::path::Path;
-use std::process::Command;
+
+use crate::workspace;
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let status = Command::new(env!("CARGO"))
+    let mut command = workspace::cargo(root);
+    command
         .args([
             "run",
             "--quiet",
@@ -17,13 +19,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "contract",
             "--",
         ])
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the contract checks failed ({status})"))
-    }
+        .args(args);
+    workspace::run(&mut command, "the contract checks")
 }

@@ -2,14 +2,14 @@
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
+    use crate::workspace;
 
     /// The generator runs in xtask only: users of the client must not compile it. (`syn`
     /// itself is still in the tree, as it is in most: derive macros such as serde's and
     /// displaydoc's need it. What must be absent is what turns a document into code.)
     #[test]
     fn the_client_does_not_depend_on_the_generator() {
-        let output = Command::new(env!("CARGO"))
+        let output = workspace::cargo(&workspace::root())
             .args([
                 "tree",
                 "--package",
@@ -20,7 +20,6 @@ mod tests {
                 "none",
             ])
             .args(["--format", "{p}", "--offline"])
-            .current_dir(crate::workspace::root())
             .output()
             .expect("cargo tree runs");
         assert!(

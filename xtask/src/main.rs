@@ -51,9 +51,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Benchmark the mock against a bare hyper server and Prism, its memory, and codegen;
-    /// writes BENCHMARKS.md. Arguments go to the benchmark: `--quick`, `--duration`,
-    /// `--concurrency`, `--targets`, `--workloads`, `--help`.
+    /// Benchmark the mock against a bare hyper server, bare wiremock and Prism, its memory,
+    /// and codegen; writes BENCHMARKS.md. Arguments go to the benchmark: `--quick`,
+    /// `--duration`, `--concurrency`, `--targets`, `--workloads`, `--help`.
     #[command(disable_help_flag = true)]
     Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
