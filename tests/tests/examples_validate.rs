@@ -37,16 +37,20 @@ fn examples_of(holder: &Value) -> Vec<(String, Value)> {
     found
 }
 
-/// A concrete path for a template, with each parameter's own example.
-fn concrete(template: &str, operation: &Value) -> String {
-    let mut path = template.to_string();
-    for parameter in operation
+/// An operation's parameters, references resolved.
+fn parameters(operation: &Value) -> impl Iterator<Item = &Value> {
+    operation
         .get("parameters")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-    {
-        let parameter = resolve(parameter);
+        .map(resolve)
+}
+
+/// A concrete path for a template, with each parameter's own example.
+fn concrete(template: &str, operation: &Value) -> String {
+    let mut path = template.to_string();
+    for parameter in parameters(operation) {
         let name = parameter["name"].as_str().unwrap();
         let example = parameter["example"]
             .as_str()
@@ -95,13 +99,7 @@ fn every_example_validates_against_its_schema() {
                     );
                 }
             }
-            for parameter in operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let parameter = resolve(parameter);
+            for parameter in parameters(operation) {
                 if parameter["schema"]["format"] == "uuid" {
                     let example = parameter["example"].as_str().unwrap_or_default();
                     let result = example.parse::<uuid::Uuid>().map(|_| ()).map_err(|e| {
