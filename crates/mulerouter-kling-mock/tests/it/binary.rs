@@ -7,7 +7,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::common::{CREATE, get_path, minimal};
+use crate::common::{CREATE, Http, minimal};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_mulerouter-kling-mock");
 
@@ -62,27 +62,12 @@ pub async fn terminate(child: &mut Child) -> std::process::ExitStatus {
 async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0", "--timing", "poll"], Some("info")).await;
-    let http = reqwest::Client::new();
+    let http = Http::at(&url);
 
     // Act
-    let created: Value = http
-        .post(format!("{url}{CREATE}"))
-        .bearer_auth("sk-mr-test")
-        .json(&minimal())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = http.create(&minimal()).await.json();
     let id = created["task_info"]["id"].as_str().unwrap();
-    let read = http
-        .get(format!("{url}{}", get_path(id)))
-        .bearer_auth("sk-mr-test")
-        .send()
-        .await
-        .unwrap();
-    let read_status = read.status();
+    let read_status = http.get(id).await.status;
     let exit = terminate(&mut child).await;
     let mut logs = String::new();
     child

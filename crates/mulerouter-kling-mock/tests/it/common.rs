@@ -84,12 +84,17 @@ pub struct Http {
 
 impl Http {
     pub fn new(mock: &MockMuleRouter) -> Self {
+        Self::at(&mock.uri())
+    }
+
+    /// To a mock at `base`, e.g. the standalone binary.
+    pub fn at(base: &str) -> Self {
         Self {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
-            base: mock.uri(),
+            base: base.to_string(),
         }
     }
 
