@@ -32,6 +32,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+fn assert_stderr_contains(output: &Output, needle: &str) {
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains(needle), "no {needle:?} in:\n{stderr}");
+}
+
 fn task(status: &str) -> Value {
     json!({"task_info": {"id": TASK_ID, "status": status, "created_at": "2026-03-03T00:00:00Z", "updated_at": "2026-03-03T00:00:05.000001+00:00"}})
 }
@@ -70,11 +75,7 @@ fn generate_without_a_key_runs_offline_and_downloads_a_real_mp4() {
 
     // Assert
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("built-in mock server"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_stderr_contains(&output, "built-in mock server");
     let files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -112,22 +113,14 @@ fn a_bad_element_is_refused_naming_the_flag() {
         r#"{"type":"sound"}"#,
     ]));
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("--element #1: not a valid element"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_stderr_contains(&output, "--element #1: not a valid element");
 }
 
 #[test]
 fn a_missing_flag_is_a_usage_error_with_exit_code_2() {
     let output = run(offline().args(["generate", "--video", "https://e.com/v.mp4"]));
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("--prompt"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_stderr_contains(&output, "--prompt");
 }
 
 #[test]
@@ -269,11 +262,7 @@ async fn a_server_error_on_create_exits_9_without_retrying() {
 
     // Assert
     assert_eq!(output.status.code(), Some(9));
-    assert!(
-        text(&output.stderr).contains("502 Bad Gateway"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_stderr_contains(&output, "502 Bad Gateway");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,11 +290,7 @@ async fn waiting_past_the_timeout_exits_8() {
         server_answering(ResponseTemplate::new(200).set_body_json(task("processing"))).await;
     let output = run(against(&server).args(["wait", TASK_ID, "--timeout", "1"]));
     assert_eq!(output.status.code(), Some(8));
-    assert!(
-        text(&output.stderr).contains("still processing"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_stderr_contains(&output, "still processing");
 }
 
 #[test]
