@@ -233,10 +233,11 @@ impl Results {
             self.cell(workload, connections, target)
                 .map(|c| c.summary.per_second())
         };
-        if !rows
+        let ceilings: Vec<&Cell> = rows
             .iter()
-            .any(|&(w, c)| self.cell(w, c, Target::BareWiremock).is_some())
-        {
+            .filter_map(|&(w, c)| self.cell(w, c, Target::BareWiremock))
+            .collect();
+        if ceilings.is_empty() {
             return;
         }
         let _ = writeln!(
@@ -248,11 +249,8 @@ impl Results {
             "| workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | mock ÷ bare wiremock |"
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
-        for &(workload, connections) in rows {
-            let Some(cell) = self.cell(workload, connections, Target::BareWiremock) else {
-                continue;
-            };
-            let s = &cell.summary;
+        for cell in ceilings {
+            let (workload, connections, s) = (cell.workload, cell.connections, &cell.summary);
             let _ = writeln!(
                 out,
                 "| {workload} | {connections} | {} | {} | {} | {} | {} |",
@@ -339,6 +337,49 @@ mod tests {
         assert_eq!(ratio(Some(3.0), None), "–");
         assert_eq!(ms(0.123), "0.12");
         assert_eq!(ms(42.0), "42.0");
+    }
+
+    fn cell(target: Target, per_second: f64) -> Cell {
+        let summary = crate::wrk::Summary {
+            requests: per_second,
+            seconds: 1.0,
+            p50_ms: 0.5,
+            p99_ms: 1.5,
+            max_ms: 3.0,
+            status_errors: 0.0,
+            socket_errors: 0.0,
+        };
+        Cell {
+            workload: Workload::Get,
+            connections: 64,
+            target,
+            summary,
+            others: 0.0,
+            rates: vec![per_second],
+        }
+    }
+
+    #[test]
+    fn the_wiremock_ceiling_is_a_table_of_its_own_only_when_measured() {
+        let mut results = Results {
+            cells: vec![
+                cell(Target::Baseline, 160_000.0),
+                cell(Target::Mock, 100_000.0),
+            ],
+            ..Results::default()
+        };
+        assert!(
+            !results
+                .markdown()
+                .contains("ceiling of a server built on wiremock")
+        );
+
+        results.cells.push(cell(Target::BareWiremock, 128_000.0));
+        let text = results.markdown();
+        assert!(
+            text.contains("| status GET | 64 | 128\u{202f}000 | 0.50 | 1.50 | 0.80× | 0.78× |"),
+            "{text}"
+        );
     }
 
     #[test]
