@@ -314,25 +314,30 @@ fn from_serde_error(
 /// [`HttpUrl`]s.
 fn refused_in_element(element: &serde_json::Value) -> Option<String> {
     use crate::types::ImageSource;
-    let refuses = |field: &str, text: &str| match field {
-        "reference_videos" => text.parse::<HttpUrl>().is_err(),
-        _ => text.parse::<ImageSource>().is_err(),
+    use serde_json::Value;
+    let image: fn(&Value) -> bool = |value| {
+        value
+            .as_str()
+            .is_some_and(|text| text.parse::<ImageSource>().is_ok())
     };
-    let refused = |field: &str, value: &serde_json::Value| match value {
-        serde_json::Value::String(text) => refuses(field, text),
-        _ => true,
+    let video: fn(&Value) -> bool = |value| {
+        value
+            .as_str()
+            .is_some_and(|text| text.parse::<HttpUrl>().is_ok())
     };
-    for field in ["frontal_image", "reference_images", "reference_videos"] {
+    match element.get("frontal_image") {
+        None | Some(Value::Null) => {}
+        Some(value) if image(value) => {}
+        Some(_) => return Some("/frontal_image".into()),
+    }
+    for (field, accepts) in [("reference_images", image), ("reference_videos", video)] {
         match element.get(field) {
-            None | Some(serde_json::Value::Null) if field == "frontal_image" => {}
             None => {}
-            Some(serde_json::Value::Array(items)) if field != "frontal_image" => {
-                if let Some(index) = items.iter().position(|item| refused(field, item)) {
+            Some(Value::Array(items)) => {
+                if let Some(index) = items.iter().position(|item| !accepts(item)) {
                     return Some(format!("/{field}/{index}"));
                 }
             }
-            Some(value @ serde_json::Value::String(_))
-                if field == "frontal_image" && !refused(field, value) => {}
             Some(_) => return Some(format!("/{field}")),
         }
     }
