@@ -103,10 +103,7 @@ impl Recycling {
         };
         let mount = move || Mock::given(any()).respond_with(wrapped.clone());
         server.register(mount()).await;
-        let mut address = *server.address();
-        if address.ip().is_unspecified() {
-            address.set_ip(Ipv4Addr::LOCALHOST.into());
-        }
+        let address = reachable(*server.address());
         let recycler = if every > 0 {
             Some(Recycler::spawn(
                 server.clone(),
@@ -136,6 +133,16 @@ impl Recycling {
     /// Whether a worker is recycling (`every` was not 0).
     pub fn is_recycling(&self) -> bool {
         self.recycler.is_some()
+    }
+}
+
+/// Where a server listening on `address` is reached from this machine: an unspecified
+/// address (`0.0.0.0`, `::`) is reached on 127.0.0.1.
+pub(crate) fn reachable(address: SocketAddr) -> SocketAddr {
+    if address.ip().is_unspecified() {
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port())
+    } else {
+        address
     }
 }
 

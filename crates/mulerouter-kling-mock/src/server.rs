@@ -14,7 +14,7 @@ use wiremock::MockServer;
 use crate::auth::Keys;
 use crate::document::Api;
 use crate::faults::{self, Fault, Faults};
-use crate::recycle::Recycling;
+use crate::recycle::{self, Recycling};
 use crate::reply;
 use crate::respond::{Responder, Shared};
 use crate::tasks::{Limits, Tasks, Timing};
@@ -361,11 +361,7 @@ impl MockMuleRouterBuilder {
             None => TcpListener::bind(self.address)?,
         };
         let address = listener.local_addr()?;
-        let reachable = if address.ip().is_unspecified() {
-            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port())
-        } else {
-            address
-        };
+        let reachable = recycle::reachable(address);
         let api = Api::get();
         let faults = Faults::default();
         faults.set_latency(self.latency);
