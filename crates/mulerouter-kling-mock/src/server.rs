@@ -17,7 +17,7 @@ use crate::faults::{self, Fault, Faults};
 use crate::recycle::{self, Recycling};
 use crate::reply;
 use crate::respond::{Responder, Shared};
-use crate::tasks::{Limits, Tasks, Timing};
+use crate::tasks::{Limits, Snapshot, Tasks, Timing};
 
 /// A MuleRouter that runs on your machine: a wiremock server answering like the real API,
 /// checked against its OpenAPI document.
@@ -95,44 +95,33 @@ impl MockMuleRouter {
 
     /// The task as a read would show it, without moving it.
     pub fn task(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
-        let task = self
-            .shared
-            .tasks
-            .peek(task_id)
-            .ok_or(UnknownTask(task_id))?;
-        Ok(reply::task_response(&task, &self.shared.base_url))
+        self.shown(task_id, self.shared.tasks.peek(task_id))
     }
 
     /// Moves the task one step: `pending` → `processing` → finished (`completed`, or `failed`
     /// when a failure was planned for it).
     pub fn advance(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
-        let task = self
-            .shared
-            .tasks
-            .advance(task_id)
-            .ok_or(UnknownTask(task_id))?;
-        Ok(reply::task_response(&task, &self.shared.base_url))
+        self.shown(task_id, self.shared.tasks.advance(task_id))
     }
 
     /// Finishes the task with its video, unless it has finished already.
     pub fn complete(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
-        let task = self
-            .shared
-            .tasks
-            .complete(task_id)
-            .ok_or(UnknownTask(task_id))?;
-        Ok(reply::task_response(&task, &self.shared.base_url))
+        self.shown(task_id, self.shared.tasks.complete(task_id))
     }
 
     /// Fails the task with this error code (3001–3005, 4002, 4008 are documented), unless it
     /// has finished already. Reads then answer 200 with `status: failed` and
     /// `task_info.error`, like the service.
     pub fn fail(&self, task_id: Uuid, code: i64) -> Result<TaskResponse, UnknownTask> {
-        let task = self
-            .shared
-            .tasks
-            .fail(task_id, faults::failure(code))
-            .ok_or(UnknownTask(task_id))?;
+        self.shown(
+            task_id,
+            self.shared.tasks.fail(task_id, faults::failure(code)),
+        )
+    }
+
+    /// The task as the API shows it, or which id the mock does not know.
+    fn shown(&self, task_id: Uuid, task: Option<Snapshot>) -> Result<TaskResponse, UnknownTask> {
+        let task = task.ok_or(UnknownTask(task_id))?;
         Ok(reply::task_response(&task, &self.shared.base_url))
     }
 
