@@ -1,7 +1,5 @@
 //! Shared test fixtures: a client pointed at a wiremock server, with quick retries.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use mulerouter_kling::{

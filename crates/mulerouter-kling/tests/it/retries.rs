@@ -1,10 +1,8 @@
 //! Reads are retried; creates are never silently duplicated.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mulerouter_kling::Error;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,8 +1,6 @@
 //! Input the service would reject is refused before anything is sent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mulerouter_kling::types::{CreateGenerationRequest, Element, builder};
 use mulerouter_kling::{Error, InvalidInput};
 use wiremock::matchers::any;

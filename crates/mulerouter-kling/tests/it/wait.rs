@@ -1,10 +1,8 @@
 //! Waiting for a task: every documented ending, unknown states, the deadline.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use mulerouter_kling::{Error, WaitOptions};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -1,8 +1,6 @@
 //! What goes on the wire: the JSON the client sends, and the headers with it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mulerouter_kling::types::{AspectRatio, CreateGenerationRequest, Element, Mode};
 use serde_json::Value;
 use wiremock::matchers::{header, method, path};

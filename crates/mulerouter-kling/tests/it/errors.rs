@@ -1,8 +1,6 @@
 //! Every kind of failure becomes the `Error` variant a user can act on.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mulerouter_kling::Error;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -1,0 +1,11 @@
+//! Integration tests of the client against wiremock servers: one server per test.
+//!
+//! One test binary, not one per file: each binary links the whole dependency tree again,
+//! which costs link time and disk on every clean build.
+
+mod common;
+mod errors;
+mod retries;
+mod sends;
+mod validation;
+mod wait;
