@@ -4,7 +4,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::common::{CREATE, Http, minimal};
@@ -89,6 +89,52 @@ async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
         reqwest::get(format!("{url}/")).await.is_err(),
         "nothing listens after the exit"
     );
+}
+
+#[tokio::test]
+async fn an_upload_cut_short_is_one_warning_line_and_the_binary_keeps_serving() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], Some("warn")).await;
+    let address = url.trim_start_matches("http://");
+    let http = Http::at(&url);
+
+    // Act: announce a megabyte, send a few bytes, hang up.
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {CREATE} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer sk-mr-test\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{\"prompt\":"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    drop(socket);
+    // The server notices the hang-up on its own time: read its log until it has spoken.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut logs = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(line)) = stderr.next_line().await {
+            logs.push_str(&line);
+            logs.push('\n');
+            if line.contains("connection") {
+                break;
+            }
+        }
+    })
+    .await;
+    let after = http.create(&minimal()).await.status;
+    let exit = terminate(&mut child).await;
+    while let Ok(Some(line)) = stderr.next_line().await {
+        logs.push_str(&line);
+        logs.push('\n');
+    }
+
+    // Assert
+    assert_eq!(after, 200, "{logs}");
+    assert!(exit.success(), "{exit:?}\n{logs}");
+    assert!(
+        logs.contains("a client closed its connection before sending the whole body"),
+        "{logs}"
+    );
+    assert!(!logs.contains("panicked"), "{logs}");
+    assert!(!logs.contains("backtrace"), "{logs}");
 }
 
 #[tokio::test]
