@@ -64,7 +64,7 @@ pub mod create_generation {
         pub fn ok(value: &::mulerouter_kling::types::TaskResponse) -> Self {
             Self::json(200u16, value)
         }
-        /// `202`: Accepted - Task created successfully. Listed for asynchronous creation in
+        /// `202`: Accepted - Task created successfully. Listed for asynchronous creation in MuleRouter's generic status table; same body as 200.
         pub fn accepted(value: &::mulerouter_kling::types::TaskResponse) -> Self {
             Self::json(202u16, value)
         }
@@ -131,7 +131,7 @@ pub mod create_generation {
             );
             Self::json(status, value)
         }
-        /// `5XX`: Server or upstream error (500, 502 upstream error, 503, 504). Proxies may send a
+        /// `5XX`: Server or upstream error (500, 502 upstream error, 503, 504). Proxies may send a non-JSON body instead. Reads may be retried.
         ///
         /** # Panics
 
@@ -262,7 +262,7 @@ pub mod get_generation {
             );
             Self::json(status, value)
         }
-        /// `5XX`: Server or upstream error (500, 502 upstream error, 503, 504). Proxies may send a
+        /// `5XX`: Server or upstream error (500, 502 upstream error, 503, 504). Proxies may send a non-JSON body instead. Reads may be retried.
         ///
         /** # Panics
 

@@ -96,7 +96,7 @@ fn operation_module<'a>(
     let summary = operation
         .summary
         .clone()
-        .or_else(|| operation.description.as_deref().map(first_line))
+        .or_else(|| operation.description.as_deref().map(first_paragraph))
         .unwrap_or_default();
     let module_doc = format!(" `{upper} {path}`: {summary}");
     let path_regex = path_regex(path, None);
@@ -227,7 +227,7 @@ fn parameter_matcher(document: &OpenAPI, path: &str, parameter: &Parameter) -> O
     let described = data
         .description
         .as_deref()
-        .map(|d| format!(": {}", first_line(d)))
+        .map(|d| format!(": {}", first_paragraph(d)))
         .unwrap_or_default();
     match parameter {
         Parameter::Path { .. } => {
@@ -273,7 +273,7 @@ fn parameter_type(schema: Option<&Schema>) -> (TokenStream, TokenStream) {
 
 /// One `Then` constructor for a documented response.
 fn responder(types: &syn::Path, status: Option<&StatusCode>, response: &Response) -> TokenStream {
-    let description = first_line(&response.description);
+    let description = first_paragraph(&response.description);
     let body = json_media(&response.content).map(|media| schema_type(types, media));
     let (name, fixed, range) = match status {
         Some(StatusCode::Code(code)) => (reason_name(*code), Some(*code), None),
@@ -395,8 +395,15 @@ fn name_of(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().trim().to_string()
+/// The first paragraph, its wrapped lines joined: a description cut at its first line break
+/// would end mid-sentence in the docs.
+fn first_paragraph(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `^/a/[^/]+/b$` for `/a/{id}/b`; `only` keeps one parameter's slot out (see
@@ -542,6 +549,16 @@ mod tests {
         assert_eq!(reason_name(429), "too_many_requests");
         assert_eq!(reason_name(451), "unavailable_for_legal_reasons");
         assert_eq!(reason_name(299), "status_299");
+    }
+
+    #[test]
+    fn a_wrapped_description_is_documented_to_the_end_of_its_first_paragraph() {
+        let description = "Accepted - created. Listed for\nasynchronous creation.\n\nMore.\n";
+        assert_eq!(
+            first_paragraph(description),
+            "Accepted - created. Listed for asynchronous creation."
+        );
+        assert_eq!(first_paragraph("\n  One line.  \n"), "One line.");
     }
 
     #[test]
