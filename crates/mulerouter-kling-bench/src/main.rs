@@ -11,6 +11,8 @@
 //!   mock ÷ Prism and mock ÷ bare wiremock.
 //! - **Memory**: RSS of one fresh mock process before and after a million requests of a
 //!   create-and-poll mix.
+//! - **The body check alone**: parsing and validating a create's body in this process, set
+//!   against what a request may cost at 0.7× of the baseline.
 //! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
 //!   and the cost of starting each with nothing to do.
 //!
@@ -28,6 +30,7 @@ mod memory;
 mod report;
 mod targets;
 mod tools;
+mod validation;
 mod wrk;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -240,6 +243,17 @@ fn run(args: &RunArgs) -> Result<(), String> {
             Ok(timings) => results.codegen = timings,
             Err(error) => results.problems.push(format!("codegen: {error}")),
         }
+    }
+
+    eprintln!("== the body check alone, in this process");
+    if cfg!(debug_assertions) {
+        results
+            .problems
+            .push("the body check was timed in a debug build: run the bench in release".into());
+    }
+    match validation::measure(Duration::from_secs(if args.quick { 1 } else { 3 })) {
+        Ok(costs) => results.validation = costs,
+        Err(error) => results.problems.push(format!("body check: {error}")),
     }
 
     if loading {

@@ -8,6 +8,7 @@ use crate::codegen::Timing;
 use crate::load::{Cell, Workload};
 use crate::memory::Memory;
 use crate::targets::Target;
+use crate::validation::Cost;
 
 pub const BEGIN: &str =
     "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
@@ -42,8 +43,12 @@ pub struct Results {
     pub cells: Vec<Cell>,
     pub memory: Option<Memory>,
     pub codegen: Vec<Timing>,
+    pub validation: Vec<Cost>,
     pub problems: Vec<String>,
 }
+
+/// The goal set for the mock: this share of the baseline's requests/s.
+pub const GOAL: f64 = 0.7;
 
 fn number(value: f64) -> String {
     let rounded = value.round() as u64;
@@ -130,6 +135,9 @@ impl Results {
 
         if !self.cells.is_empty() {
             self.throughput(&mut out);
+        }
+        if !self.validation.is_empty() {
+            self.validation_section(&mut out);
         }
         if let Some(memory) = &self.memory {
             memory_section(&mut out, memory);
@@ -270,6 +278,56 @@ impl Results {
     }
 }
 
+impl Results {
+    /// The body check alone, against what a request may cost in all at the goal's share of
+    /// the baseline.
+    fn validation_section(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "### Checking a create's body, alone
+"
+        );
+        let _ = writeln!(
+            out,
+            "In this process, no HTTP: the body parsed into a `serde_json::Value` and validated with the mock's own validator (`document::validate_request_body`), both dropped after; the median of {} batches of about 10 ms. A server answering on one thread reaches {GOAL}× of the baseline's requests/s only if all it adds to the baseline's time per request fits in {:.2}× of that time (the allowance). A hot loop is the cheapest this check will ever run, so a check larger than the allowance puts {GOAL}× out of reach for any server that validates this way, on wiremock or not.\n",
+            self.validation.iter().map(|c| c.batches).min().unwrap_or(0),
+            1.0 / GOAL - 1.0
+        );
+        let connections = self
+            .cells
+            .iter()
+            .filter(|c| c.target == Target::Baseline)
+            .map(|c| c.connections)
+            .max();
+        let _ = writeln!(
+            out,
+            "| workload | parse + validate µs | fastest–slowest batch µs | baseline µs per request{} | allowance at {GOAL}× µs | check ÷ allowance |",
+            connections.map_or(String::new(), |c| format!(" ({c} conns)"))
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+        for cost in &self.validation {
+            let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+            let baseline = connections
+                .and_then(|c| self.cell(cost.workload, c, Target::Baseline))
+                .map(|cell| 1e6 / cell.summary.per_second());
+            let allowance = baseline.map(|b| b * (1.0 / GOAL - 1.0));
+            let shown = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
+            let _ = writeln!(
+                out,
+                "| {} | {:.2} | {:.2}–{:.2} | {} | {} | {} |",
+                cost.workload,
+                micros(cost.per_call),
+                micros(cost.range.0),
+                micros(cost.range.1),
+                shown(baseline),
+                shown(allowance),
+                ratio(Some(micros(cost.per_call)), allowance),
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
 fn memory_section(out: &mut String, memory: &Memory) {
     let _ = writeln!(out, "### Memory of the mock\n");
     let _ = writeln!(
@@ -327,6 +385,8 @@ pub fn write(path: &Path, section: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -378,6 +438,37 @@ mod tests {
         let text = results.markdown();
         assert!(
             text.contains("| status GET | 64 | 128\u{202f}000 | 0.50 | 1.50 | 0.80× | 0.78× |"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_body_check_is_set_against_the_allowance_of_the_baseline_at_the_goal() {
+        // Arrange: a baseline at 64 connections of 125 000 req/s is 8 µs per request, so
+        // 0.7× of it allows 8 × (1/0.7 − 1) = 3.43 µs more.
+        let mut baseline = cell(Target::Baseline, 125_000.0);
+        baseline.workload = Workload::Create;
+        let results = Results {
+            cells: vec![baseline],
+            validation: vec![Cost {
+                workload: Workload::Create,
+                per_call: Duration::from_nanos(6_860),
+                range: (Duration::from_nanos(6_500), Duration::from_nanos(7_000)),
+                batches: 100,
+            }],
+            ..Results::default()
+        };
+
+        // Act
+        let text = results.markdown();
+
+        // Assert
+        assert!(
+            text.contains("| valid create | 6.86 | 6.50–7.00 | 8.00 | 3.43 | 2.00× |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("baseline µs per request (64 conns)"),
             "{text}"
         );
     }
