@@ -469,6 +469,16 @@ mod tests {
         })
     }
 
+    /// Finished tasks are due for eviction at once; room for ten.
+    fn expiring_at_once(timing: Timing) -> Tasks {
+        Tasks::new(Limits {
+            timing,
+            ttl: Duration::ZERO,
+            max_tasks: 10,
+            record_requests: false,
+        })
+    }
+
     #[test]
     fn per_poll_moves_one_step_per_read_and_stops_at_the_end() {
         let tasks = tasks(Timing::PerPoll);
@@ -522,14 +532,9 @@ mod tests {
 
     #[test]
     fn on_the_wall_clock_tasks_go_in_creation_order_once_their_ttl_has_run_out() {
-        let tasks = Tasks::new(Limits {
-            timing: Timing::WallClock {
-                pending: Duration::ZERO,
-                processing: Duration::ZERO,
-            },
-            ttl: Duration::ZERO,
-            max_tasks: 10,
-            record_requests: false,
+        let tasks = expiring_at_once(Timing::WallClock {
+            pending: Duration::ZERO,
+            processing: Duration::ZERO,
         });
         let first = tasks.create(Value::Null, None, None).id;
         let second = tasks.create(Value::Null, None, None).id;
@@ -542,14 +547,9 @@ mod tests {
 
     #[test]
     fn a_task_finished_early_goes_before_the_clock_would_evict_it() {
-        let tasks = Tasks::new(Limits {
-            timing: Timing::WallClock {
-                pending: Duration::from_secs(3600),
-                processing: Duration::from_secs(3600),
-            },
-            ttl: Duration::ZERO,
-            max_tasks: 10,
-            record_requests: false,
+        let tasks = expiring_at_once(Timing::WallClock {
+            pending: Duration::from_secs(3600),
+            processing: Duration::from_secs(3600),
         });
         let waiting = tasks.create(Value::Null, None, None).id;
         let failed = tasks.create(Value::Null, None, None).id;
@@ -575,12 +575,7 @@ mod tests {
 
     #[test]
     fn finished_tasks_go_after_their_ttl() {
-        let tasks = Tasks::new(Limits {
-            timing: Timing::Manual,
-            ttl: Duration::ZERO,
-            max_tasks: 10,
-            record_requests: false,
-        });
+        let tasks = expiring_at_once(Timing::Manual);
         let done = tasks.create(Value::Null, None, None).id;
         let open = tasks.create(Value::Null, None, None).id;
         tasks.complete(done);
