@@ -282,16 +282,16 @@ impl Results {
     /// The body check alone, against what a request may cost in all at the goal's share of
     /// the baseline.
     fn validation_section(&self, out: &mut String) {
-        let _ = writeln!(
-            out,
-            "### Checking a create's body, alone
-"
-        );
+        // At GOAL× the rate a request may take 1/GOAL of the baseline's time: this much more.
+        let allowance_share = 1.0 / GOAL - 1.0;
+        let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+        let shown = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
+        let _ = writeln!(out, "### Checking a create's body, alone\n");
         let _ = writeln!(
             out,
             "In this process, no HTTP: the body parsed into a `serde_json::Value` and validated with the mock's own validator (`document::validate_request_body`), both dropped after; the median of {} batches of about 10 ms. A server answering on one thread reaches {GOAL}× of the baseline's requests/s only if all it adds to the baseline's time per request fits in {:.2}× of that time (the allowance). A hot loop is the cheapest this check will ever run, so a check larger than the allowance puts {GOAL}× out of reach for any server that validates this way, on wiremock or not.\n",
             self.validation.iter().map(|c| c.batches).min().unwrap_or(0),
-            1.0 / GOAL - 1.0
+            allowance_share
         );
         let connections = self
             .cells
@@ -306,12 +306,10 @@ impl Results {
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
         for cost in &self.validation {
-            let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
             let baseline = connections
                 .and_then(|c| self.cell(cost.workload, c, Target::Baseline))
                 .map(|cell| 1e6 / cell.summary.per_second());
-            let allowance = baseline.map(|b| b * (1.0 / GOAL - 1.0));
-            let shown = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
+            let allowance = baseline.map(|b| b * allowance_share);
             let _ = writeln!(
                 out,
                 "| {} | {:.2} | {:.2}–{:.2} | {} | {} | {} |",
