@@ -17,6 +17,11 @@ mod rust_api;
 mod schema;
 mod version;
 
+#[cfg(test)]
+mod corpus;
+#[cfg(test)]
+mod properties;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

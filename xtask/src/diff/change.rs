@@ -77,8 +77,10 @@ pub struct Change {
     pub reason: String,
 }
 
-/// Orders changes for reading: breaking first, then by document, operation and location, and
-/// drops exact repeats (a shared component reached twice on the same side of one operation).
+/// Orders changes for reading (breaking first, then by document, operation and place) and
+/// folds repeats: a shared component reached under several statuses of one operation is one
+/// change at `response 200, 202 body /videos`, while each field it is reached from still
+/// counts as its own place.
 pub fn tidy(changes: &mut Vec<Change>) {
     changes.sort_by(|a, b| {
         (
@@ -99,16 +101,57 @@ pub fn tidy(changes: &mut Vec<Change>) {
             ))
             .then_with(|| a.location.cmp(&b.location))
     });
-    changes.dedup_by(|b, a| {
-        a.class == b.class
-            && a.document == b.document
-            && a.operation == b.operation
-            && a.pointer == b.pointer
-            && a.rule == b.rule
-            && a.old == b.old
-            && a.new == b.new
-            && a.side == b.side
-    });
+    let mut kept: Vec<(Change, Vec<String>)> = Vec::new();
+    for change in changes.drain(..) {
+        let (status, rest) = split_status(&change.location);
+        let same = kept.iter_mut().find(|(k, _)| {
+            k.class == change.class
+                && k.side == change.side
+                && k.document == change.document
+                && k.operation == change.operation
+                && k.pointer == change.pointer
+                && k.rule == change.rule
+                && k.old == change.old
+                && k.new == change.new
+                && split_status(&k.location).1 == rest
+        });
+        match (same, status) {
+            (Some((_, statuses)), Some(status)) => {
+                if !statuses.contains(&status) {
+                    statuses.push(status);
+                }
+            }
+            (Some(_), None) => {}
+            (None, status) => kept.push((change, status.into_iter().collect())),
+        }
+    }
+    for (mut change, statuses) in kept {
+        if statuses.len() > 1 {
+            let (_, rest) = split_status(&change.location);
+            let shown = if statuses.len() > 4 {
+                format!(
+                    "{} and {} more",
+                    statuses[..3].join(", "),
+                    statuses.len() - 3
+                )
+            } else {
+                statuses.join(", ")
+            };
+            change.location = format!("response {shown}{rest}");
+        }
+        changes.push(change);
+    }
+}
+
+/// `response 200 body /x` is status `200` and place ` body /x`.
+fn split_status(location: &str) -> (Option<String>, String) {
+    match location.strip_prefix("response ") {
+        Some(tail) => {
+            let (status, rest) = tail.split_at(tail.find(' ').unwrap_or(tail.len()));
+            (Some(status.to_string()), rest.to_string())
+        }
+        None => (None, location.to_string()),
+    }
 }
 
 /// The number of changes of each class: breaking, behaviour, non-breaking.

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::change::{Change, Class, Side, show};
+use super::change::{Change, Class, Side};
 
 /// The heading of an entry: the new version with today's date, or `Unreleased`.
 pub fn heading(version: Option<&semver::Version>) -> String {
@@ -80,9 +80,8 @@ fn line(change: &Change) -> String {
         None => change.location.clone(),
     };
     format!(
-        "{mark}{place}: {} → {} (`{}`); {}",
-        show(change.old.as_ref()),
-        show(change.new.as_ref()),
+        "{mark}{place}: {} (`{}`); {}",
+        super::render::old_to_new(change),
         change.rule,
         change.reason
     )

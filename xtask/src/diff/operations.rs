@@ -758,7 +758,11 @@ fn headers(walk: &mut Walk<'_>, place: &str, old: (&Value, &str), new: (&Value, 
     let (before_names, after_names) = (lower(before), lower(after));
     let names: BTreeSet<&String> = before_names.keys().chain(after_names.keys()).collect();
     for name in names {
-        let here = format!("{place} header {name}");
+        let shown = after_names
+            .get(name)
+            .or(before_names.get(name))
+            .unwrap_or(name);
+        let here = format!("{place} header {shown}");
         match (before_names.get(name), after_names.get(name)) {
             (None, Some(key)) => walk.push(Class::NonBreaking, Side::Response, &format!("{}/headers/{}", new.1, escape(key)), here, "response-header-added".into(), None, Some(Value::from(key.clone())),
                 format!("{READERS}: a new header to read")),

@@ -52,11 +52,21 @@ fn what(change: &Change) -> String {
             ),
         };
     }
-    format!(
-        "{} → {}",
-        show(change.old.as_ref()),
-        show(change.new.as_ref())
-    )
+    old_to_new(change)
+}
+
+/// `old → new`; when both read alike (`5` and `"5"`), as JSON so the difference shows.
+pub fn old_to_new(change: &Change) -> String {
+    let (old, new) = (show(change.old.as_ref()), show(change.new.as_ref()));
+    if old == new {
+        let json = |v: &Option<Value>| {
+            v.as_ref()
+                .map(Value::to_string)
+                .unwrap_or_else(|| "—".to_string())
+        };
+        return format!("{} → {}", json(&change.old), json(&change.new));
+    }
+    format!("{old} → {new}")
 }
 
 fn summary(changes: &[Change]) -> String {

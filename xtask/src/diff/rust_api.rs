@@ -102,10 +102,7 @@ fn collect(items: &[syn::Item], module: &str, root: bool, api: &mut Api) {
                 );
                 derives(&e.attrs, &path, api);
                 for variant in &e.variants {
-                    let fields = match &variant.fields {
-                        syn::Fields::Unit => String::new(),
-                        fields => text(fields),
-                    };
+                    let fields = fields_text(&variant.fields);
                     insert(
                         api,
                         format!("{path}::{}", variant.ident),
@@ -199,6 +196,24 @@ fn derives(attrs: &[syn::Attribute], path: &str, api: &mut Api) {
             let signature = format!("impl {} for {path}", text(&derived));
             insert(api, signature.clone(), Kind::Item, signature);
         }
+    }
+}
+
+/// A variant's fields without their attributes: `{ a: T, b: U }`, `(T)` or nothing.
+fn fields_text(fields: &syn::Fields) -> String {
+    let each = |fields: &Punctuated<syn::Field, syn::Token![,]>| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| match &f.ident {
+                Some(name) => format!("{name}: {}", text(&f.ty)),
+                None => text(&f.ty),
+            })
+            .collect()
+    };
+    match fields {
+        syn::Fields::Unit => String::new(),
+        syn::Fields::Named(named) => format!(" {{ {} }}", each(&named.named).join(", ")),
+        syn::Fields::Unnamed(unnamed) => format!("({})", each(&unnamed.unnamed).join(", ")),
     }
 }
 
