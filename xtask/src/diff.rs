@@ -193,7 +193,27 @@ fn rust_changes(name: &str, old: &Document, new: &Document) -> Vec<Change> {
     }
 }
 
+/// What a run prints and how it ends.
+#[derive(Debug)]
+struct Outcome {
+    /// The report, for stdout.
+    report: String,
+    /// Lines for stderr: the version check's verdict.
+    notes: Vec<String>,
+    /// 0 no breaking change (or all accounted for by the version), 1 otherwise.
+    code: u8,
+}
+
 fn execute(root: &Path, args: &Args) -> Result<ExitCode, String> {
+    let outcome = outcome(root, args)?;
+    print!("{}", outcome.report);
+    for note in &outcome.notes {
+        eprintln!("{note}");
+    }
+    Ok(ExitCode::from(outcome.code))
+}
+
+fn outcome(root: &Path, args: &Args) -> Result<Outcome, String> {
     let compared = read_sides(root, args)?;
     let changes = changes(&compared, !args.no_rust);
     let breaking = changes.iter().any(|c| c.class == Class::Breaking);
@@ -202,50 +222,52 @@ fn execute(root: &Path, args: &Args) -> Result<ExitCode, String> {
         Some(base) => versions(root, base, &compared, &changes)?,
         None => Vec::new(),
     };
-    if args.json {
-        print!("{}", render::json(&compared.sides, &changes));
+    let report = if args.json {
+        render::json(&compared.sides, &changes)
     } else if args.markdown {
-        print!("{}", render::markdown(&compared.sides, &changes));
+        render::markdown(&compared.sides, &changes)
     } else if args.changelog {
         let raised = bumps
             .iter()
             .find(|b| b.old.as_ref().is_none_or(|o| o.version != b.new.version));
-        print!(
-            "{}",
-            changelog::entry(
-                &changelog::heading(raised.map(|b| &b.new.version)),
-                &changes
-            )
-        );
+        changelog::entry(
+            &changelog::heading(raised.map(|b| &b.new.version)),
+            &changes,
+        )
     } else {
-        print!("{}", render::text(&compared.sides, &changes));
-    }
-
+        render::text(&compared.sides, &changes)
+    };
+    let mut outcome = Outcome {
+        report,
+        notes: Vec::new(),
+        code: 0,
+    };
     if !breaking {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(outcome);
     }
     if !args.check_version {
-        return Ok(ExitCode::from(1));
+        outcome.code = 1;
+        return Ok(outcome);
     }
     let base = compared.base.as_deref().unwrap_or("HEAD");
-    let mut missing = Vec::new();
     for bump in bumps.iter().filter(|b| b.breaking) {
         let Some(old) = &bump.old else {
-            eprintln!(
+            outcome.notes.push(format!(
                 "{}: new since {base}; no earlier version to compare",
                 bump.crate_dir
-            );
+            ));
             continue;
         };
         let needed = version::after_breaking(&old.version);
         if version::allows_breaking(&old.version, &bump.new.version) {
-            eprintln!(
+            outcome.notes.push(format!(
                 "{}: breaking changes, and the version goes {} -> {} as semver asks",
                 bump.crate_dir, old.version, bump.new.version
-            );
+            ));
         } else {
-            missing.push(format!(
-                "{dir} is {old} at {base} and {new} now; its breaking changes need at least {needed} \
+            outcome.code = 1;
+            outcome.notes.push(format!(
+                "error: {dir} is {old} at {base} and {new} now; its breaking changes need at least {needed} \
                  ({rule}). Raise {written}, and add the entry `cargo xtask diff --base {base} --changelog` \
                  prints to {dir}/CHANGELOG.md.",
                 dir = bump.crate_dir,
@@ -256,12 +278,7 @@ fn execute(root: &Path, args: &Args) -> Result<ExitCode, String> {
             ));
         }
     }
-    if missing.is_empty() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!("error: {}", missing.join("\n"));
-        Ok(ExitCode::from(1))
-    }
+    Ok(outcome)
 }
 
 /// A client crate's version on both sides, and whether its document changed in a breaking way.
@@ -298,4 +315,424 @@ fn versions(
         });
     }
     Ok(bumps)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::process::Command;
+
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn args(list: &[&str]) -> Args {
+        Cli::try_parse_from(std::iter::once("diff").chain(list.iter().copied()))
+            .unwrap()
+            .args
+    }
+
+    /// A scratch directory removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let path =
+                std::env::temp_dir().join(format!("xtask-diff-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&path);
+            fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        fn write(&self, relative: &str, text: &str) -> PathBuf {
+            let path = self.0.join(relative);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, text).unwrap();
+            path
+        }
+
+        fn git(&self, args: &[&str]) {
+            let status = Command::new("git")
+                .current_dir(&self.0)
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@example.com",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                status.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const DOCUMENT: &str = corpus::FIXTURE;
+    const SPEC: &str = "openapi/kling-v3-omni-reference-video-to-video.yaml";
+
+    fn shorter_prompt() -> String {
+        let edited = DOCUMENT.replacen(
+            "maxLength: 2500\n          example: Transform",
+            "maxLength: 2000\n          example: Transform",
+            1,
+        );
+        assert_ne!(edited, DOCUMENT);
+        edited
+    }
+
+    fn optional_property() -> String {
+        let edited = DOCUMENT.replacen(
+            "        keep_audio:\n",
+            "        seed:\n          type: integer\n        keep_audio:\n",
+            1,
+        );
+        assert_ne!(edited, DOCUMENT);
+        edited
+    }
+
+    #[test]
+    fn two_equal_files_exit_0_with_no_change() {
+        // Arrange
+        let scratch = Scratch::new("equal");
+        let old = scratch.write("old.yaml", DOCUMENT);
+        let new = scratch.write("new.yaml", DOCUMENT);
+
+        // Act
+        let outcome = outcome(
+            &scratch.0,
+            &args(&[
+                "--old",
+                old.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+            ]),
+        )
+        .unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 0);
+        assert!(outcome.report.contains("no changes"), "{}", outcome.report);
+    }
+
+    #[test]
+    fn a_breaking_change_between_files_exits_1() {
+        // Arrange
+        let scratch = Scratch::new("breaking");
+        let old = scratch.write("old.yaml", DOCUMENT);
+        let new = scratch.write("new.yaml", &shorter_prompt());
+
+        // Act
+        let outcome = outcome(
+            &scratch.0,
+            &args(&[
+                "--old",
+                old.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+                "--no-rust",
+            ]),
+        )
+        .unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 1);
+        assert!(
+            outcome
+                .report
+                .contains("breaking     create_generation request body /prompt"),
+            "{}",
+            outcome.report
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_is_an_error_naming_it() {
+        // Arrange
+        let scratch = Scratch::new("unreadable");
+        let new = scratch.write("new.yaml", DOCUMENT);
+        let missing = scratch.0.join("missing.yaml");
+
+        // Act
+        let error = outcome(
+            &scratch.0,
+            &args(&[
+                "--old",
+                missing.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+            ]),
+        )
+        .unwrap_err();
+
+        // Assert
+        assert!(
+            error.starts_with(&format!("cannot read {}", missing.display())),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_invalid_document_is_an_error_naming_it_and_the_problem() {
+        // Arrange
+        let scratch = Scratch::new("invalid");
+        let old = scratch.write("old.yaml", DOCUMENT);
+        let new = scratch.write(
+            "new.yaml",
+            &DOCUMENT.replacen(
+                "$ref: '#/components/schemas/HttpUrl'",
+                "$ref: '#/components/schemas/Nowhere'",
+                1,
+            ),
+        );
+
+        // Act
+        let error = outcome(
+            &scratch.0,
+            &args(&[
+                "--old",
+                old.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+            ]),
+        )
+        .unwrap_err();
+
+        // Assert
+        assert!(
+            error.contains("new.yaml: the $ref `#/components/schemas/Nowhere`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn old_without_new_is_a_usage_error() {
+        let error = Cli::try_parse_from(["diff", "--old", "a.yaml"]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn the_json_report_has_a_version_and_every_field_of_a_change() {
+        // Arrange
+        let scratch = Scratch::new("json");
+        let old = scratch.write("old.yaml", DOCUMENT);
+        let new = scratch.write("new.yaml", &shorter_prompt());
+
+        // Act
+        let outcome = outcome(
+            &scratch.0,
+            &args(&[
+                "--old",
+                old.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+                "--json",
+            ]),
+        )
+        .unwrap();
+
+        // Assert
+        let report: serde_json::Value = serde_json::from_str(&outcome.report).unwrap();
+        assert_eq!(report["version"], render::JSON_VERSION);
+        let change = &report["changes"][0];
+        for field in [
+            "class",
+            "operation",
+            "pointer",
+            "rule",
+            "old",
+            "new",
+            "reason",
+        ] {
+            assert!(change.get(field).is_some(), "no {field} in {change}");
+        }
+        assert_eq!(change["class"], "breaking");
+        assert_eq!(change["operation"], "create_generation");
+        assert_eq!(
+            change["pointer"],
+            "/components/schemas/CreateGenerationRequest/properties/prompt/maxLength"
+        );
+        assert_eq!(change["rule"], "request-max-length-decreased");
+        assert_eq!(
+            (change["old"].clone(), change["new"].clone()),
+            (2500.into(), 2000.into())
+        );
+    }
+
+    #[test]
+    fn the_markdown_and_changelog_forms_read_as_reviewed() {
+        // Arrange
+        let scratch = Scratch::new("markdown");
+        let old = scratch.write("old.yaml", DOCUMENT);
+        let new = scratch.write("new.yaml", &optional_property());
+        let run = |form: &str| {
+            let list = [
+                "--old",
+                old.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+                form,
+            ];
+            let report = outcome(&scratch.0, &args(&list)).unwrap().report;
+            report.replace(scratch.0.to_str().unwrap(), "SCRATCH")
+        };
+
+        // Act
+        let markdown = run("--markdown");
+        let changelog = run("--changelog");
+
+        // Assert
+        insta::assert_snapshot!("markdown", markdown);
+        insta::assert_snapshot!("changelog", changelog);
+    }
+
+    /// A repository with the document and both manifests at one commit, then `edit` applied.
+    fn repository(name: &str, version_now: &str, document_now: &str) -> Scratch {
+        let scratch = Scratch::new(name);
+        let workspace = |version: &str| {
+            format!(
+                "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.package]\nversion = \"{version}\"\n"
+            )
+        };
+        scratch.write("Cargo.toml", &workspace("0.1.0"));
+        scratch.write(
+            "crates/mulerouter-kling/Cargo.toml",
+            "[package]\nname = \"mulerouter-kling\"\nversion.workspace = true\n",
+        );
+        scratch.write(SPEC, DOCUMENT);
+        scratch.write("openapi/redocly.yaml", "extends: [recommended]\n");
+        scratch.git(&["init", "-q"]);
+        scratch.git(&["add", "."]);
+        scratch.git(&["commit", "-qm", "first"]);
+        scratch.write("Cargo.toml", &workspace(version_now));
+        scratch.write(SPEC, document_now);
+        scratch
+    }
+
+    #[test]
+    fn the_working_tree_is_compared_with_head_by_default() {
+        // Arrange
+        let scratch = repository("tree", "0.1.0", &shorter_prompt());
+
+        // Act
+        let outcome = outcome(&scratch.0, &args(&["--no-rust"])).unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 1);
+        assert!(
+            outcome
+                .report
+                .starts_with("API changes from HEAD to working tree"),
+            "{}",
+            outcome.report
+        );
+        assert!(
+            outcome.report.contains(&format!("\n{SPEC}\n")),
+            "{}",
+            outcome.report
+        );
+    }
+
+    #[test]
+    fn a_breaking_change_without_a_minor_bump_fails_the_version_check() {
+        // Arrange
+        let scratch = repository("unbumped", "0.1.1", &shorter_prompt());
+
+        // Act
+        let outcome = outcome(
+            &scratch.0,
+            &args(&["--base", "HEAD", "--check-version", "--no-rust"]),
+        )
+        .unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 1);
+        let note = outcome.notes.join("\n");
+        assert!(
+            note.contains("crates/mulerouter-kling is 0.1.0 at HEAD and 0.1.1 now"),
+            "{note}"
+        );
+        assert!(
+            note.contains("need at least 0.2.0 (0.x: the minor number)"),
+            "{note}"
+        );
+        assert!(note.contains("[workspace.package]"), "{note}");
+    }
+
+    #[test]
+    fn a_breaking_change_with_a_minor_bump_passes_the_version_check_and_heads_the_changelog() {
+        // Arrange
+        let scratch = repository("bumped", "0.2.0", &shorter_prompt());
+
+        // Act
+        let checked = outcome(&scratch.0, &args(&["--check-version", "--no-rust"])).unwrap();
+        let changelog = outcome(&scratch.0, &args(&["--changelog", "--no-rust"])).unwrap();
+
+        // Assert
+        assert_eq!(checked.code, 0, "{:?}", checked.notes);
+        assert!(
+            changelog.report.starts_with("## [0.2.0] - "),
+            "{}",
+            changelog.report
+        );
+    }
+
+    #[test]
+    fn a_non_breaking_change_passes_the_version_check_without_a_bump() {
+        // Arrange
+        let scratch = repository("additive", "0.1.0", &optional_property());
+
+        // Act
+        let outcome = outcome(&scratch.0, &args(&["--check-version", "--no-rust"])).unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 0);
+    }
+
+    #[test]
+    fn a_document_removed_since_the_base_is_breaking() {
+        // Arrange
+        let scratch = repository("removed", "0.1.0", DOCUMENT);
+        fs::remove_file(scratch.0.join(SPEC)).unwrap();
+
+        // Act
+        let outcome = outcome(&scratch.0, &args(&["--no-rust"])).unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 1);
+        assert!(
+            outcome.report.contains("[document-removed]"),
+            "{}",
+            outcome.report
+        );
+    }
+
+    #[test]
+    fn an_unknown_revision_is_an_error_naming_it() {
+        // Arrange
+        let scratch = repository("revision", "0.1.0", DOCUMENT);
+
+        // Act
+        let error = outcome(&scratch.0, &args(&["--base", "no-such-branch"])).unwrap_err();
+
+        // Assert
+        assert_eq!(error, "`no-such-branch` is not a commit in this repository");
+    }
 }

@@ -72,6 +72,9 @@ fn line(change: &Change) -> String {
             (Some(old), Some(new)) => {
                 format!("{mark}`{}` is now `{}`", show_full(old), show_full(new))
             }
+            _ if change.class == Class::Breaking => {
+                format!("{mark}`{signature}` ({})", change.reason)
+            }
             _ => format!("{mark}`{signature}`"),
         };
     }

@@ -365,7 +365,7 @@ pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
                 None,
                 Some(after),
                 format!(
-                    "{CALLERS} and {MOCK_USERS} building `{owner}` with a struct literal must set it (its builder is unaffected)"
+                    "{CALLERS} and {MOCK_USERS} building `{owner}` with a struct literal must set it; its builder is unaffected"
                 ),
             ),
             Kind::Variant if old.contains_key(owner) => push(
