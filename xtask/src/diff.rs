@@ -522,6 +522,59 @@ mod tests {
         );
     }
 
+    const LOOP: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: get_a\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n";
+
+    #[test]
+    fn a_reference_loop_ends_with_a_report() {
+        // Arrange: A is B and B is A, reached from an operation that is renamed.
+        let scratch = Scratch::new("loop");
+        let old = scratch.write("old.yaml", LOOP);
+        let new = scratch.write("new.yaml", &LOOP.replace("get_a", "get_b"));
+
+        // Act
+        let outcome = outcome(
+            &scratch.0,
+            &args(&[
+                "--old",
+                old.to_str().unwrap(),
+                "--new",
+                new.to_str().unwrap(),
+            ]),
+        )
+        .unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 1);
+        assert!(
+            outcome.report.contains("[operation-id-changed]"),
+            "{}",
+            outcome.report
+        );
+    }
+
+    #[test]
+    fn a_document_the_generator_refuses_still_gets_the_document_rules() {
+        // Arrange: two different success schemas make progenitor 0.15 panic.
+        let broken = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /b:\n    post:\n      operationId: b\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: string}}}}\n        '202': {description: ok, content: {application/json: {schema: {type: integer}}}}\n";
+        let old = load::parse("old.yaml", broken.as_bytes()).unwrap();
+        let new = load::parse("new.yaml", broken.replace("'202'", "'201'").as_bytes()).unwrap();
+
+        // Act
+        let rust = rust_changes("new.yaml", &old, &new);
+        let document = operations::compare(&old, &new, &tolerant());
+
+        // Assert
+        assert_eq!(rust, Vec::new());
+        let rules: Vec<&str> = document.iter().map(|c| c.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "response-success-status-added",
+                "response-success-status-removed"
+            ]
+        );
+    }
+
     #[test]
     fn old_without_new_is_a_usage_error() {
         let error = Cli::try_parse_from(["diff", "--old", "a.yaml"]).unwrap_err();

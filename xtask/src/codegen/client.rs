@@ -76,6 +76,10 @@ enum GenerateError {
 fn generate_tokens(
     document: &openapiv3::OpenAPI,
 ) -> Result<proc_macro2::TokenStream, GenerateError> {
+    // The hook is process-wide: two generations at once (tests run in parallel) could each
+    // restore the other's silent hook and leave it in place for good.
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _only_one = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
