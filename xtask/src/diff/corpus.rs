@@ -84,6 +84,15 @@ fn prop(name: &str) -> String {
     format!("{REQUEST}/properties/{name}")
 }
 
+/// An optional query parameter on the task read, for the parameter edits.
+fn with_page_parameter(document: &mut Value) {
+    push(
+        document,
+        &format!("{GET}/parameters"),
+        json!({"name": "page", "in": "query", "schema": {"type": "integer"}}),
+    );
+}
+
 pub fn cases() -> Vec<Case> {
     use Class::{Behaviour, Breaking, NonBreaking};
     vec![
@@ -385,6 +394,39 @@ pub fn cases() -> Vec<Case> {
             rule: "request-format-removed",
             class: NonBreaking,
             edit: |d| remove(d, &format!("{GET}/parameters/0/schema"), "format"),
+        },
+        Case {
+            name: "request_parameter_removed",
+            setup: Some(with_page_parameter),
+            rule: "request-parameter-removed",
+            class: Breaking,
+            edit: |d| {
+                at(d, &format!("{GET}/parameters"))
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+        },
+        Case {
+            name: "request_parameter_became_required",
+            setup: Some(with_page_parameter),
+            rule: "request-parameter-became-required",
+            class: Breaking,
+            edit: |d| set(d, &format!("{GET}/parameters/1"), "required", json!(true)),
+        },
+        Case {
+            name: "request_parameter_type_changed",
+            setup: Some(with_page_parameter),
+            rule: "request-type-changed",
+            class: Breaking,
+            edit: |d| {
+                set(
+                    d,
+                    &format!("{GET}/parameters/1/schema"),
+                    "type",
+                    json!("string"),
+                )
+            },
         },
         // Responses: what client users read and the mock answers.
         Case {
