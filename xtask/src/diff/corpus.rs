@@ -309,6 +309,13 @@ pub fn cases() -> Vec<Case> {
             edit: |d| set(d, &prop("duration"), "default", json!(10)),
         },
         Case {
+            name: "request_default_removed",
+            setup: None,
+            rule: "request-default-removed",
+            class: Behaviour,
+            edit: |d| remove(d, &prop("keep_audio"), "default"),
+        },
+        Case {
             name: "request_default_changed_in_an_enum_component",
             setup: None,
             rule: "request-default-changed",

@@ -815,6 +815,13 @@ fn judge(
                 if request { SENDERS } else { READERS }
             ),
         ),
+        Effect::Default if default.is_none() => (
+            Class::Behaviour,
+            format!(
+                "{}: the document no longer names a default; an absent value is left to the service",
+                if request { SENDERS } else { READERS }
+            ),
+        ),
         Effect::Default if request => (
             Class::Behaviour,
             format!(
