@@ -51,6 +51,10 @@ pub struct Args {
     /// Print the entry for the client crate's CHANGELOG.md (Keep a Changelog form).
     #[arg(long)]
     changelog: bool,
+    /// Print the entry and add it to the client crate's CHANGELOG.md: under `[Unreleased]`, or
+    /// as the new version's section once the version rose since `--base`.
+    #[arg(long, conflicts_with_all = ["old", "json", "markdown"])]
+    write_changelog: bool,
     /// Accept breaking changes when the client crate's version rose as semver asks (0.x: the
     /// minor number) since `--base`; fail when it did not. What CI runs.
     #[arg(long, conflicts_with = "old")]
@@ -226,10 +230,8 @@ fn outcome(root: &Path, args: &Args) -> Result<Outcome, String> {
         render::json(&compared.sides, &changes)
     } else if args.markdown {
         render::markdown(&compared.sides, &changes)
-    } else if args.changelog {
-        let raised = bumps
-            .iter()
-            .find(|b| b.old.as_ref().is_none_or(|o| o.version != b.new.version));
+    } else if args.changelog || args.write_changelog {
+        let raised = bumps.iter().find(|b| b.raised());
         changelog::entry(
             &changelog::heading(raised.map(|b| &b.new.version)),
             &changes,
@@ -242,6 +244,11 @@ fn outcome(root: &Path, args: &Args) -> Result<Outcome, String> {
         notes: Vec::new(),
         code: 0,
     };
+    if args.write_changelog {
+        for bump in &bumps {
+            outcome.notes.push(write_changelog(root, bump, &changes)?);
+        }
+    }
     if !breaking {
         return Ok(outcome);
     }
@@ -268,8 +275,8 @@ fn outcome(root: &Path, args: &Args) -> Result<Outcome, String> {
             outcome.code = 1;
             outcome.notes.push(format!(
                 "error: {dir} is {old} at {base} and {new} now; its breaking changes need at least {needed} \
-                 ({rule}). Raise {written}, and add the entry `cargo xtask diff --base {base} --changelog` \
-                 prints to {dir}/CHANGELOG.md.",
+                 ({rule}). Raise {written}, then `cargo xtask diff --base {base} --write-changelog` \
+                 adds the entry to {dir}/CHANGELOG.md.",
                 dir = bump.crate_dir,
                 old = old.version,
                 new = bump.new.version,
@@ -287,6 +294,34 @@ struct Bump {
     old: Option<version::Found>,
     new: version::Found,
     breaking: bool,
+}
+
+impl Bump {
+    /// Whether the version differs from the base's (or the crate is new).
+    fn raised(&self) -> bool {
+        self.old
+            .as_ref()
+            .is_none_or(|old| old.version != self.new.version)
+    }
+}
+
+/// Adds the entry for the changes of `bump`'s documents to its crate's CHANGELOG.md.
+fn write_changelog(root: &Path, bump: &Bump, changes: &[Change]) -> Result<String, String> {
+    let path = format!("{}/CHANGELOG.md", bump.crate_dir);
+    let own: Vec<Change> = changes
+        .iter()
+        .filter(|c| version::client_crate(&c.document).as_deref() == Some(bump.crate_dir.as_str()))
+        .cloned()
+        .collect();
+    if own.is_empty() {
+        return Ok(format!("{path}: no change to write"));
+    }
+    let heading = changelog::heading(bump.raised().then_some(&bump.new.version));
+    let entry = changelog::entry(&heading, &own);
+    let current = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+    std::fs::write(root.join(&path), changelog::insert(&current, &entry))
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(format!("{path}: entry added under `{heading}`"))
 }
 
 fn versions(
@@ -744,6 +779,41 @@ mod tests {
             changelog.report.starts_with("## [0.2.0] - "),
             "{}",
             changelog.report
+        );
+    }
+
+    #[test]
+    fn write_changelog_adds_the_entry_to_the_client_crates_changelog() {
+        // Arrange
+        let scratch = repository("write", "0.2.0", &shorter_prompt());
+        let path = "crates/mulerouter-kling/CHANGELOG.md";
+        scratch.write(
+            path,
+            "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-25\n\n- First.\n",
+        );
+
+        // Act
+        let outcome = outcome(&scratch.0, &args(&["--write-changelog", "--no-rust"])).unwrap();
+
+        // Assert
+        let text = fs::read_to_string(scratch.0.join(path)).unwrap();
+        assert!(
+            outcome
+                .notes
+                .iter()
+                .any(|n| n.contains("entry added under `## [0.2.0]")),
+            "{:?}",
+            outcome.notes
+        );
+        let new_section = text.find("## [0.2.0] - ").expect(&text);
+        assert!(
+            text.find("## [Unreleased]").unwrap() < new_section,
+            "{text}"
+        );
+        assert!(new_section < text.find("## [0.1.0]").unwrap(), "{text}");
+        assert!(
+            text.contains("- **Breaking:** `create_generation` request body /prompt: 2500 → 2000"),
+            "{text}"
         );
     }
 

@@ -40,6 +40,56 @@ pub fn entry(heading: &str, changes: &[Change]) -> String {
     out
 }
 
+/// `text` (a CHANGELOG.md) with `entry` added: an `[Unreleased]` entry's sections go at the end
+/// of the `## [Unreleased]` section; a version's entry goes right below that section, above the
+/// versions before it. A file without an `[Unreleased]` section gets one.
+pub fn insert(text: &str, entry: &str) -> String {
+    const UNRELEASED: &str = "## [Unreleased]";
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if lines.is_empty() {
+        lines.push("# Changelog".to_string());
+        lines.push(String::new());
+    }
+    let unreleased = match lines.iter().position(|l| l.trim_end() == UNRELEASED) {
+        Some(index) => index,
+        None => {
+            let first_version = lines
+                .iter()
+                .position(|l| l.starts_with("## "))
+                .unwrap_or(lines.len());
+            lines.insert(first_version, UNRELEASED.to_string());
+            lines.insert(first_version + 1, String::new());
+            first_version
+        }
+    };
+    let next = lines
+        .iter()
+        .skip(unreleased + 1)
+        .position(|l| l.starts_with("## "))
+        .map_or(lines.len(), |offset| unreleased + 1 + offset);
+    // What goes in: the sections alone under [Unreleased], the whole entry for a version.
+    let added = if entry.starts_with(UNRELEASED) {
+        entry.trim_start_matches(UNRELEASED).trim_matches('\n')
+    } else {
+        entry.trim_matches('\n')
+    };
+    // Keep one blank line before the insertion and one after it.
+    let mut at = next;
+    while at > unreleased + 1 && lines[at - 1].trim().is_empty() {
+        at -= 1;
+        lines.remove(at);
+    }
+    let mut block = vec![String::new()];
+    block.extend(added.lines().map(str::to_string));
+    if at < lines.len() {
+        block.push(String::new());
+    }
+    lines.splice(at..at, block);
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
 fn section_of(change: &Change) -> &'static str {
     let rule = change.rule.as_str();
     if rule.starts_with("security") {
@@ -130,6 +180,52 @@ mod tests {
         assert_eq!(civil(0), (1970, 1, 1));
         assert_eq!(civil(11_016), (2000, 2, 29));
         assert_eq!(civil(20_788), (2026, 12, 1));
+    }
+
+    const FILE: &str = "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-25\n\n### Added\n\n- First.\n";
+
+    #[test]
+    fn an_unreleased_entry_goes_under_unreleased() {
+        // Arrange
+        let entry = "## [Unreleased]\n\n### Added\n\n- `types::X::y: i64`\n";
+
+        // Act
+        let text = insert(FILE, entry);
+
+        // Assert
+        assert_eq!(
+            text,
+            "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n### Added\n\n- `types::X::y: i64`\n\n## [0.1.0] - 2026-11-25\n\n### Added\n\n- First.\n"
+        );
+    }
+
+    #[test]
+    fn a_version_entry_goes_between_unreleased_and_the_versions_before_it() {
+        // Arrange
+        let entry =
+            "## [0.2.0] - 2026-12-01\n\n### Removed\n\n- **Breaking:** `types::X::y: i64`\n";
+
+        // Act
+        let text = insert(FILE, entry);
+
+        // Assert
+        assert_eq!(
+            text,
+            "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n## [0.2.0] - 2026-12-01\n\n### Removed\n\n- **Breaking:** `types::X::y: i64`\n\n## [0.1.0] - 2026-11-25\n\n### Added\n\n- First.\n"
+        );
+    }
+
+    #[test]
+    fn a_file_without_an_unreleased_section_gets_one_and_a_missing_file_a_title() {
+        let entry = "## [Unreleased]\n\n### Added\n\n- A.\n";
+        assert_eq!(
+            insert("# Changelog\n\n## [0.1.0]\n\n- First.\n", entry),
+            "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- A.\n\n## [0.1.0]\n\n- First.\n"
+        );
+        assert_eq!(
+            insert("", entry),
+            "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- A.\n"
+        );
     }
 
     #[test]
