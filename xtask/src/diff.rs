@@ -273,15 +273,17 @@ fn outcome(root: &Path, args: &Args) -> Result<Outcome, String> {
             ));
         } else {
             outcome.code = 1;
+            let rule = if old.version.major == 0 {
+                "0.x: the minor number"
+            } else {
+                "the major number"
+            };
+            let (dir, new, written) = (&bump.crate_dir, &bump.new.version, &bump.new.written_in);
             outcome.notes.push(format!(
-                "error: {dir} is {old} at {base} and {new} now; its breaking changes need at least {needed} \
-                 ({rule}). Raise {written}, then `cargo xtask diff --base {base} --write-changelog` \
-                 adds the entry to {dir}/CHANGELOG.md.",
-                dir = bump.crate_dir,
-                old = old.version,
-                new = bump.new.version,
-                rule = if old.version.major == 0 { "0.x: the minor number" } else { "the major number" },
-                written = bump.new.written_in,
+                "error: {dir} is {} at {base} and {new} now; its breaking changes need at least \
+                 {needed} ({rule}). Raise {written}, then `cargo xtask diff --base {base} \
+                 --write-changelog` adds the entry to {dir}/CHANGELOG.md.",
+                old.version
             ));
         }
     }

@@ -241,7 +241,9 @@ proptest! {
     }
 
     #[test]
-    fn swapping_old_and_new_never_turns_a_breaking_request_change_into_nothing(edits in prop::collection::vec(edit(), 1..4)) {
+    fn swapping_old_and_new_never_turns_a_breaking_request_change_into_nothing(
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
         // Arrange
         let old = fixture();
         let mut new = old.clone();
@@ -254,10 +256,15 @@ proptest! {
         let backward = compare(&new, &old);
 
         // Assert: every place with a breaking request change has a change the other way.
-        let places = |changes: &[Change]| -> BTreeSet<Option<String>> { changes.iter().map(|c| c.pointer.clone()).collect() };
-        let back = places(&backward);
-        for change in forward.iter().filter(|c| c.class == Class::Breaking && c.side == Side::Request) {
-            prop_assert!(back.contains(&change.pointer), "{change:#?} has no counterpart in {backward:#?}");
+        let back: BTreeSet<Option<String>> = backward.iter().map(|c| c.pointer.clone()).collect();
+        let breaking_requests = forward
+            .iter()
+            .filter(|c| c.class == Class::Breaking && c.side == Side::Request);
+        for change in breaking_requests {
+            prop_assert!(
+                back.contains(&change.pointer),
+                "{change:#?} has no counterpart in {backward:#?}"
+            );
         }
     }
 }
