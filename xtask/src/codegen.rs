@@ -7,7 +7,7 @@ mod header;
 mod operations;
 mod outputs;
 pub(crate) mod spec;
-mod wiremock;
+pub(crate) mod wiremock;
 
 use std::fs;
 use std::path::Path;

@@ -1,8 +1,10 @@
-//! The generated client's public API, derived from a document with the same generator and
-//! settings as `cargo xtask codegen`, and compared item by item.
+//! The public API of the generated code — the client, and the mock crate's typed wiremock
+//! layer — derived from a document with the same generators and settings as
+//! `cargo xtask codegen`, and compared item by item.
 //!
-//! Items are named as users reach them: `types::…` (re-exported by the client crate) and
-//! `raw::…` (the generated `Client` and its `builder` module).
+//! Items are named as users reach them: `types::…` (re-exported by the client crate),
+//! `raw::…` (the generated `Client` and its `builder` module) and `typed::…` (the mock crate's
+//! typed mocks).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use serde_json::Value;
 use syn::punctuated::Punctuated;
 
 use super::change::{CALLERS, Change, Class, MOCK_USERS, Side};
-use crate::codegen::{client, spec::Source};
+use crate::codegen::{Kind as Generated, OUTPUTS, client, spec::Source, wiremock};
 
 /// What kind of item a public API entry is; it decides what adding one does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,19 +37,46 @@ pub struct Item {
 /// The public API, by item path.
 pub type Api = BTreeMap<String, Item>;
 
-/// Generates the client for `document` and lists its public API.
+/// Generates the code codegen generates from `document` (the client, and the typed wiremock
+/// layer of the mock crate) and lists its public API.
 pub fn derive(name: &str, document: &openapiv3::OpenAPI) -> Result<Api, String> {
     let source = Source {
         path: name.to_string(),
         sha256: String::new(),
         document: document.clone(),
     };
-    let code = client::generate(&source)?;
-    let file = syn::parse_file(&code)
-        .map_err(|e| format!("the client generated from {name} does not parse: {e}"))?;
     let mut api = Api::new();
-    collect(&file.items, "raw", true, &mut api);
+    for kind in kinds(name) {
+        let (code, module) = match kind {
+            Generated::Client => (client::generate(&source)?, "raw"),
+            Generated::Wiremock { types } => (wiremock::generate(&source, types)?, "typed"),
+        };
+        let file = syn::parse_file(&code)
+            .map_err(|e| format!("the code generated from {name} does not parse: {e}"))?;
+        collect(&file.items, module, module == "raw", &mut api);
+    }
     Ok(api)
+}
+
+/// What codegen generates from `document`: its rows of the outputs table, or, for a document
+/// the table does not name (two files given on the command line), what it generates from the
+/// workspace's documents.
+fn kinds(document: &str) -> Vec<Generated> {
+    let rows: Vec<Generated> = OUTPUTS
+        .iter()
+        .filter(|output| output.spec == document)
+        .map(|output| output.kind)
+        .collect();
+    if !rows.is_empty() {
+        return rows;
+    }
+    let mut all: Vec<Generated> = Vec::new();
+    for output in OUTPUTS {
+        if !all.contains(&output.kind) {
+            all.push(output.kind);
+        }
+    }
+    all
 }
 
 fn collect(items: &[syn::Item], module: &str, root: bool, api: &mut Api) {
@@ -303,13 +332,24 @@ fn text(tokens: &impl ToTokens) -> String {
         ("::chrono::", "chrono::"),
         ("::uuid::", "uuid::"),
         ("::schemars::", "schemars::"),
+        ("::mulerouter_kling::", "mulerouter_kling::"),
+        ("::wiremock::", "wiremock::"),
     ] {
         shown = shown.replace(long, short);
     }
     shown
 }
 
-/// The changes between two APIs of the client generated from `document`.
+/// Who uses an item: the mock crate's typed layer is for mock users, the rest for client users.
+fn who(key: &str) -> &'static str {
+    if key.starts_with("typed::") || key.contains(" for typed::") {
+        MOCK_USERS
+    } else {
+        CALLERS
+    }
+}
+
+/// The changes between two APIs of the code generated from `document`.
 pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut push = |class: Class,
@@ -339,9 +379,7 @@ pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
                 "rust-item-removed",
                 Some(before),
                 None,
-                format!(
-                    "{CALLERS}: code using `{key}` stops compiling; {MOCK_USERS} too, where typed mocks use it"
-                ),
+                format!("{}: code using `{key}` stops compiling", who(key)),
             ),
             Some(after) if after.signature != before.signature => push(
                 Class::Breaking,
@@ -349,7 +387,10 @@ pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
                 "rust-item-changed",
                 Some(before),
                 Some(after),
-                format!("{CALLERS}: code using `{key}` as before may stop compiling"),
+                format!(
+                    "{}: code using `{key}` as before may stop compiling",
+                    who(key)
+                ),
             ),
             Some(_) => {}
         }
@@ -382,7 +423,7 @@ pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
                 "rust-item-added",
                 None,
                 Some(after),
-                format!("{CALLERS}: something new to use"),
+                format!("{}: something new to use", who(key)),
             ),
         }
     }
