@@ -850,6 +850,26 @@ mod tests {
     }
 
     #[test]
+    fn a_document_added_since_the_base_is_reported_and_breaks_nothing() {
+        // Arrange
+        let scratch = repository("added", "0.1.0", DOCUMENT);
+        scratch.write("openapi/pets.yaml", LOOP);
+
+        // Act
+        let outcome = outcome(&scratch.0, &args(&["--no-rust"])).unwrap();
+
+        // Assert
+        assert_eq!(outcome.code, 0);
+        assert!(
+            outcome
+                .report
+                .contains("openapi/pets.yaml\n  non-breaking document"),
+            "{}",
+            outcome.report
+        );
+    }
+
+    #[test]
     fn an_unknown_revision_is_an_error_naming_it() {
         // Arrange
         let scratch = repository("revision", "0.1.0", DOCUMENT);
