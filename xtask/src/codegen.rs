@@ -1,18 +1,18 @@
 //! `cargo xtask codegen [--check]`: one code path that renders every generated file in memory,
 //! then either writes it or compares it with the file on disk.
 
-mod client;
+pub(crate) mod client;
 mod header;
 #[cfg(test)]
 mod operations;
 mod outputs;
-mod spec;
-mod wiremock;
+pub(crate) mod spec;
+pub(crate) mod wiremock;
 
 use std::fs;
 use std::path::Path;
 
-pub use outputs::{OUTPUTS, Output};
+pub use outputs::{Kind, OUTPUTS, Output};
 
 /// What to do with freshly rendered code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,11 +8,14 @@
 //!   document (the checks live in the `contract-tests` crate; this only runs them).
 //! - `bench [--quick] [--duration S] [--concurrency 1,16,64] …` runs the benchmarks of the
 //!   `mulerouter-kling-bench` crate in release and writes `BENCHMARKS.md`.
+//! - `diff [--base REV | --old FILE --new FILE] [--json|--markdown|--changelog]` says what a
+//!   change of the OpenAPI document breaks, and for whom.
 
 mod bench;
 mod codegen;
 mod contract;
 mod dependencies;
+mod diff;
 mod snapshots;
 mod workspace;
 
@@ -59,6 +62,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Classify the changes between two OpenAPI documents (default: `openapi/` at HEAD vs the
+    /// working tree) and the generated client's API: breaking, behaviour or non-breaking.
+    Diff(diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +81,7 @@ fn main() -> ExitCode {
         Command::Snapshots { references } => snapshots::check(&workspace::root(), &references),
         Command::Contract { args } => contract::run(&workspace::root(), &args),
         Command::Bench { args } => bench::run(&workspace::root(), &args),
+        Command::Diff(args) => return diff::run(&workspace::root(), args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,16 +22,22 @@ fn settings() -> GenerationSettings {
         // The contract tests compare the types' schemas with the document's.
         .with_derive("schemars::JsonSchema")
         // Users compare requests and responses in their tests.
-        .with_derive("PartialEq")
-        // The service adds task states over time; a closed enum would fail to parse a new one.
-        // The hand-written `TaskStatus` keeps the documented states and an `Unknown` case.
-        .with_replacement(
-            "TaskStatus",
-            "crate::TaskStatus",
+        .with_derive("PartialEq");
+    for (schema, replacement) in TOLERANT_REPLACEMENTS {
+        settings.with_replacement(
+            schema,
+            replacement,
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
+    }
     settings
 }
+
+/// Component schemas replaced by hand-written types that accept values the document does not
+/// list, and their replacements. The service adds task states over time; a closed enum would
+/// fail to parse a new one. The hand-written `TaskStatus` keeps the documented states and an
+/// `Unknown` case. (`cargo xtask diff` reads this list: a new value in these enums breaks no one.)
+pub(crate) const TOLERANT_REPLACEMENTS: &[(&str, &str)] = &[("TaskStatus", "crate::TaskStatus")];
 
 /// Generates and formats the client for `source`.
 pub fn generate(source: &Source) -> Result<String, String> {
@@ -70,6 +76,10 @@ enum GenerateError {
 fn generate_tokens(
     document: &openapiv3::OpenAPI,
 ) -> Result<proc_macro2::TokenStream, GenerateError> {
+    // The hook is process-wide: two generations at once (tests run in parallel) could each
+    // restore the other's silent hook and leave it in place for good.
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _only_one = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {

@@ -1,0 +1,529 @@
+//! The public API of the generated code — the client, and the mock crate's typed wiremock
+//! layer — derived from a document with the same generators and settings as
+//! `cargo xtask codegen`, and compared item by item.
+//!
+//! Items are named as users reach them: `types::…` (re-exported by the client crate),
+//! `raw::…` (the generated `Client` and its `builder` module) and `typed::…` (the mock crate's
+//! typed mocks).
+
+use std::collections::BTreeMap;
+
+use quote::ToTokens;
+use serde_json::Value;
+use syn::punctuated::Punctuated;
+
+use super::change::{CALLERS, Change, Class, MOCK_USERS, Side};
+use crate::codegen::{Kind as Generated, OUTPUTS, client, spec::Source, wiremock};
+
+/// What kind of item a public API entry is; it decides what adding one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A struct, enum, alias, trait, function or method; adding one breaks nothing.
+    Item,
+    /// A public field of a struct whose fields are all public: code building it with a
+    /// struct literal must name a new one.
+    Field,
+    /// A variant of an enum: an exhaustive `match` must handle a new one.
+    Variant,
+}
+
+/// One public item: its kind and how it reads (`types::TaskInfo::id: uuid::Uuid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub kind: Kind,
+    pub signature: String,
+}
+
+/// The public API, by item path.
+pub type Api = BTreeMap<String, Item>;
+
+/// Generates the code codegen generates from `document` (the client, and the typed wiremock
+/// layer of the mock crate) and lists its public API.
+pub fn derive(name: &str, document: &openapiv3::OpenAPI) -> Result<Api, String> {
+    let source = Source {
+        path: name.to_string(),
+        sha256: String::new(),
+        document: document.clone(),
+    };
+    let mut api = Api::new();
+    for kind in kinds(name) {
+        let (code, module) = match kind {
+            Generated::Client => (client::generate(&source)?, "raw"),
+            Generated::Wiremock { types } => (wiremock::generate(&source, types)?, "typed"),
+        };
+        let file = syn::parse_file(&code)
+            .map_err(|e| format!("the code generated from {name} does not parse: {e}"))?;
+        collect(&file.items, module, module == "raw", &mut api);
+    }
+    Ok(api)
+}
+
+/// What codegen generates from `document`: its rows of the outputs table, or, for a document
+/// the table does not name (two files given on the command line), what it generates from the
+/// workspace's documents.
+fn kinds(document: &str) -> Vec<Generated> {
+    let rows: Vec<Generated> = OUTPUTS
+        .iter()
+        .filter(|output| output.spec == document)
+        .map(|output| output.kind)
+        .collect();
+    if !rows.is_empty() {
+        return rows;
+    }
+    let mut all: Vec<Generated> = Vec::new();
+    for output in OUTPUTS {
+        if !all.contains(&output.kind) {
+            all.push(output.kind);
+        }
+    }
+    all
+}
+
+fn collect(items: &[syn::Item], module: &str, root: bool, api: &mut Api) {
+    for item in items {
+        match item {
+            syn::Item::Mod(m) if is_public(&m.vis) => {
+                // The crate re-exports the generated `types` at its root.
+                let path = if root && m.ident == "types" {
+                    "types".to_string()
+                } else {
+                    format!("{module}::{}", m.ident)
+                };
+                if let Some((_, inner)) = &m.content {
+                    collect(inner, &path, false, api);
+                }
+            }
+            syn::Item::Struct(s) if is_public(&s.vis) => {
+                let path = format!("{module}::{}", s.ident);
+                insert(
+                    api,
+                    path.clone(),
+                    Kind::Item,
+                    format!("struct {path}{}", text(&s.generics)),
+                );
+                derives(&s.attrs, &path, api);
+                let all_public = s.fields.iter().all(|f| is_public(&f.vis));
+                for (index, field) in s.fields.iter().enumerate() {
+                    if !is_public(&field.vis) {
+                        continue;
+                    }
+                    let name = field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| index.to_string());
+                    let kind = if all_public { Kind::Field } else { Kind::Item };
+                    insert(
+                        api,
+                        format!("{path}::{name}"),
+                        kind,
+                        format!("{path}::{name}: {}", text(&field.ty)),
+                    );
+                }
+            }
+            syn::Item::Enum(e) if is_public(&e.vis) => {
+                let path = format!("{module}::{}", e.ident);
+                insert(
+                    api,
+                    path.clone(),
+                    Kind::Item,
+                    format!("enum {path}{}", text(&e.generics)),
+                );
+                derives(&e.attrs, &path, api);
+                for variant in &e.variants {
+                    let fields = fields_text(&variant.fields);
+                    insert(
+                        api,
+                        format!("{path}::{}", variant.ident),
+                        Kind::Variant,
+                        format!("{path}::{}{fields}", variant.ident),
+                    );
+                }
+            }
+            syn::Item::Type(t) if is_public(&t.vis) => {
+                let path = format!("{module}::{}", t.ident);
+                insert(
+                    api,
+                    path.clone(),
+                    Kind::Item,
+                    format!("type {path}{} = {}", text(&t.generics), text(&t.ty)),
+                );
+            }
+            syn::Item::Const(c) if is_public(&c.vis) => {
+                let path = format!("{module}::{}", c.ident);
+                insert(
+                    api,
+                    path.clone(),
+                    Kind::Item,
+                    format!("const {path}: {}", text(&c.ty)),
+                );
+            }
+            syn::Item::Fn(f) if is_public(&f.vis) => {
+                let path = format!("{module}::{}", f.sig.ident);
+                insert(api, path, Kind::Item, method(module, &f.sig));
+            }
+            syn::Item::Trait(t) if is_public(&t.vis) => {
+                let path = format!("{module}::{}", t.ident);
+                insert(api, path.clone(), Kind::Item, format!("trait {path}"));
+                for inner in &t.items {
+                    if let syn::TraitItem::Fn(f) = inner {
+                        insert(
+                            api,
+                            format!("{path}::{}", f.sig.ident),
+                            Kind::Item,
+                            method(&path, &f.sig),
+                        );
+                    }
+                }
+            }
+            syn::Item::Impl(i) => {
+                let self_type = qualified(module, &i.self_ty);
+                match &i.trait_ {
+                    Some((trait_path, _)) => {
+                        let signature = format!(
+                            "impl{} {} for {self_type}",
+                            text(&i.generics),
+                            text(trait_path)
+                        );
+                        insert(api, signature.clone(), Kind::Item, signature);
+                    }
+                    None => {
+                        let owner = self_type
+                            .split('<')
+                            .next()
+                            .unwrap_or(&self_type)
+                            .to_string();
+                        for inner in &i.items {
+                            if let syn::ImplItem::Fn(f) = inner
+                                && is_public(&f.vis)
+                            {
+                                insert(
+                                    api,
+                                    format!("{owner}::{}", f.sig.ident),
+                                    Kind::Item,
+                                    method(&owner, &f.sig),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `#[derive(A, B)]` as one `impl A for T` item each: removing a derive breaks users of it.
+fn derives(attrs: &[syn::Attribute], path: &str, api: &mut Api) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) =
+            attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        for derived in paths {
+            let signature = format!("impl {} for {path}", text(&derived));
+            insert(api, signature.clone(), Kind::Item, signature);
+        }
+    }
+}
+
+/// A variant's fields without their attributes: `{ a: T, b: U }`, `(T)` or nothing.
+fn fields_text(fields: &syn::Fields) -> String {
+    let each = |fields: &Punctuated<syn::Field, syn::Token![,]>| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| match &f.ident {
+                Some(name) => format!("{name}: {}", text(&f.ty)),
+                None => text(&f.ty),
+            })
+            .collect()
+    };
+    match fields {
+        syn::Fields::Unit => String::new(),
+        syn::Fields::Named(named) => format!(" {{ {} }}", each(&named.named).join(", ")),
+        syn::Fields::Unnamed(unnamed) => format!("({})", each(&unnamed.unnamed).join(", ")),
+    }
+}
+
+/// A function as `async raw::builder::X::send(self) -> …`: qualifiers, then its full path.
+fn method(owner: &str, signature: &syn::Signature) -> String {
+    let shown = text(signature);
+    match shown.split_once("fn ") {
+        Some((qualifiers, rest)) => format!("{qualifiers}{owner}::{rest}"),
+        None => format!("{owner}::{shown}"),
+    }
+}
+
+fn insert(api: &mut Api, key: String, kind: Kind, signature: String) {
+    api.insert(key, Item { kind, signature });
+}
+
+fn is_public(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+/// A type named inside `module`, with its module: `TaskInfo` in `types` is `types::TaskInfo`.
+fn qualified(module: &str, ty: &syn::Type) -> String {
+    let shown = text(ty);
+    match ty {
+        syn::Type::Path(p)
+            if p.qself.is_none()
+                && p.path.leading_colon.is_none()
+                && p.path.segments.len() == 1 =>
+        {
+            format!("{module}::{shown}")
+        }
+        syn::Type::Reference(r) => format!("&{}", qualified(module, &r.elem)),
+        _ => shown,
+    }
+}
+
+/// Tokens as a person writes them: `Option<String>`, not `:: std :: option :: Option < …`.
+fn text(tokens: &impl ToTokens) -> String {
+    let raw = tokens.to_token_stream().to_string();
+    let pieces: Vec<&str> = raw.split_whitespace().collect();
+    let mut out = String::new();
+    let wordy = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '\'')
+    };
+    let word_end = |s: &str| {
+        s.chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    };
+    for (index, piece) in pieces.iter().enumerate() {
+        if index > 0 {
+            let previous = pieces[index - 1];
+            let spaced = matches!(*piece, "->" | "=" | "+" | "where" | "=>")
+                || matches!(previous, "," | "->" | "=" | "+" | "where" | ":" | "=>")
+                || (word_end(previous) && wordy(piece))
+                || (previous.starts_with('\'') && wordy(piece));
+            if spaced {
+                out.push(' ');
+            }
+        }
+        out.push_str(piece);
+    }
+    // Trailing commas of argument lists and where clauses are noise in one line.
+    let mut shown = out.replace(",)", ")").replace(",>", ">");
+    while shown.ends_with(',') {
+        shown.pop();
+    }
+    for (long, short) in [
+        ("::std::option::Option", "Option"),
+        ("::std::string::String", "String"),
+        ("::std::vec::Vec", "Vec"),
+        ("::std::boxed::Box", "Box"),
+        ("::std::result::Result", "Result"),
+        ("::std::convert::", ""),
+        ("std::convert::", ""),
+        ("::std::str::FromStr", "FromStr"),
+        ("::std::ops::Deref", "Deref"),
+        ("::std::default::Default", "Default"),
+        ("::std::fmt::", "fmt::"),
+        ("std::fmt::", "fmt::"),
+        ("::chrono::offset::Utc", "Utc"),
+        ("::std::", "std::"),
+        ("::serde::", "serde::"),
+        ("::serde_json::", "serde_json::"),
+        ("::chrono::", "chrono::"),
+        ("::uuid::", "uuid::"),
+        ("::schemars::", "schemars::"),
+        ("::mulerouter_kling::", "mulerouter_kling::"),
+        ("::wiremock::", "wiremock::"),
+    ] {
+        shown = shown.replace(long, short);
+    }
+    shown
+}
+
+/// Who uses an item: the mock crate's typed layer is for mock users, the rest for client users.
+fn who(key: &str) -> &'static str {
+    if key.starts_with("typed::") || key.contains(" for typed::") {
+        MOCK_USERS
+    } else {
+        CALLERS
+    }
+}
+
+/// The changes between two APIs of the code generated from `document`.
+pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut push = |class: Class,
+                    key: &str,
+                    rule: &str,
+                    before: Option<&Item>,
+                    after: Option<&Item>,
+                    reason: String| {
+        changes.push(Change {
+            class,
+            side: Side::Rust,
+            document: document.to_string(),
+            operation: None,
+            pointer: None,
+            location: key.to_string(),
+            rule: rule.to_string(),
+            old: before.map(|i| Value::from(i.signature.clone())),
+            new: after.map(|i| Value::from(i.signature.clone())),
+            reason,
+        });
+    };
+    for (key, before) in old {
+        match new.get(key) {
+            None => push(
+                Class::Breaking,
+                key,
+                "rust-item-removed",
+                Some(before),
+                None,
+                format!("{}: code using `{key}` stops compiling", who(key)),
+            ),
+            Some(after) if after.signature != before.signature => push(
+                Class::Breaking,
+                key,
+                "rust-item-changed",
+                Some(before),
+                Some(after),
+                format!(
+                    "{}: code using `{key}` as before may stop compiling",
+                    who(key)
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for (key, after) in new.iter().filter(|(key, _)| !old.contains_key(*key)) {
+        let owner = key.rsplit_once("::").map(|(o, _)| o).unwrap_or(key);
+        match after.kind {
+            // A new type has no literal to break; only fields of a type that existed before do.
+            Kind::Field if old.contains_key(owner) => push(
+                Class::Breaking,
+                key,
+                "rust-field-added",
+                None,
+                Some(after),
+                format!(
+                    "{CALLERS} and {MOCK_USERS} building `{owner}` with a struct literal must set it; its builder is unaffected"
+                ),
+            ),
+            Kind::Variant if old.contains_key(owner) => push(
+                Class::Breaking,
+                key,
+                "rust-variant-added",
+                None,
+                Some(after),
+                format!("{CALLERS}: an exhaustive `match` on `{owner}` must handle it"),
+            ),
+            _ => push(
+                Class::NonBreaking,
+                key,
+                "rust-item-added",
+                None,
+                Some(after),
+                format!("{}: something new to use", who(key)),
+            ),
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: &str) -> Api {
+        let file = syn::parse_file(code).unwrap();
+        let mut api = Api::new();
+        collect(&file.items, "raw", true, &mut api);
+        api
+    }
+
+    #[test]
+    fn types_fields_variants_and_methods_are_listed_as_users_name_them() {
+        // Arrange, Act
+        let api = api(r#"
+            pub mod types {
+                #[derive(Clone, Debug)]
+                pub struct Request { pub foo: ::std::option::Option<::std::string::String>, pub n: i64 }
+                pub enum Mode { Std, Pro }
+                impl ::std::default::Default for Mode { fn default() -> Self { Mode::Pro } }
+                struct Hidden;
+            }
+            pub struct Client { pub(crate) baseurl: String }
+            impl Client { pub fn create<'a>(&'a self, value: &str) -> builder::Create<'a> { todo!() } fn private(&self) {} }
+        "#);
+
+        // Assert
+        let keys: Vec<&String> = api.keys().collect();
+        assert_eq!(
+            api["types::Request::foo"].signature,
+            "types::Request::foo: Option<String>"
+        );
+        assert_eq!(api["types::Request::foo"].kind, Kind::Field);
+        assert_eq!(api["types::Mode::Pro"].kind, Kind::Variant);
+        assert!(api.contains_key("impl Default for types::Mode"), "{keys:?}");
+        assert!(
+            api.contains_key("impl Clone for types::Request"),
+            "{keys:?}"
+        );
+        assert_eq!(
+            api["raw::Client::create"].signature,
+            "raw::Client::create<'a>(&'a self, value: &str) -> builder::Create<'a>"
+        );
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.contains("Hidden") || k.contains("private") || k.contains("baseurl")),
+            "{keys:?}"
+        );
+    }
+
+    #[test]
+    fn a_new_field_of_an_existing_struct_breaks_struct_literals_but_a_new_struct_breaks_nothing() {
+        // Arrange
+        let old = api("pub mod types { pub struct A { pub x: i64 } }");
+        let new = api(
+            "pub mod types { pub struct A { pub x: i64, pub y: i64 } pub struct B { pub z: i64 } }",
+        );
+
+        // Act
+        let changes = compare("doc", &old, &new);
+
+        // Assert
+        let class_of = |key: &str| changes.iter().find(|c| c.location == key).map(|c| c.class);
+        assert_eq!(class_of("types::A::y"), Some(Class::Breaking));
+        assert_eq!(class_of("types::B::z"), Some(Class::NonBreaking));
+        assert_eq!(class_of("types::B"), Some(Class::NonBreaking));
+    }
+
+    #[test]
+    fn a_changed_field_type_and_a_removed_method_are_breaking() {
+        // Arrange
+        let old = api(
+            "pub mod types { pub struct A { pub x: i64 } } pub struct Client; impl Client { pub fn go(&self) {} }",
+        );
+        let new = api("pub mod types { pub struct A { pub x: String } } pub struct Client;");
+
+        // Act
+        let changes = compare("doc", &old, &new);
+
+        // Assert
+        let rule_of = |key: &str| {
+            changes
+                .iter()
+                .find(|c| c.location == key)
+                .map(|c| (c.rule.as_str(), c.class))
+        };
+        assert_eq!(
+            rule_of("types::A::x"),
+            Some(("rust-item-changed", Class::Breaking))
+        );
+        assert_eq!(
+            rule_of("raw::Client::go"),
+            Some(("rust-item-removed", Class::Breaking))
+        );
+    }
+}
