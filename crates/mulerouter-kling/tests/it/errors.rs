@@ -235,8 +235,8 @@ async fn a_request_timeout_on_create_warns_that_the_task_may_exist() {
     assert!(
         matches!(
             error,
-            Error::Transport {
-                maybe_sent: true,
+            Error::TimedOut {
+                operation: mulerouter_kling::Operation::Create,
                 ..
             }
         ),
