@@ -155,14 +155,17 @@ impl fmt::Display for Operation {
     }
 }
 
-/// A duration as a person reads it in a message: whole seconds, or milliseconds below one.
+/// A duration as a person reads it in a message: milliseconds below a second, otherwise
+/// seconds to a tenth, whole when the tenth is 0 (1.998 s is "2s").
 pub(crate) fn seconds(duration: Duration) -> String {
     if duration < Duration::from_secs(1) {
-        format!("{}ms", duration.as_millis())
-    } else if duration.subsec_millis() == 0 {
-        format!("{}s", duration.as_secs())
+        return format!("{}ms", duration.as_millis());
+    }
+    let tenths = (duration.as_millis() + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{}s", tenths / 10)
     } else {
-        format!("{:.1}s", duration.as_secs_f64())
+        format!("{}.{}s", tenths / 10, tenths % 10)
     }
 }
 
@@ -303,5 +306,18 @@ impl fmt::Display for TaskFailure {
             _ => "",
         };
         f.write_str(hint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_milliseconds_or_tenths_of_seconds() {
+        assert_eq!(seconds(Duration::from_millis(998)), "998ms");
+        assert_eq!(seconds(Duration::from_millis(1998)), "2s");
+        assert_eq!(seconds(Duration::from_millis(2340)), "2.3s");
+        assert_eq!(seconds(Duration::from_secs(120)), "120s");
     }
 }
