@@ -97,7 +97,7 @@ pub enum Error {
     },
 
     /// The request did not get an answer: connection, TLS, timeout.
-    #[error("transport error: {source}{}", if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
+    #[error("transport error: {}{}", causes(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
     Transport {
         /// The underlying error.
         #[source]
@@ -167,6 +167,22 @@ pub(crate) fn seconds(duration: Duration) -> String {
     } else {
         format!("{}.{}s", tenths / 10, tenths % 10)
     }
+}
+
+/// An error and its causes on one line: reqwest's own message ("error sending request for
+/// url …") hides whether it was a refused connection, a TLS failure or a timeout.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn timeout_text(task_id: Uuid, last_status: Option<&TaskStatus>, waited: Duration) -> String {

@@ -94,3 +94,35 @@ async fn without_verbose_nothing_is_logged() {
     assert!(output.status.success());
     assert_eq!(text(&output.stderr), "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_lines_quoting_the_service_show_control_characters_escaped() {
+    // Arrange: a retried 503 whose detail would clear the screen and move the cursor back.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"detail": "\u{1b}[2J\u{0}\rfake line\u{9b}"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(task("processing")))
+        .mount(&server)
+        .await;
+
+    // Act
+    let output = run(against(&server).args(["-vv", "status", TASK_ID]));
+
+    // Assert
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("retrying"), "{stderr}");
+    let controls: Vec<char> = stderr
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect();
+    assert!(controls.is_empty(), "{controls:?} in:\n{stderr}");
+}
