@@ -35,7 +35,7 @@ pub enum Command {
         task_id: uuid::Uuid,
 
         /// Give up after this many seconds, retries included.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
         timeout: u64,
     },
     /// Wait for a task to finish (and optionally download the result).
@@ -105,7 +105,7 @@ pub struct Waiting {
 
     /// Give up after this many seconds in all: creating, waiting and downloading
     /// [default: 1800 when waiting or downloading, 60 otherwise].
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: Option<u64>,
 
     /// Refuse a download larger than this: bytes, or with a K, M or G suffix (powers of 1024).
@@ -113,9 +113,12 @@ pub struct Waiting {
     pub max_size: u64,
 
     /// Give up a download that sends nothing for this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub idle_timeout: u64,
 }
+
+/// The longest `--timeout` or `--idle-timeout` accepted: a year.
+const MAX_SECONDS: u64 = 365 * 24 * 3600;
 
 /// How long a command that waits for a task may take by default.
 pub const WAITING_TIMEOUT: Duration = Duration::from_secs(1800);

@@ -139,7 +139,7 @@ impl Client {
         Fut: Future<Output = Result<ResponseValue<TaskResponse>, RawError<ApiError>>>,
     {
         let started = Instant::now();
-        let deadline = started + self.limits.call_timeout;
+        let deadline = crate::wait::deadline_after(started, self.limits.call_timeout);
         let attempts = self.attempts(operation, repeat, deadline, call);
         match tokio::time::timeout_at(deadline, attempts).await {
             Ok(Err(error)) if is_timeout(&error) => Err(Error::TimedOut {
@@ -183,7 +183,10 @@ impl Client {
                 return Err(error);
             };
             // Waiting past the budget only to be cut off would hide the real error.
-            if Instant::now() + wait >= deadline {
+            if Instant::now()
+                .checked_add(wait)
+                .is_none_or(|end| end >= deadline)
+            {
                 tracing::info!(%operation, attempt, wait = ?wait, %error, "not retrying: the wait would outlast the call's budget");
                 return Err(error);
             }

@@ -64,7 +64,7 @@ impl Client {
         mut on_poll: impl FnMut(&TaskResponse),
     ) -> Result<CompletedTask, Error> {
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = deadline_after(started, options.timeout);
         let mut interval = options.initial_interval;
         let mut last_status = None;
         let timed_out = |last_status: Option<TaskStatus>| Error::Timeout {
@@ -102,6 +102,13 @@ impl Client {
         }
         unreachable!("polls are counted by an unbounded range")
     }
+}
+
+/// `start + timeout`, or a moment decades away for a timeout too large to add (`Duration::MAX`
+/// meaning "no limit").
+pub(crate) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    start.checked_add(timeout).unwrap_or_else(|| start + FAR)
 }
 
 fn completed(task: TaskResponse) -> Result<CompletedTask, Error> {

@@ -175,3 +175,29 @@ async fn a_retry_whose_wait_would_outlast_the_budget_is_not_attempted() {
     // Assert: the service's own answer, at once, rather than a timeout 5 s later.
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
 }
+
+#[tokio::test]
+async fn budgets_too_large_to_add_mean_no_limit_instead_of_a_panic() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
+        .mount(&server)
+        .await;
+    let client = builder_at(&server.uri())
+        .call_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let options = WaitOptions {
+        timeout: Duration::MAX,
+        ..WaitOptions::default()
+    };
+
+    // Act
+    let done = client
+        .wait_for_completion_with(task_id(), &options, |_| {})
+        .await;
+
+    // Assert
+    assert!(done.is_ok(), "{done:?}");
+}
