@@ -34,6 +34,8 @@ pub struct Saved {
 pub struct Limits {
     /// When every download must be done (the command's `--timeout`).
     pub deadline: Instant,
+    /// The command's `--timeout`, for messages.
+    pub timeout: Duration,
     /// How long the server may send nothing.
     pub idle: Duration,
     /// The largest file accepted.
@@ -134,13 +136,11 @@ async fn one(
             "refusing to download {url}: only http and https URLs are fetched"
         )));
     }
-    let started = Instant::now();
     let timed_out = |what: &str| {
-        let now = Instant::now();
-        if now >= limits.deadline {
+        if Instant::now() >= limits.deadline {
             Failure::TimedOut(format!(
-                "download of {url} timed out after {}s: --timeout ran out {what}",
-                (now - started).as_secs()
+                "download of {url} timed out: the command's --timeout of {}s ran out {what}",
+                limits.timeout.as_secs()
             ))
         } else {
             Failure::TimedOut(format!(
@@ -174,9 +174,7 @@ async fn one(
     }
 
     // Created new (O_EXCL) under a random name; deleted when dropped, i.e. on any failure.
-    let mut partial = tempfile::Builder::new()
-        .prefix(".kling-download-")
-        .suffix(".part")
+    let mut partial = partial_file()
         .tempfile_in(dir)
         .map_err(|e| Failure::Failed(format!("cannot create a file in {}: {e}", dir.display())))?;
     let write_failed =
@@ -201,6 +199,20 @@ async fn one(
         path,
         bytes: written,
     })
+}
+
+/// How partial files are created: hidden, random name, and (on Unix) the permissions of any
+/// new file (0666 less the umask) instead of a temporary file's 0600, since it becomes the
+/// saved video.
+fn partial_file() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kling-download-").suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
 }
 
 /// Moves the finished file to the first free name; never replaces anything.

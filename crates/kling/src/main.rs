@@ -140,6 +140,7 @@ async fn wait(
         Some(dir) => {
             let limits = download::Limits {
                 deadline,
+                timeout: waiting.timeout(),
                 idle: waiting.idle_timeout(),
                 max_size: waiting.max_size,
             };

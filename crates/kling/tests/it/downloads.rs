@@ -73,7 +73,7 @@ async fn a_download_that_stalls_ends_at_the_timeout_and_leaves_nothing_behind() 
     // Assert
     assert_eq!(output.status.code(), Some(8), "{}", text(&output.stderr));
     assert_stderr_contains(&output, "timed out");
-    assert_stderr_contains(&output, "--timeout ran out after 1024 bytes");
+    assert_stderr_contains(&output, "--timeout of 2s ran out after 1024 bytes");
     assert_eq!(entries(dir.path()), Vec::<String>::new());
 }
 
@@ -157,6 +157,11 @@ async fn an_existing_file_is_never_replaced_and_the_summary_names_the_file_writt
     assert_eq!(std::fs::read(&existing).unwrap(), b"my own file");
     let written = dir.path().join(saved_name("result-1.mp4"));
     assert_eq!(std::fs::read(&written).unwrap(), VIDEO);
+    assert_eq!(
+        std::fs::metadata(&written).unwrap().permissions(),
+        std::fs::metadata(&existing).unwrap().permissions(),
+        "a saved video has the permissions of any new file"
+    );
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains(&format!(
