@@ -47,6 +47,7 @@ pub struct RawServer {
     requests: Arc<AtomicUsize>,
     arrivals: Arc<Mutex<Vec<Instant>>>,
     body_bytes_sent: Arc<AtomicU64>,
+    hang_ups: Arc<AtomicUsize>,
 }
 
 impl RawServer {
@@ -58,12 +59,18 @@ impl RawServer {
         let requests = Arc::new(AtomicUsize::new(0));
         let body_bytes_sent = Arc::new(AtomicU64::new(0));
         let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let hang_ups = Arc::new(AtomicUsize::new(0));
         let answers = Arc::new(answers);
         let (counter, seen, sent) = (requests.clone(), arrivals.clone(), body_bytes_sent.clone());
+        let left = hang_ups.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let state = (answers.clone(), counter.clone(), seen.clone(), sent.clone());
-                tokio::spawn(serve(stream, state));
+                let left = left.clone();
+                tokio::spawn(async move {
+                    serve(stream, state).await;
+                    left.fetch_add(1, Ordering::SeqCst);
+                });
             }
         });
         Self {
@@ -71,6 +78,7 @@ impl RawServer {
             requests,
             arrivals,
             body_bytes_sent,
+            hang_ups,
         }
     }
 
@@ -86,6 +94,11 @@ impl RawServer {
     /// When each request arrived (on the runtime's clock, paused or not).
     pub fn arrivals(&self) -> Vec<Instant> {
         self.arrivals.lock().unwrap().clone()
+    }
+
+    /// Connections that ended (the client hung up, or an answer could not be written).
+    pub fn hang_ups(&self) -> usize {
+        self.hang_ups.load(Ordering::SeqCst)
     }
 
     /// Body bytes written into connections by endless answers, over all connections.
