@@ -150,6 +150,7 @@ async fn one(
         }
     };
     let next_deadline = || limits.deadline.min(Instant::now() + limits.idle);
+    tracing::debug!(%url, "downloading");
 
     let mut response = tokio::time::timeout_at(next_deadline(), http.get(url.clone()).send())
         .await
@@ -194,6 +195,7 @@ async fn one(
     }
     partial.flush().map_err(write_failed)?;
     let path = persist(partial, dir, name)?;
+    tracing::debug!(%url, path = %path.display(), bytes = written, "saved");
     Ok(Saved {
         url: url.to_string(),
         path,
