@@ -103,8 +103,8 @@ pub struct Waiting {
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
 
-    /// Give up after this many seconds in all: creating, waiting and downloading
-    /// [default: 1800 when waiting or downloading, 60 otherwise].
+    /// Give up after this many seconds in all: the create, every poll and the downloads
+    /// [default: 1800 when waiting; 60 for a generate that does not wait].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: Option<u64>,
 
