@@ -16,6 +16,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Log each request, retry (with its reason and wait) and poll on stderr; repeat for
+    /// more (-vv, -vvv). RUST_LOG, when set, chooses instead (e.g. RUST_LOG=mulerouter_kling=debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -28,6 +33,10 @@ pub enum Command {
     Status {
         /// The task id printed by `generate`.
         task_id: uuid::Uuid,
+
+        /// Give up after this many seconds, retries included.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
+        timeout: u64,
     },
     /// Wait for a task to finish (and optionally download the result).
     Wait {
@@ -89,18 +98,118 @@ pub struct Generate {
 
 #[derive(Debug, Args)]
 pub struct Waiting {
-    /// Download the result videos into this directory (implies waiting).
+    /// Download the result videos into this directory (implies waiting). An existing file
+    /// is never replaced: the download gets a free name next to it.
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
 
-    /// Give up waiting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: u64,
+    /// Give up after this many seconds in all: the create, every poll and the downloads
+    /// [default: 1800 when waiting; 60 for a generate that does not wait].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
+    pub timeout: Option<u64>,
+
+    /// Refuse a download larger than this: bytes, or with a K, M or G suffix (powers of 1024).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_size: u64,
+
+    /// Give up a download that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
+    pub idle_timeout: u64,
 }
 
+/// The longest `--timeout` or `--idle-timeout` accepted: a year.
+const MAX_SECONDS: u64 = 365 * 24 * 3600;
+
+/// How long a command that waits for a task may take by default.
+pub const WAITING_TIMEOUT: Duration = Duration::from_secs(1800);
+/// How long a command that only talks to the service once may take by default.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl Waiting {
+    /// The command's time limit: `--timeout`, or the default for waiting.
     pub fn timeout(&self) -> Duration {
-        Duration::from_secs(self.timeout)
+        self.timeout
+            .map(Duration::from_secs)
+            .unwrap_or(WAITING_TIMEOUT)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout)
+    }
+}
+
+impl Command {
+    /// The whole command's time limit.
+    pub fn timeout(&self) -> Duration {
+        match self {
+            Self::Status { timeout, .. } => Duration::from_secs(*timeout),
+            Self::Wait { waiting, .. } => waiting.timeout(),
+            Self::Generate(generate) if generate.waits() => generate.waiting.timeout(),
+            Self::Generate(generate) => generate
+                .waiting
+                .timeout
+                .map(Duration::from_secs)
+                .unwrap_or(CALL_TIMEOUT),
+        }
+    }
+
+    /// How the command is named in messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Generate(_) => "generate",
+            Self::Status { .. } => "status",
+            Self::Wait { .. } => "wait",
+        }
+    }
+}
+
+impl Generate {
+    /// Whether the task is waited for after it is created.
+    pub fn waits(&self) -> bool {
+        self.wait || self.waiting.download.is_some()
+    }
+}
+
+/// `123`, `64K`, `500M`, `2G` (also `KiB`, `MB`…; every unit is a power of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 500M, 2G, 1048576)"))?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        other => return Err(format!("unknown unit {other:?}; use K, M or G")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(|| format!("{text:?} is not a usable size"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("500m"), Ok(500 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+    }
+
+    #[test]
+    fn a_size_that_is_not_one_is_refused() {
+        for bad in ["", "M", "12X", "0", "-5", "99999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use mulerouter_kling::Error;
 
 /// Success.
 pub const OK: u8 = 0;
-/// Anything not listed below (an unexpected answer from the service).
+/// Anything not listed below (an unexpected or oversized answer from the service).
 pub const UNEXPECTED: u8 = 1;
 /// Invalid input or usage; nothing was sent (clap uses 2 for usage errors too).
 pub const INVALID_INPUT: u8 = 2;
@@ -18,7 +18,7 @@ pub const RATE_LIMITED: u8 = 5;
 pub const NOT_FOUND: u8 = 6;
 /// The task finished with status `failed`.
 pub const TASK_FAILED: u8 = 7;
-/// Waiting timed out; the task may still finish.
+/// Out of time (`--timeout`, or the service did not answer); the task may still finish.
 pub const TIMEOUT: u8 = 8;
 /// Another error status from the service (400, 409, 5xx, …).
 pub const API_ERROR: u8 = 9;
@@ -34,7 +34,7 @@ pub fn for_error(error: &Error) -> u8 {
         Error::RateLimited(_) => RATE_LIMITED,
         Error::NotFound(_) => NOT_FOUND,
         Error::TaskFailed(_) => TASK_FAILED,
-        Error::Timeout { .. } => TIMEOUT,
+        Error::Timeout { .. } | Error::TimedOut { .. } => TIMEOUT,
         Error::Api(_) => API_ERROR,
         Error::Transport { .. } => TRANSPORT,
         _ => UNEXPECTED,
@@ -45,13 +45,14 @@ pub fn for_error(error: &Error) -> u8 {
 pub const HELP: &str = "\
 Exit codes:
   0  success
-  1  unexpected answer from the service
+  1  unexpected or oversized answer from the service
   2  invalid input or usage (nothing was sent)
   3  authentication failed (401/403)
   4  insufficient balance (402)
   5  rate limited (429)
   6  task not found (404)
   7  the task failed
-  8  timed out waiting (the task may still finish)
+  8  timed out: --timeout passed, or the service or a download stalled
+     (the task may still finish)
   9  other error from the service (400, 409, 5xx)
   10 network error, or a download failed";

@@ -4,50 +4,86 @@ mod args;
 mod backend;
 mod download;
 mod exit;
+mod logging;
 mod output;
 mod progress;
 mod request;
+mod terminal;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use mulerouter_kling::WaitOptions;
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use args::{Cli, Command, Waiting};
 use output::Output;
 use progress::Progress;
 
+/// How long past `--timeout` the last safety net waits for a command to wrap up by itself
+/// (each part already stops at the deadline with its own message).
+const GRACE: Duration = Duration::from_millis(500);
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose);
     let output = Output { json: cli.json };
+    let timeout = cli.command.timeout();
+    let name = cli.command.name();
+    let deadline = Instant::now() + timeout;
+    let code =
+        match tokio::time::timeout_at(deadline + GRACE, run(cli.command, deadline, output)).await {
+            Ok(code) => code,
+            Err(_) => output.failure(
+                "timeout",
+                &format!(
+                    "kling {name} timed out after {}s (--timeout)",
+                    timeout.as_secs()
+                ),
+                exit::TIMEOUT,
+            ),
+        };
+    ExitCode::from(code)
+}
+
+/// Runs the command; each part stops by itself at `deadline` with its own message.
+async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
+    // The first call gets all of `--timeout`, so that its message names the figure the user
+    // gave; the few milliseconds spent before it fall within the grace.
+    let timeout = command.timeout();
     let backend = match backend::connect().await {
         Ok(backend) => backend,
-        Err(error) => return ExitCode::from(output.error(&error)),
+        Err(error) => return output.error(&error),
     };
-    let code = match cli.command {
+    match command {
         Command::Generate(generate) => {
             let request = match request::build(&generate) {
                 Ok(request) => request,
                 Err(message) => {
-                    return ExitCode::from(output.failure(
-                        "invalid_input",
-                        &message,
-                        exit::INVALID_INPUT,
-                    ));
+                    return output.failure("invalid_input", &message, exit::INVALID_INPUT);
                 }
             };
-            match backend.client.create(request).await {
+            let client = backend.client.with_call_timeout(timeout);
+            match client.create(request).await {
                 Err(error) => output.error(&error),
-                Ok(task) if generate.wait || generate.waiting.download.is_some() => {
+                Ok(task) if generate.waits() => {
                     if !output.json {
                         eprintln!(
                             "Task {} created; waiting for it to finish…",
                             task.task_info.id
                         );
                     }
-                    wait(&backend, task.task_info.id, &generate.waiting, output).await
+                    wait(
+                        &backend,
+                        task.task_info.id,
+                        &generate.waiting,
+                        deadline,
+                        output,
+                    )
+                    .await
                 }
                 Ok(task) => {
                     output.created(&task);
@@ -55,21 +91,38 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Status { task_id } => match backend.client.get(task_id).await {
-            Ok(task) => {
-                output.status(&task);
-                exit::OK
+        Command::Status { task_id, .. } => {
+            let client = backend.client.with_call_timeout(timeout);
+            match client.get(task_id).await {
+                Ok(task) => {
+                    output.status(&task);
+                    exit::OK
+                }
+                Err(error) => output.error(&error),
             }
-            Err(error) => output.error(&error),
-        },
-        Command::Wait { task_id, waiting } => wait(&backend, task_id, &waiting, output).await,
-    };
-    ExitCode::from(code)
+        }
+        Command::Wait { task_id, waiting } => {
+            wait(&backend, task_id, &waiting, deadline, output).await
+        }
+    }
 }
 
-async fn wait(backend: &backend::Backend, task_id: Uuid, waiting: &Waiting, output: Output) -> u8 {
+/// What is left of the command's time (at least a moment, so a call can fail cleanly).
+fn left(deadline: Instant) -> Duration {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1))
+}
+
+async fn wait(
+    backend: &backend::Backend,
+    task_id: Uuid,
+    waiting: &Waiting,
+    deadline: Instant,
+    output: Output,
+) -> u8 {
     let options = WaitOptions {
-        timeout: waiting.timeout(),
+        timeout: left(deadline),
         initial_interval: backend.first_poll_interval(),
         ..WaitOptions::default()
     };
@@ -84,10 +137,23 @@ async fn wait(backend: &backend::Backend, task_id: Uuid, waiting: &Waiting, outp
         Err(error) => return output.error(&error),
     };
     let saved = match &waiting.download {
-        Some(dir) => match download::all(&done.videos, dir, task_id).await {
-            Ok(saved) => saved,
-            Err(message) => return output.failure("download", &message, exit::TRANSPORT),
-        },
+        Some(dir) => {
+            let limits = download::Limits {
+                deadline,
+                timeout: waiting.timeout(),
+                idle: waiting.idle_timeout(),
+                max_size: waiting.max_size,
+            };
+            match download::all(&done.videos, dir, task_id, limits).await {
+                Ok(saved) => saved,
+                Err(download::Failure::TimedOut(message)) => {
+                    return output.failure("timeout", &message, exit::TIMEOUT);
+                }
+                Err(download::Failure::Failed(message)) => {
+                    return output.failure("download", &message, exit::TRANSPORT);
+                }
+            }
+        }
         None => Vec::new(),
     };
     output.completed(&done, &saved, progress.elapsed().as_secs());

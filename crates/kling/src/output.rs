@@ -6,6 +6,17 @@ use serde_json::{Value, json};
 
 use crate::download::Saved;
 use crate::exit;
+use crate::terminal::clean;
+
+/// A line on stdout, with the service's text made safe for a terminal.
+macro_rules! out {
+    ($($arg:tt)*) => { println!("{}", clean(&format!($($arg)*))) };
+}
+
+/// A line on stderr, with the service's text made safe for a terminal.
+macro_rules! err {
+    ($($arg:tt)*) => { eprintln!("{}", clean(&format!($($arg)*))) };
+}
 
 /// Prints on stdout in the chosen format.
 #[derive(Debug, Clone, Copy)]
@@ -19,8 +30,8 @@ impl Output {
             print_json(&json!(task));
         } else {
             let id = task.task_info.id;
-            println!("Task {id} created ({}).", task.task_info.status);
-            println!("Follow it with: kling status {id}   or: kling wait {id}");
+            out!("Task {id} created ({}).", task.task_info.status);
+            out!("Follow it with: kling status {id}   or: kling wait {id}");
         }
     }
 
@@ -30,23 +41,23 @@ impl Output {
             return;
         }
         let info = &task.task_info;
-        println!("Task {}: {}", info.id, info.status);
-        println!("  created: {}", info.created_at.to_rfc3339());
-        println!("  updated: {}", info.updated_at.to_rfc3339());
+        out!("Task {}: {}", info.id, info.status);
+        out!("  created: {}", info.created_at.to_rfc3339());
+        out!("  updated: {}", info.updated_at.to_rfc3339());
         if let Some(error) = &info.error {
             let code = error
                 .error_code
                 .or(error.code)
                 .map(|c| c.to_string())
                 .unwrap_or_default();
-            println!(
+            out!(
                 "  error:   {code} {} {}",
                 error.title.as_deref().unwrap_or(""),
                 error.detail.as_deref().unwrap_or("")
             );
         }
         for video in task.videos.iter().flatten() {
-            println!("  video:   {video}");
+            out!("  video:   {video}");
         }
     }
 
@@ -59,15 +70,16 @@ impl Output {
             }));
             return;
         }
-        println!(
+        out!(
             "Task {} {} after {waited_secs}s.",
-            done.task_info.id, done.task_info.status
+            done.task_info.id,
+            done.task_info.status
         );
         for video in &done.videos {
-            println!("{video}");
+            out!("{video}");
         }
         for file in saved {
-            println!("Saved {} ({} bytes)", file.path.display(), file.bytes);
+            out!("Saved {} ({} bytes)", file.path.display(), file.bytes);
         }
     }
 
@@ -77,7 +89,7 @@ impl Output {
         if self.json {
             print_json(&error_json(error, code));
         } else {
-            eprintln!("{}", error_text(error));
+            err!("{}", error_text(error));
         }
         code
     }
@@ -87,17 +99,32 @@ impl Output {
         if self.json {
             print_json(&json!({"error": {"kind": kind, "exit_code": code, "message": message}}));
         } else {
-            eprintln!("error: {message}");
+            err!("error: {message}");
         }
         code
     }
 }
 
 fn print_json(value: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-    );
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    println!("{}", escape_del_and_c1(&text));
+}
+
+/// JSON escapes C0 itself (`\u001b`) but lets DEL and C1 through raw, and a terminal
+/// obeys C1. They can only occur inside strings (JSON's structure is plain ASCII), so
+/// writing them as `\u00XX` keeps the document valid and its text unchanged.
+fn escape_del_and_c1(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.chars().any(char::is_control) {
+        return json.into();
+    }
+    let mut escaped = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match u32::from(c) {
+            code @ 0x7f..=0x9f => escaped.push_str(&format!("\\u{code:04x}")),
+            _ => escaped.push(c),
+        }
+    }
+    escaped.into()
 }
 
 fn kind(error: &Error) -> &'static str {
@@ -110,7 +137,8 @@ fn kind(error: &Error) -> &'static str {
         Error::NotFound(_) => "not_found",
         Error::Api(_) => "api",
         Error::TaskFailed(_) => "task_failed",
-        Error::Timeout { .. } => "timeout",
+        Error::Timeout { .. } | Error::TimedOut { .. } => "timeout",
+        Error::ResponseTooLarge { .. } => "response_too_large",
         Error::Transport { .. } => "transport",
         _ => "unexpected_response",
     }
@@ -149,6 +177,20 @@ fn error_json(error: &Error, code: u8) -> Value {
         } => {
             body["task_id"] = json!(task_id);
             body["last_status"] = json!(last_status);
+        }
+        Error::TimedOut { operation, after } => {
+            body["operation"] = json!(operation.to_string());
+            body["after_seconds"] = json!(after.as_secs_f64());
+        }
+        Error::ResponseTooLarge {
+            limit,
+            received,
+            announced,
+            ..
+        } => {
+            body["limit_bytes"] = json!(limit);
+            body["received_bytes"] = json!(received);
+            body["announced_bytes"] = json!(announced);
         }
         _ => {}
     }

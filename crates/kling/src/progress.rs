@@ -33,7 +33,8 @@ impl Progress {
     }
 
     pub fn update(&mut self, task: &TaskResponse) {
-        let status = task.task_info.status.to_string();
+        // The status is the service's text; an unknown one is shown as sent, made safe.
+        let status = crate::terminal::clean(task.task_info.status.as_str()).into_owned();
         match &self.spinner {
             Some(spinner) => {
                 spinner.set_prefix(task.task_info.id.to_string());

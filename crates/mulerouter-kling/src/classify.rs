@@ -14,6 +14,15 @@ pub(crate) async fn classify(
     result: Result<ResponseValue<TaskResponse>, RawError<ApiError>>,
     observed: Option<Observed>,
 ) -> Result<TaskResponse, Error> {
+    // Checked first: the body was cut short, so whatever progenitor made of it is moot.
+    if let Some(overflow) = observed.as_ref().and_then(|seen| seen.overflow) {
+        return Err(Error::ResponseTooLarge {
+            status: overflow.status,
+            limit: overflow.limit,
+            received: overflow.received,
+            announced: overflow.announced,
+        });
+    }
     let error = match result {
         Ok(value) => return Ok(value.into_inner()),
         Err(error) => error,
@@ -127,14 +136,60 @@ fn traceparent(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The start of a body as one line of text, for error messages and logs.
-fn snippet(body: &[u8]) -> String {
+/// The start of a body as one line of text, for error messages and logs. Only the first
+/// few KiB are looked at, so an error keeps a small copy however large the body was.
+pub(crate) fn snippet(body: &[u8]) -> String {
     const LIMIT: usize = 300;
-    let text = String::from_utf8_lossy(body);
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= LIMIT {
-        return flat;
+    // Enough bytes for LIMIT characters of any UTF-8 text, plus white space folded away.
+    const LOOKED_AT: usize = 8 * 1024;
+    let head = &body[..body.len().min(LOOKED_AT)];
+    let text = String::from_utf8_lossy(head);
+    let mut flat = String::with_capacity(LIMIT + 3);
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if chars > 0 {
+            flat.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars == LIMIT {
+                flat.push('…');
+                return flat;
+            }
+            flat.push(c);
+            chars += 1;
+        }
     }
-    let cut: String = flat.chars().take(LIMIT).collect();
-    format!("{cut}…")
+    if head.len() < body.len() {
+        flat.push('…');
+    }
+    flat
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_folds_white_space_and_stops_at_300_characters() {
+        let body = format!("a  b\n{}", "x".repeat(1000));
+        let cut = snippet(body.as_bytes());
+        assert!(cut.starts_with("a b xxx"), "{cut}");
+        assert_eq!(cut.chars().count(), 301);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn a_short_body_is_kept_whole() {
+        assert_eq!(
+            snippet(b"<html>Bad Gateway</html>"),
+            "<html>Bad Gateway</html>"
+        );
+    }
+
+    #[test]
+    fn a_snippet_of_a_huge_body_looks_only_at_its_start() {
+        let body = vec![b' '; 10 * 1024 * 1024];
+        assert_eq!(snippet(&body), "…");
+    }
 }

@@ -2,11 +2,14 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use progenitor_client::{Error as RawError, ResponseValue};
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::classify::classify;
+use crate::error::Operation;
 use crate::observe::observed;
 use crate::types::{ApiError, CreateGenerationRequest, TaskResponse};
 use crate::{ClientBuilder, Error, RetryPolicy, validate};
@@ -17,14 +20,24 @@ use crate::{ClientBuilder, Error, RetryPolicy, validate};
 #[derive(Clone)]
 pub struct Client {
     raw: crate::raw::Client,
-    retry: RetryPolicy,
+    limits: Limits,
+}
+
+/// How much time and memory one call may use.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    pub retry: RetryPolicy,
+    pub call_timeout: Duration,
+    pub max_response_bytes: u64,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
-            .field("retry", &self.retry)
+            .field("retry", &self.limits.retry)
+            .field("call_timeout", &self.limits.call_timeout)
+            .field("max_response_bytes", &self.limits.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -56,8 +69,16 @@ impl Client {
             .build()
     }
 
-    pub(crate) fn from_parts(raw: crate::raw::Client, retry: RetryPolicy) -> Self {
-        Self { raw, retry }
+    pub(crate) fn from_parts(raw: crate::raw::Client, limits: Limits) -> Self {
+        Self { raw, limits }
+    }
+
+    /// The same client (sharing its connections) with another budget for each call; see
+    /// [`ClientBuilder::call_timeout`].
+    pub fn with_call_timeout(&self, timeout: Duration) -> Self {
+        let mut client = self.clone();
+        client.limits.call_timeout = timeout;
+        client
     }
 
     /// The base URL requests go to.
@@ -66,7 +87,9 @@ impl Client {
     }
 
     /// The generated client underneath, for calls this layer does not wrap. It sends the same
-    /// `Authorization` header but neither validates nor retries.
+    /// `Authorization` header and reads at most
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES) of an answer (a
+    /// larger one fails to parse), but neither validates nor retries.
     pub fn raw(&self) -> &crate::raw::Client {
         &self.raw
     }
@@ -88,48 +111,102 @@ impl Client {
             ))
         })?;
         validate::validate(&request).map_err(Error::InvalidInput)?;
-        self.send(Repeat::OnlyIfNotReceived, || {
+        self.send(Operation::Create, Repeat::OnlyIfNotReceived, || {
             self.raw.create_generation().body(request.clone()).send()
         })
         .await
     }
 
-    /// Reads a task's current state. Retried on 429, 5xx and transport errors.
+    /// Reads a task's current state. Retried on 429, 5xx and transport errors, within the
+    /// call's budget ([`ClientBuilder::call_timeout`]).
     pub async fn get(&self, task_id: Uuid) -> Result<TaskResponse, Error> {
-        self.send(Repeat::Safe, || {
+        self.send(Operation::Get, Repeat::Safe, || {
             self.raw.get_generation().task_id(task_id).send()
         })
         .await
     }
 
-    async fn send<F, Fut>(&self, repeat: Repeat, call: F) -> Result<TaskResponse, Error>
+    /// Runs `call` until it succeeds, fails for good, or the call's budget runs out; the
+    /// budget cuts whatever is in flight, a read or a wait between attempts.
+    async fn send<F, Fut>(
+        &self,
+        operation: Operation,
+        repeat: Repeat,
+        call: F,
+    ) -> Result<TaskResponse, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<TaskResponse>, RawError<ApiError>>>,
+    {
+        let started = Instant::now();
+        let deadline = crate::wait::deadline_after(started, self.limits.call_timeout);
+        let attempts = self.attempts(operation, repeat, deadline, call);
+        match tokio::time::timeout_at(deadline, attempts).await {
+            Ok(Err(error)) if is_timeout(&error) => Err(Error::TimedOut {
+                operation,
+                after: started.elapsed(),
+            }),
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(%operation, budget = ?self.limits.call_timeout, "call timed out");
+                Err(Error::TimedOut {
+                    operation,
+                    after: started.elapsed(),
+                })
+            }
+        }
+    }
+
+    async fn attempts<F, Fut>(
+        &self,
+        operation: Operation,
+        repeat: Repeat,
+        deadline: Instant,
+        call: F,
+    ) -> Result<TaskResponse, Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<ResponseValue<TaskResponse>, RawError<ApiError>>>,
     {
         let mut attempt = 1;
         loop {
-            let (result, seen) = observed(call()).await;
+            let (result, seen) = observed(self.limits.max_response_bytes, call()).await;
             let error = match classify(result, seen).await {
                 Ok(task) => return Ok(task),
                 Err(error) => error,
             };
-            let delay = if may_repeat(repeat, &error) {
-                let asked = error.details().and_then(|d| d.retry_after);
-                self.retry.delay(attempt, asked)
-            } else {
-                None
-            };
-            let Some(delay) = delay else {
+            if !may_repeat(repeat, &error) {
+                return Err(error);
+            }
+            let asked = error.details().and_then(|d| d.retry_after);
+            let Some(wait) = self.limits.retry.delay(attempt, asked) else {
                 return Err(error);
             };
-            tracing::warn!(attempt, ?delay, %error, "retrying");
-            tokio::time::sleep(delay).await;
+            // Waiting past the budget only to be cut off would hide the real error.
+            if Instant::now()
+                .checked_add(wait)
+                .is_none_or(|end| end >= deadline)
+            {
+                tracing::info!(%operation, attempt, wait = ?wait, %error, "not retrying: the wait would outlast the call's budget");
+                return Err(error);
+            }
+            let reason = if asked.is_some() {
+                "Retry-After"
+            } else {
+                "backoff"
+            };
+            tracing::info!(%operation, attempt, wait = ?wait, wait_from = reason, %error, "retrying");
+            tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 }
 
+/// A per-attempt timeout (reqwest's) that survived the retries, once the request may have
+/// been sent (a connection that timed out is a plain transport error: nothing was sent).
+fn is_timeout(error: &Error) -> bool {
+    matches!(error, Error::Transport { source, maybe_sent: true } if source.is_timeout())
+}
 fn may_repeat(repeat: Repeat, error: &Error) -> bool {
     match (repeat, error) {
         (_, Error::RateLimited(_)) => true,

@@ -11,6 +11,11 @@ use crate::{Client, Error, RetryPolicy};
 pub const API_KEY_ENV: &str = "MULEROUTER_API_KEY";
 /// The environment variable that overrides the base URL (a proxy, a mock).
 pub const BASE_URL_ENV: &str = "MULEROUTER_BASE_URL";
+/// How long one call may take in all by default, retries included
+/// ([`ClientBuilder::call_timeout`]).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(120);
+/// The largest answer body read by default ([`ClientBuilder::max_response_bytes`]).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = crate::body_limit::DEFAULT_MAX_RESPONSE_BYTES;
 /// MuleRouter's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.mulerouter.ai";
 
@@ -57,6 +62,8 @@ pub struct ClientBuilder {
     base_url: String,
     connect_timeout: Duration,
     request_timeout: Duration,
+    call_timeout: Duration,
+    max_response_bytes: u64,
     retry: RetryPolicy,
 }
 
@@ -67,6 +74,8 @@ impl Default for ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            max_response_bytes: crate::body_limit::DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
         }
     }
@@ -108,9 +117,27 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one request may take in all (default 60 s).
+    /// How long one attempt may take in all, connecting and reading the body included
+    /// (default 60 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// How long one call ([`Client::create`], [`Client::get`]) may take in all: every
+    /// attempt and the waits between them (default 2 minutes). When it runs out, what is in
+    /// flight is abandoned and the call returns [`Error::TimedOut`]; a retry whose wait would
+    /// end past it is not attempted. [`Client::with_call_timeout`] changes it per use.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// The largest answer body the client reads, in bytes (default 4 MiB; real answers are
+    /// a few KiB). Past it the client stops reading and returns
+    /// [`Error::ResponseTooLarge`], so memory stays bounded whatever a server sends.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -143,7 +170,11 @@ impl ClientBuilder {
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client::from_parts(
             crate::raw::Client::new_with_client(&base_url, http),
-            self.retry,
+            crate::client::Limits {
+                retry: self.retry,
+                call_timeout: self.call_timeout,
+                max_response_bytes: self.max_response_bytes,
+            },
         ))
     }
 }

@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::TaskStatus;
+use crate::body_limit::human_size;
 use crate::validate::InvalidInput;
 
 /// Everything that can go wrong, grouped by what the caller should do about it.
@@ -58,18 +59,45 @@ pub enum Error {
     TaskFailed(TaskFailure),
 
     /// `wait_for_completion` gave up before the task finished; the task may still finish.
-    #[error("task {task_id} was still {last_status} after {}s; poll it again later", waited.as_secs())]
+    #[error("{}", timeout_text(*.task_id, .last_status.as_ref(), *.waited))]
     Timeout {
         /// The task waited for.
         task_id: Uuid,
-        /// Its status at the last poll.
-        last_status: TaskStatus,
+        /// Its status at the last poll; `None` when no poll was answered in time.
+        last_status: Option<TaskStatus>,
         /// How long was waited.
         waited: Duration,
     },
 
+    /// One call (its attempts and the waits between them) took longer than its budget
+    /// ([`ClientBuilder::call_timeout`](crate::ClientBuilder::call_timeout)), or every
+    /// attempt ran into the per-request timeout; what was in flight was abandoned.
+    #[error("{} timed out after {}: the service did not answer in time{}", operation.doing(), seconds(*.after), operation.aftermath())]
+    TimedOut {
+        /// What timed out.
+        operation: Operation,
+        /// How long was waited in all.
+        after: Duration,
+    },
+
+    /// An answer was larger than the client accepts
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes));
+    /// the client stopped reading it.
+    #[error("the service answered {status} with a body larger than the limit of {}: {}", human_size(*.limit), overflow_text(*.received, *.announced))]
+    ResponseTooLarge {
+        /// The HTTP status of the answer.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: u64,
+        /// How many bytes were received before reading stopped (0 when the announced size
+        /// alone was over the limit).
+        received: u64,
+        /// The size announced in `Content-Length`, if any.
+        announced: Option<u64>,
+    },
+
     /// The request did not get an answer: connection, TLS, timeout.
-    #[error("transport error: {source}{}", if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
+    #[error("transport error: {}{}", causes(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
     Transport {
         /// The underlying error.
         #[source]
@@ -88,6 +116,95 @@ pub enum Error {
         /// The start of the body, for logs.
         body: String,
     },
+}
+
+/// What a call was doing when it ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Creating a task (billed; it may exist even though no answer came).
+    Create,
+    /// Reading a task.
+    Get,
+}
+
+impl Operation {
+    fn doing(self) -> &'static str {
+        match self {
+            Self::Create => "creating the task",
+            Self::Get => "reading the task",
+        }
+    }
+
+    fn aftermath(self) -> &'static str {
+        match self {
+            Self::Create => {
+                "; the task may have been created (check for a new task before retrying)"
+            }
+            Self::Get => "",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Create => "create",
+            Self::Get => "get",
+        })
+    }
+}
+
+/// A duration as a person reads it in a message: milliseconds below a second, otherwise
+/// seconds to a tenth, whole when the tenth is 0 (1.998 s is "2s").
+pub(crate) fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        return format!("{}ms", duration.as_millis());
+    }
+    let tenths = (duration.as_millis() + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{}s", tenths / 10)
+    } else {
+        format!("{}.{}s", tenths / 10, tenths % 10)
+    }
+}
+
+/// An error and its causes on one line: reqwest's own message ("error sending request for
+/// url …") hides whether it was a refused connection, a TLS failure or a timeout.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn timeout_text(task_id: Uuid, last_status: Option<&TaskStatus>, waited: Duration) -> String {
+    match last_status {
+        Some(status) => format!(
+            "task {task_id} was still {status} after {}; poll it again later",
+            seconds(waited)
+        ),
+        None => format!(
+            "timed out after {} waiting for task {task_id}: the service did not answer in time; poll it again later",
+            seconds(waited)
+        ),
+    }
+}
+
+fn overflow_text(received: u64, announced: Option<u64>) -> String {
+    match announced {
+        Some(length) if received == 0 => {
+            format!("it announced {} and nothing was read", human_size(length))
+        }
+        _ => format!("stopped reading after {received} bytes"),
+    }
 }
 
 fn hint_for(status: StatusCode) -> &'static str {
@@ -109,6 +226,7 @@ impl Error {
             | Self::NotFound(d)
             | Self::Api(d) => Some(d.status),
             Self::UnexpectedResponse { status, .. } => *status,
+            Self::ResponseTooLarge { status, .. } => Some(*status),
             Self::Transport { source, .. } => source.status(),
             _ => None,
         }
@@ -204,5 +322,18 @@ impl fmt::Display for TaskFailure {
             _ => "",
         };
         f.write_str(hint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_milliseconds_or_tenths_of_seconds() {
+        assert_eq!(seconds(Duration::from_millis(998)), "998ms");
+        assert_eq!(seconds(Duration::from_millis(1998)), "2s");
+        assert_eq!(seconds(Duration::from_millis(2340)), "2.3s");
+        assert_eq!(seconds(Duration::from_secs(120)), "120s");
     }
 }

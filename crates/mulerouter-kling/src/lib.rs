@@ -34,6 +34,11 @@
 //!   rule, and nothing is sent.
 //! - **Safe retries.** Reads retry on 429, 5xx and transport errors, honouring `Retry-After`.
 //!   A create is billed, so it is retried only when nothing can have been created.
+//! - **Bounded time and memory.** Each call has a budget for all its attempts
+//!   ([`ClientBuilder::call_timeout`]), a wait has a deadline that cuts a poll in flight, and
+//!   no answer is read past [`ClientBuilder::max_response_bytes`] (default 4 MiB).
+//! - **Visible.** Each request, retry (with its reason and wait) and poll is logged through
+//!   [`tracing`](https://docs.rs/tracing); the key never is.
 //! - **Waiting.** [`Client::wait_for_completion`] polls with backoff and a deadline, accepts
 //!   every documented status spelling ([`TaskStatus`]) and returns the video URLs or a
 //!   [`TaskFailure`] with the task's error code.
@@ -46,6 +51,7 @@
 
 #![warn(missing_docs)]
 
+mod body_limit;
 mod classify;
 mod client;
 mod config;
@@ -61,8 +67,11 @@ mod wait;
 mod generated;
 
 pub use client::Client;
-pub use config::{API_KEY_ENV, ApiKey, BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL};
-pub use error::{ApiErrorDetails, Error, TaskFailure};
+pub use config::{
+    API_KEY_ENV, ApiKey, BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+};
+pub use error::{ApiErrorDetails, Error, Operation, TaskFailure};
 pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};

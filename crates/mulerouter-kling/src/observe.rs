@@ -1,54 +1,107 @@
-//! The generated client's hook: remembers the status and headers of the last response.
+//! The generated client's hooks: every answer's body is read here, bounded, and its status
+//! and headers are remembered for the hand-written layer.
 //!
 //! progenitor drops the status of an error answer whose body is not JSON (an HTML 502 from
 //! a proxy) and hides the headers of transport-level failures; the hand-written layer needs
-//! both to classify errors and to honour `Retry-After`. A task-local scoped around each call
-//! keeps concurrent calls apart.
+//! both to classify errors and to honour `Retry-After`. progenitor also reads bodies whole,
+//! so `exec` reads them first with a limit ([`body_limit`](crate::body_limit)). A task-local
+//! scoped around each call carries the limit in and what was seen out, keeping concurrent
+//! calls apart.
 
 use std::cell::RefCell;
 use std::future::Future;
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use tokio::time::Instant;
 
-/// What the last response of a call looked like before its body was read.
+use crate::body_limit::{self, DEFAULT_MAX_RESPONSE_BYTES, Overflow, Read};
+
+/// What the last response of a call looked like.
 #[derive(Debug, Clone)]
 pub(crate) struct Observed {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// Set when the body went past the limit and was not read to its end.
+    pub overflow: Option<Overflow>,
+}
+
+/// One call's state: the limit going in, the last response coming out.
+#[derive(Debug)]
+struct Call {
+    max_response_bytes: u64,
+    last: Option<Observed>,
 }
 
 tokio::task_local! {
-    static LAST_RESPONSE: RefCell<Option<Observed>>;
+    static CALL: RefCell<Call>;
 }
 
-/// Runs one generated call and returns its result with the response it observed.
-pub(crate) async fn observed<T>(call: impl Future<Output = T>) -> (T, Option<Observed>) {
-    LAST_RESPONSE
-        .scope(RefCell::new(None), async {
-            let result = call.await;
-            let seen = LAST_RESPONSE.with(|cell| cell.borrow_mut().take());
-            (result, seen)
-        })
-        .await
+/// Runs one generated call, reading at most `max_response_bytes` of its answer, and returns
+/// its result with the response it observed.
+pub(crate) async fn observed<T>(
+    max_response_bytes: u64,
+    call: impl Future<Output = T>,
+) -> (T, Option<Observed>) {
+    let state = RefCell::new(Call {
+        max_response_bytes,
+        last: None,
+    });
+    CALL.scope(state, async {
+        let result = call.await;
+        let seen = CALL.with(|cell| cell.borrow_mut().last.take());
+        (result, seen)
+    })
+    .await
+}
+
+fn record(observed: Observed) {
+    // Outside `observed` (a direct call of the raw client) there is nothing to record.
+    let _ = CALL.try_with(|cell| cell.borrow_mut().last = Some(observed));
 }
 
 impl ClientHooks<()> for crate::raw::Client {
-    async fn post<E>(
+    async fn exec(
         &self,
-        result: &reqwest::Result<reqwest::Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        if let Ok(response) = result {
-            // Outside `observed` (a direct call of the raw client) there is nothing to record.
-            let _ = LAST_RESPONSE.try_with(|cell| {
-                *cell.borrow_mut() = Some(Observed {
-                    status: response.status(),
-                    headers: response.headers().clone(),
-                });
-            });
-        }
-        Ok(())
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let limit = CALL
+            .try_with(|cell| cell.borrow().max_response_bytes)
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        let operation = info.operation_id;
+        // The URL holds no secret (the key travels in a header that is never logged).
+        tracing::debug!(operation, method = %request.method(), url = %request.url(), "sending request");
+        let started = Instant::now();
+        let mut response = self.client().execute(request).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let read = body_limit::read(&mut response, limit).await?;
+        let elapsed_ms = started.elapsed().as_millis();
+        let (body, overflow) = match read {
+            Read::Whole(body) => {
+                tracing::debug!(operation, %status, bytes = body.len(), elapsed_ms, "answer received");
+                (body, None)
+            }
+            Read::TooLarge(overflow) => {
+                tracing::warn!(
+                    operation,
+                    %status,
+                    limit = overflow.limit,
+                    received = overflow.received,
+                    announced = overflow.announced,
+                    elapsed_ms,
+                    "answer larger than the limit; stopped reading"
+                );
+                (Vec::new(), Some(overflow))
+            }
+        };
+        record(Observed {
+            status,
+            headers,
+            overflow,
+        });
+        Ok(body_limit::rebuilt(response, body))
     }
 }

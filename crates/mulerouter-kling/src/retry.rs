@@ -9,7 +9,10 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// Reads (`get`) are retried on 429, 500, 502, 503, 504 and transport errors. A create is
 /// retried only when it certainly created nothing: a 429, or a connection that was never
-/// made. Waits grow exponentially with full jitter; a `Retry-After` header wins when present.
+/// made. Waits grow exponentially with *equal jitter*: the wait before retry `n` is drawn
+/// uniformly from `[c/2, c]`, where `c = min(initial_backoff × 2^(n-1), max_backoff)`. Half
+/// the window spreads clients that failed together; the other half guarantees a pause, so a
+/// struggling server is never hit again at once. A `Retry-After` header wins when present.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 disables retries.
@@ -55,7 +58,7 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
-        // Full jitter: spreads clients that failed together over the whole window.
+        // Equal jitter (see the type's docs): at least half the ceiling, at most all of it.
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
         Some(Duration::from_nanos(rand::random_range(
             nanos / 2..=nanos.max(1),
@@ -115,6 +118,28 @@ mod tests {
         );
         assert_eq!(retry_after(&headers("soon")), None);
         assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn backoff_is_equal_jitter_spread_over_the_upper_half_of_its_window() {
+        // Arrange
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(1000),
+            max_backoff: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(5),
+        };
+
+        // Act
+        let draws: Vec<Duration> = (0..2000).map(|_| policy.delay(1, None).unwrap()).collect();
+
+        // Assert: never below half the window, never above it, and both ends are reached.
+        let (low, high) = (Duration::from_millis(500), Duration::from_millis(1000));
+        assert!(draws.iter().all(|d| (low..=high).contains(d)), "{draws:?}");
+        let min = draws.iter().min().unwrap();
+        let max = draws.iter().max().unwrap();
+        assert!(*min < Duration::from_millis(550), "lowest draw {min:?}");
+        assert!(*max > Duration::from_millis(950), "highest draw {max:?}");
     }
 
     #[test]

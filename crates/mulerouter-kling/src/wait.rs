@@ -6,7 +6,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::error::TaskFailure;
-use crate::status::Phase;
+use crate::status::{Phase, TaskStatus};
 use crate::types::{TaskInfo, TaskResponse};
 use crate::{Client, Error};
 
@@ -54,8 +54,9 @@ impl Client {
     /// with the task's error code, title and detail) or `options.timeout` passes
     /// ([`Error::Timeout`]). `on_poll` sees every state read, e.g. to show progress.
     ///
-    /// Each poll is a [`Client::get`], so transient errors are retried; an error that
-    /// survives the retries ends the wait.
+    /// The deadline holds for the whole wait: a poll still in flight when it passes (a
+    /// server that does not answer) is abandoned. Each poll is a [`Client::get`], so
+    /// transient errors are retried; an error that survives the retries ends the wait.
     pub async fn wait_for_completion_with(
         &self,
         task_id: Uuid,
@@ -63,10 +64,23 @@ impl Client {
         mut on_poll: impl FnMut(&TaskResponse),
     ) -> Result<CompletedTask, Error> {
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = deadline_after(started, options.timeout);
         let mut interval = options.initial_interval;
-        loop {
-            let task = self.get(task_id).await?;
+        let mut last_status = None;
+        let timed_out = |last_status: Option<TaskStatus>| Error::Timeout {
+            task_id,
+            last_status,
+            waited: started.elapsed(),
+        };
+        for poll in 1u64.. {
+            tracing::debug!(%task_id, poll, "polling");
+            let task = match tokio::time::timeout_at(deadline, self.get(task_id)).await {
+                Ok(task) => task?,
+                Err(_) => {
+                    tracing::info!(%task_id, poll, "the wait's deadline passed during a poll");
+                    return Err(timed_out(last_status));
+                }
+            };
             on_poll(&task);
             let status = &task.task_info.status;
             match status.phase() {
@@ -74,21 +88,27 @@ impl Client {
                 Phase::Failed => return Err(Error::TaskFailed(failure(task_id, &task.task_info))),
                 Phase::InProgress => {}
             }
+            last_status = Some(status.clone());
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::Timeout {
-                    task_id,
-                    last_status: status.clone(),
-                    waited: now - started,
-                });
+                return Err(timed_out(last_status));
             }
-            tracing::debug!(%task_id, %status, ?interval, "task not finished yet");
-            tokio::time::sleep(interval.min(deadline - now)).await;
+            let pause = interval.min(deadline - now);
+            tracing::info!(%task_id, poll, %status, next_poll_in = ?pause, "task not finished yet");
+            tokio::time::sleep(pause).await;
             interval = interval
                 .mul_f64(options.multiplier.max(1.0))
                 .min(options.max_interval);
         }
+        unreachable!("polls are counted by an unbounded range")
     }
+}
+
+/// `start + timeout`, or a moment decades away for a timeout too large to add (`Duration::MAX`
+/// meaning "no limit").
+pub(crate) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    start.checked_add(timeout).unwrap_or_else(|| start + FAR)
 }
 
 fn completed(task: TaskResponse) -> Result<CompletedTask, Error> {

@@ -197,7 +197,7 @@ async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing
     // Act
     let error = client.create(minimal_request()).await.unwrap_err();
 
-    // Assert
+    // Assert: the message names the cause, not only "error sending request".
     assert!(
         matches!(
             error,
@@ -208,6 +208,7 @@ async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing
         ),
         "{error:?}"
     );
+    assert!(error.to_string().contains("Connection refused"), "{error}");
 }
 
 #[tokio::test]
@@ -235,8 +236,8 @@ async fn a_request_timeout_on_create_warns_that_the_task_may_exist() {
     assert!(
         matches!(
             error,
-            Error::Transport {
-                maybe_sent: true,
+            Error::TimedOut {
+                operation: mulerouter_kling::Operation::Create,
                 ..
             }
         ),

@@ -3,8 +3,11 @@
 //! One test binary, not one per file: each binary links the whole dependency tree again,
 //! which costs link time and disk on every clean build.
 
+mod bounded;
 mod common;
+mod deadlines;
 mod errors;
+mod raw_server;
 mod retries;
 mod sends;
 mod validation;

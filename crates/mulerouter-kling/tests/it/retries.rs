@@ -1,8 +1,9 @@
 //! Reads are retried; creates are never silently duplicated.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::*;
+use crate::raw_server::{Answer, RawServer};
 use mulerouter_kling::Error;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -73,34 +74,37 @@ async fn a_client_error_is_not_retried() {
     assert!(matches!(error, Error::NotFound(_)));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retry_after_is_waited_out_before_the_next_attempt() {
-    // Arrange: the backoff alone would wait at most 20 ms; Retry-After asks for 1 s.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_json(serde_json::json!({"detail": "Rate limit exceeded"})),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(task_body("queued")))
-        .mount(&server)
-        .await;
-    let started = Instant::now();
+    // Arrange: the backoff alone would wait at most 20 ms; Retry-After asks for 7 s. The
+    // retry then meets silence, so the call ends at its budget whatever paused time does
+    // while the runtime waits on the network.
+    let server = RawServer::start(vec![
+        Answer::Full {
+            status: 429,
+            headers: vec![
+                ("retry-after", "7".to_string()),
+                ("content-type", "application/json".to_string()),
+            ],
+            body: br#"{"detail": "Rate limit exceeded"}"#.to_vec(),
+        },
+        Answer::Silence,
+    ])
+    .await;
+    let client = builder_at(server.uri())
+        .call_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
 
     // Act
-    client_for(&server).get(task_id()).await.unwrap();
+    let error = client.get(task_id()).await.unwrap_err();
 
-    // Assert: a lower bound only; how fast it is otherwise does not matter here.
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    // Assert
+    assert!(matches!(error, Error::TimedOut { .. }), "{error:?}");
+    let arrivals = server.arrivals();
+    assert_eq!(arrivals.len(), 2, "{arrivals:?}");
+    let waited = arrivals[1] - arrivals[0];
+    assert!(waited >= Duration::from_secs(7), "retried after {waited:?}");
 }
 
 #[tokio::test]

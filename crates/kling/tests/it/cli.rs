@@ -1,59 +1,12 @@
 //! The real `kling` binary, run as a user would: offline against the built-in mock, and
 //! against a scripted server for each kind of error.
 
-use std::process::Output;
-
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const TASK_ID: &str = "8e1e315e-b50d-4334-a231-be7d19a372f4";
-
-/// `kling` with no key in its environment: it starts the built-in mock.
-fn offline() -> Command {
-    let mut command = Command::cargo_bin("kling").unwrap();
-    command
-        .env_remove("MULEROUTER_API_KEY")
-        .env_remove("MULEROUTER_BASE_URL");
-    command
-}
-
-/// `kling` pointed at `server` with a key.
-fn against(server: &MockServer) -> Command {
-    let mut command = Command::cargo_bin("kling").unwrap();
-    command
-        .env("MULEROUTER_API_KEY", "sk-mr-test")
-        .env("MULEROUTER_BASE_URL", server.uri());
-    command
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_stderr_contains(output: &Output, needle: &str) {
-    let stderr = text(&output.stderr);
-    assert!(stderr.contains(needle), "no {needle:?} in:\n{stderr}");
-}
-
-fn task(status: &str) -> Value {
-    json!({"task_info": {"id": TASK_ID, "status": status, "created_at": "2026-03-03T00:00:00Z", "updated_at": "2026-03-03T00:00:05.000001+00:00"}})
-}
-
-/// A server answering every request with one response.
-async fn server_answering(response: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    server
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().unwrap()
-}
+use crate::common::*;
 
 #[test]
 fn generate_without_a_key_runs_offline_and_downloads_a_real_mp4() {

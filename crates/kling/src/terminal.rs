@@ -1,0 +1,57 @@
+//! Text from the service made safe to print on a terminal.
+//!
+//! An error detail, a task status or a proxy's page can hold escape sequences that clear the
+//! screen, retitle the window or hide text. Every control character except newline and tab
+//! (C0, DEL, C1) is shown as a visible `\u{..}` escape instead, which also defuses whole
+//! ESC sequences: what follows the escaped ESC is plain text.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// `text` with every control character but `\n` and `\t` escaped visibly.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut cleaned = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            let _ = write!(cleaned, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            cleaned.push(c);
+        }
+    }
+    Cow::Owned(cleaned)
+}
+
+/// C0 (but newline and tab), DEL and C1.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        assert_eq!(
+            clean("\u{1b}[2J\u{1b}]0;x\u{7}done"),
+            "\\u{1b}[2J\\u{1b}]0;x\\u{7}done"
+        );
+    }
+
+    #[test]
+    fn nul_del_c1_and_carriage_return_are_escaped() {
+        assert_eq!(
+            clean("a\0b\u{7f}c\u{9b}d\re"),
+            "a\\u{0}b\\u{7f}c\\u{9b}d\\u{d}e"
+        );
+    }
+
+    #[test]
+    fn newlines_tabs_and_other_text_are_kept() {
+        assert_eq!(clean("line 1\n\tline 2 — ok ✓"), "line 1\n\tline 2 — ok ✓");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,184 @@
+//! A misbehaving HTTP server on 127.0.0.1, for what wiremock cannot play: answers that never
+//! come, bodies that never end or are far larger than they should be.
+//!
+//! It runs on the test's own runtime, so tests with paused time stay deterministic: a server
+//! that never answers lets the clock jump straight to the next deadline.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+/// What the server does with one request.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// Reads the request and never answers (the connection stays open).
+    Silence,
+    /// A complete answer.
+    Full {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
+    /// Status and headers (with `Content-Length` if given), then filler bytes without end,
+    /// until the client hangs up.
+    Endless {
+        status: u16,
+        content_length: Option<u64>,
+    },
+}
+
+impl Answer {
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        Self::Full {
+            status,
+            headers: vec![("content-type", "application/json".to_string())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+}
+
+/// The server; it stops when the test's runtime does.
+#[derive(Debug)]
+pub struct RawServer {
+    uri: String,
+    requests: Arc<AtomicUsize>,
+    arrivals: Arc<Mutex<Vec<Instant>>>,
+    body_bytes_sent: Arc<AtomicU64>,
+    hang_ups: Arc<AtomicUsize>,
+}
+
+impl RawServer {
+    /// Serves `answers` to consecutive requests (on any connection); the last one from then on.
+    pub async fn start(answers: Vec<Answer>) -> Self {
+        assert!(!answers.is_empty());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let body_bytes_sent = Arc::new(AtomicU64::new(0));
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let hang_ups = Arc::new(AtomicUsize::new(0));
+        let answers = Arc::new(answers);
+        let (counter, seen, sent) = (requests.clone(), arrivals.clone(), body_bytes_sent.clone());
+        let left = hang_ups.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = (answers.clone(), counter.clone(), seen.clone(), sent.clone());
+                let left = left.clone();
+                tokio::spawn(async move {
+                    serve(stream, state).await;
+                    left.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+        Self {
+            uri,
+            requests,
+            arrivals,
+            body_bytes_sent,
+            hang_ups,
+        }
+    }
+
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// When each request arrived (on the runtime's clock, paused or not).
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.arrivals.lock().unwrap().clone()
+    }
+
+    /// Connections that ended (the client hung up, or an answer could not be written).
+    pub fn hang_ups(&self) -> usize {
+        self.hang_ups.load(Ordering::SeqCst)
+    }
+
+    /// Body bytes written into connections by endless answers, over all connections.
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.body_bytes_sent.load(Ordering::SeqCst)
+    }
+}
+
+type Shared = (
+    Arc<Vec<Answer>>,
+    Arc<AtomicUsize>,
+    Arc<Mutex<Vec<Instant>>>,
+    Arc<AtomicU64>,
+);
+
+async fn serve(mut stream: TcpStream, (answers, counter, arrivals, sent): Shared) {
+    loop {
+        if !read_request(&mut stream).await {
+            return;
+        }
+        let index = counter.fetch_add(1, Ordering::SeqCst);
+        arrivals.lock().unwrap().push(Instant::now());
+        let answer = &answers[index.min(answers.len() - 1)];
+        match answer {
+            Answer::Silence => {
+                // Hold the connection open without a word until the client gives up.
+                let mut sink = [0u8; 1024];
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+                return;
+            }
+            Answer::Full {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+                for (name, value) in headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head.push_str("\r\n");
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(body).await.is_err()
+                {
+                    return;
+                }
+            }
+            Answer::Endless {
+                status,
+                content_length,
+            } => {
+                let length = content_length
+                    .map(|n| format!("content-length: {n}\r\n"))
+                    .unwrap_or_else(|| "connection: close\r\n".to_string());
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{length}\r\n"
+                );
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut chunk = vec![b' '; 64 * 1024];
+                chunk[0] = b'{';
+                while stream.write_all(&chunk).await.is_ok() {
+                    sent.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                    chunk[0] = b' ';
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Reads one request's head (and whatever body came with it); false when the client left.
+async fn read_request(stream: &mut TcpStream) -> bool {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buffer[..n]),
+        }
+    }
+    true
+}
