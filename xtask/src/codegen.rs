@@ -3,6 +3,7 @@
 
 mod client;
 mod header;
+mod null_branch;
 #[cfg(test)]
 mod operations;
 mod outputs;
