@@ -8,11 +8,14 @@
 //!   document (the checks live in the `contract-tests` crate; this only runs them).
 //! - `bench [--quick] [--duration S] [--concurrency 1,16,64] …` runs the benchmarks of the
 //!   `mulerouter-kling-bench` crate in release and writes `BENCHMARKS.md`.
+//! - `python-client` generates a Python client from the document with openapi-python-client
+//!   and runs `tests/python` with it against the standalone mock.
 
 mod bench;
 mod codegen;
 mod contract;
 mod dependencies;
+mod python_client;
 mod snapshots;
 mod workspace;
 
@@ -59,6 +62,10 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Generate a Python client from the document (openapi-python-client, pinned, in a
+    /// virtualenv under target/) with zero warnings and run tests/python with it against the
+    /// standalone mock.
+    PythonClient,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +82,7 @@ fn main() -> ExitCode {
         Command::Snapshots { references } => snapshots::check(&workspace::root(), &references),
         Command::Contract { args } => contract::run(&workspace::root(), &args),
         Command::Bench { args } => bench::run(&workspace::root(), &args),
+        Command::PythonClient => python_client::run(&workspace::root()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
