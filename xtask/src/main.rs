@@ -8,8 +8,6 @@
 //!   document (the checks live in the `contract-tests` crate; this only runs them).
 //! - `bench [--quick] [--duration S] [--concurrency 1,16,64] …` runs the benchmarks of the
 //!   `mulerouter-kling-bench` crate in release and writes `BENCHMARKS.md`.
-//! - `python-client` generates a Python client from the document with openapi-python-client
-//!   and runs `tests/python` with it against the standalone mock.
 
 mod bench;
 mod codegen;
