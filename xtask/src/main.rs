@@ -13,8 +13,10 @@ mod bench;
 mod codegen;
 mod contract;
 mod dependencies;
+mod generators;
 mod python_client;
 mod snapshots;
+mod virtualenv;
 mod workspace;
 
 use std::path::PathBuf;
@@ -64,6 +66,9 @@ enum Command {
     /// virtualenv under target/) with zero warnings and run tests/python with it against the
     /// standalone mock.
     PythonClient,
+    /// Generate clients from the document with openapi-generator (python, typescript-fetch,
+    /// java, go; pinned, from PyPI, needs Java) and fail on any warning about the document.
+    Generators,
 }
 
 fn main() -> ExitCode {
@@ -81,6 +86,7 @@ fn main() -> ExitCode {
         Command::Contract { args } => contract::run(&workspace::root(), &args),
         Command::Bench { args } => bench::run(&workspace::root(), &args),
         Command::PythonClient => python_client::run(&workspace::root()),
+        Command::Generators => generators::run(&workspace::root()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

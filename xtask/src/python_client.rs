@@ -21,6 +21,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::virtualenv::Virtualenv;
 use crate::workspace;
 
 const DOCUMENT: &str = "openapi/kling-v3-omni-reference-video-to-video.yaml";
@@ -33,9 +34,9 @@ const LISTENING: &str = "MuleRouter mock listening on ";
 
 pub fn run(root: &Path) -> Result<(), String> {
     let started = Instant::now();
-    let work = target_dir(root).join("python-client");
-    let venv = work.join("venv");
-    install(root, &venv)?;
+    let work = workspace::target_dir(root).join("python-client");
+    // The generated client uses `enum.StrEnum` (Python 3.11).
+    let venv = Virtualenv::with_requirements(root, &work.join("venv"), REQUIREMENTS, (3, 11))?;
     generate(root, &venv, &work)?;
     let mock_binary = build_mock(root)?;
     let mock = Mock::start(&mock_binary)?;
@@ -50,66 +51,15 @@ pub fn run(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `target/`, or `CARGO_TARGET_DIR` when set, as cargo itself does.
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
-
-/// Creates the virtualenv and installs the pinned requirements, unless it already holds
-/// exactly these.
-fn install(root: &Path, venv: &Path) -> Result<(), String> {
-    let requirements = fs::read_to_string(root.join(REQUIREMENTS))
-        .map_err(|e| format!("cannot read {REQUIREMENTS}: {e}"))?;
-    let stamp = venv.join("installed-requirements.txt");
-    if fs::read_to_string(&stamp).ok().as_deref() == Some(requirements.as_str()) {
-        println!("python-client: virtualenv up to date ({})", venv.display());
-        return Ok(());
-    }
-    println!(
-        "python-client: creating the virtualenv {} from {REQUIREMENTS}",
-        venv.display()
-    );
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    // The generated client uses `enum.StrEnum`.
-    check(
-        Command::new(&python).args(["-c", "import sys; sys.exit(sys.version_info < (3, 11))"]),
-        &format!("`{python}` (Python 3.11 or newer is needed; set PYTHON to choose one)"),
-    )?;
-    check(
-        Command::new(&python)
-            .args(["-m", "venv", "--clear"])
-            .arg(venv),
-        &format!("`{python} -m venv` (on Debian: apt-get install python3-venv)"),
-    )?;
-    check(
-        Command::new(venv.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--requirement",
-            ])
-            .arg(root.join(REQUIREMENTS)),
-        "pip install",
-    )?;
-    fs::write(&stamp, requirements).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
-}
-
 /// Generates the client; fails on any warning.
-fn generate(root: &Path, venv: &Path, work: &Path) -> Result<(), String> {
+fn generate(root: &Path, venv: &Virtualenv, work: &Path) -> Result<(), String> {
     let output = work.join("generated").join(PACKAGE);
     let config = work.join("openapi-python-client.yaml");
     // No post hooks: the default ones format the code with ruff, which changes nothing the
     // tests see and would add a tool whose version is not pinned here.
     fs::write(&config, "post_hooks: []\n")
         .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
-    let result = Command::new(venv.join("bin/openapi-python-client"))
+    let result = Command::new(venv.bin("openapi-python-client"))
         .args(["generate", "--meta", "none", "--overwrite", "--path"])
         .arg(root.join(DOCUMENT))
         .arg("--output-path")
@@ -152,7 +102,7 @@ fn build_mock(root: &Path) -> Result<PathBuf, String> {
         workspace::cargo(root).args(["build", "--quiet", "-p", "mulerouter-kling-mock"]),
         "building the mock",
     )?;
-    Ok(target_dir(root).join("debug/mulerouter-kling-mock"))
+    Ok(workspace::target_dir(root).join("debug/mulerouter-kling-mock"))
 }
 
 /// The standalone mock, stopped when dropped.
@@ -256,9 +206,14 @@ fn listening_url(stdout: impl Read + Send + 'static, wait: Duration) -> Result<S
 
 /// Runs pytest, echoing its output, and returns its closing line when that line reports
 /// passed tests and nothing else.
-fn run_tests(root: &Path, venv: &Path, generated: &Path, base_url: &str) -> Result<String, String> {
+fn run_tests(
+    root: &Path,
+    venv: &Virtualenv,
+    generated: &Path,
+    base_url: &str,
+) -> Result<String, String> {
     println!("python-client: running pytest on {TESTS}");
-    let mut child = Command::new(venv.join("bin/python"))
+    let mut child = Command::new(venv.bin("python"))
         .args(["-m", "pytest", "-v", "-p", "no:cacheprovider", TESTS])
         .current_dir(root)
         .env("PYTHONPATH", generated)
@@ -302,18 +257,6 @@ fn passed_only(summary: &str) -> Option<u32> {
         }
     }
     passed.filter(|&n| n > 0)
-}
-
-/// Runs `command` to completion; on failure the error names `what`.
-fn check(command: &mut Command, what: &str) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({status})"))
-    }
 }
 
 #[cfg(test)]
