@@ -22,7 +22,7 @@ const ABOUT_THE_DOCUMENT: &[&str] = &[
     // An unnamed inline schema got a made-up model name (`Element_oneOf`).
     "o.o.codegen.InlineModelResolver - Inline schema created as",
 ];
-/// Log lines openapi-generator 7.26.0 prints whatever the document.
+/// Log lines openapi-generator 7.26.0 also prints for documents far simpler than this one.
 const NOISE: &[&str] = &[
     // `ModelUtils.getSimpleRef` handed a schema that is not a `$ref` by the generator's own
     // code (the normaliser's self-reference check, named examples, python's defaults).
