@@ -175,6 +175,8 @@ async fn the_mocks_html_error_pages_have_a_media_type_the_document_declares() {
     let create = format!("{}{CREATE}", mock.uri());
     let task = format!("{create}/8e1e315e-b50d-4334-a231-be7d19a372f4");
     let valid = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
+    // A key of the documented shape (`sk-mr-` and 64 hex digits).
+    let token = format!("sk-mr-{}", "0123456789abcdef".repeat(4));
 
     for (operation, status) in [
         ("create_generation", 502),
@@ -190,7 +192,7 @@ async fn the_mocks_html_error_pages_have_a_media_type_the_document_declares() {
 
         // Act
         let response = request
-            .bearer_auth("k")
+            .bearer_auth(&token)
             .header("prefer", format!("code={status}, body=html"))
             .send()
             .await
