@@ -11,7 +11,8 @@
 //! 4. pytest runs `tests/python` against it with only the generated client. Its closing line
 //!    must report passed tests and nothing else (no failure, error or skip, not zero tests).
 //!
-//! The mock is stopped (SIGTERM, then killed if it lingers) however the run ends.
+//! The mock is stopped (SIGTERM, then killed if it lingers) however the run ends; its log is
+//! `target/python-client/mock.log`.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -39,8 +40,14 @@ pub fn run(root: &Path) -> Result<(), String> {
     let venv = Virtualenv::with_requirements(root, &work.join("venv"), REQUIREMENTS, (3, 11))?;
     generate(root, &venv, &work)?;
     let mock_binary = build_mock(root)?;
-    let mock = Mock::start(&mock_binary)?;
-    let outcome = run_tests(root, &venv, &work.join("generated"), &mock.base_url);
+    let mock_log = work.join("mock.log");
+    let mock = Mock::start(&mock_binary, &mock_log)?;
+    let outcome = run_tests(root, &venv, &work.join("generated"), &mock.base_url).map_err(|e| {
+        format!(
+            "{e}\nthe mock's log (one line per request): {}",
+            mock_log.display()
+        )
+    });
     let stopped = mock.stop();
     let summary = outcome?;
     stopped?;
@@ -112,12 +119,15 @@ struct Mock {
 }
 
 impl Mock {
-    fn start(binary: &Path) -> Result<Self, String> {
+    /// Starts `binary`; its log (one line per request) goes to `log`.
+    fn start(binary: &Path, log: &Path) -> Result<Self, String> {
+        let log_file =
+            fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let child = Command::new(binary)
             // A task advances one step per read: the tests poll without sleeping.
             .args(["--port", "0", "--timing", "poll"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log_file)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let mut mock = Self {
@@ -129,7 +139,8 @@ impl Mock {
             .as_mut()
             .and_then(|child| child.stdout.take())
             .expect("stdout is piped");
-        mock.base_url = listening_url(stdout, Duration::from_secs(30))?;
+        mock.base_url = listening_url(stdout, Duration::from_secs(30))
+            .map_err(|e| format!("{e}; its log is {}", log.display()))?;
         println!("python-client: mock listening on {}", mock.base_url);
         Ok(mock)
     }
