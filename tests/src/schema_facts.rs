@@ -75,7 +75,7 @@ impl Walker<'_> {
             .into_iter()
             .flatten()
         {
-            if branch.get("type").and_then(Value::as_str) == Some("null") {
+            if is_null_only(branch) {
                 self.fact(path, "nullable");
             } else {
                 self.walk(path, branch, depth + 1, false);
@@ -144,15 +144,23 @@ impl Walker<'_> {
         if let Some(items) = object.get("items") {
             self.walk(&format!("{path}[]"), items, depth + 1, false);
         }
-        for (index, branch) in object
+        let one_of = object
             .get("oneOf")
             .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let label = self.tag(branch).unwrap_or_else(|| index.to_string());
-            self.walk(&format!("{path}<{label}>"), branch, depth + 1, false);
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match one_of {
+            // "X or null": the same facts as `nullable` beside X.
+            [value, null] | [null, value] if is_null_only(null) && !is_null_only(value) => {
+                self.fact(path, "nullable");
+                self.walk(path, value, depth + 1, false);
+            }
+            branches => {
+                for (index, branch) in branches.iter().enumerate() {
+                    let label = self.tag(branch).unwrap_or_else(|| index.to_string());
+                    self.walk(&format!("{path}<{label}>"), branch, depth + 1, false);
+                }
+            }
         }
     }
 
@@ -174,6 +182,13 @@ impl Walker<'_> {
     }
 }
 
+/// A schema that admits `null` and nothing else: JSON Schema's `{"type": "null"}`, or
+/// `{"enum": [null]}` with or without a `type` and `nullable` (OpenAPI 3.0's spelling).
+fn is_null_only(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("null")
+        || schema.get("enum") == Some(&Value::Array(vec![Value::Null]))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -191,6 +206,25 @@ mod tests {
             facts("X", &schemars["x"], &schemars, &[])
         );
         assert!(facts("X", &openapi["x"], &openapi, &["R"]).contains("X/r ref=R"));
+    }
+
+    #[test]
+    fn one_of_a_reference_and_null_reads_as_the_nullable_reference() {
+        // Arrange
+        let openapi = json!({"components": {"schemas": {"R": {"type": "object", "properties": {"a": {"type": "string"}}}}},
+            "x": {"type": "object", "properties": {"r": {"oneOf": [
+                {"$ref": "#/components/schemas/R"},
+                {"type": "object", "nullable": true, "enum": [null]}]}}}});
+        let schemars = json!({"$defs": {"R": {"type": "object", "properties": {"a": {"type": "string"}}}},
+            "x": {"type": "object", "properties": {"r": {"anyOf": [{"$ref": "#/$defs/R"}, {"type": "null"}]}}}});
+
+        // Act
+        let declared = facts("X", &openapi["x"], &openapi, &["R"]);
+        let generated = facts("X", &schemars["x"], &schemars, &["R"]);
+
+        // Assert
+        assert_eq!(declared, generated);
+        assert!(declared.contains("X/r nullable"), "{declared:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 mod header;
+mod null_branch;
 #[cfg(test)]
 mod operations;
 mod outputs;

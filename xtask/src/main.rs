@@ -10,13 +10,19 @@
 //!   `mulerouter-kling-bench` crate in release and writes `BENCHMARKS.md`.
 //! - `diff [--base REV | --old FILE --new FILE] [--json|--markdown|--changelog]` says what a
 //!   change of the OpenAPI document breaks, and for whom.
+//! - `python-client` generates a Python client from the document (openapi-python-client) and
+//!   tests it against the standalone mock; `generators` runs openapi-generator's generators
+//!   and fails on any warning about the document.
 
 mod bench;
 mod codegen;
 mod contract;
 mod dependencies;
 mod diff;
+mod generators;
+mod python_client;
 mod snapshots;
+mod virtualenv;
 mod workspace;
 
 use std::path::PathBuf;
@@ -65,6 +71,13 @@ enum Command {
     /// Classify the changes between two OpenAPI documents (default: `openapi/` at HEAD vs the
     /// working tree) and the generated client's API: breaking, behaviour or non-breaking.
     Diff(diff::Args),
+    /// Generate a Python client from the document (openapi-python-client, pinned, in a
+    /// virtualenv under target/) with zero warnings and run tests/python with it against the
+    /// standalone mock.
+    PythonClient,
+    /// Generate clients from the document with openapi-generator (python, typescript-fetch,
+    /// java, go; pinned, from PyPI, needs Java) and fail on any warning about the document.
+    Generators,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +95,8 @@ fn main() -> ExitCode {
         Command::Contract { args } => contract::run(&workspace::root(), &args),
         Command::Bench { args } => bench::run(&workspace::root(), &args),
         Command::Diff(args) => return diff::run(&workspace::root(), args),
+        Command::PythonClient => python_client::run(&workspace::root()),
+        Command::Generators => generators::run(&workspace::root()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,14 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `target/`, or `CARGO_TARGET_DIR` when set, as cargo itself does.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 /// The cargo that runs xtask, in the workspace root.
 pub fn cargo(root: &Path) -> Command {
     let mut command = Command::new(env!("CARGO"));

@@ -17,6 +17,9 @@
 //!   or from the name of a `$ref`'d branch), and without one when every branch is an object
 //!   that requires the same property and allows it a single value of its own — then the
 //!   dispatch accepts exactly what the `oneOf` accepts.
+//! - `oneOf: [X, <null only>]` ("X or null"; the null branch is `{enum: [null]}`, typed or
+//!   not) is translated like `nullable: true` beside `allOf: [X]`, so a wrong value gets the
+//!   precise errors of `X` rather than "matches no branch".
 //! - Boolean `exclusiveMinimum`/`exclusiveMaximum` (draft 4 style) become numeric bounds.
 //! - OpenAPI-only keywords (`example`, `xml`, `externalDocs`, `discriminator`, `nullable`) and
 //!   data-type formats (`int32`, `int64`, `float`, `double`, `byte`, `binary`, `password`) are
@@ -102,6 +105,9 @@ impl<'a> Converter<'a> {
             out.insert(key.clone(), converted);
         }
         exclusive_bounds(map, &mut out);
+        if or_null(&mut out) {
+            return nullable(out);
+        }
         self.dispatch(map, &mut out);
         if map.get("nullable").and_then(Value::as_bool) == Some(true) {
             return nullable(out);
@@ -294,6 +300,33 @@ fn exclusive_bounds(map: &Map<String, Value>, out: &mut Map<String, Value>) {
 }
 
 /// Lets `null` through a converted schema.
+/// Turns a converted `oneOf: [X, <null only>]` into `allOf: [X]` and says so; the caller then
+/// makes it nullable. Any other schema is left as it is.
+fn or_null(out: &mut Map<String, Value>) -> bool {
+    let is_null_only = |schema: &Value| {
+        schema.get("type").and_then(Value::as_str) == Some("null")
+            || schema.get("enum") == Some(&json!([null]))
+    };
+    let value = match out
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([value, null] | [null, value]) if is_null_only(null) && !is_null_only(value) => {
+            value.clone()
+        }
+        _ => return false,
+    };
+    out.remove("oneOf");
+    match out.get_mut("allOf") {
+        Some(Value::Array(all_of)) => all_of.push(value),
+        _ => {
+            out.insert("allOf".into(), json!([value]));
+        }
+    }
+    true
+}
+
 fn nullable(mut out: Map<String, Value>) -> Value {
     let composed = ["allOf", "anyOf", "oneOf", "not", "$ref"]
         .iter()
@@ -361,6 +394,28 @@ mod tests {
             converted,
             json!({ "description": "d", "if": { "type": "null" }, "else": { "type": "string", "allOf": [{ "$ref": "#/$defs/A" }] } })
         );
+    }
+
+    #[test]
+    fn one_of_a_reference_and_null_becomes_if_null_else_the_reference() {
+        let converted = convert(
+            json!({ "description": "d", "oneOf": [
+                { "$ref": "#/components/schemas/A" },
+                { "type": "object", "nullable": true, "enum": [null] }
+            ] }),
+            json!({}),
+        );
+        assert_eq!(
+            converted,
+            json!({ "description": "d", "if": { "type": "null" }, "else": { "allOf": [{ "$ref": "#/$defs/A" }] } })
+        );
+    }
+
+    #[test]
+    fn a_one_of_of_two_values_is_not_mistaken_for_or_null() {
+        let one_of = json!([{ "type": "string" }, { "type": "integer" }]);
+        let converted = convert(json!({ "oneOf": one_of }), json!({}));
+        assert_eq!(converted, json!({ "oneOf": one_of }));
     }
 
     #[test]

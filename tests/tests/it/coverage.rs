@@ -143,3 +143,73 @@ async fn every_provoked_response_conforms_to_the_document() {
         }
     }
 }
+
+/// The documented response for `status` of the operation `operation_id`: the exact code, else
+/// its range (`5XX`), with a `$ref` to `components/responses` resolved.
+fn documented_response(operation_id: &str, status: u16) -> &'static serde_json::Value {
+    let operation = document()["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .find(|op| op["operationId"] == operation_id)
+        .unwrap_or_else(|| panic!("no operation {operation_id}"));
+    let responses = &operation["responses"];
+    let response = responses
+        .get(status.to_string())
+        .or_else(|| responses.get(format!("{}XX", status / 100)))
+        .unwrap_or_else(|| panic!("{operation_id} documents no response for {status}"));
+    match response.get("$ref").and_then(|r| r.as_str()) {
+        Some(reference) => document()
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("unresolved {reference}")),
+        None => response,
+    }
+}
+
+#[tokio::test]
+async fn the_mocks_html_error_pages_have_a_media_type_the_document_declares() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = reqwest::Client::new();
+    let create = format!("{}{CREATE}", mock.uri());
+    let task = format!("{create}/8e1e315e-b50d-4334-a231-be7d19a372f4");
+    let valid = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
+    // A key of the documented shape (`sk-mr-` and 64 hex digits).
+    let token = format!("sk-mr-{}", "0123456789abcdef".repeat(4));
+
+    for (operation, status) in [
+        ("create_generation", 502),
+        ("create_generation", 503),
+        ("get_generation", 502),
+        ("get_generation", 504),
+    ] {
+        let request = if operation == "create_generation" {
+            http.post(&create).json(&valid)
+        } else {
+            http.get(&task)
+        };
+
+        // Act
+        let response = request
+            .bearer_auth(&token)
+            .header("prefer", format!("code={status}, body=html"))
+            .send()
+            .await
+            .unwrap();
+
+        // Assert
+        assert_eq!(response.status().as_u16(), status, "{operation}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        let media_type = content_type.split(';').next().unwrap().trim();
+        assert_eq!(media_type, "text/html", "{operation} {status}");
+        let declared = &documented_response(operation, status)["content"];
+        assert!(
+            declared.get(media_type).is_some(),
+            "{operation} {status}: the mock sends {media_type}, the document declares {:?}",
+            declared.as_object().map(|c| c.keys().collect::<Vec<_>>())
+        );
+        let body = response.text().await.unwrap();
+        assert!(body.contains("<html"), "{operation} {status}: {body}");
+    }
+}

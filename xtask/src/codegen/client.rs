@@ -4,6 +4,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
+use super::null_branch;
 use super::spec::Source;
 
 /// Every progenitor choice, in one place.
@@ -41,13 +42,15 @@ pub(crate) const TOLERANT_REPLACEMENTS: &[(&str, &str)] = &[("TaskStatus", "crat
 
 /// Generates and formats the client for `source`.
 pub fn generate(source: &Source) -> Result<String, String> {
-    let tokens = match generate_tokens(&source.document) {
+    // progenitor reads "or null" only in one spelling; see `null_branch`.
+    let document = null_branch::for_progenitor(&source.document)?;
+    let tokens = match generate_tokens(&document) {
         Ok(tokens) => tokens,
         Err(GenerateError::Failed(message)) => {
             return Err(format!("progenitor rejected {}: {message}", source.path));
         }
         Err(GenerateError::Panicked(message)) => {
-            let culprit = find_panicking_operation(&source.document)
+            let culprit = find_panicking_operation(&document)
                 .unwrap_or_else(|| "no single operation reproduces it".to_string());
             return Err(format!(
                 "progenitor panicked on {} ({culprit}): {message}\n\
