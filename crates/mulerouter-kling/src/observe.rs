@@ -61,6 +61,18 @@ fn record(observed: Observed) {
     let _ = CALL.try_with(|cell| cell.borrow_mut().last = Some(observed));
 }
 
+/// `url` with any user name and password in it replaced by `***`, fit for a log line.
+fn without_credentials(url: &reqwest::Url) -> reqwest::Url {
+    let mut url = url.clone();
+    if !url.username().is_empty() {
+        let _ = url.set_username("***");
+    }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    url
+}
+
 impl ClientHooks<()> for crate::raw::Client {
     async fn exec(
         &self,
@@ -71,8 +83,9 @@ impl ClientHooks<()> for crate::raw::Client {
             .try_with(|cell| cell.borrow().max_response_bytes)
             .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
         let operation = info.operation_id;
-        // The URL holds no secret (the key travels in a header that is never logged).
-        tracing::debug!(operation, method = %request.method(), url = %request.url(), "sending request");
+        // The key travels in a header that is never logged; credentials written into the base
+        // URL itself (`https://user:secret@host`) are masked.
+        tracing::debug!(operation, method = %request.method(), url = %without_credentials(request.url()), "sending request");
         let started = Instant::now();
         let mut response = self.client().execute(request).await?;
         let status = response.status();
@@ -103,5 +116,29 @@ impl ClientHooks<()> for crate::raw::Client {
             overflow,
         });
         Ok(body_limit::rebuilt(response, body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_credentials;
+
+    #[test]
+    fn credentials_in_a_url_are_masked_for_the_log() {
+        // Arrange
+        let url = reqwest::Url::parse("https://user:sk-mr-secret@proxy.example/v1?x=1").unwrap();
+
+        // Act
+        let logged = without_credentials(&url).to_string();
+
+        // Assert
+        assert_eq!(logged, "https://***:***@proxy.example/v1?x=1");
+        assert!(!logged.contains("secret"));
+    }
+
+    #[test]
+    fn a_url_without_credentials_is_logged_as_it_is() {
+        let url = reqwest::Url::parse("http://127.0.0.1:4010/generation").unwrap();
+        assert_eq!(without_credentials(&url), url);
     }
 }
