@@ -710,6 +710,21 @@ fn follow<'v>(
     (schema, pointer)
 }
 
+/// Whether `rule` says a keyword (a constraint or a default) was added to or taken from a
+/// schema (`request-max-length-added`, `response-enum-removed`), as opposed to an item users
+/// name (a property, an enum value, a status).
+pub fn is_keyword_rule(rule: &str) -> bool {
+    let stem = ["request-", "response-"]
+        .iter()
+        .find_map(|side| rule.strip_prefix(side))
+        .unwrap_or(rule);
+    KEYWORDS.iter().any(|key| {
+        let key = kebab(key);
+        stem.strip_prefix(key.as_str())
+            .is_some_and(|what| what == "-added" || what == "-removed")
+    })
+}
+
 /// What a keyword change does to the set of allowed values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Effect {
