@@ -1,10 +1,11 @@
 //! "X or null", however it is spelled.
 //!
 //! OpenAPI 3.0 has several spellings for a value that is X or `null`: `nullable: true` next to
-//! X's keywords, `nullable: true` next to `allOf: [X]`, and `oneOf`/`anyOf` of X and a branch
-//! that accepts only `null` (`{enum: [null]}`, `{type: object, nullable: true, enum: [null]}`).
-//! They allow the same values, so the rules must see one meaning: X, nullable. `View` asks
-//! this module which branches are null-only, drops them, and marks the view nullable.
+//! X's keywords, `nullable: true` next to `allOf: [X]`, `oneOf`/`anyOf` of X and a branch that
+//! accepts only `null` (`{enum: [null]}`, `{type: object, nullable: true, enum: [null]}`, a
+//! `$ref` to such a schema), and `null` listed in X's `enum`. They allow the same values, so
+//! the rules must see one meaning: X, nullable. `View` asks this module which branches are
+//! null-only and what an `enum` holds besides `null`, and marks itself nullable.
 
 use serde_json::Value;
 
