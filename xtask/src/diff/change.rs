@@ -52,6 +52,28 @@ pub const SENDERS: &str = "client users sending requests";
 pub const READERS: &str = "client users reading answers";
 pub const MOCK_USERS: &str = "mock users";
 pub const CALLERS: &str = "client users calling the API";
+pub const RECEIVERS: &str = "client users receiving callbacks (webhooks)";
+
+/// Who reads response-side data and what it is called: answers read by client users, or
+/// callback deliveries (the webhook) read by their receivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readers {
+    pub who: &'static str,
+    pub what: &'static str,
+    /// Whether the mock sends such data: it answers requests, it delivers no callbacks.
+    pub from_mock: bool,
+}
+
+pub const ANSWERS: Readers = Readers {
+    who: READERS,
+    what: "answers",
+    from_mock: true,
+};
+pub const DELIVERIES: Readers = Readers {
+    who: RECEIVERS,
+    what: "deliveries",
+    from_mock: false,
+};
 
 /// One change between two documents, or between the two generated APIs.
 #[derive(Debug, Clone, PartialEq)]

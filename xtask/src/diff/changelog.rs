@@ -96,6 +96,10 @@ fn section_of(change: &Change) -> &'static str {
         "Security"
     } else if rule.ends_with("deprecated") {
         "Deprecated"
+    } else if super::schema::is_keyword_rule(rule) {
+        // A constraint or default added or taken away changes what a value may be; nothing
+        // users name is added or removed (`TaskStatus`'s `enum` going is not `TaskStatus` going).
+        "Changed"
     } else if rule.ends_with("-added") && change.old.is_none() {
         "Added"
     } else if rule.ends_with("-removed") && change.new.is_none() {
@@ -226,6 +230,53 @@ mod tests {
             insert("", entry),
             "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- A.\n"
         );
+    }
+
+    fn change(rule: &str, old: Option<&str>, new: Option<&str>) -> Change {
+        Change {
+            class: Class::NonBreaking,
+            side: Side::Response,
+            document: "d.yaml".into(),
+            operation: Some("get_generation".into()),
+            pointer: Some("/components/schemas/TaskStatus/enum".into()),
+            location: "response 200 body /task_info/status".into(),
+            rule: rule.into(),
+            old: old.map(Into::into),
+            new: new.map(Into::into),
+            reason: "why".into(),
+        }
+    }
+
+    #[test]
+    fn a_constraint_taken_away_is_a_change_not_a_removal() {
+        // Arrange
+        let changes = [
+            change("response-enum-removed", Some("[a, b]"), None),
+            change("request-default-removed", Some("pro"), None),
+            change("request-pattern-added", None, Some("^a$")),
+        ];
+
+        // Act
+        let sections: Vec<&str> = changes.iter().map(section_of).collect();
+
+        // Assert
+        assert_eq!(sections, ["Changed", "Changed", "Changed"]);
+    }
+
+    #[test]
+    fn an_item_taken_away_or_added_is_a_removal_or_an_addition() {
+        // Arrange
+        let changes = [
+            change("response-property-removed", Some("optional"), None),
+            change("response-enum-value-removed", Some("failed"), None),
+            change("callback-added", None, Some("taskEvent")),
+        ];
+
+        // Act
+        let sections: Vec<&str> = changes.iter().map(section_of).collect();
+
+        // Assert
+        assert_eq!(sections, ["Removed", "Removed", "Added"]);
     }
 
     #[test]

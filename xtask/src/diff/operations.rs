@@ -10,6 +10,7 @@ use super::load::{Document, escape};
 use super::schema::Walk;
 
 mod bodies;
+mod callbacks;
 mod document;
 mod request;
 mod responses;
@@ -300,6 +301,7 @@ fn operation(walk: &mut Walk<'_>, old: &Operation<'_>, new: &Operation<'_>) {
     request::request_body(walk, old, new);
     responses::responses(walk, old, new);
     security::security(walk, old, new);
+    callbacks::callbacks(walk, old, new);
 }
 
 fn is_required(value: &Value) -> bool {

@@ -1,6 +1,7 @@
 //! Properties of the document rules over random edits of the request schema: a document
-//! compared with itself has no change, and a breaking request change never disappears when
-//! old and new swap places (narrowing one way is widening the other, never nothing).
+//! compared with itself has no change, a breaking request change never disappears when
+//! old and new swap places (narrowing one way is widening the other, never nothing), and
+//! spelling "X or null" another way never changes what an edit is reported as.
 
 use std::collections::BTreeSet;
 
@@ -213,6 +214,48 @@ fn apply(document: &mut Value, edit: &Edit) {
     }
 }
 
+/// The fixture's "X or null" properties, each spelled `type`, `nullable: true`, `allOf: [X]`.
+const OR_NULL: &[&str] = &[
+    "/components/schemas/CreateGenerationRequest/properties/aspect_ratio",
+    "/components/schemas/Element/oneOf/0/properties/frontal_image",
+    "/components/schemas/TaskInfo/properties/error",
+    "/components/schemas/ErrorTaskInfo/properties/error",
+];
+
+/// The other spellings of "X or null", given X's `$ref`.
+fn spellings(reference: &Value) -> [Value; 5] {
+    let typed_null = json!({"type": "object", "nullable": true, "enum": [null]});
+    [
+        json!({"oneOf": [reference, typed_null]}),
+        json!({"oneOf": [typed_null, reference]}),
+        json!({"anyOf": [reference, {"enum": [null]}]}),
+        json!({"oneOf": [reference, {"type": "string", "nullable": true, "enum": [null]}]}),
+        json!({"nullable": true, "allOf": [reference]}),
+    ]
+}
+
+/// Spells the "X or null" at `pointer` another way (unless an edit removed it).
+fn respell(document: &mut Value, pointer: &str, spelling: usize) {
+    let Some(schema) = document.pointer_mut(pointer) else {
+        return;
+    };
+    let Some(reference) = schema.pointer("/allOf/0").cloned() else {
+        return;
+    };
+    let mut spellings = Vec::from(spellings(&reference));
+    *schema = spellings.swap_remove(spelling % spellings.len());
+}
+
+/// What a report says, without the pointers (a respelling moves the `nullable` keyword).
+fn said(changes: &[Change]) -> Vec<(Class, String, String)> {
+    let mut said: Vec<_> = changes
+        .iter()
+        .map(|c| (c.class, c.rule.clone(), c.location.clone()))
+        .collect();
+    said.sort();
+    said
+}
+
 /// The document rules only: the generated API is left to the corpus (it takes a generator run).
 fn compare(old: &Value, new: &Value) -> Vec<Change> {
     let api = &fixture_document().api;
@@ -238,6 +281,33 @@ proptest! {
 
         // Assert
         prop_assert!(changes.is_empty(), "{changes:#?}");
+    }
+
+    #[test]
+    fn respelling_x_or_null_never_changes_what_an_edit_is_reported_as(
+        edits in prop::collection::vec(edit(), 0..4),
+        respellings in prop::collection::vec((prop::sample::select(OR_NULL), 0usize..5), 1..4),
+    ) {
+        // Arrange
+        let old = fixture();
+        let mut new = old.clone();
+        for edit in &edits {
+            apply(&mut new, edit);
+        }
+        let mut respelled = new.clone();
+        for (pointer, spelling) in &respellings {
+            respell(&mut respelled, pointer, *spelling);
+        }
+
+        // Act
+        let plain = compare(&old, &new);
+        let respelled_forward = compare(&old, &respelled);
+        let respelled_backward = compare(&respelled, &old);
+        let swapped = compare(&new, &old);
+
+        // Assert
+        prop_assert_eq!(said(&plain), said(&respelled_forward));
+        prop_assert_eq!(said(&swapped), said(&respelled_backward));
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! A response schema says what they may receive: widening it sends values old clients reject.
 //! `$ref`s and `allOf` are followed so a change in a shared component is reported at every
 //! place an operation reaches it; a stack of the references being compared stops cycles.
+//! Schemas are compared by meaning, not spelling: `View` reads every spelling of "X or null"
+//! as X, nullable (`null`), and a single-member `allOf` as its member.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::change::{Change, Class, MOCK_USERS, READERS, SENDERS, Side};
+use super::change::{ANSWERS, Change, Class, MOCK_USERS, Readers, SENDERS, Side};
 use super::load::escape;
+
+mod null;
 
 /// How deep `$ref` chains and `allOf` nests are followed before giving up (a malformed cycle).
 const MAX_DEPTH: usize = 32;
@@ -40,6 +44,9 @@ pub struct Walk<'a> {
     pub changes: Vec<Change>,
     /// Pointers of every component schema reached, in either document.
     pub reached: BTreeSet<String>,
+    /// Who reads response-side schemas: client users reading answers unless a callback is
+    /// being compared.
+    pub readers: Readers,
     stack: Vec<(String, String)>,
 }
 
@@ -66,6 +73,7 @@ impl<'a> Walk<'a> {
             tolerant,
             changes: Vec::new(),
             reached: BTreeSet::new(),
+            readers: ANSWERS,
             stack: Vec::new(),
         }
     }
@@ -211,14 +219,19 @@ impl<'a> Walk<'a> {
                 continue;
             }
             let pointer = after.or(before).map(|(_, p)| p.clone()).unwrap_or_default();
+            // A default on a component's own schema becomes that type's `Default`, while the
+            // fields referring to it stay `Option`s the builder leaves out; a default on a
+            // property is filled in by the builder and when parsing.
+            let component = pointer
+                .strip_prefix("/components/schemas/")
+                .and_then(|rest| rest.strip_suffix("/default"))
+                .filter(|name| !name.contains('/'));
+            let default = NewDefault {
+                new: new.keywords.get("default").map(|d| &d.0),
+                component,
+            };
             for effect in effects(key, before.map(|b| &b.0), after.map(|a| &a.0)) {
-                let (class, reason) = judge(
-                    side,
-                    key,
-                    &effect,
-                    tolerant,
-                    new.keywords.get("default").map(|d| &d.0),
-                );
+                let (class, reason) = judge(side, self.readers, key, &effect, tolerant, default);
                 let rule = format!("{}-{}", side.as_str(), effect.rule);
                 self.push(
                     class,
@@ -243,6 +256,11 @@ impl<'a> Walk<'a> {
         new: &View<'_>,
         depth: usize,
     ) {
+        let Readers {
+            who: readers,
+            what: messages,
+            ..
+        } = self.readers;
         let names: BTreeSet<&String> = old.properties.keys().chain(new.properties.keys()).collect();
         for name in names {
             let path = format!("{field}/{name}");
@@ -268,7 +286,7 @@ impl<'a> Walk<'a> {
                             "property-added",
                             Class::NonBreaking,
                             format!(
-                                "{READERS}: answers may carry `{name}`; unknown properties were already ignored"
+                                "{readers}: {messages} may carry `{name}`; unknown properties were already ignored"
                             ),
                         ),
                     };
@@ -291,7 +309,7 @@ impl<'a> Walk<'a> {
                         )
                     } else {
                         format!(
-                            "{READERS}: `{name}` is no longer in answers; code reading it stops compiling or finds nothing"
+                            "{readers}: `{name}` is no longer in {messages}; code reading it stops compiling or finds nothing"
                         )
                     };
                     let shown = if was_required { "required" } else { "optional" };
@@ -327,13 +345,13 @@ impl<'a> Walk<'a> {
                             (_, true) => (
                                 "became-required",
                                 Class::NonBreaking,
-                                format!("{READERS}: `{name}` is always present now"),
+                                format!("{readers}: `{name}` is always present now"),
                             ),
                             (_, false) => (
                                 "became-optional",
                                 Class::Breaking,
                                 format!(
-                                    "{READERS}: `{name}` may be absent; clients that required it fail to parse such answers"
+                                    "{readers}: `{name}` may be absent; clients that required it fail to parse such {messages}"
                                 ),
                             ),
                         };
@@ -387,6 +405,11 @@ impl<'a> Walk<'a> {
             .enumerate()
             .map(|(i, b)| (branch_key(self.new, b.0, i), b))
             .collect();
+        let Readers {
+            who: readers,
+            what: messages,
+            ..
+        } = self.readers;
         let keys: BTreeSet<&String> = old_keyed.keys().chain(new_keyed.keys()).collect();
         for key in keys {
             let location = format!("{place} {field}[{key}]");
@@ -401,7 +424,7 @@ impl<'a> Walk<'a> {
                         (
                             Class::Breaking,
                             format!(
-                                "{READERS}: clients built from the old document cannot parse the new kind"
+                                "{readers}: clients built from the old document cannot parse the new kind"
                             ),
                         )
                     };
@@ -425,7 +448,7 @@ impl<'a> Walk<'a> {
                     } else {
                         (
                             Class::NonBreaking,
-                            format!("{READERS}: answers no longer carry this kind"),
+                            format!("{readers}: {messages} no longer carry this kind"),
                         )
                     };
                     self.push(
@@ -491,6 +514,9 @@ fn branch_key(root: &Value, branch: &Value, index: usize) -> String {
 }
 
 /// A schema with its `$ref`s followed and its `allOf` members merged in: what it means.
+/// Spellings of "X or null" are normalised here, the one place every rule reads schemas
+/// through: null-only `oneOf`/`anyOf` branches are dropped and mark the view nullable, the one
+/// branch left is merged like an `allOf` member, and `null` in an `enum` means nullable.
 #[derive(Debug)]
 pub struct View<'v> {
     /// Where the schema itself is (after following `$ref`s).
@@ -565,6 +591,20 @@ impl<'v> View<'v> {
                 }
                 continue;
             }
+            if *key == "nullable" && value == &Value::Bool(true) {
+                self.nullable(format!("{pointer}/nullable"));
+                continue;
+            }
+            // `enum: [a, b, null]` is `enum: [a, b]`, nullable.
+            if *key == "enum"
+                && let Some(others) = value.as_array().and_then(|v| null::split_enum(v))
+            {
+                self.nullable(format!("{pointer}/enum"));
+                self.keywords
+                    .entry(key)
+                    .or_insert_with(|| (Value::Array(others), format!("{pointer}/{key}")));
+                continue;
+            }
             self.keywords
                 .entry(key)
                 .or_insert_with(|| (value.clone(), format!("{pointer}/{key}")));
@@ -588,30 +628,60 @@ impl<'v> View<'v> {
                 .get("items")
                 .map(|items| (items, format!("{pointer}/items")));
         }
-        for (keyword, slot) in [("oneOf", &mut self.one_of), ("anyOf", &mut self.any_of)] {
-            if slot.is_empty()
-                && let Some(branches) = map.get(keyword).and_then(Value::as_array)
-            {
-                *slot = branches
-                    .iter()
-                    .enumerate()
-                    .map(|(i, branch)| (branch, format!("{pointer}/{keyword}/{i}")))
-                    .collect();
+        // Members merged into this view: every `allOf` member, and the one branch left of a
+        // `oneOf`/`anyOf` of X and null (X or null means X, nullable).
+        let mut members: Vec<(&'v Value, String)> = map
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(index, member)| (member, format!("{pointer}/allOf/{index}")))
+            .collect();
+        for keyword in ["oneOf", "anyOf"] {
+            let Some(branches) = map.get(keyword).and_then(Value::as_array) else {
+                continue;
+            };
+            let mut others = Vec::new();
+            for (index, branch) in branches.iter().enumerate() {
+                let at = format!("{pointer}/{keyword}/{index}");
+                if null::accepts_only_null(root, branch) {
+                    self.nullable(at);
+                } else {
+                    others.push((branch, at));
+                }
+            }
+            if others.len() == 1 && others.len() < branches.len() {
+                members.append(&mut others);
+                continue;
+            }
+            let slot = if keyword == "oneOf" {
+                &mut self.one_of
+            } else {
+                &mut self.any_of
+            };
+            if slot.is_empty() {
+                *slot = others;
             }
         }
         if depth >= MAX_DEPTH {
             return;
         }
-        if let Some(members) = map.get("allOf").and_then(Value::as_array) {
-            for (index, member) in members.iter().enumerate() {
-                let (member, member_pointer) = follow(
-                    root,
-                    member,
-                    format!("{pointer}/allOf/{index}"),
-                    &mut self.components,
-                );
-                self.merge(root, member, &member_pointer, depth + 1);
-            }
+        for (member, member_pointer) in members {
+            let (member, member_pointer) =
+                follow(root, member, member_pointer, &mut self.components);
+            self.merge(root, member, &member_pointer, depth + 1);
+        }
+    }
+
+    /// Marks the view as accepting `null`, `at` the keyword or branch that says so.
+    fn nullable(&mut self, at: String) {
+        let entry = self
+            .keywords
+            .entry("nullable")
+            .or_insert_with(|| (Value::Bool(true), at.clone()));
+        if entry.0 != Value::Bool(true) {
+            *entry = (Value::Bool(true), at);
         }
     }
 }
@@ -638,6 +708,21 @@ fn follow<'v>(
         pointer = target.to_string();
     }
     (schema, pointer)
+}
+
+/// Whether `rule` says a keyword (a constraint or a default) was added to or taken from a
+/// schema (`request-max-length-added`, `response-enum-removed`), as opposed to an item users
+/// name (a property, an enum value, a status).
+pub fn is_keyword_rule(rule: &str) -> bool {
+    let stem = ["request-", "response-"]
+        .iter()
+        .find_map(|side| rule.strip_prefix(side))
+        .unwrap_or(rule);
+    KEYWORDS.iter().any(|key| {
+        let key = kebab(key);
+        stem.strip_prefix(key.as_str())
+            .is_some_and(|what| what == "-added" || what == "-removed")
+    })
 }
 
 /// What a keyword change does to the set of allowed values.
@@ -798,44 +883,81 @@ fn effects(key: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Found> {
     }
 }
 
+/// The new default of a schema, and the component whose own schema carries it, if any.
+#[derive(Debug, Clone, Copy)]
+struct NewDefault<'v> {
+    new: Option<&'v Value>,
+    component: Option<&'v str>,
+}
+
+impl NewDefault<'_> {
+    /// What a changed, added or removed default does, and to whom.
+    fn reason(self, side: Side, readers: &str, found: &Found) -> String {
+        let show = super::change::show;
+        let (old, new) = (show(found.old.as_ref()), show(self.new));
+        if side != Side::Request {
+            return match self.new {
+                None => format!("{readers}: an absent value no longer reads as {old}"),
+                Some(_) => format!("{readers}: an absent value now reads as {new}"),
+            };
+        }
+        let meaning = match self.new {
+            None => format!(
+                "the document no longer says that leaving the value out means {old}; the service decides"
+            ),
+            Some(_) => format!("leaving the value out now means {new}"),
+        };
+        let generated = match (self.component, self.new) {
+            (Some(name), None) => format!(
+                "`types::{name}` loses its `Default`; fields of that type are options the builder leaves out"
+            ),
+            (Some(name), Some(_)) => format!(
+                "`types::{name}::default()` is {new}; fields of that type are options the builder leaves out"
+            ),
+            (None, None) => {
+                format!(
+                    "the builder and the generated types stop filling in {old}, in client requests and in those the mock records ({MOCK_USERS})"
+                )
+            }
+            (None, Some(_)) => {
+                format!(
+                    "the builder and the generated types fill in {new}, in client requests and in those the mock records ({MOCK_USERS})"
+                )
+            }
+        };
+        format!("{SENDERS}: {meaning}; {generated}")
+    }
+}
+
 /// The class of a keyword change on one side, and the reason naming who is hit.
 fn judge(
     side: Side,
+    readers: Readers,
     key: &str,
     found: &Found,
     tolerant: Option<&str>,
-    default: Option<&Value>,
+    default: NewDefault<'_>,
 ) -> (Class, String) {
     let request = side == Side::Request;
+    let Readers {
+        who: readers,
+        what: messages,
+        from_mock,
+    } = readers;
+    let mock_sends = if from_mock {
+        format!("; {MOCK_USERS}: the mock may send them")
+    } else {
+        String::new()
+    };
     match found.effect {
         Effect::Note => (
             Class::NonBreaking,
             format!(
                 "{}: nothing changes yet; a deprecation warns of a removal",
-                if request { SENDERS } else { READERS }
+                if request { SENDERS } else { readers }
             ),
         ),
-        Effect::Default if default.is_none() => (
-            Class::Behaviour,
-            format!(
-                "{}: the document no longer names a default; an absent value is left to the service",
-                if request { SENDERS } else { READERS }
-            ),
-        ),
-        Effect::Default if request => (
-            Class::Behaviour,
-            format!(
-                "{SENDERS}: leaving the value out now means {}; the builder and the mock ({MOCK_USERS}) fill in the new default",
-                super::change::show(default)
-            ),
-        ),
-        Effect::Default => (
-            Class::Behaviour,
-            format!(
-                "{READERS}: an absent value now reads as {}",
-                super::change::show(default)
-            ),
-        ),
+        Effect::Default => (Class::Behaviour, default.reason(side, readers, found)),
         Effect::Narrower if request => (
             Class::Breaking,
             format!(
@@ -844,7 +966,7 @@ fn judge(
         ),
         Effect::Narrower => (
             Class::NonBreaking,
-            format!("{READERS}: every answer allowed now was allowed before"),
+            format!("{readers}: everything allowed now was allowed before"),
         ),
         Effect::Wider if request => (
             Class::NonBreaking,
@@ -853,31 +975,31 @@ fn judge(
         Effect::Wider if key == "enum" && tolerant.is_some() => (
             Class::NonBreaking,
             format!(
-                "{READERS}: `{}` is replaced by a tolerant type in the client, so an unknown value still parses",
+                "{readers}: `{}` is replaced by a tolerant type in the client, so an unknown value still parses",
                 tolerant.unwrap_or_default()
             ),
         ),
         Effect::Wider if CHECKED_BY_TYPES.contains(&key) => (
             Class::Breaking,
             format!(
-                "{READERS}: clients built from the old document refuse answers outside the old rule; {MOCK_USERS}: the mock may send them"
+                "{readers}: clients built from the old document refuse {messages} outside the old rule{mock_sends}"
             ),
         ),
         Effect::Wider => (
             Class::Behaviour,
             format!(
-                "{READERS}: values outside the old limit may arrive (the generated types do not check it); code assuming the limit may misbehave"
+                "{readers}: values outside the old limit may arrive (the generated types do not check it); code assuming the limit may misbehave"
             ),
         ),
         Effect::Different if key == "multipleOf" && !request => (
             Class::Behaviour,
-            format!("{READERS}: other values may arrive (the generated types do not check it)"),
+            format!("{readers}: other values may arrive (the generated types do not check it)"),
         ),
         Effect::Different if key == "type" || key == "format" => (
             Class::Breaking,
             format!(
                 "{}: values of the old {key} no longer fit, and the Rust type may change",
-                if request { SENDERS } else { READERS }
+                if request { SENDERS } else { readers }
             ),
         ),
         Effect::Different if request => (
@@ -886,7 +1008,9 @@ fn judge(
         ),
         Effect::Different => (
             Class::Breaking,
-            format!("{READERS}: clients built from the old document may refuse answers valid now"),
+            format!(
+                "{readers}: clients built from the old document may refuse {messages} valid now"
+            ),
         ),
     }
 }

@@ -28,9 +28,10 @@ pub(super) fn media(
     let before = content(old.0);
     let after = content(new.0);
     let types: BTreeSet<&str> = before.keys().chain(after.keys()).copied().collect();
-    let single = types.len() == 1;
     for media_type in types {
-        let here = if single && media_type == "application/json" {
+        // JSON goes unnamed even beside another type, so a change in a schema shared by
+        // several statuses folds into one line whether or not one status also has, say, HTML.
+        let here = if media_type == "application/json" {
             place.to_string()
         } else {
             format!("{place} ({media_type})")
