@@ -6,6 +6,7 @@ mod header;
 #[cfg(test)]
 mod operations;
 mod outputs;
+mod rules;
 mod spec;
 mod wiremock;
 
@@ -61,6 +62,7 @@ pub fn render(root: &Path, output: &Output) -> Result<String, String> {
     let body = match output.kind {
         outputs::Kind::Client => client::generate(&source)?,
         outputs::Kind::Wiremock { types } => wiremock::generate(&source, types)?,
+        outputs::Kind::Rules => rules::generate(&source)?,
     };
     Ok(format!("{}{}", header::render(&source), body))
 }

@@ -59,6 +59,8 @@ mod wait;
 #[rustfmt::skip]
 #[allow(clippy::all, unused, missing_docs, missing_debug_implementations, rust_2018_idioms)]
 mod generated;
+#[rustfmt::skip]
+mod generated_rules;
 
 pub use client::Client;
 pub use config::{API_KEY_ENV, ApiKey, BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL};
@@ -66,7 +68,7 @@ pub use error::{ApiErrorDetails, Error, TaskFailure};
 pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
-pub use validate::{InvalidInput, Violation, limits, parse_request, validate};
+pub use validate::{InvalidInput, Violation, parse_request, validate};
 pub use wait::{CompletedTask, WaitOptions};
 
 /// The generated client, for calls the hand-written layer does not wrap.
