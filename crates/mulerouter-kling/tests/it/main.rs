@@ -6,6 +6,7 @@
 mod common;
 mod errors;
 mod retries;
+mod retryable_statuses;
 mod sends;
 mod validation;
 mod wait;
