@@ -91,7 +91,8 @@ fn diff(path: &str, current: &str, rendered: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Plain `cargo test` fails when a generated file is stale, with the diff and the command.
+    /// `cargo test --workspace` (which builds xtask, unlike plain `cargo test`) fails when a
+    /// generated file is stale, with the diff and the command.
     #[test]
     fn generated_code_is_fresh() {
         if let Err(message) = run(&crate::workspace::root(), Mode::Check) {
