@@ -3,10 +3,11 @@
 
 pub(crate) mod client;
 mod header;
-mod null_branch;
+pub(crate) mod null_branch;
 #[cfg(test)]
 mod operations;
 mod outputs;
+mod rules;
 pub(crate) mod spec;
 pub(crate) mod wiremock;
 
@@ -62,6 +63,7 @@ pub fn render(root: &Path, output: &Output) -> Result<String, String> {
     let body = match output.kind {
         outputs::Kind::Client => client::generate(&source)?,
         outputs::Kind::Wiremock { types } => wiremock::generate(&source, types)?,
+        outputs::Kind::Rules => rules::generate(&source)?,
     };
     Ok(format!("{}{}", header::render(&source), body))
 }
@@ -90,7 +92,8 @@ fn diff(path: &str, current: &str, rendered: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Plain `cargo test` fails when a generated file is stale, with the diff and the command.
+    /// `cargo test --workspace` (which builds xtask, unlike plain `cargo test`) fails when a
+    /// generated file is stale, with the diff and the command.
     #[test]
     fn generated_code_is_fresh() {
         if let Err(message) = run(&crate::workspace::root(), Mode::Check) {

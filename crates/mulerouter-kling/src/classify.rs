@@ -66,7 +66,7 @@ pub(crate) async fn classify(
             maybe_sent: true,
         }),
         RawError::InvalidRequest(message) => Err(Error::InvalidInput(
-            validate::InvalidInput::single(validate::from_conversion_error(&message)),
+            validate::InvalidInput::single(validate::refused_by_builder(&message)),
         )),
         other => Err(Error::UnexpectedResponse {
             status: other.status(),

@@ -107,7 +107,7 @@ impl Client {
     {
         let request = request.try_into().map_err(|e| {
             Error::InvalidInput(validate::InvalidInput::single(
-                validate::from_conversion_error(&e.to_string()),
+                validate::refused_by_builder(&e.to_string()),
             ))
         })?;
         validate::validate(&request).map_err(Error::InvalidInput)?;

@@ -65,6 +65,8 @@ mod wait;
 #[rustfmt::skip]
 #[allow(clippy::all, unused, missing_docs, missing_debug_implementations, rust_2018_idioms)]
 mod generated;
+#[rustfmt::skip]
+mod generated_rules;
 
 pub use client::Client;
 pub use config::{
@@ -75,7 +77,7 @@ pub use error::{ApiErrorDetails, Error, Operation, TaskFailure};
 pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
-pub use validate::{InvalidInput, Violation, limits, parse_request, validate};
+pub use validate::{InvalidInput, Violation, parse_request, validate};
 pub use wait::{CompletedTask, WaitOptions};
 
 /// The generated client, for calls the hand-written layer does not wrap.

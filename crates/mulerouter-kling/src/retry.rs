@@ -171,20 +171,4 @@ mod tests {
         assert_eq!(policy.delay(1, Some(Duration::from_secs(3600))), None);
         assert_eq!(RetryPolicy::none().delay(1, Some(Duration::ZERO)), None);
     }
-
-    #[test]
-    fn only_throttling_and_server_errors_are_retryable() {
-        for code in [429, 500, 502, 503, 504] {
-            assert!(
-                is_retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
-        }
-        for code in [400, 401, 402, 403, 404, 409, 501] {
-            assert!(
-                !is_retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
-        }
-    }
 }

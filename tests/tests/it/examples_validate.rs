@@ -1,44 +1,17 @@
 //! Every `example` in the document validates against its own schema, with the same
 //! validator the mock uses: request and response examples against their operation, schema
 //! examples against their component, property examples inside their component's example,
-//! parameter examples against their format.
+//! parameter examples against their format. This is the workspace's one check of the
+//! document's examples.
 
-use contract_tests::document::document;
+use contract_tests::document::{document, examples_of, resolve};
 use mulerouter_kling_mock::document::{
     validate_component, validate_request_body, validate_response,
 };
 use serde_json::Value;
 
-/// Follows `$ref`s to components (responses, schemas).
-fn resolve(value: &Value) -> &Value {
-    let mut value = value;
-    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
-        value = document()
-            .pointer(reference.trim_start_matches('#'))
-            .expect("resolvable $ref");
-    }
-    value
-}
-
-/// The named examples of a media type or parameter, or its single `example`.
-fn examples_of(holder: &Value) -> Vec<(String, Value)> {
-    let mut found = Vec::new();
-    if let Some(example) = holder.get("example") {
-        found.push(("example".to_string(), example.clone()));
-    }
-    for (name, example) in holder
-        .get("examples")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        found.push((name.clone(), resolve(example)["value"].clone()));
-    }
-    found
-}
-
 /// An operation's parameters, references resolved.
-fn parameters(operation: &Value) -> impl Iterator<Item = &Value> {
+fn parameters(operation: &'static Value) -> impl Iterator<Item = &'static Value> {
     operation
         .get("parameters")
         .and_then(Value::as_array)
@@ -48,7 +21,7 @@ fn parameters(operation: &Value) -> impl Iterator<Item = &Value> {
 }
 
 /// A concrete path for a template, with each parameter's own example.
-fn concrete(template: &str, operation: &Value) -> String {
+fn concrete(template: &str, operation: &'static Value) -> String {
     let mut path = template.to_string();
     for parameter in parameters(operation) {
         let name = parameter["name"].as_str().unwrap();

@@ -150,11 +150,7 @@ mod tests {
     use super::*;
 
     fn document(yaml: &str) -> Source {
-        Source {
-            path: "openapi/test.yaml".to_string(),
-            sha256: String::new(),
-            document: super::super::spec::parse(yaml.as_bytes()).unwrap(),
-        }
+        Source::from_bytes("openapi/test.yaml", yaml.as_bytes()).unwrap()
     }
 
     #[test]

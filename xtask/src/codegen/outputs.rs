@@ -8,6 +8,9 @@ pub enum Kind {
     /// Typed wiremock mocks (one module per operation) using the client's types at `types`,
     /// a Rust path such as `mulerouter_kling::types`.
     Wiremock { types: &'static str },
+    /// The table of each request field's JSON pointer and rules, which the client checks
+    /// values against (it uses the client crate's `validate::{Rule, Tag, Type}`).
+    Rules,
 }
 
 /// One generated file and the document it comes from, both relative to the workspace root.
@@ -23,6 +26,11 @@ pub const OUTPUTS: &[Output] = &[
         spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",
         path: "crates/mulerouter-kling/src/generated.rs",
         kind: Kind::Client,
+    },
+    Output {
+        spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",
+        path: "crates/mulerouter-kling/src/generated_rules.rs",
+        kind: Kind::Rules,
     },
     Output {
         spec: "openapi/kling-v3-omni-reference-video-to-video.yaml",

@@ -1,4 +1,6 @@
-//! Reading an OpenAPI document (YAML or JSON) and fingerprinting it.
+//! Reading an OpenAPI document (YAML or JSON) and fingerprinting it: one read serves every
+//! generator, as typed OpenAPI for progenitor and the wiremock layer and as plain JSON for the
+//! client's rules table.
 
 use std::fs;
 use std::path::Path;
@@ -13,13 +15,20 @@ pub struct Source {
     /// Hex sha256 of the file's bytes.
     pub sha256: String,
     pub document: openapiv3::OpenAPI,
+    /// The same document as plain JSON, for walks that follow the schemas' own keywords.
+    pub json: serde_json::Value,
 }
 
 impl Source {
     pub fn read(root: &Path, relative: &str) -> Result<Self, String> {
         let bytes =
             fs::read(root.join(relative)).map_err(|e| format!("cannot read {relative}: {e}"))?;
-        let document = parse(&bytes)
+        Self::from_bytes(relative, &bytes)
+    }
+
+    /// A document from its bytes; `relative` is where it is said to come from.
+    pub fn from_bytes(relative: &str, bytes: &[u8]) -> Result<Self, String> {
+        let document = parse(bytes)
             .map_err(|e| format!("{relative} is not a valid OpenAPI 3.0 document: {e}"))?;
         if !document.openapi.starts_with("3.0.") {
             return Err(format!(
@@ -27,10 +36,13 @@ impl Source {
                 document.openapi
             ));
         }
+        let json = serde_yaml_ng::from_slice(bytes)
+            .map_err(|e| format!("{relative} is not valid YAML: {e}"))?;
         Ok(Self {
             path: relative.to_string(),
-            sha256: format!("{:x}", Sha256::digest(&bytes)),
+            sha256: format!("{:x}", Sha256::digest(bytes)),
             document,
+            json,
         })
     }
 }
@@ -38,4 +50,25 @@ impl Source {
 /// YAML is a superset of JSON, so one parser reads both.
 pub fn parse(bytes: &[u8]) -> Result<openapiv3::OpenAPI, String> {
     serde_yaml_ng::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// Follows a local `$ref` (`#/components/...`) to its target, repeatedly; a reference that
+/// does not resolve is returned as it is, for the caller to report.
+pub fn resolve<'a>(
+    document: &'a serde_json::Value,
+    mut value: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    // A bound, so that references pointing at each other cannot loop.
+    for _ in 0..32 {
+        let Some(target) = value
+            .get("$ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|reference| reference.strip_prefix('#'))
+            .and_then(|pointer| document.pointer(pointer))
+        else {
+            break;
+        };
+        value = target;
+    }
+    value
 }

@@ -512,11 +512,7 @@ mod tests {
     fn another_document_gets_its_own_modules_parameters_and_responders() {
         // Arrange
         let yaml = "openapi: 3.0.3\ninfo: {title: pets, version: '2'}\npaths:\n  /pets/{id}:\n    get:\n      operationId: getPet\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: integer}}\n        - {name: fields, in: query, schema: {type: string}}\n      responses:\n        '200': {description: The pet, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}\n        '204': {description: Nothing}\n        default: {description: Trouble, content: {application/json: {schema: {type: object}}}}\ncomponents:\n  schemas:\n    Pet: {type: object, properties: {name: {type: string}}}\n";
-        let source = Source {
-            path: "openapi/pets.yaml".into(),
-            sha256: String::new(),
-            document: super::super::spec::parse(yaml.as_bytes()).unwrap(),
-        };
+        let source = Source::from_bytes("openapi/pets.yaml", yaml.as_bytes()).unwrap();
 
         // Act
         let code = generate(&source, "pets::types").unwrap();

@@ -9,6 +9,7 @@ mod deadlines;
 mod errors;
 mod raw_server;
 mod retries;
+mod retryable_statuses;
 mod sends;
 mod validation;
 mod wait;

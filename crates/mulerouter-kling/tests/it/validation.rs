@@ -1,8 +1,9 @@
 //! Input the service would reject is refused before anything is sent.
 
 use crate::common::*;
-use mulerouter_kling::types::{CreateGenerationRequest, Element, builder};
-use mulerouter_kling::{Error, InvalidInput};
+use mulerouter_kling::types::{CreateGenerationRequest, Element};
+use mulerouter_kling::{Client, Error, InvalidInput, parse_request};
+use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -29,74 +30,118 @@ fn with(change: impl FnOnce(&mut CreateGenerationRequest)) -> CreateGenerationRe
     request
 }
 
-fn base() -> builder::CreateGenerationRequest {
-    CreateGenerationRequest::builder()
-        .prompt("A paper boat on a rainy street")
-        .video("https://example.com/source.mp4")
+/// A valid request as JSON, with `change` applied.
+fn json_with(change: impl FnOnce(&mut Value)) -> Value {
+    let mut request = json!({
+        "prompt": "A paper boat on a rainy street",
+        "video": "https://example.com/source.mp4",
+    });
+    change(&mut request);
+    request
 }
 
-/// Every way to break a rule, as a user would write it.
-fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, String>)> {
-    let typed = |r: CreateGenerationRequest| Ok(r);
-    let built = |b: builder::CreateGenerationRequest| {
-        CreateGenerationRequest::try_from(b).map_err(|e| e.to_string())
-    };
+/// A broken request as a user has it: typed (what the types can hold), or JSON read from a
+/// file or another program (anything at all).
+enum Broken {
+    Typed(CreateGenerationRequest),
+    Json(Value),
+}
+
+/// Every way to break a rule.
+fn broken_requests() -> Vec<(&'static str, Broken)> {
+    use Broken::{Json, Typed};
+    let remove =
+        |key: &'static str| Json(json_with(|r| drop(r.as_object_mut().unwrap().remove(key))));
+    let set = |key: &str, value: Value| Json(json_with(|r| r[key] = value));
+    let elements = |elements: Value| set("elements", elements);
     vec![
+        ("prompt missing", remove("prompt")),
+        ("video missing", remove("video")),
+        ("prompt empty", set("prompt", json!(""))),
+        ("prompt too long", set("prompt", json!("é".repeat(2501)))),
+        ("prompt null", set("prompt", Value::Null)),
+        ("prompt not a string", set("prompt", json!(42))),
         (
-            "prompt missing",
-            built(CreateGenerationRequest::builder().video("https://example.com/v.mp4")),
+            "negative prompt too long",
+            set("negative_prompt", json!("x".repeat(2501))),
         ),
-        (
-            "video missing",
-            built(CreateGenerationRequest::builder().prompt("a")),
-        ),
-        ("prompt empty", built(base().prompt(""))),
-        ("prompt too long", built(base().prompt("é".repeat(2501)))),
         (
             "video not http",
-            built(base().video("ftp://example.com/v.mp4")),
+            set("video", json!("ftp://example.com/v.mp4")),
         ),
         (
             "video with white space",
-            built(base().video("https://example.com/my video.mp4")),
+            set("video", json!("https://example.com/my video.mp4")),
         ),
         (
             "video too long",
-            built(base().video(format!("https://example.com/{}", "a".repeat(2048)))),
+            set(
+                "video",
+                json!(format!("https://example.com/{}", "a".repeat(2048))),
+            ),
         ),
         (
             "video host invalid",
-            typed(with(|r| r.video = url("https://[::1/v.mp4"))),
+            Typed(with(|r| r.video = url("https://[::1/v.mp4"))),
         ),
         (
             "video bad escape",
-            typed(with(|r| r.video = url("https://example.com/a%zzb.mp4"))),
+            Typed(with(|r| r.video = url("https://example.com/a%zzb.mp4"))),
         ),
-        ("video host empty", built(base().video("http://:80/v.mp4"))),
+        ("video host empty", set("video", json!("http://:80/v.mp4"))),
         (
             "video not ASCII",
-            built(base().video("https://例子.测试/v.mp4")),
+            set("video", json!("https://例子.测试/v.mp4")),
         ),
-        ("duration too short", typed(with(|r| r.duration = 2))),
-        ("duration too long", typed(with(|r| r.duration = 16))),
-        ("duration negative", typed(with(|r| r.duration = -5))),
+        ("keep audio not a boolean", set("keep_audio", json!("yes"))),
+        ("mode unknown", set("mode", json!("ultra"))),
+        ("aspect ratio unknown", set("aspect_ratio", json!("4:3"))),
+        ("duration too short", Typed(with(|r| r.duration = 2))),
+        ("duration too long", Typed(with(|r| r.duration = 16))),
+        ("duration negative", Typed(with(|r| r.duration = -5))),
+        ("duration not whole", set("duration", json!(5.5))),
         (
             "five elements",
-            typed(with(|r| {
+            Typed(with(|r| {
                 r.elements = (0..5).map(|_| image_element(1)).collect()
             })),
         ),
+        ("elements not a list", elements(json!({"type": "video"}))),
+        (
+            "element without a type",
+            elements(json!([{"reference_videos": ["https://e.com/v.mp4"]}])),
+        ),
+        (
+            "element of an unknown type",
+            elements(json!([{"type": "sound", "reference_videos": ["https://e.com/v.mp4"]}])),
+        ),
+        (
+            "element with a field of the other type",
+            elements(
+                json!([{"type": "video", "reference_videos": ["https://e.com/v.mp4"], "reference_images": ["iVBORw0KGgo="]}]),
+            ),
+        ),
         (
             "image element without reference images",
-            typed(with(|r| r.elements = vec![image_element(0)])),
+            Typed(with(|r| r.elements = vec![image_element(0)])),
         ),
         (
             "image element with four reference images",
-            typed(with(|r| r.elements = vec![image_element(4)])),
+            Typed(with(|r| r.elements = vec![image_element(4)])),
+        ),
+        (
+            "image element with an image that is neither a URL nor Base64",
+            elements(json!([{"type": "image", "reference_images": ["not an image!"]}])),
+        ),
+        (
+            "image element with a frontal image that is not a string",
+            elements(
+                json!([{"type": "image", "frontal_image": 7, "reference_images": ["iVBORw0KGgo="]}]),
+            ),
         ),
         (
             "video element without reference videos",
-            typed(with(|r| {
+            Typed(with(|r| {
                 r.elements = vec![Element::Video {
                     reference_videos: vec![],
                 }]
@@ -104,7 +149,7 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
         ),
         (
             "video element with a bad URL",
-            typed(with(|r| {
+            Typed(with(|r| {
                 r.elements = vec![
                     image_element(1),
                     Element::Video {
@@ -116,9 +161,11 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
                 ]
             })),
         ),
+        ("unknown field", set("model_name", json!("kling-v3-omni"))),
+        ("body not an object", Json(json!(["a paper boat"]))),
         (
             "several rules at once",
-            typed(with(|r| {
+            Typed(with(|r| {
                 r.duration = 99;
                 r.video = url("https://[::1/v.mp4");
                 r.elements = vec![image_element(0); 5];
@@ -127,9 +174,8 @@ fn broken_requests() -> Vec<(&'static str, Result<CreateGenerationRequest, Strin
     ]
 }
 
-/// Sends one broken request to a server that fails the test if anything arrives.
-async fn refusal(request: Result<CreateGenerationRequest, String>) -> InvalidInput {
-    // Arrange
+/// A server that fails the test if anything arrives, and a client pointed at it.
+async fn server_expecting_nothing() -> (MockServer, Client) {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(500))
@@ -137,40 +183,37 @@ async fn refusal(request: Result<CreateGenerationRequest, String>) -> InvalidInp
         .mount(&server)
         .await;
     let client = client_for(&server);
+    (server, client)
+}
 
-    // Act
+/// Hands one broken request to the client as a user would: typed to `create`, JSON through
+/// `parse_request` and then to `create`.
+async fn refusal(client: &Client, request: Broken) -> InvalidInput {
     let result = match request {
-        Ok(request) => client.create(request).await,
-        // A builder that failed to convert: hand the failure to `create` as users would.
-        Err(message) => client.create(Failing(message)).await,
+        Broken::Typed(request) => client.create(request).await,
+        Broken::Json(json) => match parse_request(&json) {
+            Ok(request) => client.create(request).await,
+            Err(input) => Err(Error::InvalidInput(input)),
+        },
     };
-
-    // Assert
     match result {
         Err(Error::InvalidInput(input)) => input,
         other => panic!("expected InvalidInput, got {other:?}"),
     }
 }
 
-/// A request value whose conversion fails with a builder's message.
-struct Failing(String);
-
-impl TryFrom<Failing> for CreateGenerationRequest {
-    type Error = String;
-    fn try_from(value: Failing) -> Result<Self, String> {
-        Err(value.0)
-    }
-}
-
 #[tokio::test]
 async fn every_broken_rule_is_refused_with_the_field_and_the_rule_and_nothing_is_sent() {
+    // Arrange
+    let (server, client) = server_expecting_nothing().await;
     let mut report = String::new();
+
     for (case, request) in broken_requests() {
-        let input = refusal(request).await;
+        // Act
+        let input = refusal(&client, request).await;
+
+        // Assert
         assert!(!input.violations().is_empty(), "{case}");
-        for violation in input.violations() {
-            assert!(violation.pointer.starts_with('/'), "{case}: {violation:?}");
-        }
         report.push_str(&format!("{case}:\n"));
         for violation in input.violations() {
             report.push_str(&format!(
@@ -181,6 +224,50 @@ async fn every_broken_rule_is_refused_with_the_field_and_the_rule_and_nothing_is
         report.push_str(&format!("  => {}\n", Error::InvalidInput(input)));
     }
     insta::assert_snapshot!(report);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_value_the_builder_refused_is_reported_at_its_field_and_nothing_is_sent() {
+    // Arrange: the builder keeps only its own message for a value it refuses.
+    let (server, client) = server_expecting_nothing().await;
+    let cases = [
+        (
+            CreateGenerationRequest::builder()
+                .prompt("")
+                .video("https://example.com/v.mp4"),
+            "/prompt",
+        ),
+        (
+            CreateGenerationRequest::builder()
+                .prompt("A paper boat")
+                .video("ftp://example.com/v.mp4"),
+            "/video",
+        ),
+        (
+            CreateGenerationRequest::builder().video("https://example.com/v.mp4"),
+            "/prompt",
+        ),
+    ];
+
+    for (builder, pointer) in cases {
+        // Act
+        let error = client.create(builder).await.unwrap_err();
+
+        // Assert
+        let Error::InvalidInput(input) = error else {
+            panic!("expected InvalidInput, got {error:?}");
+        };
+        let [violation] = input.violations() else {
+            panic!("expected one violation: {input:?}");
+        };
+        assert_eq!(
+            (violation.pointer.as_str(), violation.rule),
+            (pointer, "builder")
+        );
+        assert!(!violation.message.is_empty());
+    }
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -196,10 +283,13 @@ async fn all_violations_of_one_request_are_reported_together() {
         ];
     });
 
+    let (server, client) = server_expecting_nothing().await;
+
     // Act
-    let input = refusal(Ok(request)).await;
+    let input = refusal(&client, Broken::Typed(request)).await;
 
     // Assert
+    server.verify().await;
     let pointers: Vec<_> = input
         .violations()
         .iter()
@@ -240,37 +330,66 @@ fn requests_at_the_limits_are_valid() {
 }
 
 #[test]
-fn an_optional_text_that_is_too_long_cannot_even_be_constructed() {
-    // Optional constrained fields take the checked type, so the length is checked where the
-    // value is made, before a request exists.
-    let error = "x"
-        .repeat(2501)
-        .parse::<mulerouter_kling::types::CreateGenerationRequestNegativePrompt>()
-        .unwrap_err();
-    assert_eq!(error.to_string(), "longer than 2500 characters");
+fn a_request_read_from_json_reports_every_broken_rule_not_only_the_first() {
+    // Arrange
+    let json = json!({
+        "prompt": "",
+        "video": "ftp://example.com/v.mp4",
+        "mode": "ultra",
+        "elements": [{"type": "image", "reference_images": []}],
+        "model_name": "kling",
+    });
+
+    // Act
+    let input = parse_request(&json).unwrap_err();
+
+    // Assert
+    let found: Vec<_> = input
+        .violations()
+        .iter()
+        .map(|v| (v.pointer.as_str(), v.rule))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("/elements/0/reference_images", "minItems"),
+            ("/mode", "enum"),
+            ("/model_name", "additionalProperties"),
+            ("/prompt", "minLength"),
+            ("/video", "pattern"),
+        ]
+    );
 }
 
 #[test]
-fn an_image_is_checked_where_it_is_made() {
-    for bad in [
-        "not base64!",
-        "ftp://example.com/a.png",
-        "https://:1/a.png",
-        "data:image/gif;base64,R0lG",
-    ] {
-        assert!(
-            bad.parse::<mulerouter_kling::types::ImageSource>().is_err(),
-            "{bad}"
-        );
-    }
-    for good in [
-        "https://example.com/a.png",
-        "iVBORw0KGgo=",
-        "data:image/jpeg;base64,/9j/4AAQ",
-    ] {
-        assert!(
-            good.parse::<mulerouter_kling::types::ImageSource>().is_ok(),
-            "{good}"
-        );
-    }
+fn a_request_read_from_json_at_the_limits_is_the_request_it_describes() {
+    // Arrange
+    let json = json!({
+        "prompt": "é".repeat(2500),
+        "video": "https://example.com/v.mp4",
+        "negative_prompt": null,
+        "aspect_ratio": null,
+        "duration": 15,
+        "elements": [
+            {"type": "image", "frontal_image": "data:image/png;base64,iVBORw0KGgo=", "reference_images": ["iVBORw0KGgo=", "https://example.com/a.png", "data:image/jpeg;base64,/9j/4AAQ"]},
+            {"type": "video", "reference_videos": ["https://example.com/a.mp4"]},
+        ],
+    });
+
+    // Act
+    let request = parse_request(&json).unwrap();
+
+    // Assert
+    assert_eq!(request.duration, 15);
+    assert_eq!(request.prompt.chars().count(), 2500);
+    assert_eq!(request.elements.len(), 2);
+    assert_eq!(mulerouter_kling::validate(&request), Ok(()));
+}
+
+#[test]
+fn a_whole_number_written_as_a_decimal_is_refused_where_the_type_cannot_hold_it() {
+    // The document's `integer` admits 5.0; the request's i64 does not, and says where.
+    let input = parse_request(&json_with(|r| r["duration"] = json!(5.0))).unwrap_err();
+    assert_eq!(input.violations()[0].pointer, "/duration");
+    assert_eq!(input.violations()[0].rule, "type");
 }
