@@ -62,9 +62,10 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
         Command::Generate(generate) => {
             let request = match request::build(&generate) {
                 Ok(request) => request,
-                Err(message) => {
+                Err(request::Refused::Flag(message)) => {
                     return output.failure("invalid_input", &message, exit::INVALID_INPUT);
                 }
+                Err(request::Refused::Rules(error)) => return output.error(&error),
             };
             let client = backend.client.with_call_timeout(timeout);
             match client.create(request).await {

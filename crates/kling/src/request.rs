@@ -1,51 +1,87 @@
 //! Turning the `generate` flags into a create request.
+//!
+//! The flags become the request's JSON and go through the client's `parse_request`, which
+//! checks every rule of the document (from its generated table) and names each broken one by
+//! field, e.g. `prompt: must not be empty (minLength)`, before anything is sent.
 
 use std::fs;
 
-use mulerouter_kling::types::{AspectRatio, CreateGenerationRequest, Element, Mode, builder};
+use mulerouter_kling::types::CreateGenerationRequest;
+use mulerouter_kling::{Error, parse_request};
+use serde_json::{Map, Value, json};
 
 use crate::args::{AspectRatioArg, Generate, ModeArg};
 
-/// Builds the request; what the flags cannot hold (bad element JSON) is an error naming the
-/// flag. Every other rule is checked by the client before sending.
-pub fn build(args: &Generate) -> Result<builder::CreateGenerationRequest, String> {
+/// Why the flags do not make a request.
+#[derive(Debug)]
+pub enum Refused {
+    /// A flag's text cannot be read at all (an element that is not JSON, a missing file).
+    Flag(String),
+    /// The request breaks rules of the document; each violation names its field.
+    Rules(Error),
+}
+
+/// Builds the request from the flags, checked against the document's rules.
+pub fn build(args: &Generate) -> Result<CreateGenerationRequest, Refused> {
+    parse_request(&to_json(args)?).map_err(|invalid| Refused::Rules(Error::InvalidInput(invalid)))
+}
+
+/// The request's JSON, as the flags give it; values are not checked here.
+fn to_json(args: &Generate) -> Result<Value, Refused> {
     let mut elements = Vec::new();
     if let Some(path) = &args.elements_file {
-        let text = fs::read_to_string(path)
-            .map_err(|e| format!("--elements-file {}: cannot read it: {e}", path.display()))?;
-        let listed: Vec<Element> = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "--elements-file {}: not a JSON array of elements: {e}",
+        let text = fs::read_to_string(path).map_err(|e| {
+            Refused::Flag(format!(
+                "--elements-file {}: cannot read it: {e}",
                 path.display()
-            )
+            ))
         })?;
-        elements.extend(listed);
+        match serde_json::from_str(&text) {
+            Ok(Value::Array(listed)) => elements.extend(listed),
+            Ok(_) => {
+                return Err(Refused::Flag(format!(
+                    "--elements-file {}: not a JSON array of elements",
+                    path.display()
+                )));
+            }
+            Err(e) => {
+                return Err(Refused::Flag(format!(
+                    "--elements-file {}: not JSON: {e}",
+                    path.display()
+                )));
+            }
+        }
     }
     for (index, text) in args.elements.iter().enumerate() {
-        let element: Element = serde_json::from_str(text)
-            .map_err(|e| format!("--element #{}: not a valid element: {e}", index + 1))?;
+        let element: Value = serde_json::from_str(text)
+            .map_err(|e| Refused::Flag(format!("--element #{}: not JSON: {e}", index + 1)))?;
         elements.push(element);
     }
-    let mut request = CreateGenerationRequest::builder()
-        .prompt(args.prompt.clone())
-        .video(args.video.clone())
-        .keep_audio(args.keep_audio)
-        .duration(args.duration)
-        .elements(elements)
-        .mode(args.mode.map(|mode| match mode {
-            ModeArg::Std => Mode::Std,
-            ModeArg::Pro => Mode::Pro,
-        }))
-        .aspect_ratio(args.aspect_ratio.map(|ratio| match ratio {
-            AspectRatioArg::Wide => AspectRatio::X169,
-            AspectRatioArg::Tall => AspectRatio::X916,
-            AspectRatioArg::Square => AspectRatio::X11,
-        }));
-    if let Some(negative) = &args.negative_prompt {
-        let negative = negative
-            .parse()
-            .map_err(|e| format!("--negative-prompt: {e} (maxLength)"))?;
-        request = request.negative_prompt(Some(negative));
+    let mut request = Map::new();
+    request.insert("prompt".into(), json!(args.prompt));
+    request.insert("video".into(), json!(args.video));
+    request.insert("keep_audio".into(), json!(args.keep_audio));
+    request.insert("duration".into(), json!(args.duration));
+    if !elements.is_empty() {
+        request.insert("elements".into(), Value::Array(elements));
     }
-    Ok(request)
+    if let Some(mode) = args.mode {
+        let mode = match mode {
+            ModeArg::Std => "std",
+            ModeArg::Pro => "pro",
+        };
+        request.insert("mode".into(), json!(mode));
+    }
+    if let Some(ratio) = args.aspect_ratio {
+        let ratio = match ratio {
+            AspectRatioArg::Wide => "16:9",
+            AspectRatioArg::Tall => "9:16",
+            AspectRatioArg::Square => "1:1",
+        };
+        request.insert("aspect_ratio".into(), json!(ratio));
+    }
+    if let Some(negative) = &args.negative_prompt {
+        request.insert("negative_prompt".into(), json!(negative));
+    }
+    Ok(Value::Object(request))
 }

@@ -55,7 +55,7 @@ fn invalid_input_is_refused_before_sending_with_the_field_and_exit_code_2() {
 }
 
 #[test]
-fn a_bad_element_is_refused_naming_the_flag() {
+fn an_element_of_an_unknown_type_is_refused_naming_its_field() {
     let output = run(offline().args([
         "generate",
         "--prompt",
@@ -66,7 +66,31 @@ fn a_bad_element_is_refused_naming_the_flag() {
         r#"{"type":"sound"}"#,
     ]));
     assert_eq!(output.status.code(), Some(2));
-    assert_stderr_contains(&output, "--element #1: not a valid element");
+    assert_stderr_contains(&output, "elements.0.type:");
+    assert_stderr_contains(&output, "(enum)");
+}
+
+#[test]
+fn an_element_that_is_not_json_is_refused_naming_the_flag() {
+    let output = run(offline().args([
+        "generate",
+        "--prompt",
+        "x",
+        "--video",
+        "https://e.com/v.mp4",
+        "--element",
+        "{type: video",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert_stderr_contains(&output, "--element #1: not JSON");
+}
+
+#[test]
+fn an_empty_prompt_is_refused_naming_the_field_and_the_rule() {
+    let output =
+        run(offline().args(["generate", "--prompt", "", "--video", "https://e.com/v.mp4"]));
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(text(&output.stderr).lines().last().unwrap(), @"error: invalid request, nothing was sent: prompt: must not be empty (minLength)");
 }
 
 #[test]
