@@ -120,7 +120,7 @@ impl Results {
         );
         let _ = writeln!(
             out,
-            "- bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the mock mounts its own (`Recycling`: wiremock's copies of requests dropped every 1 000)",
+            "- bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
             s.wiremock
         );
         let _ = writeln!(

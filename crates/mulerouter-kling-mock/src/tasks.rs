@@ -30,9 +30,9 @@ pub enum Timing {
     /// Tasks stay `pending` until the test calls [`advance`], [`complete`] or [`fail`] (or a
     /// request says `Prefer: example=…`).
     ///
-    /// [`advance`]: crate::MockMuleRouter::advance
-    /// [`complete`]: crate::MockMuleRouter::complete
-    /// [`fail`]: crate::MockMuleRouter::fail
+    /// [`advance`]: crate::MockCore::advance
+    /// [`complete`]: crate::MockCore::complete
+    /// [`fail`]: crate::MockCore::fail
     Manual,
 }
 
