@@ -10,6 +10,7 @@ use bytes::Bytes;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::auth::Keys;
+use crate::clock::{Clock, ManualClock};
 use crate::document::Api;
 use crate::faults::Faults;
 use crate::mock_core::{MockCore, State};
@@ -121,6 +122,7 @@ pub struct MockMuleRouterBuilder {
     address: SocketAddr,
     listener: Option<TcpListener>,
     timing: Timing,
+    clock: Clock,
     keys: Keys,
     task_ttl: Duration,
     max_tasks: usize,
@@ -148,6 +150,7 @@ impl Default for MockMuleRouterBuilder {
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             listener: None,
             timing: Timing::default(),
+            clock: Clock::System,
             keys: Keys::Any,
             task_ttl: Duration::from_secs(3600),
             max_tasks: 100_000,
@@ -174,6 +177,13 @@ impl MockMuleRouterBuilder {
     /// When tasks move on (default [`Timing::PerPoll`]).
     pub fn timing(mut self, timing: Timing) -> Self {
         self.timing = timing;
+        self
+    }
+
+    /// Time tasks by `clock` instead of the system's: they move on ([`Timing::WallClock`])
+    /// and expire ([`task_ttl`](Self::task_ttl)) when the test advances it.
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = Clock::Manual(clock);
         self
     }
 
@@ -217,6 +227,7 @@ impl MockMuleRouterBuilder {
         MockCore::new(State {
             api: Api::get(),
             tasks: Tasks::new(Limits {
+                clock: self.clock,
                 timing: self.timing,
                 ttl: self.task_ttl,
                 max_tasks: self.max_tasks,

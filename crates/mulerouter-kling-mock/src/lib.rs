@@ -233,6 +233,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod clock;
 mod dispatch;
 pub mod document;
 mod faults;
@@ -250,6 +251,7 @@ mod violations;
 #[allow(clippy::all, missing_docs, unused)]
 pub mod typed;
 
+pub use clock::ManualClock;
 pub use faults::Fault;
 pub use in_process::{MockMuleRouter, MockMuleRouterBuilder, reachable};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};

@@ -7,7 +7,7 @@ use mulerouter_kling_mock::{MockMuleRouter, document};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-pub const CREATE: &str = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
+pub const CREATE: &str = mulerouter_kling_mock::typed::create_generation::PATH;
 
 pub fn get_path(id: &str) -> String {
     format!("{CREATE}/{id}")
