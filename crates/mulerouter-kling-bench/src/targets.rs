@@ -1,5 +1,5 @@
-//! The servers under load, each in its own process on 127.0.0.1: the mock, the baseline, bare
-//! wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
+//! The servers under load, each in its own process on 127.0.0.1: the mock (standalone and
+//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
 
 use std::fmt;
 use std::fs::File;
@@ -22,8 +22,10 @@ pub enum Target {
     Baseline,
     /// wiremock answering a fixed body, nothing else: the ceiling of a wiremock server.
     BareWiremock,
-    /// The standalone mock (`mulerouter-kling-mock`, release build).
+    /// The standalone mock (`mulerouter-kling-mock`, release build): the core on hyper.
     Mock,
+    /// The same core in-process on wiremock (`MockMuleRouter`), as a Rust test runs it.
+    InProcess,
     /// Stoplight Prism (`prism mock -v error`) on the same document.
     Prism,
 }
@@ -34,6 +36,7 @@ impl fmt::Display for Target {
             Self::Baseline => "baseline",
             Self::BareWiremock => "bare wiremock",
             Self::Mock => "mock",
+            Self::InProcess => "in-process mock",
             Self::Prism => "Prism",
         })
     }
@@ -76,6 +79,11 @@ impl Server {
     /// The baseline: this program's `baseline` command, on a free port, on `cpus`.
     pub fn baseline(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
         Self::served_by_this_program(Target::Baseline, "baseline", log, cpus)
+    }
+
+    /// The in-process mock: this program's `in-process` command, on a free port, on `cpus`.
+    pub fn in_process(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
+        Self::served_by_this_program(Target::InProcess, "in-process", log, cpus)
     }
 
     /// Bare wiremock: this program's `bare-wiremock` command, on a free port, on `cpus`.
