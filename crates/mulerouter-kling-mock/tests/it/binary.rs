@@ -221,3 +221,85 @@ async fn the_binary_says_why_when_the_port_is_taken() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot listen on 127.0.0.1:"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_token_not_shaped_like_a_key_gets_401_saying_what_is_expected() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+
+    // Act
+    let answer = http
+        .send(
+            reqwest::Client::new()
+                .post(format!("{url}{CREATE}"))
+                .bearer_auth("SOME-INVALID-VALUE")
+                .json(&minimal()),
+        )
+        .await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`sk-mr-`"),
+        "{}",
+        answer.json()
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_key_from_the_environment_is_the_only_one_accepted_and_never_printed() {
+    // Arrange
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0"])
+        .env("MULEROUTER_MOCK_API_KEY", "sk-mr-only-this-one")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await
+    {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Stop with") {
+            break;
+        }
+    }
+    let url = banner
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let http = Http::at(&url);
+
+    // Act
+    let with_another = http.create(&minimal()).await.status;
+    let with_it = http
+        .send(
+            reqwest::Client::new()
+                .post(format!("{url}{CREATE}"))
+                .bearer_auth("sk-mr-only-this-one")
+                .json(&minimal()),
+        )
+        .await
+        .status;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!((with_another, with_it), (401, 200));
+    assert!(!banner.contains("sk-mr-only-this-one"), "{banner}");
+    assert!(banner.contains("MULEROUTER_MOCK_API_KEY"), "{banner}");
+    assert!(exit.success());
+}
