@@ -62,6 +62,8 @@ pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
         );
     }
     let path = uri.path();
+    // The mock's own routes come before the document's: the videos it serves, and the place
+    // for an admin interface (`/__admin/…`) over the same `State` as `MockCore`'s methods.
     if let Some(rest) = path.strip_prefix("/files/") {
         return file(state, method, rest);
     }

@@ -198,8 +198,9 @@
 //!
 //! wiremock keeps a copy of each request a mounted mock answers for as long as the server
 //! runs (that is how its `expect` and `received_requests` work), so an in-process mock grows
-//! by a few kilobytes per request: nothing for a test, too much for days of traffic. That is
-//! what the binary is for.
+//! by a few kilobytes per request: nothing for a test, too much for days of traffic. It also
+//! reads each body whole before the core sees it (a body over 32 MiB gets its 413 after the
+//! upload). Both are what the binary is for.
 //!
 //! # Standalone use
 //!
