@@ -48,6 +48,8 @@ pub struct Server {
     pub target: Target,
     pub address: SocketAddr,
     child: Child,
+    /// How to start another like it: this program's subcommand, its log, its cores.
+    again: Option<(String, std::path::PathBuf, Option<String>)>,
 }
 
 impl Server {
@@ -57,6 +59,21 @@ impl Server {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Whether the server keeps a copy of every request it answers (wiremock does, about
+    /// 6 KiB each: gigabytes within one measurement at tens of thousands of requests/s).
+    pub fn keeps_every_request(&self) -> bool {
+        matches!(self.target, Target::BareWiremock | Target::InProcess)
+    }
+
+    /// A fresh server like this one (this program's servers only).
+    pub fn fresh(&self) -> Result<Self, String> {
+        let (subcommand, log, cpus) = self
+            .again
+            .as_ref()
+            .ok_or_else(|| format!("the {} cannot be started again", self.target))?;
+        Self::served_by_this_program(self.target, subcommand, log, cpus.as_deref())
     }
 
     /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
@@ -73,6 +90,7 @@ impl Server {
             target: Target::Mock,
             address,
             child,
+            again: None,
         })
     }
 
@@ -105,6 +123,11 @@ impl Server {
             target,
             address,
             child,
+            again: Some((
+                subcommand.to_string(),
+                log.to_path_buf(),
+                cpus.map(str::to_string),
+            )),
         })
     }
 
@@ -144,6 +167,7 @@ impl Server {
             target: Target::Prism,
             address,
             child,
+            again: None,
         })
     }
 }
