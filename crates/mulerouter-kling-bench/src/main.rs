@@ -76,6 +76,11 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
+    /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
+    Plot {
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        from: PathBuf,
+    },
     /// Serve the mock in-process on wiremock (started by `run`).
     #[command(hide = true)]
     InProcess {
@@ -176,6 +181,7 @@ fn main() -> ExitCode {
             port,
             threads,
         } => baseline::serve(SocketAddr::new(host, port), threads).map_err(|e| e.to_string()),
+        Cmd::Plot { from } => plot_again(&from),
         Cmd::InProcess { host, port } => {
             in_process::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
         }
@@ -351,13 +357,36 @@ fn run(args: &RunArgs) -> Result<(), String> {
         report::write(&path, &section)?;
         eprintln!("wrote {}", path.display());
         if !results.cells.is_empty() {
-            let svg = root.join(report::PLOT);
-            std::fs::write(&svg, plot::svg(&results.cells))
-                .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
-            eprintln!("wrote {}", svg.display());
+            write_plot(&root, &results.cells)?;
         }
     }
     Ok(())
+}
+
+/// Writes the plot of `cells` to [`report::PLOT`].
+fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
+    let svg = root.join(report::PLOT);
+    if let Some(folder) = svg.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    std::fs::write(&svg, plot::svg(cells))
+        .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
+    eprintln!("wrote {}", svg.display());
+    Ok(())
+}
+
+/// The plot drawn again from the tables of the report at `from` (relative to the root).
+fn plot_again(from: &Path) -> Result<(), String> {
+    let root = root();
+    let path = root.join(from);
+    let markdown = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let cells = plot::cells_from_report(&markdown);
+    if cells.is_empty() {
+        return Err(format!("no throughput table in {}", path.display()));
+    }
+    write_plot(&root, &cells)
 }
 
 /// The version of `package` in the workspace's `Cargo.lock`.

@@ -156,6 +156,70 @@ fn legend(target: Target) -> &'static str {
     }
 }
 
+/// The cells of the "Throughput and latency" and wiremock-ceiling tables of a report written
+/// by [`crate::report`], so the plot can be drawn again from `BENCHMARKS.md`.
+pub fn cells_from_report(markdown: &str) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    // Columns of each table: (header cell that starts its row, target of each req/s column).
+    let mut columns: Vec<Option<Target>> = Vec::new();
+    for line in markdown.lines() {
+        let row: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if row.first() == Some(&"workload") {
+            columns = row
+                .iter()
+                .map(|header| match *header {
+                    "baseline req/s" => Some(Target::Baseline),
+                    "mock req/s" => Some(Target::Mock),
+                    "in-process req/s" => Some(Target::InProcess),
+                    "bare wiremock req/s" => Some(Target::BareWiremock),
+                    "Prism req/s" => Some(Target::Prism),
+                    _ => None,
+                })
+                .collect();
+            continue;
+        }
+        let workload = match row.first() {
+            Some(&"valid create") => Workload::Create,
+            Some(&"invalid create") => Workload::Invalid,
+            Some(&"status GET") => Workload::Get,
+            _ => continue,
+        };
+        let Some(connections) = row.get(1).and_then(|c| c.parse().ok()) else {
+            continue;
+        };
+        for (at, target) in columns.iter().enumerate() {
+            let rate = row
+                .get(at)
+                .map(|cell| cell.replace(['\u{202f}', ' '], ""))
+                .and_then(|cell| cell.parse::<f64>().ok());
+            if let (Some(target), Some(rate)) = (target, rate) {
+                cells.push(Cell {
+                    workload,
+                    connections,
+                    target: *target,
+                    summary: crate::wrk::Summary {
+                        requests: rate,
+                        seconds: 1.0,
+                        p50_ms: 0.0,
+                        p99_ms: 0.0,
+                        max_ms: 0.0,
+                        status_errors: 0.0,
+                        socket_errors: 0.0,
+                    },
+                    others: 0.0,
+                    rates: vec![rate],
+                });
+            }
+        }
+    }
+    cells
+}
+
 /// `12345.6` as `12k`, `950` as `950`.
 fn thousands(value: f64) -> String {
     if value >= 1000.0 {
@@ -207,6 +271,31 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 3);
         assert_eq!(svg.matches("font-weight=\"bold\"").count(), 2);
         assert!(svg.contains("valid create") && svg.contains("status GET"));
+    }
+
+    #[test]
+    fn the_cells_are_read_back_from_a_report() {
+        // Arrange
+        let report = "| workload | conns | baseline req/s | p50 ms | mock req/s |\n|---|---:|---:|---:|---:|\n\
+                      | status GET | 64 | 89\u{202f}283 | 0.31 | 45\u{202f}766 |\n\
+                      | workload | conns | bare wiremock req/s |\n| status GET | 64 | 34\u{202f}027 |\n";
+
+        // Act
+        let cells = cells_from_report(report);
+
+        // Assert
+        let read: Vec<(Target, u32, f64)> = cells
+            .iter()
+            .map(|c| (c.target, c.connections, c.summary.per_second()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (Target::Baseline, 64, 89_283.0),
+                (Target::Mock, 64, 45_766.0),
+                (Target::BareWiremock, 64, 34_027.0)
+            ]
+        );
     }
 
     #[test]
