@@ -147,6 +147,15 @@ async fn main() -> ExitCode {
         mulerouter_kling_mock::reachable(bound)
     ));
 
+    // Listen for the signals before saying where the mock listens: a supervisor that stops
+    // the mock as soon as it has read the banner must get a clean shutdown.
+    let signals = match Signals::listen() {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("error: cannot listen for Ctrl-C and SIGTERM: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "MuleRouter mock listening on {}", core.uri());
     let _ = writeln!(out, "Create a task:\n{}", core.curl_example());
@@ -176,18 +185,11 @@ async fn main() -> ExitCode {
         max_connections: args.max_connections as usize,
         drain_timeout: args.drain_timeout,
     };
-    let (signalled, signal) = tokio::sync::oneshot::channel();
     let shutdown = async move {
-        match shutdown_signal().await {
-            Ok(name) => tracing::info!("{name}: shutting down; answering the requests in flight"),
-            Err(error) => {
-                tracing::error!("cannot wait for a shutdown signal: {error}; shutting down")
-            }
-        }
-        let _ = signalled.send(());
+        let name = signals.received().await;
+        tracing::info!("{name}: shutting down; answering the requests in flight");
     };
     let drained = standalone::serve(listener, core.clone(), settings, shutdown).await;
-    drop(signal);
     let stats = core.stats();
     if drained.abandoned > 0 {
         tracing::warn!(
@@ -201,19 +203,43 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Waits for Ctrl-C or (on Unix) SIGTERM, and names it.
-async fn shutdown_signal() -> std::io::Result<&'static str> {
+/// Ctrl-C and (on Unix) SIGTERM, listened for from the moment this is made.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map(|()| "Ctrl-C"),
-            _ = terminate.recv() => Ok("SIGTERM"),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+
+    /// Waits for one and names it.
+    async fn received(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "Ctrl-C",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }
