@@ -64,7 +64,8 @@
 //! [`Timing`] says when tasks move on: [`Timing::PerPoll`] (the default: each read moves a task
 //! one step), [`Timing::WallClock`] (like the service, on the clock) or [`Timing::Manual`]
 //! (only when the test says so, with [`advance`](MockCore::advance),
-//! [`complete`](MockCore::complete) and [`fail`](MockCore::fail)):
+//! [`complete`](MockCore::complete) and [`fail`](MockCore::fail)). To test wall-clock timing
+//! or the task TTL without waiting, hand the builder a [`ManualClock`] and advance it.
 //!
 //! ```
 //! use mulerouter_kling::TaskStatus;
@@ -227,7 +228,9 @@
 //! - [`MockMuleRouter`], [`MockMuleRouterBuilder`]: the mock in-process, and the settings.
 //! - [`MockCore`]: the mock without a transport: answers an `http::Request`, drives tasks.
 //! - [`standalone`]: the core served on hyper, as the binary runs it.
-//! - [`Timing`]: when tasks move on. [`Fault`]: what can go wrong on purpose.
+//! - [`Timing`]: when tasks move on; [`ManualClock`]: a clock a test advances, so that
+//!   wall-clock timing and the task TTL are tested without waiting. [`Fault`]: what can go
+//!   wrong on purpose.
 //! - [`typed`]: typed wiremock mocks, one module per operation.
 //! - [`document`]: the embedded document and the request/response checks the mock runs.
 
