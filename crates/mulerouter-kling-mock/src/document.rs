@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::schema::Converter;
 use crate::text::pointer_segment;
-use crate::violations;
+use crate::violations::{self, SizeLimits};
 
 /// The OpenAPI document the mock implements, exactly as committed in `openapi/`.
 pub const SOURCE: &str =
@@ -98,18 +98,18 @@ pub(crate) struct Param {
     check: Check,
 }
 
-/// A compiled schema and the JSON Schema it was compiled from (for its size limits, checked
-/// before the validator runs; see [`violations::collect`]).
+/// A compiled schema and its size limits, checked before the validator runs (see
+/// [`violations::collect`]).
 #[derive(Clone)]
 pub(crate) struct Check {
     validator: Arc<Validator>,
-    schema: Arc<Value>,
+    limits: Arc<SizeLimits>,
 }
 
 impl Check {
     /// The violations of `value`, at most [`violations::MAX_VIOLATIONS`] + 1.
     pub(crate) fn violations(&self, value: &Value) -> Vec<Violation> {
-        violations::collect(&self.validator, &self.schema, value)
+        violations::collect(&self.validator, &self.limits, value)
     }
 }
 
@@ -440,7 +440,7 @@ impl Compiler<'_> {
             .map_err(|e| format!("schema {schema} does not compile: {e}"))?;
         let check = Check {
             validator: Arc::new(validator),
-            schema: Arc::new(standalone),
+            limits: Arc::new(SizeLimits::compile(&standalone)),
         };
         self.cache.insert(key, check.clone());
         Ok(check)

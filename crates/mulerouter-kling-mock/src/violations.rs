@@ -11,7 +11,7 @@ use jsonschema::{ValidationError, Validator};
 use mulerouter_kling::Violation;
 use serde_json::{Map, Value};
 
-use crate::text::{pointer_join, shorten};
+use crate::text::{pointer_join, push_segment_to, shorten};
 
 /// At most this many violations are listed in one answer. Collecting stops at one more, so
 /// that the answer can say there were more without finding them all.
@@ -26,21 +26,21 @@ const POINTER_CHARS: usize = 256;
 /// ordered by pointer (array indices numerically), so the same input always gives the same
 /// list.
 ///
-/// `schema` is the JSON Schema the validator was built from. Its size limits (`maxItems`,
-/// `maxLength`, `maxProperties`) are checked first, in one walk that does not descend into
-/// an array over its `maxItems`; the validator then sees the body with each such array cut
-/// to its `maxItems` items. A million elements where four are allowed cost one comparison
-/// and the check of four, not a million errors; the items past the limit are not checked.
-pub(crate) fn collect(validator: &Validator, schema: &Value, instance: &Value) -> Vec<Violation> {
+/// The size limits of the schema (`maxItems`, `maxLength`, `maxProperties`, compiled into
+/// `limits`) are checked first, in one walk that does not descend into an array over its
+/// `maxItems`; the validator then sees the body with each such array cut to its `maxItems`
+/// items. A million elements where four are allowed cost one comparison and the check of
+/// four, not a million errors; the items past the limit are not checked.
+pub(crate) fn collect(
+    validator: &Validator,
+    limits: &SizeLimits,
+    instance: &Value,
+) -> Vec<Violation> {
     let mut found = Vec::new();
     let mut cuts = Vec::new();
-    let defs = schema.get("$defs").and_then(Value::as_object);
-    SizeLimits {
-        defs,
-        found: &mut found,
-        cuts: &mut cuts,
+    if !limits.is_empty() {
+        limits.walk(instance, &mut String::new(), &mut found, &mut cuts);
     }
-    .walk(schema, instance, &mut String::new(), 0);
     let cut;
     let checked = if cuts.is_empty() {
         instance
@@ -97,124 +97,167 @@ fn cut_arrays(value: &Value, pointer: &str, cuts: &[(String, usize)]) -> Value {
     }
 }
 
-/// The size-limit walk of [`collect`].
-struct SizeLimits<'a, 'v> {
-    defs: Option<&'a Map<String, Value>>,
-    found: &'v mut Vec<Violation>,
-    /// The arrays over their `maxItems`: pointer and limit.
-    cuts: &'v mut Vec<(String, usize)>,
+/// The size limits of a JSON Schema, compiled once: only the parts of the schema that hold
+/// one, followed through `$ref`, `properties`, `items` and `allOf` (conditional branches,
+/// `if`/`then` and `oneOf`, are left to the validator).
+#[derive(Debug, Default)]
+pub(crate) struct SizeLimits {
+    max_items: Option<u64>,
+    max_length: Option<u64>,
+    max_properties: Option<u64>,
+    items: Option<Box<SizeLimits>>,
+    properties: Vec<(String, SizeLimits)>,
 }
 
-impl SizeLimits<'_, '_> {
-    /// References followed in a row before giving up (a schema referring to itself).
-    const MAX_REFS: usize = 32;
-    /// Nesting followed before leaving the rest to the validator.
-    const MAX_DEPTH: usize = 64;
+impl SizeLimits {
+    /// References and nesting followed before giving up (a schema referring to itself).
+    const MAX_DEPTH: usize = 32;
 
-    fn walk(&mut self, schema: &Value, value: &Value, pointer: &mut String, depth: usize) {
-        if depth > Self::MAX_DEPTH || self.found.len() > MAX_VIOLATIONS {
-            return;
+    /// The limits of a standalone schema (with its `$defs`).
+    pub(crate) fn compile(schema: &Value) -> Self {
+        let defs = schema.get("$defs").and_then(Value::as_object);
+        Self::of(schema, defs, 0)
+    }
+
+    fn of(schema: &Value, defs: Option<&Map<String, Value>>, depth: usize) -> Self {
+        let mut limits = Self::default();
+        if depth > Self::MAX_DEPTH {
+            return limits;
         }
-        let Some(schema) = self.resolve(schema) else {
-            return;
-        };
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(target) = reference
+                .strip_prefix("#/$defs/")
+                .and_then(|name| defs?.get(name))
+            {
+                limits.merge(Self::of(target, defs, depth + 1));
+            }
+            return limits;
+        }
         let limit = |keyword: &str| schema.get(keyword).and_then(Value::as_u64);
-        match value {
-            Value::Array(items) => {
-                if let Some(max) = limit("maxItems")
-                    && items.len() as u64 > max
-                {
-                    let message = format!("has {} items, at most {max} allowed", items.len());
-                    self.push(pointer, "maxItems", message);
-                    self.cuts
-                        .push((pointer.clone(), usize::try_from(max).unwrap_or(usize::MAX)));
-                    return;
-                }
-                if let Some(item_schema) = schema.get("items").filter(|s| s.is_object()) {
-                    for (at, item) in items.iter().enumerate() {
-                        self.descend(item_schema, item, pointer, &at.to_string(), depth);
-                    }
-                }
+        limits.max_items = limit("maxItems");
+        limits.max_length = limit("maxLength");
+        limits.max_properties = limit("maxProperties");
+        if let Some(items) = schema.get("items").filter(|s| s.is_object()) {
+            let items = Self::of(items, defs, depth + 1);
+            if !items.is_empty() {
+                limits.items = Some(Box::new(items));
             }
-            Value::String(text) => {
-                // A string has at least as many bytes as characters: most need no count.
-                if let Some(max) = limit("maxLength")
-                    && text.len() as u64 > max
-                {
-                    let count = text.chars().count();
-                    if count as u64 > max {
-                        self.push(
-                            pointer,
-                            "maxLength",
-                            format!("longer than {max} characters ({count})"),
-                        );
-                    }
-                }
-            }
-            Value::Object(map) => {
-                if let Some(max) = limit("maxProperties")
-                    && map.len() as u64 > max
-                {
-                    let message = format!("has {} properties, at most {max} allowed", map.len());
-                    return self.push(pointer, "maxProperties", message);
-                }
-                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-                    for (name, property) in properties {
-                        if let Some(item) = map.get(name) {
-                            self.descend(property, item, pointer, name, depth);
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
-        // Every branch of an `allOf` applies; conditional ones (`if`/`then`, `oneOf`) are
-        // left to the validator.
+        for (name, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let property = Self::of(property, defs, depth + 1);
+            if !property.is_empty() {
+                limits.properties.push((name.clone(), property));
+            }
+        }
         for part in schema
             .get("allOf")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            self.walk(part, value, pointer, depth + 1);
+            limits.merge(Self::of(part, defs, depth + 1));
         }
+        limits
     }
 
-    fn descend(
-        &mut self,
-        schema: &Value,
+    /// Adds the limits of `other`, which applies to the same value (the tighter one wins).
+    fn merge(&mut self, other: Self) {
+        let tighter = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max_items = tighter(self.max_items, other.max_items);
+        self.max_length = tighter(self.max_length, other.max_length);
+        self.max_properties = tighter(self.max_properties, other.max_properties);
+        match (&mut self.items, other.items) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
+        self.properties.extend(other.properties);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.max_items.is_none()
+            && self.max_length.is_none()
+            && self.max_properties.is_none()
+            && self.items.is_none()
+            && self.properties.is_empty()
+    }
+
+    /// Checks `value`, pushing what is broken; `cuts` gets the arrays over their `maxItems`.
+    fn walk(
+        &self,
         value: &Value,
         pointer: &mut String,
-        segment: &str,
-        depth: usize,
+        found: &mut Vec<Violation>,
+        cuts: &mut Vec<(String, usize)>,
     ) {
-        let length = pointer.len();
-        *pointer = pointer_join(pointer, segment);
-        self.walk(schema, value, pointer, depth + 1);
-        pointer.truncate(length);
-    }
-
-    /// Follows `#/$defs/…` references.
-    fn resolve<'s>(&self, mut schema: &'s Value) -> Option<&'s Value>
-    where
-        Self: 's,
-    {
-        for _ in 0..Self::MAX_REFS {
-            let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
-                return Some(schema);
-            };
-            let name = reference.strip_prefix("#/$defs/")?;
-            schema = self.defs?.get(name)?;
+        if found.len() > MAX_VIOLATIONS {
+            return;
         }
-        None
-    }
-
-    fn push(&mut self, pointer: &str, rule: &'static str, message: String) {
-        self.found.push(Violation {
-            pointer: bound_pointer(pointer.to_string()),
-            rule,
-            message,
-        });
+        let mut push = |pointer: &str, rule: &'static str, message: String| {
+            found.push(Violation {
+                pointer: bound_pointer(pointer.to_string()),
+                rule,
+                message,
+            });
+        };
+        match value {
+            Value::Array(items) => {
+                if let Some(max) = self.max_items
+                    && items.len() as u64 > max
+                {
+                    let message = format!("has {} items, at most {max} allowed", items.len());
+                    push(pointer, "maxItems", message);
+                    cuts.push((pointer.clone(), usize::try_from(max).unwrap_or(usize::MAX)));
+                    return;
+                }
+                if let Some(item_limits) = &self.items {
+                    for (at, item) in items.iter().enumerate() {
+                        let length = pointer.len();
+                        push_segment_to(pointer, &at.to_string());
+                        item_limits.walk(item, pointer, found, cuts);
+                        pointer.truncate(length);
+                    }
+                }
+            }
+            Value::String(text) => {
+                // A string has at least as many bytes as characters: most need no count.
+                if let Some(max) = self.max_length
+                    && text.len() as u64 > max
+                {
+                    let count = text.chars().count();
+                    if count as u64 > max {
+                        let message = format!("longer than {max} characters ({count})");
+                        push(pointer, "maxLength", message);
+                    }
+                }
+            }
+            Value::Object(map) => {
+                if let Some(max) = self.max_properties
+                    && map.len() as u64 > max
+                {
+                    let message = format!("has {} properties, at most {max} allowed", map.len());
+                    push(pointer, "maxProperties", message);
+                    return;
+                }
+                for (name, limits) in &self.properties {
+                    if let Some(item) = map.get(name) {
+                        let length = pointer.len();
+                        push_segment_to(pointer, name);
+                        limits.walk(item, pointer, found, cuts);
+                        pointer.truncate(length);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -448,7 +491,7 @@ mod tests {
             "$defs": { "E": { "type": "object", "required": ["type"] } } });
         let body = json!({ "elements": vec![json!({}); 100_000] });
 
-        let found = collect(&validator(&schema), &schema, &body);
+        let found = collect(&validator(&schema), &SizeLimits::compile(&schema), &body);
 
         let listed: Vec<_> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
         assert_eq!(
@@ -480,7 +523,11 @@ mod tests {
         let schema = json!({ "allOf": [{ "$ref": "#/$defs/R" }],
             "$defs": { "R": { "properties": { "p": { "maxLength": 2 } } } } });
 
-        let found = collect(&validator(&schema), &schema, &json!({ "p": "ünï" }));
+        let found = collect(
+            &validator(&schema),
+            &SizeLimits::compile(&schema),
+            &json!({ "p": "ünï" }),
+        );
 
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
@@ -494,7 +541,7 @@ mod tests {
         let schema = json!({ "type": "array", "items": { "type": "string" } });
         let body = Value::Array(vec![json!(1); 10_000]);
 
-        let found = collect(&validator(&schema), &schema, &body);
+        let found = collect(&validator(&schema), &SizeLimits::compile(&schema), &body);
 
         assert_eq!(found.len(), MAX_VIOLATIONS + 1);
         assert_eq!(found[0].pointer, "/0");
@@ -508,7 +555,11 @@ mod tests {
         let body: serde_json::Map<String, Value> =
             (0..5_000).map(|i| (format!("x{i}"), json!(1))).collect();
 
-        let found = collect(&validator(&schema), &schema, &Value::Object(body));
+        let found = collect(
+            &validator(&schema),
+            &SizeLimits::compile(&schema),
+            &Value::Object(body),
+        );
 
         assert_eq!(found.len(), MAX_VIOLATIONS + 1, "{:?}", found.first());
         assert!(found.iter().all(|v| v.rule == "additionalProperties"));
