@@ -1,7 +1,8 @@
 //! `cargo xtask bench …`: builds and runs the benchmarks of the `mulerouter-kling-bench`
-//! crate in release (the mock under load against a bare hyper server, bare wiremock and
-//! Prism, its memory over a million requests, and what codegen costs), which write
-//! `BENCHMARKS.md`.
+//! crate in release (the standalone mock on hyper and the in-process mock on wiremock under
+//! load against a bare hyper server, bare wiremock and Prism, hostile bodies, what a Rust test
+//! pays in-process, the mock's memory over two million requests, and what codegen costs),
+//! which write `BENCHMARKS.md` and its plot.
 //!
 //! The benchmarks need an HTTP stack and drive wrk and Prism; they live in that crate so that
 //! xtask keeps few dependencies and compiles quickly.

@@ -1,13 +1,16 @@
-//! Which server to talk to: MuleRouter when a key is set, the built-in mock otherwise.
+//! Which server to talk to: MuleRouter when a key is set, the built-in mock otherwise (with
+//! the default `offline-mock` feature; without it, a key is required).
 
-use mulerouter_kling::{API_KEY_ENV, ApiKey, Client, Error};
+use mulerouter_kling::{API_KEY_ENV, Client, Error};
 use std::time::Duration;
 
+#[cfg(feature = "offline-mock")]
 use mulerouter_kling_mock::{MockMuleRouter, Timing};
 
 /// The client, and the mock it talks to when running offline (kept alive while in use).
 pub struct Backend {
     pub client: Client,
+    #[cfg(feature = "offline-mock")]
     mock: Option<MockMuleRouter>,
 }
 
@@ -15,11 +18,11 @@ impl Backend {
     /// How long to pause before the first poll: the mock answers at once, the service takes
     /// minutes.
     pub fn first_poll_interval(&self) -> Duration {
+        #[cfg(feature = "offline-mock")]
         if self.mock.is_some() {
-            Duration::from_millis(250)
-        } else {
-            mulerouter_kling::WaitOptions::default().initial_interval
+            return Duration::from_millis(250);
         }
+        mulerouter_kling::WaitOptions::default().initial_interval
     }
 }
 
@@ -30,9 +33,16 @@ pub async fn connect() -> Result<Backend, Error> {
     if has_key {
         return Ok(Backend {
             client: Client::from_env()?,
+            #[cfg(feature = "offline-mock")]
             mock: None,
         });
     }
+    offline().await
+}
+
+/// The built-in mock and a client of it.
+#[cfg(feature = "offline-mock")]
+async fn offline() -> Result<Backend, Error> {
     // On the clock like the service, only in seconds instead of minutes, so that the
     // progress display has something to show.
     let mock = MockMuleRouter::builder()
@@ -47,11 +57,19 @@ pub async fn connect() -> Result<Backend, Error> {
         mock.uri()
     );
     let client = Client::builder()
-        .api_key(ApiKey::new("sk-mr-offline")?)
+        .api_key(mulerouter_kling::ApiKey::new(mock.suggested_key())?)
         .base_url(mock.uri())
         .build()?;
     Ok(Backend {
         client,
         mock: Some(mock),
+    })
+}
+
+/// Built without the mock: the key is required, and the client says so.
+#[cfg(not(feature = "offline-mock"))]
+async fn offline() -> Result<Backend, Error> {
+    Ok(Backend {
+        client: Client::from_env()?,
     })
 }

@@ -133,6 +133,11 @@ fn system(line: &str) -> (u64, u64) {
     (all, busy)
 }
 
+/// The CPU time (user and system) a process has used, at the usual 100 ticks a second.
+pub fn process_time(pid: u32) -> Duration {
+    Duration::from_millis(process(&format!("/proc/{pid}/stat"), 2) * 10)
+}
+
 /// utime + stime (+ cutime + cstime when `fields` is 4) of a `/proc/<pid>/stat`.
 fn process(path: &str, fields: usize) -> u64 {
     std::fs::read_to_string(path)

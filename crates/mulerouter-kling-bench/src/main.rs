@@ -11,6 +11,10 @@
 //!   mock ÷ Prism and mock ÷ bare wiremock.
 //! - **Memory**: RSS of one fresh mock process before and after a million requests of a
 //!   create-and-poll mix.
+//! - **Hostile bodies**: a million empty elements, a 30 MiB prompt and a declared 40 MB body,
+//!   each to a fresh mock: time, CPU, peak memory growth, and a create sent meanwhile.
+//! - **In-process**: the same core on wiremock (`MockMuleRouter`) under the same load, and
+//!   what a Rust test pays to start it, create and wait, next to bare wiremock.
 //! - **The body check alone**: parsing and validating a create's body in this process, set
 //!   against what a request may cost at 0.7× of the baseline.
 //! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
@@ -24,9 +28,12 @@ mod bare_wiremock;
 mod baseline;
 mod codegen;
 mod cpu;
+mod hostile;
 mod http;
+mod in_process;
 mod load;
 mod memory;
+mod plot;
 mod report;
 mod targets;
 mod tools;
@@ -69,6 +76,19 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
+    /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
+    Plot {
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        from: PathBuf,
+    },
+    /// Serve the mock in-process on wiremock (started by `run`).
+    #[command(hide = true)]
+    InProcess {
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        host: IpAddr,
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Serve bare wiremock (started by `run`).
     #[command(hide = true)]
     BareWiremock {
@@ -98,7 +118,7 @@ struct RunArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 64])]
     concurrency: Vec<u32>,
     /// Servers to load, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Baseline, Target::BareWiremock, Target::Mock, Target::Prism])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Baseline, Target::BareWiremock, Target::Mock, Target::InProcess, Target::Prism])]
     targets: Vec<Target>,
     /// Workloads, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::Create, Workload::Invalid, Workload::Get])]
@@ -117,6 +137,10 @@ struct RunArgs {
     /// machine to the server, which answers on one thread (wiremock's server, the baseline).
     #[arg(long, default_value_t = 1)]
     wrk_threads: u32,
+    /// The machine is shared with other work: measure each cell once without waiting for
+    /// other processes to finish, and say so in the report (compare ratios within the run).
+    #[arg(long)]
+    shared_machine: bool,
     /// Do not pin wrk to core 0 and the servers to the other cores.
     #[arg(long)]
     no_pin: bool,
@@ -157,6 +181,10 @@ fn main() -> ExitCode {
             port,
             threads,
         } => baseline::serve(SocketAddr::new(host, port), threads).map_err(|e| e.to_string()),
+        Cmd::Plot { from } => plot_again(&from),
+        Cmd::InProcess { host, port } => {
+            in_process::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
+        }
         Cmd::BareWiremock { host, port } => {
             bare_wiremock::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
         }
@@ -206,7 +234,9 @@ fn run(args: &RunArgs) -> Result<(), String> {
     targets.dedup();
     let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
 
-    cpu::wait_for_quiet(Duration::from_secs(120));
+    if !args.shared_machine {
+        cpu::wait_for_quiet(Duration::from_secs(120));
+    }
     eprintln!("== tools");
     tools::ensure_wrk()?;
     let prism = if loading && targets.contains(&Target::Prism) {
@@ -268,6 +298,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 Target::Baseline => Server::baseline(&log, server_cpus)?,
                 Target::BareWiremock => Server::bare_wiremock(&log, server_cpus)?,
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
+                Target::InProcess => Server::in_process(&log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
                     Server::prism(prism, &root.join(mock_document()), &log, server_cpus)?
@@ -283,9 +314,25 @@ fn run(args: &RunArgs) -> Result<(), String> {
             wrk_threads: args.wrk_threads,
             cores,
             load_cpus: pinning.as_ref().map(|p| p.load.clone()),
+            shared_machine: args.shared_machine,
         };
         results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
         drop(servers);
+    }
+
+    eprintln!("== hostile bodies, each to a fresh mock");
+    match hostile::measure(&mock, &scratch, server_cpus) {
+        Ok(hostile) => results.hostile = hostile,
+        Err(error) => results.problems.push(format!("hostile bodies: {error}")),
+    }
+
+    let runs = if args.quick { 5 } else { 25 };
+    eprintln!("== what a Rust test pays in-process ({runs} runs)");
+    match in_process::test_cost(runs) {
+        Ok(cost) => results.test_cost = Some(cost),
+        Err(error) => results
+            .problems
+            .push(format!("in-process test cost: {error}")),
     }
 
     if memory_requests > 0 {
@@ -296,6 +343,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
             memory_requests,
             args.wrk_threads,
             pinning.as_ref(),
+            args.shared_machine,
         )?);
     }
 
@@ -308,8 +356,37 @@ fn run(args: &RunArgs) -> Result<(), String> {
         let path = root.join(&args.output);
         report::write(&path, &section)?;
         eprintln!("wrote {}", path.display());
+        if !results.cells.is_empty() {
+            write_plot(&root, &results.cells)?;
+        }
     }
     Ok(())
+}
+
+/// Writes the plot of `cells` to [`report::PLOT`].
+fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
+    let svg = root.join(report::PLOT);
+    if let Some(folder) = svg.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    std::fs::write(&svg, plot::svg(cells))
+        .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
+    eprintln!("wrote {}", svg.display());
+    Ok(())
+}
+
+/// The plot drawn again from the tables of the report at `from` (relative to the root).
+fn plot_again(from: &Path) -> Result<(), String> {
+    let root = root();
+    let path = root.join(from);
+    let markdown = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let cells = plot::cells_from_report(&markdown);
+    if cells.is_empty() {
+        return Err(format!("no throughput table in {}", path.display()));
+    }
+    write_plot(&root, &cells)
 }
 
 /// The version of `package` in the workspace's `Cargo.lock`.
@@ -405,6 +482,7 @@ fn setting(
         rounds,
         wrk_threads: args.wrk_threads,
         mock_log: args.mock_log.clone(),
+        shared_machine: args.shared_machine,
         pinning: pinning.map_or_else(
             || "none".into(),
             |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),

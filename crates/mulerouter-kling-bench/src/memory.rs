@@ -53,15 +53,26 @@ impl Memory {
 
 /// Resident memory of a process, in MiB (Linux).
 pub fn rss_mib(pid: u32) -> Result<f64, String> {
+    status_mib(pid, "VmRSS")
+}
+
+/// The most resident memory a process has had, in MiB (Linux).
+pub fn peak_mib(pid: u32) -> Result<f64, String> {
+    status_mib(pid, "VmHWM")
+}
+
+/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB: the one reader of
+/// memory in the benchmarks.
+fn status_mib(pid: u32, field: &str) -> Result<f64, String> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .map_err(|e| format!("cannot read the memory of process {pid}: {e}"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|value| value.split_whitespace().next())
         .and_then(|kib| kib.parse::<f64>().ok())
         .map(|kib| kib / 1024.0)
-        .ok_or_else(|| format!("no VmRSS for process {pid}"))
+        .ok_or_else(|| format!("no {field} for process {pid}"))
 }
 
 /// Loads a fresh mock until `requests` have been answered.
@@ -71,6 +82,7 @@ pub fn run(
     requests: u64,
     wrk_threads: u32,
     pinning: Option<&Pinning>,
+    shared_machine: bool,
 ) -> Result<Memory, String> {
     let server = Server::mock(
         mock,
@@ -110,7 +122,9 @@ pub fn run(
         if memory.requests >= requests {
             break;
         }
-        cpu::wait_for_quiet(crate::load::QUIET_WAIT);
+        if !shared_machine {
+            cpu::wait_for_quiet(crate::load::QUIET_WAIT);
+        }
         let before = cpu::snapshot(&[server.pid()]);
         let output = wrk::run(&script, &format!("{}/", server.url()), load)?;
         let others = cpu::others(before, cpu::snapshot(&[server.pid()]), cores);

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::codegen::Timing;
+use crate::hostile::Hostile;
+use crate::in_process::TestCost;
 use crate::load::{Cell, Workload};
 use crate::memory::Memory;
 use crate::targets::Target;
@@ -13,6 +15,9 @@ use crate::validation::Cost;
 pub const BEGIN: &str =
     "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
 pub const END: &str = "<!-- bench:end -->";
+
+/// The plot of requests/s against connections, relative to the workspace root.
+pub const PLOT: &str = "benchmarks/requests-per-second.svg";
 
 /// Where and how the numbers were made.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +39,7 @@ pub struct Setting {
     pub wrk_threads: u32,
     pub mock_log: String,
     pub pinning: String,
+    pub shared_machine: bool,
 }
 
 /// Everything one run measured.
@@ -44,6 +50,8 @@ pub struct Results {
     pub memory: Option<Memory>,
     pub codegen: Vec<Timing>,
     pub validation: Vec<Cost>,
+    pub hostile: Vec<Hostile>,
+    pub test_cost: Option<TestCost>,
     pub problems: Vec<String>,
 }
 
@@ -108,10 +116,20 @@ impl Results {
             s.pinning,
             crate::load::DISTURBED * 100.0
         );
+        if s.shared_machine {
+            let _ = writeln!(
+                out,
+                "- **Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read"
+            );
+        }
         let _ = writeln!(
             out,
-            "- mock: `mulerouter-kling-mock --port 0`, release build, defaults (wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h, wiremock's copies of requests dropped every 1 000), `RUST_LOG={}`",
+            "- mock: `mulerouter-kling-mock --port 0`, release build, defaults (the core on hyper 1, HTTP/1.1 and h2c, multi-threaded runtime; wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h), `RUST_LOG={}`",
             s.mock_log
+        );
+        let _ = writeln!(
+            out,
+            "- in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes"
         );
         let _ = writeln!(
             out,
@@ -120,7 +138,7 @@ impl Results {
         );
         let _ = writeln!(
             out,
-            "- bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the mock mounts its own (`Recycling`: wiremock's copies of requests dropped every 1 000)",
+            "- bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
             s.wiremock
         );
         let _ = writeln!(
@@ -134,7 +152,18 @@ impl Results {
         );
 
         if !self.cells.is_empty() {
+            self.targets_section(&mut out);
             self.throughput(&mut out);
+            let _ = writeln!(
+                out,
+                "![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n"
+            );
+        }
+        if !self.hostile.is_empty() {
+            self.hostile_section(&mut out);
+        }
+        if let Some(cost) = &self.test_cost {
+            test_cost_section(&mut out, cost);
         }
         if !self.validation.is_empty() {
             self.validation_section(&mut out);
@@ -173,11 +202,11 @@ impl Results {
         let _ = writeln!(out, "### Throughput and latency\n");
         let _ = writeln!(
             out,
-            "| workload | conns | baseline req/s | p50 ms | p99 ms | mock req/s | p50 ms | p99 ms | Prism req/s | p50 ms | p99 ms | mock ÷ baseline | mock ÷ Prism |"
+            "| workload | conns | baseline req/s | p50 ms | p99 ms | mock req/s | p50 ms | p99 ms | in-process req/s | p50 ms | p99 ms | Prism req/s | p50 ms | p99 ms | mock ÷ baseline | in-process ÷ baseline | mock ÷ Prism |"
         );
         let _ = writeln!(
             out,
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         let mut rows: Vec<(Workload, u32)> = self
             .cells
@@ -189,7 +218,12 @@ impl Results {
         for &(workload, connections) in &rows {
             let mut line = format!("| {workload} | {connections} |");
             let mut rates = Vec::new();
-            for target in [Target::Baseline, Target::Mock, Target::Prism] {
+            for target in [
+                Target::Baseline,
+                Target::Mock,
+                Target::InProcess,
+                Target::Prism,
+            ] {
                 match self.cell(workload, connections, target) {
                     Some(cell) => {
                         let s = &cell.summary;
@@ -210,9 +244,10 @@ impl Results {
             }
             let _ = writeln!(
                 out,
-                "{line} {} | {} |",
+                "{line} {} | {} | {} |",
                 ratio(rates[1], rates[0]),
-                ratio(rates[1], rates[2])
+                ratio(rates[2], rates[0]),
+                ratio(rates[1], rates[3])
             );
         }
         self.wiremock_ceiling(out, &rows);
@@ -254,7 +289,7 @@ impl Results {
         );
         let _ = writeln!(
             out,
-            "| workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | mock ÷ bare wiremock |"
+            "| workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | in-process ÷ bare wiremock |"
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
         for cell in ceilings {
@@ -270,7 +305,7 @@ impl Results {
                     rate(workload, connections, Target::Baseline)
                 ),
                 ratio(
-                    rate(workload, connections, Target::Mock),
+                    rate(workload, connections, Target::InProcess),
                     Some(s.per_second())
                 ),
             );
@@ -324,6 +359,96 @@ impl Results {
         }
         let _ = writeln!(out);
     }
+}
+
+impl Results {
+    /// The targets at 64 connections, met or not.
+    fn targets_section(&self, out: &mut String) {
+        let rate = |workload, target| {
+            self.cell(workload, 64, target)
+                .map(|c| c.summary.per_second())
+        };
+        let p99 = |workload| {
+            self.cell(workload, 64, Target::Mock)
+                .map(|c| c.summary.p99_ms)
+        };
+        let mut rows = Vec::new();
+        for (workload, goal) in [(Workload::Get, 0.8), (Workload::Create, 0.65)] {
+            if let (Some(mock), Some(base)) = (
+                rate(workload, Target::Mock),
+                rate(workload, Target::Baseline),
+            ) {
+                let share = mock / base;
+                rows.push(format!(
+                    "| {workload}: mock ≥ {goal:.2}× bare hyper | {share:.2}× | {} |",
+                    if share >= goal { "met" } else { "not met" }
+                ));
+            }
+            if let Some(p99) = p99(workload) {
+                rows.push(format!(
+                    "| {workload}: mock p99 < 2 ms | {} ms | {} |",
+                    ms(p99),
+                    if p99 < 2.0 { "met" } else { "not met" }
+                ));
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "### Targets at 64 connections\n");
+        let _ = writeln!(out, "| target | measured | |");
+        let _ = writeln!(out, "|---|---:|---|");
+        for row in rows {
+            let _ = writeln!(out, "{row}");
+        }
+        let _ = writeln!(out);
+    }
+
+    fn hostile_section(&self, out: &mut String) {
+        let _ = writeln!(out, "### Hostile bodies\n");
+        let _ = writeln!(
+            out,
+            "Each sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+        for h in &self.hostile {
+            let neighbour = h.neighbour.map_or("–".to_string(), |(status, took)| {
+                format!("{status} in {} ms", ms(took.as_secs_f64() * 1e3))
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} ms | {} ms | {:.1} MiB | {neighbour} |",
+                h.what,
+                h.status,
+                ms(h.answered_in.as_secs_f64() * 1e3),
+                h.cpu.as_millis(),
+                h.peak_growth_mib
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
+fn test_cost_section(out: &mut String, cost: &TestCost) {
+    let _ = writeln!(out, "### What a Rust test pays in-process\n");
+    let _ = writeln!(out, "Median of {} runs, in this process.\n", cost.runs);
+    let _ = writeln!(out, "| what | time |");
+    let _ = writeln!(out, "|---|---:|");
+    let _ = writeln!(
+        out,
+        "| `MockMuleRouter::start`, one create, reads until `completed`, drop | {} ms |",
+        ms(cost.mock.as_secs_f64() * 1e3)
+    );
+    let _ = writeln!(
+        out,
+        "| bare wiremock `MockServer::start`, one mock mounted, one request, drop | {} ms |",
+        ms(cost.bare_wiremock.as_secs_f64() * 1e3)
+    );
+    let _ = writeln!(out);
 }
 
 fn memory_section(out: &mut String, memory: &Memory) {
@@ -418,6 +543,35 @@ mod tests {
     }
 
     #[test]
+    fn the_targets_at_64_connections_say_whether_each_is_met() {
+        // Arrange: status GET cells at 0.85× of the baseline with a p99 of 1.5 ms.
+        let results = Results {
+            cells: vec![
+                cell(Target::Baseline, 100_000.0),
+                cell(Target::Mock, 85_000.0),
+            ],
+            ..Results::default()
+        };
+
+        // Act
+        let text = results.markdown();
+
+        // Assert
+        assert!(
+            text.contains("| status GET: mock ≥ 0.80× bare hyper | 0.85× | met |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| status GET: mock p99 < 2 ms | 1.50 ms | met |"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("valid create: mock"),
+            "no create cells, no create rows"
+        );
+    }
+
+    #[test]
     fn the_wiremock_ceiling_is_a_table_of_its_own_only_when_measured() {
         let mut results = Results {
             cells: vec![
@@ -433,9 +587,10 @@ mod tests {
         );
 
         results.cells.push(cell(Target::BareWiremock, 128_000.0));
+        results.cells.push(cell(Target::InProcess, 64_000.0));
         let text = results.markdown();
         assert!(
-            text.contains("| status GET | 64 | 128\u{202f}000 | 0.50 | 1.50 | 0.80× | 0.78× |"),
+            text.contains("| status GET | 64 | 128\u{202f}000 | 0.50 | 1.50 | 0.80× | 0.50× |"),
             "{text}"
         );
     }

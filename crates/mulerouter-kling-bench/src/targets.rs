@@ -1,5 +1,5 @@
-//! The servers under load, each in its own process on 127.0.0.1: the mock, the baseline, bare
-//! wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
+//! The servers under load, each in its own process on 127.0.0.1: the mock (standalone and
+//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
 
 use std::fmt;
 use std::fs::File;
@@ -22,8 +22,10 @@ pub enum Target {
     Baseline,
     /// wiremock answering a fixed body, nothing else: the ceiling of a wiremock server.
     BareWiremock,
-    /// The standalone mock (`mulerouter-kling-mock`, release build).
+    /// The standalone mock (`mulerouter-kling-mock`, release build): the core on hyper.
     Mock,
+    /// The same core in-process on wiremock (`MockMuleRouter`), as a Rust test runs it.
+    InProcess,
     /// Stoplight Prism (`prism mock -v error`) on the same document.
     Prism,
 }
@@ -34,6 +36,7 @@ impl fmt::Display for Target {
             Self::Baseline => "baseline",
             Self::BareWiremock => "bare wiremock",
             Self::Mock => "mock",
+            Self::InProcess => "in-process mock",
             Self::Prism => "Prism",
         })
     }
@@ -45,6 +48,8 @@ pub struct Server {
     pub target: Target,
     pub address: SocketAddr,
     child: Child,
+    /// How to start another like it: this program's subcommand, its log, its cores.
+    again: Option<(String, std::path::PathBuf, Option<String>)>,
 }
 
 impl Server {
@@ -54,6 +59,21 @@ impl Server {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Whether the server keeps a copy of every request it answers (wiremock does, about
+    /// 6 KiB each: gigabytes within one measurement at tens of thousands of requests/s).
+    pub fn keeps_every_request(&self) -> bool {
+        matches!(self.target, Target::BareWiremock | Target::InProcess)
+    }
+
+    /// A fresh server like this one (this program's servers only).
+    pub fn fresh(&self) -> Result<Self, String> {
+        let (subcommand, log, cpus) = self
+            .again
+            .as_ref()
+            .ok_or_else(|| format!("the {} cannot be started again", self.target))?;
+        Self::served_by_this_program(self.target, subcommand, log, cpus.as_deref())
     }
 
     /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
@@ -70,12 +90,18 @@ impl Server {
             target: Target::Mock,
             address,
             child,
+            again: None,
         })
     }
 
     /// The baseline: this program's `baseline` command, on a free port, on `cpus`.
     pub fn baseline(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
         Self::served_by_this_program(Target::Baseline, "baseline", log, cpus)
+    }
+
+    /// The in-process mock: this program's `in-process` command, on a free port, on `cpus`.
+    pub fn in_process(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
+        Self::served_by_this_program(Target::InProcess, "in-process", log, cpus)
     }
 
     /// Bare wiremock: this program's `bare-wiremock` command, on a free port, on `cpus`.
@@ -97,6 +123,11 @@ impl Server {
             target,
             address,
             child,
+            again: Some((
+                subcommand.to_string(),
+                log.to_path_buf(),
+                cpus.map(str::to_string),
+            )),
         })
     }
 
@@ -136,6 +167,7 @@ impl Server {
             target: Target::Prism,
             address,
             child,
+            again: None,
         })
     }
 }

@@ -1,12 +1,21 @@
-//! `Authorization: Bearer …`, checked the way the service does.
+//! `Authorization: Bearer …`, checked the way the service does: the token must look like a
+//! MuleRouter key (`sk-mr-` and more), and when the mock was given one key, it must be that
+//! key exactly.
 
+use http::HeaderMap;
 use http::header::AUTHORIZATION;
-use wiremock::http::HeaderMap;
+use subtle::ConstantTimeEq;
+
+/// What every MuleRouter key starts with.
+pub(crate) const KEY_PREFIX: &str = "sk-mr-";
+
+/// The key the mock suggests when any well-formed key will do.
+pub(crate) const SAMPLE_KEY: &str = "sk-mr-test";
 
 /// Which bearer tokens the mock accepts.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Keys {
-    /// Any non-empty token (the default: tests need no real key).
+    /// Any token shaped like a MuleRouter key (the default: tests need no real key).
     Any,
     /// Exactly this one.
     Only(String),
@@ -22,7 +31,26 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// Whether `token` is shaped like a MuleRouter key: `sk-mr-` and at least one more visible
+/// character of `[A-Za-z0-9_-]`.
+pub(crate) fn is_key_shaped(token: &str) -> bool {
+    token.strip_prefix(KEY_PREFIX).is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
 impl Keys {
+    /// A key that passes: the one configured, or [`SAMPLE_KEY`].
+    pub(crate) fn suggestion(&self) -> &str {
+        match self {
+            Self::Any => SAMPLE_KEY,
+            Self::Only(key) => key,
+        }
+    }
+
     /// `Err` holds the 401 detail.
     pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), &'static str> {
         let mut values = headers.get_all(AUTHORIZATION).iter();
@@ -43,11 +71,15 @@ impl Keys {
                     .then_some(token.trim())
             })
             .filter(|token| !token.is_empty() && !token.contains(char::is_whitespace))
-            .ok_or("Invalid Authorization header format")?;
+            .ok_or("Invalid Authorization header format: send `Authorization: Bearer sk-mr-…`")?;
         match self {
+            // The comparison takes as long whatever prefix matches; only the lengths show.
+            Self::Only(key) if bool::from(key.as_bytes().ct_eq(token.as_bytes())) => Ok(()),
+            _ if !is_key_shaped(token) => Err(
+                "Invalid API key: a MuleRouter key starts with `sk-mr-` followed by letters, digits, `-` or `_`",
+            ),
             Self::Any => Ok(()),
-            Self::Only(key) if key == token => Ok(()),
-            Self::Only(_) => Err("Invalid API key"),
+            Self::Only(_) => Err("Invalid API key: this is not the key the mock was started with"),
         }
     }
 }
@@ -55,7 +87,7 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wiremock::http::HeaderValue;
+    use http::HeaderValue;
 
     fn check(keys: &Keys, values: &[&[u8]]) -> Result<(), &'static str> {
         let mut headers = HeaderMap::new();
@@ -66,13 +98,22 @@ mod tests {
     }
 
     #[test]
-    fn any_non_empty_bearer_token_passes_by_default() {
+    fn any_bearer_token_shaped_like_a_key_passes_by_default() {
         assert_eq!(check(&Keys::Any, &[b"Bearer sk-mr-x"]), Ok(()));
-        assert_eq!(check(&Keys::Any, &[b"bearer  sk-mr-x "]), Ok(()));
+        assert_eq!(check(&Keys::Any, &[b"bearer  sk-mr-ci_2 "]), Ok(()));
     }
 
     #[test]
-    fn missing_malformed_and_wrong_headers_are_refused() {
+    fn a_token_not_shaped_like_a_key_is_refused_with_what_is_expected() {
+        for token in ["SOME-INVALID-VALUE", "k", "sk-mr-", "sk-mr-a.b", "SK-MR-x"] {
+            let header = format!("Bearer {token}");
+            let detail = check(&Keys::Any, &[header.as_bytes()]).unwrap_err();
+            assert!(detail.contains("starts with `sk-mr-`"), "{token}: {detail}");
+        }
+    }
+
+    #[test]
+    fn missing_and_malformed_headers_are_refused() {
         assert!(check(&Keys::Any, &[]).unwrap_err().starts_with("Missing"));
         for bad in [
             &b"sk-mr-x"[..],
@@ -81,19 +122,27 @@ mod tests {
             b"Bearer a b",
             b"Bearer \xff",
         ] {
-            assert_eq!(
-                check(&Keys::Any, &[bad]),
-                Err("Invalid Authorization header format"),
+            let detail = check(&Keys::Any, &[bad]).unwrap_err();
+            assert!(
+                detail.starts_with("Invalid Authorization header format"),
                 "{bad:?}"
             );
         }
-        assert!(check(&Keys::Any, &[b"Bearer a", b"Bearer b"]).is_err());
+        assert!(check(&Keys::Any, &[b"Bearer sk-mr-a", b"Bearer sk-mr-b"]).is_err());
+    }
+
+    #[test]
+    fn one_configured_key_admits_only_itself_and_stays_out_of_debug_output() {
         let only = Keys::Only("sk-mr-right".into());
-        assert_eq!(
-            check(&only, &[b"Bearer sk-mr-wrong"]),
-            Err("Invalid API key")
+        assert!(
+            check(&only, &[b"Bearer sk-mr-wrong"])
+                .unwrap_err()
+                .contains("not the key")
         );
+        assert!(check(&only, &[b"Bearer sk-mr-righ"]).is_err());
         assert_eq!(check(&only, &[b"Bearer sk-mr-right"]), Ok(()));
         assert!(!format!("{only:?}").contains("right"));
+        assert_eq!(only.suggestion(), "sk-mr-right");
+        assert_eq!(Keys::Any.suggestion(), SAMPLE_KEY);
     }
 }

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crate::tasks::Failure;
 
-/// Something to go wrong on purpose. Queue one with [`MockMuleRouter::inject`] or the
+/// Something to go wrong on purpose. Queue one with [`MockCore::inject`] or the
 /// shorthands next to it.
 ///
-/// [`MockMuleRouter::inject`]: crate::MockMuleRouter::inject
+/// [`MockCore::inject`]: crate::MockCore::inject
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {

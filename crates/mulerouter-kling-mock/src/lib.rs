@@ -4,11 +4,13 @@
 //! Every request is checked against the document (embedded at compile time, the same file the
 //! client is generated from), tasks move through `pending` → `processing` → `completed` like
 //! the service's, completed tasks link to a small real MP4 served by the mock, and faults come
-//! on demand. Rust tests start it in-process; apps in any language start the binary.
+//! on demand. One transport-free core ([`MockCore`]) holds all of that; Rust tests serve it
+//! in-process on wiremock ([`MockMuleRouter`]), apps in any language start the binary, which
+//! serves it on hyper ([`standalone`]).
 //!
 //! # Getting started
 //!
-//! Start a [`MockMuleRouter`] and hand its [`uri`](MockMuleRouter::uri) to the client:
+//! Start a [`MockMuleRouter`] and hand its [`uri`](MockCore::uri) to the client:
 //!
 //! ```
 //! use std::time::Duration;
@@ -46,16 +48,24 @@
 //! }
 //! ```
 //!
-//! A request the document does not allow gets 400 with every broken rule, each with the JSON
+//! A request the document does not allow gets 400 with the broken rules, each with the JSON
 //! pointer of the field and the JSON Schema keyword (`maximum`, `required`,
-//! `additionalProperties`, …), in the document's `ApiError` shape.
+//! `additionalProperties`, …), in the document's `ApiError` shape. Size limits (`maxItems`,
+//! `maxLength`, `maxProperties`) are checked first and, when one is broken, answered alone;
+//! at most [`MAX_VIOLATIONS`] are listed, and finding them stops there, so any body within
+//! the 32 MiB limit costs little to refuse.
+//!
+//! The bearer token must look like a MuleRouter key (`sk-mr-` and more, e.g. `sk-mr-test`),
+//! as the service checks; [`api_key`](MockMuleRouterBuilder::api_key) narrows that to one
+//! exact key.
 //!
 //! # Scenarios and timing
 //!
 //! [`Timing`] says when tasks move on: [`Timing::PerPoll`] (the default: each read moves a task
 //! one step), [`Timing::WallClock`] (like the service, on the clock) or [`Timing::Manual`]
-//! (only when the test says so, with [`advance`](MockMuleRouter::advance),
-//! [`complete`](MockMuleRouter::complete) and [`fail`](MockMuleRouter::fail)):
+//! (only when the test says so, with [`advance`](MockCore::advance),
+//! [`complete`](MockCore::complete) and [`fail`](MockCore::fail)). To test wall-clock timing
+//! or the task TTL without waiting, hand the builder a [`ManualClock`] and advance it.
 //!
 //! ```
 //! use mulerouter_kling::TaskStatus;
@@ -65,7 +75,7 @@
 //! # #[tokio::main]
 //! # async fn main() {
 //! let mock = MockMuleRouter::builder().timing(Timing::Manual).start().await;
-//! # let client = Client::builder().api_key(ApiKey::new("k").unwrap()).base_url(mock.uri()).build().unwrap();
+//! # let client = Client::builder().api_key(ApiKey::new("sk-mr-test").unwrap()).base_url(mock.uri()).build().unwrap();
 //! # let request = CreateGenerationRequest::builder().prompt("p").video("https://example.com/v.mp4");
 //! let id = client.create(request).await.unwrap().task_info.id;
 //! assert_eq!(client.get(id).await.unwrap().task_info.status, TaskStatus::Pending);
@@ -165,10 +175,33 @@
 //!     .mount(&server)
 //!     .await;
 //!
-//! let client = Client::builder().api_key(ApiKey::new("k").unwrap()).base_url(server.uri()).build().unwrap();
+//! let client = Client::builder().api_key(ApiKey::new("sk-mr-test").unwrap()).base_url(server.uri()).build().unwrap();
 //! assert_eq!(client.get(task.task_info.id).await.unwrap(), task);
 //! # }
 //! ```
+//!
+//! # Your own mocks beside it
+//!
+//! [`MockMuleRouter::server`] is the wiremock `MockServer` underneath; what you mount there
+//! is tried before the mock's own answers:
+//!
+//! ```
+//! use mulerouter_kling_mock::MockMuleRouter;
+//! use wiremock::{Mock, ResponseTemplate, matchers::path};
+//!
+//! # #[tokio::main]
+//! # async fn main() {
+//! let mock = MockMuleRouter::start().await;
+//! Mock::given(path("/health")).respond_with(ResponseTemplate::new(204)).mount(mock.server()).await;
+//! assert_eq!(reqwest::get(format!("{}/health", mock.uri())).await.unwrap().status(), 204);
+//! # }
+//! ```
+//!
+//! wiremock keeps a copy of each request a mounted mock answers for as long as the server
+//! runs (that is how its `expect` and `received_requests` work), so an in-process mock grows
+//! by a few kilobytes per request: nothing for a test, too much for days of traffic. It also
+//! reads each body whole before the core sees it (a body over 32 MiB gets its 413 after the
+//! upload). Both are what the binary is for.
 //!
 //! # Standalone use
 //!
@@ -177,61 +210,57 @@
 //! ```
 //!
 //! listens on `127.0.0.1:4010` (`--port 0` picks a free port; the first line printed says
-//! which), prints a `curl` example, logs one line per request (`RUST_LOG` filters) and stops
-//! cleanly on Ctrl-C or SIGTERM. `--help` lists the settings (timing, key, TTL, cap, latency).
+//! which), prints a `curl` example and a key that works, and logs one line per request
+//! (`RUST_LOG` filters). It serves HTTP/1.1 and h2c on hyper with bounded bodies, timeouts,
+//! a connection cap and a draining shutdown on Ctrl-C or SIGTERM (see [`standalone`] for
+//! each limit and its flag). `--api-key` or `MULEROUTER_MOCK_API_KEY` accepts one key only.
 //! Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.
 //!
-//! # Running for days
+//! Its memory stays flat however long it runs: finished tasks are evicted after
+//! [`task_ttl`](MockMuleRouterBuilder::task_ttl), the number held is capped by
+//! [`max_tasks`](MockMuleRouterBuilder::max_tasks), and nothing is kept per request.
 //!
-//! Finished tasks are evicted after [`task_ttl`](MockMuleRouterBuilder::task_ttl) and the
-//! number held is capped by [`max_tasks`](MockMuleRouterBuilder::max_tasks). wiremock keeps a
-//! copy of every request a mounted mock answers (even with request recording off), so the
-//! mock mounts one catch-all responder and drops wiremock's copies every
-//! [`recycle_after`](MockMuleRouterBuilder::recycle_after) requests, without a moment in which
-//! a request could find nothing mounted ([`Recycling`], which serves any responder the same
-//! way). Measured on 2 cores, release
-//! build, with finished tasks evicted 2 s after they finish: RSS stays at 36–37 MiB from
-//! 860 000 to 3 000 000 requests; with the defaults it levels off at 71 MiB once 100 000 tasks
-//! are held (`cargo xtask bench`, see `BENCHMARKS.md`). Without recycling it reaches 2 GiB
-//! after 400 000 requests.
-//!
-//! wiremock 0.6.5 counts these resets in a `u16` and panics on the 65 536th when built with
-//! overflow checks, as in the dev profile. A debug build of this crate therefore recycles
-//! less and less often (the interval doubles every 8 000 recycles) and stops at 64 000, with
-//! a warning: about two billion requests at the default setting. For runs longer than that,
-//! build in release (`cargo run --release -p mulerouter-kling-mock`), where the counter
-//! wraps harmlessly and recycling goes on for ever.
+//! The library alone (`default-features = false`) leaves out the binary's `clap` and
+//! `tracing-subscriber`.
 //!
 //! # What is here
 //!
-//! - [`MockMuleRouter`], [`MockMuleRouterBuilder`]: the mock and its settings.
-//! - [`Timing`]: when tasks move on. [`Fault`]: what can go wrong on purpose.
+//! - [`MockMuleRouter`], [`MockMuleRouterBuilder`]: the mock in-process, and the settings.
+//! - [`MockCore`]: the mock without a transport: answers an `http::Request`, drives tasks.
+//! - [`standalone`]: the core served on hyper, as the binary runs it.
+//! - [`Timing`]: when tasks move on; [`ManualClock`]: a clock a test advances, so that
+//!   wall-clock timing and the task TTL are tested without waiting. [`Fault`]: what can go
+//!   wrong on purpose.
 //! - [`typed`]: typed wiremock mocks, one module per operation.
 //! - [`document`]: the embedded document and the request/response checks the mock runs.
-//! - [`Recycling`]: the bound on wiremock's copies of requests, for any responder.
 
 #![warn(missing_docs)]
 
 mod auth;
+mod clock;
+mod dispatch;
 pub mod document;
 mod faults;
+mod in_process;
+mod mock_core;
 mod prefer;
-mod recycle;
 mod reply;
-mod respond;
 mod schema;
-mod server;
+pub mod standalone;
 mod tasks;
+mod text;
 mod violations;
 
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused)]
 pub mod typed;
 
+pub use clock::ManualClock;
 pub use faults::Fault;
-pub use recycle::Recycling;
-pub use server::{MockMuleRouter, MockMuleRouterBuilder, Stats, UnknownTask};
+pub use in_process::{MockMuleRouter, MockMuleRouterBuilder, reachable};
+pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
 pub use tasks::Timing;
+pub use violations::MAX_VIOLATIONS;
 
 #[doc(hidden)]
 pub use prefer::parse_duration;

@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Prints the base URL and a `curl` example on stdout, logs one line per request on stderr
-//! (`RUST_LOG` filters), and stops cleanly on Ctrl-C or SIGTERM.
+//! (`RUST_LOG` filters), and on Ctrl-C or SIGTERM stops accepting, answers what is in
+//! flight and exits 0.
 
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use mulerouter_kling_mock::standalone::{self, Settings};
 use mulerouter_kling_mock::{MockMuleRouter, Timing};
 use tracing_subscriber::EnvFilter;
 
@@ -44,8 +46,9 @@ struct Args {
     #[arg(long, default_value = "4s", value_parser = duration)]
     processing: Duration,
 
-    /// Accept only this bearer token (default: any non-empty token).
-    #[arg(long)]
+    /// Accept only this bearer token (default: any token shaped like a MuleRouter key,
+    /// `sk-mr-` and more). Prefer the environment variable: a flag shows in `ps`.
+    #[arg(long, env = "MULEROUTER_MOCK_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
 
     /// How long a finished task stays readable.
@@ -56,13 +59,30 @@ struct Args {
     #[arg(long, default_value_t = 100_000)]
     max_tasks: usize,
 
-    /// Drop wiremock's copies of requests after this many (0: never; memory then grows).
-    #[arg(long, default_value_t = 1_000)]
-    recycle_after: u64,
-
     /// Answer every API request after this delay.
     #[arg(long, default_value = "0ms", value_parser = duration)]
     latency: Duration,
+
+    /// How long a request head may take to arrive; on HTTP/1.1 also how long a kept-alive
+    /// connection waits for its next request.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    header_timeout: Duration,
+
+    /// How long a request body may send nothing before it is answered 408.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    body_timeout: Duration,
+
+    /// How long a connection may stay open with no request in flight.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    idle_timeout: Duration,
+
+    /// The most connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+
+    /// On Ctrl-C or SIGTERM, how long to wait for requests in flight.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    drain_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -80,7 +100,7 @@ fn duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s, 5m or 1h"))
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
@@ -91,7 +111,6 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
-    log_aborted_uploads_in_one_line();
 
     let timing = match args.timing {
         TimingArg::Wall => Timing::WallClock {
@@ -101,36 +120,54 @@ async fn main() -> ExitCode {
         TimingArg::Poll => Timing::PerPoll,
         TimingArg::Manual => Timing::Manual,
     };
-    let mut builder = MockMuleRouter::builder()
-        .listen_on(SocketAddr::new(args.host, args.port))
-        .timing(timing)
-        .task_ttl(args.task_ttl)
-        .max_tasks(args.max_tasks)
-        .recycle_after(args.recycle_after)
-        .latency(args.latency)
-        // Nobody reads them back from a standalone server.
-        .record_requests(false);
-    if let Some(key) = args.api_key {
-        builder = builder.api_key(key);
-    }
-    let mock = match builder.try_start().await {
-        Ok(mock) => mock,
+    let address = SocketAddr::new(args.host, args.port);
+    let listener = match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => listener,
         Err(error) => {
             eprintln!(
-                "error: cannot listen on {}: {error} (try another --port, or --port 0 for a free one)",
-                SocketAddr::new(args.host, args.port)
+                "error: cannot listen on {address}: {error} (try another --port, or --port 0 for a free one)"
             );
             return ExitCode::FAILURE;
         }
     };
+    let bound = listener.local_addr().unwrap_or(address);
+    let mut builder = MockMuleRouter::builder()
+        .timing(timing)
+        .task_ttl(args.task_ttl)
+        .max_tasks(args.max_tasks)
+        .latency(args.latency)
+        // Nobody reads them back from a standalone server.
+        .record_requests(false);
+    let key_given = args.api_key.is_some();
+    if let Some(key) = args.api_key {
+        builder = builder.api_key(key);
+    }
+    let core = builder.build_core(format!(
+        "http://{}",
+        mulerouter_kling_mock::reachable(bound)
+    ));
 
+    // Listen for the signals before saying where the mock listens: a supervisor that stops
+    // the mock as soon as it has read the banner must get a clean shutdown.
+    let signals = match Signals::listen() {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("error: cannot listen for Ctrl-C and SIGTERM: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "MuleRouter mock listening on {}", mock.uri());
-    let _ = writeln!(out, "Create a task:\n{}", mock.curl_example());
+    let _ = writeln!(out, "MuleRouter mock listening on {}", core.uri());
+    let _ = writeln!(out, "Create a task:\n{}", core.curl_example());
+    let key = if key_given {
+        "<the key given with --api-key or MULEROUTER_MOCK_API_KEY>".to_string()
+    } else {
+        core.suggested_key()
+    };
     let _ = writeln!(
         out,
-        "Point a client at it: MULEROUTER_BASE_URL={} MULEROUTER_API_KEY=sk-mr-test",
-        mock.uri()
+        "Point a client at it: MULEROUTER_BASE_URL={} MULEROUTER_API_KEY={key}",
+        core.uri()
     );
     let _ = writeln!(out, "Stop with Ctrl-C.");
     if cfg!(debug_assertions) {
@@ -141,59 +178,68 @@ async fn main() -> ExitCode {
     let _ = out.flush();
     drop(out);
 
-    match shutdown_signal().await {
-        Ok(signal) => tracing::info!("{signal}: shutting down"),
-        Err(error) => {
-            eprintln!("error: cannot wait for a shutdown signal: {error}");
-            return ExitCode::FAILURE;
-        }
+    let settings = Settings {
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections as usize,
+        drain_timeout: args.drain_timeout,
+    };
+    let shutdown = async move {
+        let name = signals.received().await;
+        tracing::info!("{name}: shutting down; answering the requests in flight");
+    };
+    let drained = standalone::serve(listener, core.clone(), settings, shutdown).await;
+    let stats = core.stats();
+    if drained.abandoned > 0 {
+        tracing::warn!(
+            "stopped after {} requests; {} connections were still busy after --drain-timeout",
+            stats.requests,
+            drained.abandoned
+        );
+    } else {
+        tracing::info!("stopped after {} requests", stats.requests);
     }
-    let stats = mock.stats();
-    drop(mock);
-    tracing::info!("stopped after {} requests", stats.requests);
     ExitCode::SUCCESS
 }
 
-/// wiremock 0.6 reads a request's whole body inside its connection task and panics there
-/// ("Failed to read request body.") when the client goes away mid-upload. Only that task
-/// ends and the server keeps serving, so all that is left is a backtrace on stderr for
-/// something a client did. Say it in one line instead; every other panic goes to the
-/// default hook unchanged.
-fn log_aborted_uploads_in_one_line() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        let in_wiremock = info
-            .location()
-            .is_some_and(|location| location.file().contains("wiremock"));
-        match message.strip_prefix("Failed to read request body.") {
-            Some(cause) if in_wiremock => tracing::warn!(
-                "a client closed its connection before sending the whole body; nothing was answered{}",
-                cause.trim_start_matches(':')
-            ),
-            _ => default(info),
-        }
-    }));
+/// Ctrl-C and (on Unix) SIGTERM, listened for from the moment this is made.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
 }
 
-/// Waits for Ctrl-C or (on Unix) SIGTERM, and names it.
-async fn shutdown_signal() -> std::io::Result<&'static str> {
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map(|()| "Ctrl-C"),
-            _ = terminate.recv() => Ok("SIGTERM"),
+impl Signals {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+
+    /// Waits for one and names it.
+    async fn received(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "Ctrl-C",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }

@@ -13,12 +13,14 @@
 //! | `body=html` | with a 4xx/5xx `code`: a non-JSON HTML page instead, as a proxy in front of the service sends. |
 //!
 //! Unknown preferences are ignored, as RFC 7240 asks; a known one with a value that makes no
-//! sense is answered 400. The answer lists what was honoured in `Preference-Applied`.
+//! sense is answered 400. The answer lists in `Preference-Applied` only the preferences that
+//! shaped it: not an `example` for a task that had finished, nor anything on an answer that
+//! refused the request (401, 404, 400, …) except the `latency` it was held back by.
 
 use std::time::Duration;
 
+use http::HeaderMap;
 use http::header::HeaderName;
-use wiremock::http::HeaderMap;
 
 /// The longest `latency` accepted, so a typo cannot hang a test for hours.
 pub(crate) const MAX_LATENCY: Duration = Duration::from_secs(60);
@@ -32,8 +34,9 @@ pub(crate) struct Preferences {
     pub(crate) latency: Option<Duration>,
     pub(crate) retry_after: Option<u64>,
     pub(crate) html_body: bool,
-    /// The recognised preferences as sent, for `Preference-Applied`.
-    pub(crate) applied: Vec<String>,
+    /// The recognised preferences as sent (`name=value`, name lower case), for
+    /// `Preference-Applied`.
+    pub(crate) sent: Vec<String>,
 }
 
 impl Preferences {
@@ -57,7 +60,7 @@ impl Preferences {
                 };
                 if found.apply(&name.to_ascii_lowercase(), value)? {
                     found
-                        .applied
+                        .sent
                         .push(format!("{}={value}", name.to_ascii_lowercase()));
                 }
             }
@@ -121,6 +124,48 @@ impl Preferences {
     }
 }
 
+/// The preferences a request honoured, named as in the header (`code`, `example`, …).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Honoured(u8);
+
+impl Honoured {
+    const NAMES: [&'static str; 6] = [
+        "code",
+        "example",
+        "task-error",
+        "latency",
+        "retry-after",
+        "body",
+    ];
+
+    /// Marks `name` (one of the supported preferences) as honoured.
+    pub(crate) fn mark(&mut self, name: &str) {
+        if let Some(at) = Self::NAMES.iter().position(|n| *n == name) {
+            self.0 |= 1 << at;
+        }
+    }
+
+    fn has(self, name: &str) -> bool {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|at| self.0 & (1 << at) != 0)
+    }
+}
+
+impl Preferences {
+    /// The `Preference-Applied` value: the honoured preferences as sent, or `None`.
+    pub(crate) fn applied(&self, honoured: Honoured) -> Option<String> {
+        let listed: Vec<&str> = self
+            .sent
+            .iter()
+            .map(String::as_str)
+            .filter(|sent| honoured.has(sent.split('=').next().unwrap_or_default()))
+            .collect();
+        (!listed.is_empty()).then(|| listed.join(", "))
+    }
+}
+
 /// `250ms`, `2s`, `1m`, or a bare number of milliseconds.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
@@ -140,18 +185,13 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 
 /// Keeps diagnostics short, whatever a client sent.
 fn shorten(value: &str) -> String {
-    const LIMIT: usize = 40;
-    if value.chars().count() <= LIMIT {
-        value.to_string()
-    } else {
-        format!("{}…", value.chars().take(LIMIT).collect::<String>())
-    }
+    crate::text::shorten(value, 40)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wiremock::http::HeaderValue;
+    use http::HeaderValue;
 
     fn parse(values: &[&str]) -> Result<Preferences, String> {
         let mut headers = HeaderMap::new();
@@ -171,9 +211,19 @@ mod tests {
         assert_eq!(prefs.code, Some(429));
         assert_eq!(prefs.retry_after, Some(3));
         assert_eq!(prefs.latency, Some(Duration::from_millis(250)));
+        assert_eq!(prefs.sent, ["code=429", "retry-after=3", "latency=250ms"]);
+    }
+
+    #[test]
+    fn only_honoured_preferences_are_listed_as_applied() {
+        let prefs = parse(&["code=429, retry-after=3, latency=5ms"]).unwrap();
+        let mut honoured = Honoured::default();
+        assert_eq!(prefs.applied(honoured), None);
+        honoured.mark("latency");
+        honoured.mark("code");
         assert_eq!(
-            prefs.applied,
-            ["code=429", "retry-after=3", "latency=250ms"]
+            prefs.applied(honoured).as_deref(),
+            Some("code=429, latency=5ms")
         );
     }
 

@@ -1,26 +1,21 @@
 //! The answers the mock sends, in the shapes the document gives them.
 
-use std::io::Write as _;
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
-use http::header::{CONTENT_TYPE, HeaderName};
-use mulerouter_kling::TaskStatus;
-use mulerouter_kling::types::{
-    ApiError, ErrorTaskInfo, TaskError, TaskInfo, TaskResponse, Violation,
-};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use mulerouter_kling::types::{ApiError, ErrorTaskInfo, TaskError, TaskInfo, TaskResponse};
+use mulerouter_kling::{TaskStatus, Violation};
+use serde::Serialize;
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
-use wiremock::http::HeaderValue;
 
 static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 #[cfg(test)]
 use crate::tasks::new_id;
 use crate::tasks::{Snapshot, Step};
-
-/// At most this many violations are listed in one answer; the summary counts them all.
-pub(crate) const MAX_VIOLATIONS: usize = 100;
+use crate::violations::MAX_VIOLATIONS;
 
 /// The MP4 every completed task links to (see `assets/README.md`).
 pub(crate) const VIDEO: &[u8] = include_bytes!("../assets/result_000.mp4");
@@ -28,7 +23,7 @@ pub(crate) const VIDEO: &[u8] = include_bytes!("../assets/result_000.mp4");
 /// The file name of a task's result under `/files/{task_id}/`.
 pub(crate) const VIDEO_NAME: &str = "result_000.mp4";
 
-/// One answer, before it becomes a wiremock [`ResponseTemplate`].
+/// One answer, before it becomes an [`http::Response`].
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -41,7 +36,7 @@ pub(crate) struct Reply {
 enum Body {
     Empty,
     Json(Value),
-    /// JSON already serialised (a task: the hot path, written without a [`Value`]).
+    /// JSON already serialised.
     JsonBytes(Vec<u8>),
     Html(String),
     Video,
@@ -65,6 +60,12 @@ impl Reply {
         }
     }
 
+    /// A value serialised as the JSON body.
+    pub(crate) fn serialized(status: u16, body: &impl Serialize) -> Self {
+        // Serialising the mock's own types cannot fail (no maps with non-string keys).
+        Self::json_bytes(status, serde_json::to_vec(body).unwrap_or_default())
+    }
+
     pub(crate) fn empty(status: u16) -> Self {
         Self {
             body: Body::Empty,
@@ -77,21 +78,18 @@ impl Reply {
         Self::json(status, json!({ "detail": detail.into() }))
     }
 
-    /// 400 for a request that breaks the document's rules: code 2001 and every violation.
-    pub(crate) fn rejected(mut violations: Vec<Violation>) -> Self {
+    /// 400 for a request that breaks the document's rules: code 2001 and the violations
+    /// found (at most [`MAX_VIOLATIONS`] listed; one more says there were more).
+    pub(crate) fn rejected(violations: Vec<Violation>) -> Self {
         let detail = summary(&violations);
-        violations.truncate(MAX_VIOLATIONS);
-        let body = rejection(detail, violations);
-        // `ApiError`'s fields are declared in the order `serde_json`'s map sorts them, so
-        // this is the JSON of `serde_json::to_value(body)`, without building that value.
-        Self::json_bytes(400, serde_json::to_vec(&body).unwrap_or_default())
+        Self::serialized(400, &rejection(detail, violations))
     }
 
     /// 400 for a request the mock cannot act on, with a single explanation.
-    pub(crate) fn invalid(rule: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(rule: &'static str, message: impl Into<String>) -> Self {
         Self::rejected(vec![Violation {
             pointer: String::new(),
-            rule: rule.into(),
+            rule,
             message: message.into(),
         }])
     }
@@ -119,6 +117,12 @@ impl Reply {
         self
     }
 
+    pub(crate) fn has_header(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
     pub(crate) fn delayed(mut self, by: Duration) -> Self {
         self.delay += by;
         self
@@ -134,38 +138,39 @@ impl Reply {
         }
     }
 
-    pub(crate) fn into_template(self) -> ResponseTemplate {
-        let mut template = ResponseTemplate::new(self.status);
-        // The body goes in without a MIME type and `content-type` is set below, after the
-        // other headers: what `set_body_raw` does, without parsing the type per answer.
-        let (template_with_body, content_type) = match self.body {
-            Body::Empty => (template, None),
+    /// The response; for a `HEAD` request (`head_only`) the same head with no body, its
+    /// `Content-Length` the length the body would have.
+    pub(crate) fn into_response(self, head_only: bool) -> http::Response<Bytes> {
+        let (body, content_type) = match self.body {
+            Body::Empty => (Bytes::new(), None),
             Body::Json(value) => (
-                template.set_body_bytes(serde_json::to_vec(&value).unwrap_or_default()),
+                Bytes::from(serde_json::to_vec(&value).unwrap_or_default()),
                 Some("application/json"),
             ),
-            Body::JsonBytes(bytes) => (template.set_body_bytes(bytes), Some("application/json")),
-            Body::Html(page) => (
-                template.set_body_bytes(page.into_bytes()),
-                Some("text/html; charset=utf-8"),
-            ),
-            Body::Video => (template.set_body_bytes(VIDEO), Some("video/mp4")),
+            Body::JsonBytes(bytes) => (Bytes::from(bytes), Some("application/json")),
+            Body::Html(page) => (Bytes::from(page), Some("text/html; charset=utf-8")),
+            Body::Video => (Bytes::from_static(VIDEO), Some("video/mp4")),
         };
-        template = template_with_body;
+        let mut response = http::Response::new(Bytes::new());
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
         for (name, value) in self.headers {
             // Only values a header can carry; the mock never echoes raw input in headers.
             if let Ok(value) = HeaderValue::from_str(&value) {
-                template = template.insert_header(name, value);
+                headers.insert(name, value);
             }
         }
-        template = template.insert_header(TRACEPARENT.clone(), traceparent());
+        headers.insert(TRACEPARENT.clone(), traceparent());
         if let Some(content_type) = content_type {
-            template = template.insert_header(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
-        if !self.delay.is_zero() {
-            template = template.set_delay(self.delay);
+        if head_only {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        } else {
+            *response.body_mut() = body;
         }
-        template
+        response
     }
 }
 
@@ -177,8 +182,17 @@ pub(crate) fn reason(status: u16) -> &'static str {
         .unwrap_or("Error")
 }
 
-/// The body of a 400 for broken rules: code 2001, a summary and the violations.
+/// The body of a 400 for broken rules: code 2001, a summary and the violations listed.
 fn rejection(detail: String, violations: Vec<Violation>) -> ApiError {
+    let violations = violations
+        .into_iter()
+        .take(MAX_VIOLATIONS)
+        .map(|v| mulerouter_kling::types::Violation {
+            pointer: v.pointer,
+            rule: v.rule.to_string(),
+            message: v.message,
+        })
+        .collect();
     ApiError {
         task_info: Some(ErrorTaskInfo {
             id: None,
@@ -212,12 +226,14 @@ fn summary(violations: &[Violation]) -> String {
         })
         .collect();
     if violations.len() > SHOWN {
-        parts.push(format!("and {} more", violations.len() - SHOWN));
+        parts.push(format!(
+            "and {} more",
+            violations.len().min(MAX_VIOLATIONS) - SHOWN
+        ));
     }
     if violations.len() > MAX_VIOLATIONS {
         parts.push(format!(
-            "({} violations, the first {MAX_VIOLATIONS} listed)",
-            violations.len()
+            "(more than {MAX_VIOLATIONS} violations; the first {MAX_VIOLATIONS} are listed)"
         ));
     }
     parts.join("; ")
@@ -292,48 +308,62 @@ pub(crate) fn video_url(base: &str, id: uuid::Uuid) -> String {
     url
 }
 
-/// The GET/POST body of a task, serialised: the same bytes as `serde_json` gives for
-/// [`task_value`] (its map sorts the keys), written directly. Answering tasks is the hot
-/// path; building a [`Value`] to serialise it cost more than the rest of the answer.
+/// The GET/POST body of a task, as the service writes it: keys in the order `serde_json`'s
+/// map sorts them (the same bytes as [`task_value`]), timestamps with microseconds and
+/// `+00:00`. Serialised from borrowed fields: no [`Value`] is built on the hot path.
 pub(crate) fn task_body(task: &Snapshot, base: &str) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        task_info: Info<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        videos: Option<[String; 1]>,
+    }
+    #[derive(Serialize)]
+    struct Info<'a> {
+        created_at: Timestamp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<Error<'a>>,
+        id: uuid::Uuid,
+        status: &'static str,
+        updated_at: Timestamp,
+    }
+    #[derive(Serialize)]
+    struct Error<'a> {
+        detail: &'a str,
+        error_code: i64,
+        title: &'a str,
+    }
     let finished = task.step == Step::Finished;
-    let mut out = Vec::with_capacity(192 + base.len());
-    out.extend_from_slice(br#"{"task_info":{"created_at":""#);
-    write_timestamp(&mut out, task.created_at);
-    out.push(b'"');
-    if let Some(failure) = task.failure.as_ref().filter(|_| finished) {
-        out.extend_from_slice(br#","error":{"detail":"#);
-        json_string(&mut out, &failure.detail);
-        out.extend_from_slice(br#","error_code":"#);
-        let _ = write!(out, "{}", failure.code);
-        out.extend_from_slice(br#","title":"#);
-        json_string(&mut out, &failure.title);
-        out.push(b'}');
-    }
-    out.extend_from_slice(br#","id":""#);
-    out.extend_from_slice(
-        task.id
-            .hyphenated()
-            .encode_lower(&mut uuid::Uuid::encode_buffer())
-            .as_bytes(),
-    );
-    out.extend_from_slice(br#"","status":""#);
-    out.extend_from_slice(task.status().as_bytes());
-    out.extend_from_slice(br#"","updated_at":""#);
-    write_timestamp(&mut out, task.updated_at);
-    out.extend_from_slice(b"\"}");
-    if finished && task.failure.is_none() {
-        out.extend_from_slice(br#","videos":["#);
-        json_string(&mut out, &video_url(base, task.id));
-        out.push(b']');
-    }
-    out.push(b'}');
-    out
+    let body = Body {
+        task_info: Info {
+            created_at: Timestamp(task.created_at),
+            error: task
+                .failure
+                .as_ref()
+                .filter(|_| finished)
+                .map(|failure| Error {
+                    detail: &failure.detail,
+                    error_code: failure.code,
+                    title: &failure.title,
+                }),
+            id: task.id,
+            status: task.status(),
+            updated_at: Timestamp(task.updated_at),
+        },
+        videos: (finished && task.failure.is_none()).then(|| [video_url(base, task.id)]),
+    };
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
-/// `text` as a JSON string, escaped as `serde_json` escapes it.
-fn json_string(out: &mut Vec<u8>, text: &str) {
-    let _ = serde_json::to_writer(&mut *out, text);
+/// A time serialised as the service writes it (see [`write_timestamp`]).
+struct Timestamp(DateTime<Utc>);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = Vec::with_capacity(32);
+        write_timestamp(&mut text, self.0);
+        serializer.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
+    }
 }
 
 /// The GET/POST body of a task as a JSON value: what [`task_body`] serialises.
@@ -395,7 +425,7 @@ mod tests {
     fn violation(pointer: &str, message: &str) -> Violation {
         Violation {
             pointer: pointer.into(),
-            rule: "maximum".into(),
+            rule: "maximum",
             message: message.into(),
         }
     }
@@ -416,8 +446,8 @@ mod tests {
     }
 
     #[test]
-    fn many_violations_are_listed_up_to_a_bound_and_counted_in_the_summary() {
-        let many: Vec<_> = (0..250)
+    fn many_violations_are_listed_up_to_a_bound_and_said_to_be_more() {
+        let many: Vec<_> = (0..=MAX_VIOLATIONS)
             .map(|i| violation(&format!("/x{i}"), "bad"))
             .collect();
         let reply = Reply::rejected(many);
@@ -425,7 +455,7 @@ mod tests {
         assert_eq!(body["violations"].as_array().unwrap().len(), MAX_VIOLATIONS);
         let detail = body["task_info"]["error"]["detail"].as_str().unwrap();
         assert!(
-            detail.contains("and 247 more") && detail.contains("250 violations"),
+            detail.contains("and 97 more") && detail.contains("more than 100 violations"),
             "{detail}"
         );
     }

@@ -30,9 +30,9 @@ pub enum Timing {
     /// Tasks stay `pending` until the test calls [`advance`], [`complete`] or [`fail`] (or a
     /// request says `Prefer: example=…`).
     ///
-    /// [`advance`]: crate::MockMuleRouter::advance
-    /// [`complete`]: crate::MockMuleRouter::complete
-    /// [`fail`]: crate::MockMuleRouter::fail
+    /// [`advance`]: crate::MockCore::advance
+    /// [`complete`]: crate::MockCore::complete
+    /// [`fail`]: crate::MockCore::fail
     Manual,
 }
 
@@ -93,6 +93,7 @@ type Recorded = (Value, Option<CreateGenerationRequest>);
 /// Settings of the store.
 #[derive(Debug, Clone)]
 pub(crate) struct Limits {
+    pub(crate) clock: crate::clock::Clock,
     pub(crate) timing: Timing,
     pub(crate) ttl: Duration,
     pub(crate) max_tasks: usize,
@@ -149,13 +150,14 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl Tasks {
     pub(crate) fn new(limits: Limits) -> Self {
+        let next_sweep = limits.clock.now() + SWEEP_EVERY;
         Self {
             limits,
             inner: Mutex::new(Store {
                 tasks: HashMap::default(),
                 order: VecDeque::new(),
                 expiries: BTreeSet::new(),
-                next_sweep: Instant::now() + SWEEP_EVERY,
+                next_sweep,
             }),
         }
     }
@@ -195,7 +197,7 @@ impl Tasks {
         // expiry relies on.
         let task = Task {
             snapshot: snapshot.clone(),
-            born: Instant::now(),
+            born: self.limits.clock.now(),
             finished: None,
             expires: None,
             request,
@@ -221,49 +223,49 @@ impl Tasks {
         let mut store = self.lock();
         self.sweep(&mut store);
         let per_poll = self.limits.timing == Timing::PerPoll;
-        self.with_task(&mut store, id, |task| {
+        self.with_task(&mut store, id, |task, now| {
             if per_poll {
-                step(task, next(task.snapshot.step));
+                step(task, next(task.snapshot.step), now);
             }
         })
     }
 
     /// The task's state without moving it (beyond the clock).
     pub(crate) fn peek(&self, id: Uuid) -> Option<Snapshot> {
-        self.with_task(&mut self.lock(), id, |_| {})
+        self.with_task(&mut self.lock(), id, |_, _| {})
     }
 
     /// Moves the task one step.
     pub(crate) fn advance(&self, id: Uuid) -> Option<Snapshot> {
-        self.update(id, |task| step(task, next(task.snapshot.step)))
+        self.update(id, |task, now| step(task, next(task.snapshot.step), now))
     }
 
     /// Moves an unfinished task to `processing`.
     pub(crate) fn start(&self, id: Uuid) -> Option<Snapshot> {
-        self.update(id, |task| step(task, Step::Processing))
+        self.update(id, |task, now| step(task, Step::Processing, now))
     }
 
     /// Finishes an unfinished task with its result.
     pub(crate) fn complete(&self, id: Uuid) -> Option<Snapshot> {
-        self.update(id, |task| {
+        self.update(id, |task, now| {
             if task.snapshot.step < Step::Finished {
                 task.snapshot.failure = None;
-                step(task, Step::Finished);
+                step(task, Step::Finished, now);
             }
         })
     }
 
     /// Finishes an unfinished task with `failure`.
     pub(crate) fn fail(&self, id: Uuid, failure: Failure) -> Option<Snapshot> {
-        self.update(id, |task| {
+        self.update(id, |task, now| {
             if task.snapshot.step < Step::Finished {
                 task.snapshot.failure = Some(failure);
-                step(task, Step::Finished);
+                step(task, Step::Finished, now);
             }
         })
     }
 
-    fn update(&self, id: Uuid, change: impl FnOnce(&mut Task)) -> Option<Snapshot> {
+    fn update(&self, id: Uuid, change: impl FnOnce(&mut Task, Instant)) -> Option<Snapshot> {
         self.with_task(&mut self.lock(), id, change)
     }
 
@@ -272,11 +274,11 @@ impl Tasks {
         &self,
         store: &mut Store,
         id: Uuid,
-        change: impl FnOnce(&mut Task),
+        change: impl FnOnce(&mut Task, Instant),
     ) -> Option<Snapshot> {
         let task = store.tasks.get_mut(&id)?;
         self.catch_up(task);
-        change(task);
+        change(task, self.limits.clock.now());
         self.schedule(&mut store.expiries, id, task);
         Some(task.snapshot.clone())
     }
@@ -322,7 +324,7 @@ impl Tasks {
         else {
             return;
         };
-        let age = task.born.elapsed();
+        let age = self.limits.clock.now().saturating_duration_since(task.born);
         let (due, at) = if age >= pending + processing {
             (Step::Finished, pending + processing)
         } else if age >= pending {
@@ -386,7 +388,7 @@ impl Tasks {
     /// eviction time that has passed, and on the wall clock those at the front of `order`
     /// created long enough ago.
     fn sweep(&self, store: &mut Store) {
-        let now = Instant::now();
+        let now = self.limits.clock.now();
         let Store {
             tasks,
             order,
@@ -445,14 +447,14 @@ pub(crate) fn new_id() -> Uuid {
 }
 
 /// Moves forward to `to` (never back), stamping `updated_at`.
-fn step(task: &mut Task, to: Step) {
+fn step(task: &mut Task, to: Step, at: Instant) {
     if to <= task.snapshot.step {
         return;
     }
     task.snapshot.step = to;
     task.snapshot.updated_at = now().max(task.snapshot.created_at);
     if to == Step::Finished {
-        task.finished = Some(Instant::now());
+        task.finished = Some(at);
     }
 }
 
@@ -462,6 +464,7 @@ mod tests {
 
     fn tasks(timing: Timing) -> Tasks {
         Tasks::new(Limits {
+            clock: crate::clock::Clock::System,
             timing,
             ttl: Duration::from_secs(3600),
             max_tasks: 3,
@@ -472,6 +475,7 @@ mod tests {
     /// Finished tasks are due for eviction at once; room for ten.
     fn expiring_at_once(timing: Timing) -> Tasks {
         Tasks::new(Limits {
+            clock: crate::clock::Clock::System,
             timing,
             ttl: Duration::ZERO,
             max_tasks: 10,
@@ -579,7 +583,7 @@ mod tests {
         let done = tasks.create(Value::Null, None, None).id;
         let open = tasks.create(Value::Null, None, None).id;
         tasks.complete(done);
-        tasks.lock().next_sweep = Instant::now();
+        tasks.lock().next_sweep = tasks.limits.clock.now();
         tasks.create(Value::Null, None, None);
         assert!(tasks.peek(done).is_none());
         assert!(tasks.peek(open).is_some());

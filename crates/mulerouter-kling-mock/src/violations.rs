@@ -8,28 +8,257 @@
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
-use mulerouter_kling::types::Violation;
-use serde_json::Value;
+use mulerouter_kling::Violation;
+use serde_json::{Map, Value};
+
+use crate::text::{pointer_join, push_segment_to, shorten};
+
+/// At most this many violations are listed in one answer. Collecting stops at one more, so
+/// that the answer can say there were more without finding them all.
+pub const MAX_VIOLATIONS: usize = 100;
 
 /// At most this many characters of a value are quoted in a message.
 const QUOTE_CHARS: usize = 40;
 /// A pointer longer than this (a property name of megabytes) is cut with `…`.
 const POINTER_CHARS: usize = 256;
 
-/// Every violation of `instance` against `validator`, ordered by pointer (array indices
-/// numerically), so the same input always gives the same list.
-pub(crate) fn collect(validator: &Validator, instance: &Value) -> Vec<Violation> {
-    // The same validation without building errors, which are only needed when there are some.
-    if validator.is_valid(instance) {
-        return Vec::new();
-    }
+/// The violations of `instance` against `validator`, at most [`MAX_VIOLATIONS`] + 1 of them,
+/// ordered by pointer (array indices numerically), so the same input always gives the same
+/// list.
+///
+/// The size limits of the schema (`maxItems`, `maxLength`, `maxProperties`, compiled into
+/// `limits`) are checked first, in one walk that does not descend into an array over its
+/// `maxItems`; the validator then sees the body with each such array cut to its `maxItems`
+/// items. A million elements where four are allowed cost one comparison and the check of
+/// four, not a million errors; the items past the limit are not checked.
+pub(crate) fn collect(
+    validator: &Validator,
+    limits: &SizeLimits,
+    instance: &Value,
+) -> Vec<Violation> {
     let mut found = Vec::new();
-    for error in validator.iter_errors(instance) {
-        convert(&error, &mut found);
+    let mut cuts = Vec::new();
+    if !limits.is_empty() {
+        limits.walk(instance, &mut String::new(), &mut found, &mut cuts);
     }
-    found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule.clone()));
+    let cut;
+    let checked = if cuts.is_empty() {
+        instance
+    } else {
+        cut = cut_arrays(instance, "", &cuts);
+        &cut
+    };
+    // The same validation without building errors, which are only needed when there are some.
+    if found.len() <= MAX_VIOLATIONS && !validator.is_valid(checked) {
+        for error in validator.iter_errors(checked) {
+            convert(&error, &mut found);
+            if found.len() > MAX_VIOLATIONS {
+                break;
+            }
+        }
+    }
+    found.truncate(MAX_VIOLATIONS + 1);
+    found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule));
     found.dedup();
     found
+}
+
+/// `value` with the arrays at `cuts` (pointer, length) cut to that length.
+fn cut_arrays(value: &Value, pointer: &str, cuts: &[(String, usize)]) -> Value {
+    let inside = |p: &String| p.len() > pointer.len() && p.starts_with(pointer);
+    match value {
+        Value::Array(items) => {
+            let keep = cuts
+                .iter()
+                .find(|(p, _)| p == pointer)
+                .map_or(items.len(), |(_, keep)| *keep);
+            let items = items.iter().take(keep);
+            if cuts.iter().any(|(p, _)| inside(p)) {
+                items
+                    .enumerate()
+                    .map(|(at, item)| {
+                        cut_arrays(item, &pointer_join(pointer, &at.to_string()), cuts)
+                    })
+                    .collect()
+            } else {
+                Value::Array(items.cloned().collect())
+            }
+        }
+        Value::Object(map) if cuts.iter().any(|(p, _)| inside(p)) => map
+            .iter()
+            .map(|(name, item)| {
+                (
+                    name.clone(),
+                    cut_arrays(item, &pointer_join(pointer, name), cuts),
+                )
+            })
+            .collect(),
+        _ => value.clone(),
+    }
+}
+
+/// The size limits of a JSON Schema, compiled once: only the parts of the schema that hold
+/// one, followed through `$ref`, `properties`, `items` and `allOf` (conditional branches,
+/// `if`/`then` and `oneOf`, are left to the validator).
+#[derive(Debug, Default)]
+pub(crate) struct SizeLimits {
+    max_items: Option<u64>,
+    max_length: Option<u64>,
+    max_properties: Option<u64>,
+    items: Option<Box<SizeLimits>>,
+    properties: Vec<(String, SizeLimits)>,
+}
+
+impl SizeLimits {
+    /// References and nesting followed before giving up (a schema referring to itself).
+    const MAX_DEPTH: usize = 32;
+
+    /// The limits of a standalone schema (with its `$defs`).
+    pub(crate) fn compile(schema: &Value) -> Self {
+        let defs = schema.get("$defs").and_then(Value::as_object);
+        Self::of(schema, defs, 0)
+    }
+
+    fn of(schema: &Value, defs: Option<&Map<String, Value>>, depth: usize) -> Self {
+        let mut limits = Self::default();
+        if depth > Self::MAX_DEPTH {
+            return limits;
+        }
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(target) = reference
+                .strip_prefix("#/$defs/")
+                .and_then(|name| defs?.get(name))
+            {
+                limits.merge(Self::of(target, defs, depth + 1));
+            }
+            return limits;
+        }
+        let limit = |keyword: &str| schema.get(keyword).and_then(Value::as_u64);
+        limits.max_items = limit("maxItems");
+        limits.max_length = limit("maxLength");
+        limits.max_properties = limit("maxProperties");
+        if let Some(items) = schema.get("items").filter(|s| s.is_object()) {
+            let items = Self::of(items, defs, depth + 1);
+            if !items.is_empty() {
+                limits.items = Some(Box::new(items));
+            }
+        }
+        for (name, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let property = Self::of(property, defs, depth + 1);
+            if !property.is_empty() {
+                limits.properties.push((name.clone(), property));
+            }
+        }
+        for part in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            limits.merge(Self::of(part, defs, depth + 1));
+        }
+        limits
+    }
+
+    /// Adds the limits of `other`, which applies to the same value (the tighter one wins).
+    fn merge(&mut self, other: Self) {
+        let tighter = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max_items = tighter(self.max_items, other.max_items);
+        self.max_length = tighter(self.max_length, other.max_length);
+        self.max_properties = tighter(self.max_properties, other.max_properties);
+        match (&mut self.items, other.items) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
+        self.properties.extend(other.properties);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.max_items.is_none()
+            && self.max_length.is_none()
+            && self.max_properties.is_none()
+            && self.items.is_none()
+            && self.properties.is_empty()
+    }
+
+    /// Checks `value`, pushing what is broken; `cuts` gets the arrays over their `maxItems`.
+    fn walk(
+        &self,
+        value: &Value,
+        pointer: &mut String,
+        found: &mut Vec<Violation>,
+        cuts: &mut Vec<(String, usize)>,
+    ) {
+        if found.len() > MAX_VIOLATIONS {
+            return;
+        }
+        let mut push = |pointer: &str, rule: &'static str, message: String| {
+            found.push(Violation {
+                pointer: bound_pointer(pointer.to_string()),
+                rule,
+                message,
+            });
+        };
+        match value {
+            Value::Array(items) => {
+                if let Some(max) = self.max_items
+                    && items.len() as u64 > max
+                {
+                    let message = format!("has {} items, at most {max} allowed", items.len());
+                    push(pointer, "maxItems", message);
+                    cuts.push((pointer.clone(), usize::try_from(max).unwrap_or(usize::MAX)));
+                    return;
+                }
+                if let Some(item_limits) = &self.items {
+                    for (at, item) in items.iter().enumerate() {
+                        let length = pointer.len();
+                        push_segment_to(pointer, &at.to_string());
+                        item_limits.walk(item, pointer, found, cuts);
+                        pointer.truncate(length);
+                    }
+                }
+            }
+            Value::String(text) => {
+                // A string has at least as many bytes as characters: most need no count.
+                if let Some(max) = self.max_length
+                    && text.len() as u64 > max
+                {
+                    let count = text.chars().count();
+                    if count as u64 > max {
+                        let message = format!("longer than {max} characters ({count})");
+                        push(pointer, "maxLength", message);
+                    }
+                }
+            }
+            Value::Object(map) => {
+                if let Some(max) = self.max_properties
+                    && map.len() as u64 > max
+                {
+                    let message = format!("has {} properties, at most {max} allowed", map.len());
+                    push(pointer, "maxProperties", message);
+                    return;
+                }
+                for (name, limits) in &self.properties {
+                    if let Some(item) = map.get(name) {
+                        let length = pointer.len();
+                        push_segment_to(pointer, name);
+                        limits.walk(item, pointer, found, cuts);
+                        pointer.truncate(length);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Pointer segments, numbers compared as numbers: `/elements/2` before `/elements/10`.
@@ -43,14 +272,63 @@ fn order_key(pointer: &str) -> Vec<(u64, String)> {
         .collect()
 }
 
+/// The JSON Schema keyword an error breaks, as a `&'static str` (the rule of a
+/// [`Violation`]); a keyword of no known name is `schema`.
+fn rule(kind: &ValidationErrorKind) -> &'static str {
+    const KEYWORDS: &[&str] = &[
+        "additionalItems",
+        "additionalProperties",
+        "anyOf",
+        "const",
+        "contains",
+        "contentEncoding",
+        "contentMediaType",
+        "dependentRequired",
+        "dependentSchemas",
+        "enum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "false",
+        "format",
+        "if",
+        "items",
+        "maxItems",
+        "maxLength",
+        "maxProperties",
+        "maximum",
+        "minItems",
+        "minLength",
+        "minProperties",
+        "minimum",
+        "multipleOf",
+        "not",
+        "oneOf",
+        "pattern",
+        "prefixItems",
+        "propertyNames",
+        "required",
+        "type",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "uniqueItems",
+        "$ref",
+    ];
+    let keyword = kind.keyword();
+    KEYWORDS
+        .iter()
+        .find(|k| **k == keyword)
+        .copied()
+        .unwrap_or("schema")
+}
+
 fn convert(error: &ValidationError<'_>, found: &mut Vec<Violation>) {
     let at = error.instance_path().as_str();
     let instance = error.instance();
     let kind = error.kind();
-    let rule = kind.keyword().to_string();
+    let rule = rule(kind);
     let violation = |pointer: String, message: String| Violation {
         pointer: bound_pointer(pointer),
-        rule: rule.clone(),
+        rule,
         message,
     };
     match kind {
@@ -58,18 +336,13 @@ fn convert(error: &ValidationError<'_>, found: &mut Vec<Violation>) {
             let name = property
                 .as_str()
                 .map_or_else(|| property.to_string(), str::to_string);
-            found.push(violation(
-                format!("{at}/{}", escape(&name)),
-                "missing".into(),
-            ));
+            found.push(violation(pointer_join(at, &name), "missing".into()));
         }
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
-            for name in unexpected {
-                found.push(violation(
-                    format!("{at}/{}", escape(name)),
-                    "unknown property".into(),
-                ));
+            // Bounded like the list: a body of a million unknown properties is one error.
+            for name in unexpected.iter().take(MAX_VIOLATIONS + 1) {
+                found.push(violation(pointer_join(at, name), "unknown property".into()));
             }
         }
         _ => found.push(violation(at.to_string(), message(kind, instance))),
@@ -126,7 +399,10 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
             format!("{value} is not of type {expected}")
         }
         ValidationErrorKind::Pattern { pattern } => {
-            format!("{value} does not match the pattern {}", cut(pattern, 80))
+            format!(
+                "{value} does not match the pattern {}",
+                shorten(pattern, 80)
+            )
         }
         ValidationErrorKind::Format { format } => format!("{value} is not a valid {format:?}"),
         ValidationErrorKind::OneOfNotValid { .. } => {
@@ -137,23 +413,18 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
         }
         ValidationErrorKind::AnyOf { .. } => format!("{value} matches none of the allowed shapes"),
         ValidationErrorKind::FalseSchema => "is not allowed".into(),
-        other => cut(
+        other => shorten(
             &format!("{value} breaks the {:?} rule", other.keyword()),
             200,
         ),
     }
 }
 
-/// RFC 6901 escaping of one pointer segment.
-pub(crate) fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
 fn bound_pointer(pointer: String) -> String {
     if pointer.chars().count() <= POINTER_CHARS {
         pointer
     } else {
-        cut(&pointer, POINTER_CHARS)
+        shorten(&pointer, POINTER_CHARS)
     }
 }
 
@@ -169,17 +440,8 @@ fn quote(value: &Value) -> String {
         }
         Value::Array(items) if items.len() > 8 => format!("an array of {} items", items.len()),
         Value::Object(map) if map.len() > 8 => format!("an object of {} properties", map.len()),
-        _ => cut(&value.to_string(), QUOTE_CHARS * 2),
+        _ => shorten(&value.to_string(), QUOTE_CHARS * 2),
     }
-}
-
-fn cut(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut short: String = text.chars().take(limit).collect();
-    short.push('…');
-    short
 }
 
 fn chars(value: &Value) -> usize {
@@ -218,8 +480,88 @@ mod tests {
         );
     }
 
+    fn validator(schema: &Value) -> Validator {
+        jsonschema::validator_for(schema).unwrap()
+    }
+
     #[test]
-    fn pointer_segments_are_escaped() {
-        assert_eq!(escape("a/b~c"), "a~1b~0c");
+    fn an_array_over_max_items_is_checked_only_up_to_its_limit() {
+        let schema = json!({ "type": "object", "properties": { "elements": {
+            "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/E" } } },
+            "$defs": { "E": { "type": "object", "required": ["type"] } } });
+        let body = json!({ "elements": vec![json!({}); 100_000] });
+
+        let found = collect(&validator(&schema), &SizeLimits::compile(&schema), &body);
+
+        let listed: Vec<_> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
+        assert_eq!(
+            listed,
+            [
+                ("/elements", "maxItems"),
+                ("/elements/0/type", "required"),
+                ("/elements/1/type", "required")
+            ]
+        );
+        assert_eq!(found[0].message, "has 100000 items, at most 2 allowed");
+    }
+
+    #[test]
+    fn only_the_arrays_over_their_limit_are_cut() {
+        let cuts = [("/a/0/b".to_string(), 1)];
+        let value = json!({ "a": [{ "b": [1, 2, 3], "c": [1, 2] }, [4, 5]], "d": [6, 7] });
+
+        let cut = cut_arrays(&value, "", &cuts);
+
+        assert_eq!(
+            cut,
+            json!({ "a": [{ "b": [1], "c": [1, 2] }, [4, 5]], "d": [6, 7] })
+        );
+    }
+
+    #[test]
+    fn size_limits_are_found_through_references_and_all_of() {
+        let schema = json!({ "allOf": [{ "$ref": "#/$defs/R" }],
+            "$defs": { "R": { "properties": { "p": { "maxLength": 2 } } } } });
+
+        let found = collect(
+            &validator(&schema),
+            &SizeLimits::compile(&schema),
+            &json!({ "p": "ünï" }),
+        );
+
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].pointer.as_str(), found[0].rule),
+            ("/p", "maxLength")
+        );
+    }
+
+    #[test]
+    fn collecting_stops_one_past_the_listed_bound() {
+        let schema = json!({ "type": "array", "items": { "type": "string" } });
+        let body = Value::Array(vec![json!(1); 10_000]);
+
+        let found = collect(&validator(&schema), &SizeLimits::compile(&schema), &body);
+
+        assert_eq!(found.len(), MAX_VIOLATIONS + 1);
+        assert_eq!(found[0].pointer, "/0");
+        assert_eq!(found[1].pointer, "/1", "indices in numeric order");
+    }
+
+    #[test]
+    fn unknown_properties_by_the_thousand_are_collected_to_the_bound() {
+        let schema =
+            json!({ "type": "object", "properties": { "a": {} }, "additionalProperties": false });
+        let body: serde_json::Map<String, Value> =
+            (0..5_000).map(|i| (format!("x{i}"), json!(1))).collect();
+
+        let found = collect(
+            &validator(&schema),
+            &SizeLimits::compile(&schema),
+            &Value::Object(body),
+        );
+
+        assert_eq!(found.len(), MAX_VIOLATIONS + 1, "{:?}", found.first());
+        assert!(found.iter().all(|v| v.rule == "additionalProperties"));
     }
 }

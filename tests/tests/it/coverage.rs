@@ -103,26 +103,26 @@ async fn every_provoked_response_conforms_to_the_document() {
         let url = format!("{}{path}", mock.uri());
         let valid = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
         let request = match (*status, method) {
-            (405, "POST") => http.put(&url).bearer_auth("k").json(&valid),
-            (405, _) => http.delete(&url).bearer_auth("k"),
+            (405, "POST") => http.put(&url).bearer_auth("sk-mr-k").json(&valid),
+            (405, _) => http.delete(&url).bearer_auth("sk-mr-k"),
             (413, _) => http
                 .post(&url)
-                .bearer_auth("k")
+                .bearer_auth("sk-mr-k")
                 .header("content-type", "application/json")
                 .body(vec![b' '; 33 * 1024 * 1024]),
             (415, _) => http
                 .post(&url)
-                .bearer_auth("k")
+                .bearer_auth("sk-mr-k")
                 .header("content-type", "text/plain")
                 .body("prompt=boat"),
             (_, "POST") => http
                 .post(&url)
-                .bearer_auth("k")
+                .bearer_auth("sk-mr-k")
                 .header("prefer", format!("code={status}"))
                 .json(&valid),
             _ => http
                 .get(&url)
-                .bearer_auth("k")
+                .bearer_auth("sk-mr-k")
                 .header("prefer", format!("code={status}")),
         };
 

@@ -42,13 +42,12 @@ fn status(key: &str) -> u16 {
 fn every_example_validates_against_its_schema() {
     let mut checked = Vec::new();
     let mut failures = Vec::new();
-    let mut report =
-        |place: String, result: Result<(), Vec<mulerouter_kling::types::Violation>>| {
-            if let Err(violations) = result {
-                failures.push(format!("{place}: {violations:?}"));
-            }
-            checked.push(place);
-        };
+    let mut report = |place: String, result: Result<(), Vec<mulerouter_kling::Violation>>| {
+        if let Err(violations) = result {
+            failures.push(format!("{place}: {violations:?}"));
+        }
+        checked.push(place);
+    };
 
     for (template, item) in document()["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -76,9 +75,9 @@ fn every_example_validates_against_its_schema() {
                 if parameter["schema"]["format"] == "uuid" {
                     let example = parameter["example"].as_str().unwrap_or_default();
                     let result = example.parse::<uuid::Uuid>().map(|_| ()).map_err(|e| {
-                        vec![mulerouter_kling::types::Violation {
+                        vec![mulerouter_kling::Violation {
                             pointer: String::new(),
-                            rule: "format".into(),
+                            rule: "format",
                             message: e.to_string(),
                         }]
                     });

@@ -14,8 +14,29 @@ const BINARY: &str = env!("CARGO_BIN_EXE_mulerouter-kling-mock");
 /// Starts the binary with `args` and returns it with the URL its first line prints; its
 /// logs (`RUST_LOG=log`) go to a pipe, or nowhere without `log`.
 pub async fn spawn(args: &[&str], log: Option<&str>) -> (Child, String) {
-    let mut child = Command::new(BINARY)
-        .args(args)
+    let mut command = Command::new(BINARY);
+    command.args(args);
+    started(command, log).await
+}
+
+/// As [`spawn`], with at most `descriptors` open files (`ulimit -n`, set by a shell that
+/// then becomes the binary, so the pid is the binary's).
+pub async fn spawn_with_fd_limit(
+    descriptors: u32,
+    args: &[&str],
+    log: Option<&str>,
+) -> (Child, String) {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -n {descriptors} && exec \"$0\" \"$@\""))
+        .arg(BINARY)
+        .args(args);
+    started(command, log).await
+}
+
+async fn started(mut command: Command, log: Option<&str>) -> (Child, String) {
+    let mut child = command
         .env("RUST_LOG", log.unwrap_or("off"))
         .stdout(Stdio::piped())
         .stderr(if log.is_some() {
@@ -85,6 +106,7 @@ async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
     assert!(logs.contains(&format!("POST {CREATE} -> 200")), "{logs}");
     assert!(logs.contains("GET ") && logs.contains("-> 200"), "{logs}");
     assert!(logs.contains("SIGTERM: shutting down"), "{logs}");
+    assert!(logs.contains("stopped after 2 requests"), "{logs}");
     assert!(
         reqwest::get(format!("{url}/")).await.is_err(),
         "nothing listens after the exit"
@@ -92,9 +114,9 @@ async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
 }
 
 #[tokio::test]
-async fn an_upload_cut_short_is_one_warning_line_and_the_binary_keeps_serving() {
+async fn an_upload_cut_short_is_one_log_line_and_the_binary_keeps_serving() {
     // Arrange
-    let (mut child, url) = spawn(&["--port", "0"], Some("warn")).await;
+    let (mut child, url) = spawn(&["--port", "0"], Some("info")).await;
     let address = url.trim_start_matches("http://");
     let http = Http::at(&url);
 
@@ -113,7 +135,7 @@ async fn an_upload_cut_short_is_one_warning_line_and_the_binary_keeps_serving() 
         while let Ok(Some(line)) = stderr.next_line().await {
             logs.push_str(&line);
             logs.push('\n');
-            if line.contains("connection") {
+            if line.contains("body refused") {
                 break;
             }
         }
@@ -129,10 +151,7 @@ async fn an_upload_cut_short_is_one_warning_line_and_the_binary_keeps_serving() 
     // Assert
     assert_eq!(after, 200, "{logs}");
     assert!(exit.success(), "{exit:?}\n{logs}");
-    assert!(
-        logs.contains("a client closed its connection before sending the whole body"),
-        "{logs}"
-    );
+    assert_eq!(logs.matches("body refused").count(), 1, "{logs}");
     assert!(!logs.contains("panicked"), "{logs}");
     assert!(!logs.contains("backtrace"), "{logs}");
 }
@@ -201,4 +220,86 @@ async fn the_binary_says_why_when_the_port_is_taken() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot listen on 127.0.0.1:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_token_not_shaped_like_a_key_gets_401_saying_what_is_expected() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+
+    // Act
+    let answer = http
+        .send(
+            reqwest::Client::new()
+                .post(format!("{url}{CREATE}"))
+                .bearer_auth("SOME-INVALID-VALUE")
+                .json(&minimal()),
+        )
+        .await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`sk-mr-`"),
+        "{}",
+        answer.json()
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_key_from_the_environment_is_the_only_one_accepted_and_never_printed() {
+    // Arrange
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0"])
+        .env("MULEROUTER_MOCK_API_KEY", "sk-mr-only-this-one")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await
+    {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Stop with") {
+            break;
+        }
+    }
+    let url = banner
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let http = Http::at(&url);
+
+    // Act
+    let with_another = http.create(&minimal()).await.status;
+    let with_it = http
+        .send(
+            reqwest::Client::new()
+                .post(format!("{url}{CREATE}"))
+                .bearer_auth("sk-mr-only-this-one")
+                .json(&minimal()),
+        )
+        .await
+        .status;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!((with_another, with_it), (401, 200));
+    assert!(!banner.contains("sk-mr-only-this-one"), "{banner}");
+    assert!(banner.contains("MULEROUTER_MOCK_API_KEY"), "{banner}");
+    assert!(exit.success());
 }

@@ -440,3 +440,52 @@ fn a_success_status_cannot_be_injected_as_a_fault() {
     let mock = runtime.block_on(MockMuleRouter::start());
     mock.respond_next_with_status(200, None);
 }
+
+#[tokio::test]
+async fn preference_applied_lists_only_what_shaped_the_answer() {
+    // Arrange
+    let mock = MockMuleRouter::builder()
+        .timing(Timing::Manual)
+        .start()
+        .await;
+    let http = Http::new(&mock);
+    let finished = http.create(&minimal()).await.json()["task_info"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    mock.complete(finished.parse().unwrap()).unwrap();
+    let mut invalid = minimal();
+    invalid["duration"] = json!(99);
+
+    // Act
+    let on_finished = http
+        .get_preferring(&finished, "example=failed, task-error=3005")
+        .await;
+    let on_unknown = http
+        .get_preferring(&uuid::Uuid::new_v4().to_string(), "example=completed")
+        .await;
+    let on_invalid = http
+        .send(
+            http.request("POST", CREATE)
+                .json(&invalid)
+                .header("prefer", "task-error=3005"),
+        )
+        .await;
+    let honoured = http
+        .create_preferring("task-error=3005, latency=1ms, retry-after=3")
+        .await;
+
+    // Assert
+    assert_eq!(on_finished.json()["task_info"]["status"], "completed");
+    assert_eq!(on_finished.header("preference-applied"), None);
+    assert_eq!(on_unknown.status, 404);
+    assert_eq!(on_unknown.header("preference-applied"), None);
+    assert_eq!(on_invalid.status, 400);
+    assert_eq!(on_invalid.header("preference-applied"), None);
+    assert_eq!(honoured.status, 200);
+    assert_eq!(
+        honoured.header("preference-applied"),
+        Some("task-error=3005, latency=1ms"),
+        "retry-after only applies to an error status"
+    );
+}

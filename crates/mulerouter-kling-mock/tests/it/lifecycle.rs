@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::DateTime;
 use mulerouter_kling::TaskStatus;
 use mulerouter_kling::types::{CreateGenerationRequest, Mode};
-use mulerouter_kling_mock::{MockMuleRouter, Timing, UnknownTask};
+use mulerouter_kling_mock::{ManualClock, MockMuleRouter, Timing, UnknownTask};
 use serde_json::json;
 
 use crate::common::{Http, client, minimal, quick_wait};
@@ -68,11 +68,13 @@ async fn per_poll_timing_moves_a_task_one_step_per_read() {
 #[tokio::test]
 async fn wall_clock_timing_moves_a_task_on_the_clock() {
     // Arrange
+    let clock = ManualClock::new();
     let mock = MockMuleRouter::builder()
         .timing(Timing::WallClock {
             pending: Duration::from_millis(500),
             processing: Duration::from_millis(500),
         })
+        .clock(clock.clone())
         .start()
         .await;
     let client = client(&mock);
@@ -80,13 +82,16 @@ async fn wall_clock_timing_moves_a_task_on_the_clock() {
 
     // Act
     let at_once = client.get(created.id).await.unwrap().task_info;
-    tokio::time::sleep(Duration::from_millis(750)).await;
+    clock.advance(Duration::from_millis(499));
+    let just_before = client.get(created.id).await.unwrap().task_info;
+    clock.advance(Duration::from_millis(1));
     let later = client.get(created.id).await.unwrap().task_info;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    clock.advance(Duration::from_millis(500));
     let done = client.get(created.id).await.unwrap();
 
     // Assert
     assert_eq!(at_once.status, TaskStatus::Pending);
+    assert_eq!(just_before.status, TaskStatus::Pending);
     assert_eq!(later.status, TaskStatus::Processing);
     assert_eq!(done.task_info.status, TaskStatus::Completed);
     assert_eq!(
@@ -222,9 +227,11 @@ async fn the_cap_evicts_the_oldest_tasks() {
 #[tokio::test]
 async fn finished_tasks_are_evicted_after_their_ttl() {
     // Arrange
+    let clock = ManualClock::new();
     let mock = MockMuleRouter::builder()
-        .task_ttl(Duration::ZERO)
+        .task_ttl(Duration::from_secs(60))
         .timing(Timing::Manual)
+        .clock(clock.clone())
         .start()
         .await;
     let client = client(&mock);
@@ -232,11 +239,15 @@ async fn finished_tasks_are_evicted_after_their_ttl() {
     let open = client.create(request()).await.unwrap().task_info.id;
     mock.complete(done).unwrap();
 
-    // Act: evictions are swept at most once a second.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Act: a create sweeps out what has expired.
+    clock.advance(Duration::from_secs(59));
+    client.create(request()).await.unwrap();
+    let before_the_ttl = mock.task(done).is_ok();
+    clock.advance(Duration::from_secs(1));
     client.create(request()).await.unwrap();
 
     // Assert
+    assert!(before_the_ttl);
     assert!(mock.task(done).is_err());
     assert!(mock.task(open).is_ok(), "unfinished tasks stay");
 }

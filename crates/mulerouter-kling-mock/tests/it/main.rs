@@ -1,12 +1,12 @@
 //! Integration tests of the mock: one server per test, every answer checked against the
-//! document. `memory` is a benchmark, run by hand (see its docs).
+//! document; `binary` and `hostile` start the standalone binary.
 
 mod binary;
 mod common;
 mod concurrency;
 mod faults;
+mod hostile;
 mod lifecycle;
-mod memory;
 mod robustness;
 mod typed;
 mod validation;

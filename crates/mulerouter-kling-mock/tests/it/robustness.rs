@@ -198,9 +198,10 @@ async fn an_authorization_header_without_the_bearer_scheme_gets_401_invalid_form
 
         // Assert
         assert_eq!(answer.status, 401, "{value}");
-        assert_eq!(
-            answer.json()["detail"],
-            "Invalid Authorization header format"
+        let detail = answer.json()["detail"].as_str().unwrap().to_string();
+        assert!(
+            detail.starts_with("Invalid Authorization header format"),
+            "{detail}"
         );
     }
 }
@@ -227,7 +228,10 @@ async fn a_wrong_key_gets_401_when_one_key_is_configured() {
 
     // Assert
     assert_eq!(wrong.status, 401);
-    assert_eq!(wrong.json()["detail"], "Invalid API key");
+    assert_eq!(
+        wrong.json()["detail"],
+        "Invalid API key: this is not the key the mock was started with"
+    );
     assert_eq!(right.status, 200);
 }
 
@@ -291,7 +295,7 @@ async fn a_wrong_method_gets_405_with_allow() {
     assert_eq!(on_create.status, 405);
     assert_eq!(on_create.header("allow"), Some("POST"));
     assert_eq!(on_task.status, 405);
-    assert_eq!(on_task.header("allow"), Some("GET"));
+    assert_eq!(on_task.header("allow"), Some("GET, HEAD"));
     assert_eq!(put.header("allow"), Some("POST"));
 }
 
@@ -350,7 +354,7 @@ async fn thousands_of_violations_are_listed_up_to_a_bound() {
     assert_eq!(answer.status, 400);
     assert_eq!(answer.violations().len(), 100);
     let detail = answer.json()["task_info"]["error"]["detail"].to_string();
-    assert!(detail.contains("5000 violations"), "{detail}");
+    assert!(detail.contains("more than 100 violations"), "{detail}");
 }
 
 #[tokio::test]
@@ -408,7 +412,7 @@ async fn odd_paths_and_methods_never_get_a_server_error() {
         format!("{CREATE}/..%2F..%2Fetc"),
         "/files/x/result_000.mp4".to_string(),
         format!("/files/{}/result_000.mp4", uuid::Uuid::new_v4()),
-        "/__mulerouter_mock/recycle/guess".to_string(),
+        "/__admin/tasks".to_string(),
     ];
 
     for path in &paths {

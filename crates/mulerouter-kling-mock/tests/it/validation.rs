@@ -462,7 +462,7 @@ fn the_mock_and_the_client_name_the_same_field_and_rule() {
         )
         .unwrap_err()
         .into_iter()
-        .map(|v| (v.pointer, v.rule))
+        .map(|v| (v.pointer, v.rule.to_string()))
         .collect();
 
         // Assert

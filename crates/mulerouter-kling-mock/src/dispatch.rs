@@ -1,147 +1,138 @@
-//! The one wiremock responder: routes every request with the compiled document.
+//! How the mock answers one request, whatever carried it: routes it with the compiled
+//! document and runs the operation over the shared [`State`].
 //!
-//! Order of checks, like a gateway in front of the service: route (404), method (405),
-//! `Authorization` (401), `Prefer` syntax (400), queued faults and `Prefer: code=4xx/5xx`,
-//! then the operation: path parameters, body size (413), empty body (400), `Content-Type`
-//! (415), JSON syntax (400), schema (400), and finally the task.
+//! Order of checks, like a gateway in front of the service: request target (400 for an
+//! absolute-form or authority-form target), route (404), method (405; `HEAD` is answered
+//! wherever `GET` is), `Authorization` (401), `Prefer` syntax (400), queued faults and
+//! `Prefer: code=4xx/5xx`, then the operation: path parameters, empty body (400),
+//! `Content-Type` (415), JSON syntax (400), schema (400), and finally the task. The body
+//! size (413) is the transport's to enforce while it reads; a body over the limit that still
+//! arrives here is refused the same way.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
+use bytes::Bytes;
+use http::Method;
 use http::header::CONTENT_TYPE;
-use mulerouter_kling::Phase;
-use mulerouter_kling::types::Violation;
+use mulerouter_kling::{Phase, Violation};
 use serde_json::{Value, json};
 use uuid::Uuid;
-use wiremock::{Request, Respond, ResponseTemplate};
 
-use crate::auth::Keys;
-use crate::document::{Api, MAX_BODY_BYTES, Operation, Route};
-use crate::faults::{self, Fault, Faults};
-use crate::prefer::Preferences;
+use crate::document::{MAX_BODY_BYTES, Operation, Route};
+use crate::faults::{self, Fault};
+use crate::mock_core::State;
+use crate::prefer::{Honoured, Preferences};
 use crate::reply::{self, Reply, VIDEO_NAME};
 use crate::tasks::{Failure, Step, Tasks};
+use crate::text::shorten;
+use crate::typed::{create_generation, get_generation};
 
-/// The operations whose behaviour the mock implements; any other documented operation
+/// The operation whose behaviour the mock implements; any other documented operation
 /// answers with its documented example.
-pub(crate) const CREATE: &str = "create_generation";
-pub(crate) const GET: &str = "get_generation";
-
-/// Everything the responder and the in-process API share.
-pub(crate) struct Shared {
-    pub(crate) api: &'static Api,
-    pub(crate) tasks: Tasks,
-    pub(crate) faults: Faults,
-    pub(crate) keys: Keys,
-    pub(crate) base_url: String,
-    pub(crate) requests: AtomicU64,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    Create,
+    Read,
+    Example,
 }
 
-/// The responder mounted on wiremock, catching every request.
-#[derive(Clone)]
-pub(crate) struct Responder(pub(crate) Arc<Shared>);
-
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let shared = &self.0;
-        shared.requests.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
-        let reply =
-            catch_unwind(AssertUnwindSafe(|| handle(shared, request))).unwrap_or_else(|_| {
-                tracing::error!("the mock panicked answering a request; this is a bug in the mock");
-                Reply::json(
-                    500,
-                    json!({ "error": "the mock failed unexpectedly; please report this bug" }),
-                )
-            });
-        log(request, &reply, started);
-        reply.into_template()
+impl Behaviour {
+    fn of(operation: &Operation) -> Self {
+        let is =
+            |method: &str, path: &str| operation.method == method && operation.template == path;
+        if is(create_generation::METHOD, create_generation::PATH) {
+            Self::Create
+        } else if is(get_generation::METHOD, get_generation::PATH) {
+            Self::Read
+        } else {
+            Self::Example
+        }
     }
 }
 
-fn log(request: &Request, reply: &Reply, started: Instant) {
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return;
-    }
-    let path = shorten(request.url.path(), 200);
-    if reply.delay.is_zero() {
-        tracing::info!(
-            "{} {path} -> {} in {:?}",
-            request.method,
-            reply.status,
-            started.elapsed()
-        );
-    } else {
-        tracing::info!(
-            "{} {path} -> {} in {:?} (+{:?} latency)",
-            request.method,
-            reply.status,
-            started.elapsed(),
-            reply.delay
+/// The answer to `request`.
+pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
+    let method = request.method();
+    let uri = request.uri();
+    // HTTP/2 always carries scheme and authority; in HTTP/1 they make a proxy's request.
+    let proxy_form = request.version() < http::Version::HTTP_2
+        && (uri.scheme().is_some() || uri.authority().is_some());
+    if method == Method::CONNECT || proxy_form {
+        return Reply::detail(
+            400,
+            "Bad Request: this is a server, not a proxy; send the path alone as the request target (`GET /vendors/…`)",
         );
     }
-}
-
-fn handle(shared: &Shared, request: &Request) -> Reply {
-    let method = request.method.as_str();
-    let path = request.url.path();
+    let path = uri.path();
+    // The mock's own routes come before the document's: the videos it serves, and the place
+    // for an admin interface (`/__admin/…`) over the same `State` as `MockCore`'s methods.
     if let Some(rest) = path.strip_prefix("/files/") {
-        return file(shared, method, rest);
+        return file(state, method, rest);
     }
-    match shared.api.route(method, path) {
+    // HEAD is answered wherever GET is, with GET's head (RFC 9110 §9.3.2).
+    let routed = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    match state.api.route(routed.as_str(), path) {
         Route::NotFound => Reply::detail(
             404,
             format!("Not Found: no API path {}", shorten(path, 200)),
         ),
         Route::MethodNotAllowed(allowed) => {
-            let allowed = allowed.join(", ");
+            let mut allowed = allowed.join(", ");
+            if allowed.split(", ").any(|m| m == "GET") {
+                allowed.push_str(", HEAD");
+            }
             Reply::detail(
                 405,
-                format!("Method Not Allowed: this path accepts {allowed}"),
+                format!(
+                    "Method Not Allowed: this path accepts {allowed}, not {}",
+                    shorten(method.as_str(), 20)
+                ),
             )
             .header("allow", allowed)
         }
         Route::Operation(operation, params) => {
-            let latency = shared.faults.next_latency();
-            operation_reply(shared, operation, &params, request).delayed(latency)
+            let latency = state.faults.next_latency();
+            operation_reply(state, operation, &params, request).delayed(latency)
         }
     }
 }
 
 fn operation_reply(
-    shared: &Shared,
+    state: &State,
     operation: &Operation,
     params: &[String],
-    request: &Request,
+    request: &http::Request<Bytes>,
 ) -> Reply {
     if operation.bearer
-        && let Err(detail) = shared.keys.check(&request.headers)
+        && let Err(detail) = state.keys.check(request.headers())
     {
         return Reply::detail(401, detail);
     }
-    let prefs = match Preferences::parse(&request.headers) {
+    let prefs = match Preferences::parse(request.headers()) {
         Ok(prefs) => prefs,
         Err(message) => return Reply::invalid("prefer", message),
     };
-    let reply = if let Some(fault) = shared.faults.next_answer() {
+    let mut honoured = Honoured::default();
+    let reply = if let Some(fault) = state.faults.next_answer() {
         fault_reply(operation, &fault)
     } else if let Some(code) = prefs.code.filter(|code| *code >= 400) {
-        forced(operation, code, &prefs)
+        forced(operation, code, &prefs, &mut honoured)
     } else {
-        match operation.id.as_str() {
-            CREATE => create(shared, operation, request, &prefs),
-            GET => get(shared, operation, params, &prefs),
-            _ => documented_example(operation, &prefs),
+        match Behaviour::of(operation) {
+            Behaviour::Create => create(state, operation, request, &prefs, &mut honoured),
+            Behaviour::Read => get(state, operation, params, &prefs, &mut honoured),
+            Behaviour::Example => documented_example(operation, &prefs, &mut honoured),
         }
     };
-    let mut reply = reply.delayed(prefs.latency.unwrap_or_default());
-    if !prefs.applied.is_empty() {
-        reply = reply.header(
-            "preference-applied",
-            shorten(&prefs.applied.join(", "), 200),
-        );
+    let mut reply = reply;
+    if let Some(latency) = prefs.latency {
+        reply = reply.delayed(latency);
+        honoured.mark("latency");
+    }
+    if let Some(applied) = prefs.applied(honoured) {
+        reply = reply.header("preference-applied", shorten(&applied, 200));
     }
     reply
 }
@@ -161,7 +152,7 @@ fn fault_reply(operation: &Operation, fault: &Fault) -> Reply {
 }
 
 /// `Prefer: code=4xx/5xx`: the document's example for that response, nothing else happens.
-fn forced(operation: &Operation, code: u16, prefs: &Preferences) -> Reply {
+fn forced(operation: &Operation, code: u16, prefs: &Preferences, honoured: &mut Honoured) -> Reply {
     if operation.response(code).is_none() {
         return Reply::invalid(
             "prefer",
@@ -171,11 +162,21 @@ fn forced(operation: &Operation, code: u16, prefs: &Preferences) -> Reply {
             ),
         );
     }
+    honoured.mark("code");
     if prefs.html_body {
+        honoured.mark("body");
         return Reply::proxy_page(code);
     }
     match error_example(operation, code, prefs.example.as_deref(), prefs.retry_after) {
-        Some(reply) => reply,
+        Some(reply) => {
+            if prefs.example.is_some() {
+                honoured.mark("example");
+            }
+            if prefs.retry_after.is_some() && reply.has_header("retry-after") {
+                honoured.mark("retry-after");
+            }
+            reply
+        }
         None => unknown_example(
             operation,
             code,
@@ -245,7 +246,13 @@ fn success_status(operation: &Operation, prefs: &Preferences) -> Result<u16, Rep
     }
 }
 
-fn create(shared: &Shared, operation: &Operation, request: &Request, prefs: &Preferences) -> Reply {
+fn create(
+    state: &State,
+    operation: &Operation,
+    request: &http::Request<Bytes>,
+    prefs: &Preferences,
+    honoured: &mut Honoured,
+) -> Reply {
     let status = match success_status(operation, prefs) {
         Ok(status) => status,
         Err(reply) => return reply,
@@ -265,29 +272,29 @@ fn create(shared: &Shared, operation: &Operation, request: &Request, prefs: &Pre
             prefs.example.as_deref().unwrap_or_default(),
         );
     }
+    if prefs.task_error.is_some() {
+        honoured.mark("task-error");
+    }
     let failure = prefs
         .task_error
-        .or_else(|| shared.faults.next_task_error())
+        .or_else(|| state.faults.next_task_error())
         .map(faults::failure);
     // The typed form is derived when a test asks for it, not on every create.
-    let task = shared.tasks.create(body, None, failure);
-    Reply::json_bytes(status, reply::task_body(&task, &shared.base_url))
+    let task = state.tasks.create(body, None, failure);
+    if prefs.code.is_some() {
+        honoured.mark("code");
+    }
+    Reply::json_bytes(status, reply::task_body(&task, &state.base_url))
 }
 
 /// The JSON body of a request, or the answer explaining why there is none.
-fn read_body(operation: &Operation, request: &Request) -> Result<Value, Reply> {
+fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Value, Reply> {
     let Some(spec) = &operation.body else {
         return Ok(Value::Null);
     };
-    let bytes = &request.body;
+    let bytes = request.body();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(Reply::detail(
-            413,
-            format!(
-                "Request body is larger than {MAX_BODY_BYTES} bytes ({} bytes)",
-                bytes.len()
-            ),
-        ));
+        return Err(too_large(Some(bytes.len() as u64)));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         if spec.required {
@@ -298,7 +305,7 @@ fn read_body(operation: &Operation, request: &Request) -> Result<Value, Reply> {
         }
         return Ok(Value::Null);
     }
-    let media_type = request.headers.get(CONTENT_TYPE).map(|value| {
+    let media_type = request.headers().get(CONTENT_TYPE).map(|value| {
         value
             .to_str()
             .map(|text| text.split(';').next().unwrap_or_default().trim())
@@ -334,7 +341,13 @@ fn read_body(operation: &Operation, request: &Request) -> Result<Value, Reply> {
     })
 }
 
-fn get(shared: &Shared, operation: &Operation, params: &[String], prefs: &Preferences) -> Reply {
+fn get(
+    state: &State,
+    operation: &Operation,
+    params: &[String],
+    prefs: &Preferences,
+    honoured: &mut Honoured,
+) -> Reply {
     let violations = operation.check_params(params);
     if !violations.is_empty() {
         return Reply::rejected(violations);
@@ -346,33 +359,55 @@ fn get(shared: &Shared, operation: &Operation, params: &[String], prefs: &Prefer
     let Some(id) = params.first().and_then(|p| Uuid::parse_str(p).ok()) else {
         return Reply::rejected(vec![Violation {
             pointer: "/task_id".into(),
-            rule: "format".into(),
+            rule: "format",
             message: "path parameter `task_id` is not a UUID".into(),
         }]);
     };
-    let mut moved = false;
-    if let Some(name) = &prefs.example {
-        let Some(example) = operation
+    let example = match &prefs.example {
+        None => None,
+        Some(name) => match operation
             .response(status)
             .and_then(|r| r.example(Some(name)))
-        else {
-            return unknown_example(operation, status, name);
-        };
-        apply_example(&shared.tasks, id, example);
+        {
+            Some(example) => Some(example),
+            None => return unknown_example(operation, status, name),
+        },
+    };
+    let Some(before) = state.tasks.peek(id) else {
+        return Reply::detail(404, "Task not found");
+    };
+    // A preference moves only a task that has not finished; a finished one is answered
+    // as it is, and the preference is not listed as applied.
+    let unfinished = before.step < Step::Finished;
+    let mut moved = false;
+    if let Some(example) = example
+        && unfinished
+    {
+        apply_example(&state.tasks, id, example);
+        honoured.mark("example");
         moved = true;
     }
-    if let Some(code) = prefs.task_error {
-        shared.tasks.fail(id, faults::failure(code));
+    if let Some(code) = prefs.task_error
+        && unfinished
+        && !moved
+    {
+        state.tasks.fail(id, faults::failure(code));
+        honoured.mark("task-error");
         moved = true;
     }
     // A task a preference just moved is answered as it is now, not moved again.
     let task = if moved {
-        shared.tasks.peek(id)
+        state.tasks.peek(id)
     } else {
-        shared.tasks.poll(id)
+        state.tasks.poll(id)
     };
     match task {
-        Some(task) => Reply::json_bytes(status, reply::task_body(&task, &shared.base_url)),
+        Some(task) => {
+            if prefs.code.is_some() {
+                honoured.mark("code");
+            }
+            Reply::json_bytes(status, reply::task_body(&task, &state.base_url))
+        }
         None => Reply::detail(404, "Task not found"),
     }
 }
@@ -411,16 +446,28 @@ fn apply_example(tasks: &Tasks, id: Uuid, example: &Value) {
 }
 
 /// Operations without implemented behaviour answer their documented example.
-fn documented_example(operation: &Operation, prefs: &Preferences) -> Reply {
+fn documented_example(
+    operation: &Operation,
+    prefs: &Preferences,
+    honoured: &mut Honoured,
+) -> Reply {
     let status = match success_status(operation, prefs) {
         Ok(status) => status,
         Err(reply) => return reply,
     };
+    if prefs.code.is_some() {
+        honoured.mark("code");
+    }
     let Some(response) = operation.response(status) else {
         return Reply::empty(status);
     };
     match (response.example(prefs.example.as_deref()), &prefs.example) {
-        (Some(example), _) => Reply::json(status, example.clone()),
+        (Some(example), named) => {
+            if named.is_some() {
+                honoured.mark("example");
+            }
+            Reply::json(status, example.clone())
+        }
         (None, Some(name)) => unknown_example(operation, status, name),
         (None, None) => Reply::empty(status),
     }
@@ -428,8 +475,8 @@ fn documented_example(operation: &Operation, prefs: &Preferences) -> Reply {
 
 /// `GET /files/{task_id}/result_000.mp4`: the video of a completed task. No key needed, as
 /// for a CDN link.
-fn file(shared: &Shared, method: &str, rest: &str) -> Reply {
-    if !matches!(method, "GET" | "HEAD") {
+fn file(state: &State, method: &Method, rest: &str) -> Reply {
+    if !matches!(*method, Method::GET | Method::HEAD) {
         return Reply::detail(405, "Method Not Allowed: files accept GET, HEAD")
             .header("allow", "GET, HEAD");
     }
@@ -437,7 +484,7 @@ fn file(shared: &Shared, method: &str, rest: &str) -> Reply {
         .split_once('/')
         .filter(|(_, name)| *name == VIDEO_NAME)
         .and_then(|(id, _)| Uuid::parse_str(id).ok())
-        .and_then(|id| shared.tasks.peek(id))
+        .and_then(|id| state.tasks.peek(id))
         .is_some_and(|task| task.step == Step::Finished && task.failure.is_none());
     if completed {
         Reply::video()
@@ -446,10 +493,13 @@ fn file(shared: &Shared, method: &str, rest: &str) -> Reply {
     }
 }
 
-fn shorten(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(limit).collect::<String>())
-    }
+/// 413 for a body over [`MAX_BODY_BYTES`]; `length` when it is known.
+pub(crate) fn too_large(length: Option<u64>) -> Reply {
+    let detail = match length {
+        Some(length) => {
+            format!("Request body is larger than {MAX_BODY_BYTES} bytes ({length} bytes)")
+        }
+        None => format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+    };
+    Reply::detail(413, detail)
 }

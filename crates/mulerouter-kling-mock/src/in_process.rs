@@ -1,0 +1,291 @@
+//! [`MockMuleRouter`]: the core served in-process on wiremock, and the settings of both.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::ops::Deref;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use bytes::Bytes;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::auth::Keys;
+use crate::clock::{Clock, ManualClock};
+use crate::document::Api;
+use crate::faults::Faults;
+use crate::mock_core::{MockCore, State};
+use crate::tasks::{Limits, Tasks, Timing};
+
+/// A MuleRouter that runs on your machine: a wiremock server answering like the real API,
+/// checked against its OpenAPI document.
+///
+/// Every method of [`MockCore`] (driving tasks, queueing faults, reading what was created)
+/// is available on it. Its [`server`](Self::server) is a plain wiremock `MockServer`: mocks
+/// you mount there are tried before the mock's own answers.
+///
+/// wiremock keeps a copy of each request a mounted mock answers, for as long as the server
+/// runs (its `received_requests`): fine for a test, growing for a long run. For hours of
+/// traffic, run the [standalone binary](crate#standalone-use).
+///
+/// Stops when dropped. See the [crate docs](crate) for a tour.
+pub struct MockMuleRouter {
+    core: MockCore,
+    server: MockServer,
+}
+
+impl fmt::Debug for MockMuleRouter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockMuleRouter")
+            .field("core", &self.core)
+            .field("address", self.server.address())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deref for MockMuleRouter {
+    type Target = MockCore;
+
+    fn deref(&self) -> &MockCore {
+        &self.core
+    }
+}
+
+impl MockMuleRouter {
+    /// Starts a mock with the defaults: `127.0.0.1` on a free port, [`Timing::PerPoll`], any
+    /// bearer token shaped like a MuleRouter key (`sk-mr-…`) accepted.
+    ///
+    /// # Panics
+    ///
+    /// When no port can be bound; use [`MockMuleRouterBuilder::try_start`] to handle that.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// Settings to start from.
+    pub fn builder() -> MockMuleRouterBuilder {
+        MockMuleRouterBuilder::default()
+    }
+
+    /// The socket address the mock listens on.
+    pub fn address(&self) -> SocketAddr {
+        *self.server.address()
+    }
+
+    /// The wiremock server underneath, to mount mocks of your own on (they take precedence
+    /// over the mock's answers) or to read what it received.
+    pub fn server(&self) -> &MockServer {
+        &self.server
+    }
+
+    /// The core this server serves.
+    pub fn core(&self) -> &MockCore {
+        &self.core
+    }
+}
+
+/// The one wiremock responder: hands each request to the core.
+struct Responder(MockCore);
+
+impl Respond for Responder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let answer = self.0.answer(http_request(request));
+        let (parts, body) = answer.response.into_parts();
+        let mut template = ResponseTemplate::new(parts.status.as_u16())
+            .append_headers(parts.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
+        if !body.is_empty() {
+            template = template.set_body_bytes(body.to_vec());
+        }
+        if !answer.delay.is_zero() {
+            template = template.set_delay(answer.delay);
+        }
+        template
+    }
+}
+
+/// wiremock's request as the core's: method, path and query, headers, body.
+fn http_request(request: &Request) -> http::Request<Bytes> {
+    let target = match request.url.query() {
+        Some(query) => format!("{}?{query}", request.url.path()),
+        None => request.url.path().to_string(),
+    };
+    let mut built = http::Request::new(Bytes::from(request.body.clone()));
+    *built.method_mut() = request.method.clone();
+    *built.uri_mut() = target
+        .parse()
+        .unwrap_or_else(|_| http::Uri::from_static("/"));
+    *built.headers_mut() = request.headers.clone();
+    built
+}
+
+/// Settings for a [`MockMuleRouter`] or a [`MockCore`]; start from [`MockMuleRouter::builder`].
+pub struct MockMuleRouterBuilder {
+    address: SocketAddr,
+    listener: Option<TcpListener>,
+    timing: Timing,
+    clock: Clock,
+    keys: Keys,
+    task_ttl: Duration,
+    max_tasks: usize,
+    record_requests: bool,
+    latency: Duration,
+}
+
+impl fmt::Debug for MockMuleRouterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockMuleRouterBuilder")
+            .field("address", &self.address)
+            .field("timing", &self.timing)
+            .field("keys", &self.keys)
+            .field("task_ttl", &self.task_ttl)
+            .field("max_tasks", &self.max_tasks)
+            .field("record_requests", &self.record_requests)
+            .field("latency", &self.latency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MockMuleRouterBuilder {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            listener: None,
+            timing: Timing::default(),
+            clock: Clock::System,
+            keys: Keys::Any,
+            task_ttl: Duration::from_secs(3600),
+            max_tasks: 100_000,
+            record_requests: true,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+impl MockMuleRouterBuilder {
+    /// Where to listen (default `127.0.0.1:0`, a free port).
+    pub fn listen_on(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self.listener = None;
+        self
+    }
+
+    /// Serve on a listener you bound yourself.
+    pub fn listener(mut self, listener: TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// When tasks move on (default [`Timing::PerPoll`]).
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Time tasks by `clock` instead of the system's: they move on ([`Timing::WallClock`])
+    /// and expire ([`task_ttl`](Self::task_ttl)) when the test advances it.
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = Clock::Manual(clock);
+        self
+    }
+
+    /// Accept only this bearer token, compared in constant time (default: any token shaped
+    /// like a MuleRouter key, `sk-mr-` and more).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.keys = Keys::Only(key.into());
+        self
+    }
+
+    /// How long a finished task stays readable (default 1 hour).
+    pub fn task_ttl(mut self, ttl: Duration) -> Self {
+        self.task_ttl = ttl;
+        self
+    }
+
+    /// The most tasks held; the oldest go first (default 100 000).
+    pub fn max_tasks(mut self, max: usize) -> Self {
+        self.max_tasks = max.max(1);
+        self
+    }
+
+    /// Keep create requests for [`MockCore::created_requests`] (default true; a
+    /// long-running server may turn it off).
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record_requests = record;
+        self
+    }
+
+    /// Answer every API request after this delay (default none).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// The core with these settings, to serve on a transport of your own; `base_url` is
+    /// where clients reach it (video links point there). The address settings are not used.
+    pub fn build_core(self, base_url: impl Into<String>) -> MockCore {
+        let faults = Faults::default();
+        faults.set_latency(self.latency);
+        MockCore::new(State {
+            api: Api::get(),
+            tasks: Tasks::new(Limits {
+                clock: self.clock,
+                timing: self.timing,
+                ttl: self.task_ttl,
+                max_tasks: self.max_tasks,
+                record_requests: self.record_requests,
+            }),
+            faults,
+            keys: self.keys,
+            base_url: base_url.into(),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Starts the mock.
+    ///
+    /// # Panics
+    ///
+    /// When the address cannot be bound; see [`try_start`](Self::try_start).
+    pub async fn start(self) -> MockMuleRouter {
+        let address = self.address;
+        self.try_start().await.unwrap_or_else(|error| {
+            panic!("cannot start the MuleRouter mock on {address}: {error}")
+        })
+    }
+
+    /// Starts the mock, or says why it cannot listen.
+    pub async fn try_start(mut self) -> std::io::Result<MockMuleRouter> {
+        let listener = match self.listener.take() {
+            Some(listener) => listener,
+            None => TcpListener::bind(self.address)?,
+        };
+        let address = listener.local_addr()?;
+        let core = self.build_core(format!("http://{}", reachable(address)));
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(Responder(core.clone()))
+            // The lowest priority: mocks a test mounts on the same server come first.
+            .with_priority(u8::MAX)
+            .named("MuleRouter mock")
+            .mount(&server)
+            .await;
+        Ok(MockMuleRouter { core, server })
+    }
+}
+
+/// Where a client reaches a listener: an unspecified address (`0.0.0.0`, `::`) is reached
+/// on loopback.
+pub fn reachable(address: SocketAddr) -> SocketAddr {
+    match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, address.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, address.port()))
+        }
+        _ => address,
+    }
+}

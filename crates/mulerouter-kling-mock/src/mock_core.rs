@@ -1,0 +1,305 @@
+//! [`MockCore`]: the mock without a transport. It takes a request in the ecosystem's
+//! vocabulary (`http::Request` holding the whole body) and gives back an
+//! `http::Response`, and it holds the state every way of driving the mock shares: tasks,
+//! queued faults, the accepted keys and counters.
+//!
+//! Two transports serve it: wiremock in-process ([`MockMuleRouter`](crate::MockMuleRouter))
+//! and hyper in the standalone binary ([`standalone`](crate::standalone)). The methods that
+//! drive tasks and queue faults live here, on the [`State`] both use, so that an HTTP
+//! admin interface would be more routes in [`dispatch`](crate::dispatch) calling the same
+//! methods, not a second copy of the state.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use mulerouter_kling::types::{CreateGenerationRequest, TaskResponse};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::Keys;
+use crate::document::Api;
+use crate::faults::{self, Fault, Faults};
+use crate::reply::{self, Reply};
+use crate::tasks::{Snapshot, Tasks};
+use crate::typed::create_generation;
+
+/// Everything the answers and the driving methods share.
+pub(crate) struct State {
+    pub(crate) api: &'static Api,
+    pub(crate) tasks: Tasks,
+    pub(crate) faults: Faults,
+    pub(crate) keys: Keys,
+    pub(crate) base_url: String,
+    pub(crate) requests: AtomicU64,
+}
+
+/// The mock's behaviour, transport-free: answers requests and drives tasks and faults.
+///
+/// Cheap to clone (the clones share one state). Build one with
+/// [`MockMuleRouterBuilder::build_core`](crate::MockMuleRouterBuilder::build_core) to serve
+/// it on a transport of your own; [`MockMuleRouter`](crate::MockMuleRouter) derefs to the
+/// core it serves, so every method here is also a method of the in-process mock.
+///
+/// ```
+/// use bytes::Bytes;
+/// use mulerouter_kling_mock::MockMuleRouter;
+///
+/// let core = MockMuleRouter::builder().build_core("http://mock.test");
+/// let request = http::Request::post(
+///     "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation",
+/// )
+/// .header("authorization", "Bearer sk-mr-test")
+/// .header("content-type", "application/json")
+/// .body(Bytes::from_static(br#"{"prompt": "A paper boat", "video": "https://example.com/v.mp4"}"#))
+/// .unwrap();
+///
+/// let answer = core.answer(request);
+///
+/// assert_eq!(answer.response.status(), 200);
+/// assert!(answer.delay.is_zero());
+/// assert_eq!(core.stats().tasks, 1);
+/// ```
+#[derive(Clone)]
+pub struct MockCore {
+    pub(crate) state: Arc<State>,
+}
+
+impl fmt::Debug for MockCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockCore")
+            .field("uri", &self.state.base_url)
+            .field("keys", &self.state.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the core answers: the response, and how long the transport holds it back first
+/// (the latency a fault, `Prefer: latency=…` or the standing latency asked for).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The response, body included (empty for `HEAD`).
+    pub response: http::Response<Bytes>,
+    /// Wait this long before sending it.
+    pub delay: Duration,
+}
+
+/// One line per request: method, path, status, time taken, latency added.
+fn log(request: &http::Request<Bytes>, status: u16, started: std::time::Instant, delay: Duration) {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
+    let (method, path) = (
+        request.method(),
+        crate::text::shorten(request.uri().path(), 200),
+    );
+    let took = started.elapsed();
+    if delay.is_zero() {
+        tracing::info!("{method} {path} -> {status} in {took:?}");
+    } else {
+        tracing::info!("{method} {path} -> {status} in {took:?} (+{delay:?} latency)");
+    }
+}
+
+/// A task id the mock does not know (never created, or evicted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownTask(pub Uuid);
+
+impl fmt::Display for UnknownTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the mock has no task {}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownTask {}
+
+/// Counters, e.g. to watch a long-running mock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests answered since the start.
+    pub requests: u64,
+    /// Tasks held now.
+    pub tasks: usize,
+}
+
+impl MockCore {
+    pub(crate) fn new(state: State) -> Self {
+        Self {
+            state: Arc::new(state),
+        }
+    }
+
+    /// Answers one request. The body is the whole request body; a transport that reads it
+    /// enforces [`MAX_BODY_BYTES`](crate::document::MAX_BODY_BYTES) while reading (a larger
+    /// body that still arrives here gets 413).
+    ///
+    /// A panic inside (a bug) is answered 500 rather than taking the transport down.
+    pub fn answer(&self, request: http::Request<Bytes>) -> Answer {
+        let state = &*self.state;
+        state.requests.fetch_add(1, Ordering::Relaxed);
+        let started = std::time::Instant::now();
+        let head_only = request.method() == http::Method::HEAD;
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::dispatch::answer(state, &request)
+        }))
+        .unwrap_or_else(|_| {
+            tracing::error!("the mock panicked answering a request; this is a bug in the mock");
+            Reply::detail(500, "the mock failed unexpectedly; please report this bug")
+        });
+        let delay = reply.delay;
+        log(&request, reply.status, started, delay);
+        Answer {
+            response: reply.into_response(head_only),
+            delay,
+        }
+    }
+
+    /// The base URL the core writes into answers (video links), e.g. `http://127.0.0.1:40213`.
+    pub fn uri(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// The task as a read would show it, without moving it.
+    pub fn task(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
+        self.shown(task_id, self.state.tasks.peek(task_id))
+    }
+
+    /// Moves the task one step: `pending` → `processing` → finished (`completed`, or `failed`
+    /// when a failure was planned for it).
+    pub fn advance(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
+        self.shown(task_id, self.state.tasks.advance(task_id))
+    }
+
+    /// Finishes the task with its video, unless it has finished already.
+    pub fn complete(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
+        self.shown(task_id, self.state.tasks.complete(task_id))
+    }
+
+    /// Fails the task with this error code (3001–3005, 4002, 4008 are documented), unless it
+    /// has finished already. Reads then answer 200 with `status: failed` and
+    /// `task_info.error`, like the service.
+    pub fn fail(&self, task_id: Uuid, code: i64) -> Result<TaskResponse, UnknownTask> {
+        self.shown(
+            task_id,
+            self.state.tasks.fail(task_id, faults::failure(code)),
+        )
+    }
+
+    /// The task as the API shows it, or which id the mock does not know.
+    fn shown(&self, task_id: Uuid, task: Option<Snapshot>) -> Result<TaskResponse, UnknownTask> {
+        let task = task.ok_or(UnknownTask(task_id))?;
+        Ok(reply::task_response(&task, &self.state.base_url))
+    }
+
+    /// Queues a fault; each is used once, in order.
+    ///
+    /// # Panics
+    ///
+    /// On a [`Fault::Status`] or [`Fault::ProxyError`] outside 400–599, or a
+    /// [`Fault::Latency`] over 60 s.
+    pub fn inject(&self, fault: Fault) {
+        self.state.faults.push(fault);
+    }
+
+    /// The next API request is answered with `status` (400–599) and the document's example
+    /// body for it; `retry_after` sets `Retry-After` (429 and 503 default to 1 s).
+    pub fn respond_next_with_status(&self, status: u16, retry_after: Option<Duration>) {
+        self.inject(Fault::Status {
+            status,
+            retry_after: retry_after.map(|d| d.as_secs()),
+        });
+    }
+
+    /// The next API request is answered with `status` and an HTML page, as a proxy would.
+    pub fn respond_next_with_proxy_error(&self, status: u16) {
+        self.inject(Fault::ProxyError { status });
+    }
+
+    /// The next API request is answered after `latency` more.
+    pub fn delay_next_by(&self, latency: Duration) {
+        self.inject(Fault::Latency(latency));
+    }
+
+    /// The next task created fails with `code` when it finishes.
+    pub fn fail_next_task_with(&self, code: i64) {
+        self.inject(Fault::TaskError(code));
+    }
+
+    /// Every API request is answered after `latency` (until set back to zero).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.faults.set_latency(latency);
+    }
+
+    /// Drops every queued fault (the standing latency stays).
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// The create requests received (and accepted), oldest first, as the client's type.
+    /// Tasks evicted by the TTL or the cap take their request with them.
+    pub fn created_requests(&self) -> Vec<CreateGenerationRequest> {
+        self.state
+            .tasks
+            .created_requests()
+            .into_iter()
+            .filter_map(|(_, typed)| typed)
+            .collect()
+    }
+
+    /// The same requests as JSON, exactly as received (before defaults).
+    pub fn created_request_bodies(&self) -> Vec<Value> {
+        self.state
+            .tasks
+            .created_requests()
+            .into_iter()
+            .map(|(body, _)| body)
+            .collect()
+    }
+
+    /// A key this mock accepts: the one it was started with, or a sample shaped like a
+    /// MuleRouter key (`sk-mr-test`).
+    pub fn suggested_key(&self) -> String {
+        self.state.keys.suggestion().to_string()
+    }
+
+    /// A copy-pasteable `curl` command that creates a task on this mock, with the
+    /// document's shortest example request. With one accepted key, the command reads it from
+    /// `$MULEROUTER_API_KEY` rather than showing it.
+    pub fn curl_example(&self) -> String {
+        let Some(create) = self.state.api.operations().find(|op| {
+            op.method == create_generation::METHOD && op.template == create_generation::PATH
+        }) else {
+            return format!("curl -i {}/", self.state.base_url);
+        };
+        let body = create
+            .body
+            .iter()
+            .flat_map(|b| &b.examples)
+            .map(|(_, example)| example.to_string())
+            .min_by_key(String::len)
+            .unwrap_or_else(|| "{}".into());
+        let key = match self.state.keys {
+            Keys::Any => crate::auth::SAMPLE_KEY,
+            Keys::Only(_) => "$MULEROUTER_API_KEY",
+        };
+        format!(
+            "curl -sS -X {method} '{base}{path}' \\\n  -H \"Authorization: Bearer {key}\" \\\n  -H 'Content-Type: application/json' \\\n  -d '{body}'",
+            method = create.method,
+            base = self.state.base_url,
+            path = create.template,
+            body = body.replace('\'', "'\\''"),
+        )
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            requests: self.state.requests.load(Ordering::Relaxed),
+            tasks: self.state.tasks.len(),
+        }
+    }
+}

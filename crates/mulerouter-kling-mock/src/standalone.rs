@@ -1,0 +1,418 @@
+//! The core served on hyper: what the `mulerouter-kling-mock` binary runs, built to stay up
+//! for hours in front of clients that misbehave.
+//!
+//! - **HTTP/1.1 and h2c** on one port (HTTP/2 with prior knowledge, told apart by its
+//!   preface), on the multi-threaded runtime the caller provides. A large body is validated
+//!   on the blocking pool, so one heavy request never holds up the others.
+//! - **Bodies are read under limits**: a `Content-Length` over
+//!   [`MAX_BODY_BYTES`] gets 413 before a byte of the body
+//!   is read; a chunked body gets 413 as soon as it crosses the limit, so no request holds
+//!   more than the limit; a body that sends nothing for [`Settings::body_timeout`] gets 408.
+//!   Each closes its connection.
+//! - **Slow and idle clients go**: a request head must arrive within
+//!   [`Settings::header_timeout`] (on HTTP/1.1 this also bounds how long a kept-alive
+//!   connection waits for its next request), and a connection with no request in flight for
+//!   [`Settings::idle_timeout`] is closed (HTTP/1.1 and h2).
+//! - **A cap on connections**: past [`Settings::max_connections`], a new connection is
+//!   answered 503 with `Retry-After: 1` and closed.
+//! - **Accept errors are survived**: when accepting fails (`EMFILE`: out of file
+//!   descriptors), the server says so once, retries with a growing pause (10 ms to 1 s) and
+//!   says when it accepts again.
+//! - **Shutdown drains**: once `shutdown` completes, nothing new is accepted, idle
+//!   connections close, and every request in flight is answered, for up to
+//!   [`Settings::drain_timeout`].
+//! - A client that half-closes its side after sending a request still gets the answer.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{CONNECTION, CONTENT_LENGTH};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+use crate::MockCore;
+use crate::dispatch::too_large;
+use crate::document::MAX_BODY_BYTES;
+use crate::reply::Reply;
+use crate::text::shorten;
+
+/// How the standalone server treats its clients. The defaults suit a mock that runs for
+/// days beside other people's tests.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a request head may take to arrive (default 30 s).
+    pub header_timeout: Duration,
+    /// How long a request body may send nothing before it is answered 408 (default 30 s).
+    pub body_timeout: Duration,
+    /// How long a connection may stay open with no request in flight (default 60 s).
+    pub idle_timeout: Duration,
+    /// The most connections served at once (default 1 024).
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight (default 10 s).
+    pub drain_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            drain_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How a [`serve`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Drained {
+    /// Connections still open when the drain timeout ran out (0: every answer was sent).
+    pub abandoned: usize,
+}
+
+/// Bodies at least this large are validated on the blocking pool.
+const HEAVY_BODY_BYTES: usize = 64 * 1024;
+
+/// Serves `core` on `listener` until `shutdown` completes, then drains (see the module docs).
+pub async fn serve(
+    listener: TcpListener,
+    core: MockCore,
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+) -> Drained {
+    let settings = Arc::new(settings);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_timeout)
+        .half_close(true)
+        .keep_alive(true);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let (stop, stopping) = watch::channel(false);
+    let mut failures = AcceptFailures::default();
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                failures.recovered();
+                let _ = stream.set_nodelay(true);
+                match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        let connection = Connection {
+                            core: core.clone(),
+                            settings: settings.clone(),
+                            builder: builder.clone(),
+                            stopping: stopping.clone(),
+                        };
+                        tokio::spawn(async move {
+                            connection.run(stream, peer).await;
+                            drop(slot);
+                        });
+                    }
+                    Err(_) => {
+                        tokio::spawn(refuse_over_cap(stream, settings.max_connections));
+                    }
+                }
+            }
+            Err(error) => {
+                let pause = failures.failed(&error);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(pause) => {}
+                }
+            }
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let all = u32::try_from(settings.max_connections).unwrap_or(u32::MAX);
+    let drained = tokio::time::timeout(settings.drain_timeout, slots.acquire_many(all)).await;
+    Drained {
+        abandoned: match drained {
+            Ok(_) => 0,
+            Err(_) => settings.max_connections - slots.available_permits(),
+        },
+    }
+}
+
+/// Accept errors in a row: logged once when they start and once when they end.
+#[derive(Debug, Default)]
+struct AcceptFailures {
+    count: u64,
+}
+
+impl AcceptFailures {
+    const FIRST_PAUSE: Duration = Duration::from_millis(10);
+    const MAX_PAUSE: Duration = Duration::from_secs(1);
+
+    /// Notes a failure; the pause before the next try.
+    fn failed(&mut self, error: &io::Error) -> Duration {
+        if self.count == 0 {
+            tracing::warn!(
+                "cannot accept connections: {error}; retrying until it works again (out of file descriptors? see `ulimit -n` and --max-connections)"
+            );
+        }
+        self.count += 1;
+        let doublings = u32::try_from(self.count.min(8)).unwrap_or(8) - 1;
+        (Self::FIRST_PAUSE * 2u32.pow(doublings)).min(Self::MAX_PAUSE)
+    }
+
+    fn recovered(&mut self) {
+        if self.count > 0 {
+            tracing::warn!(
+                "accepting connections again after {} failed accepts",
+                self.count
+            );
+            self.count = 0;
+        }
+    }
+}
+
+/// Past the cap: a short 503 in the documented error shape, then the connection closes.
+async fn refuse_over_cap(mut stream: TcpStream, cap: usize) {
+    let body = serde_json::json!({
+        "detail": format!("Service Unavailable: the mock serves at most {cap} connections at once (--max-connections); retry shortly")
+    })
+    .to_string();
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        // Read what the client sent, so closing does not reset the connection under its
+        // answer.
+        let mut sink = [0; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        io::Result::Ok(())
+    })
+    .await;
+}
+
+/// One accepted connection and what it needs.
+struct Connection {
+    core: MockCore,
+    settings: Arc<Settings>,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    stopping: watch::Receiver<bool>,
+}
+
+/// When a connection last had something to do, for the idle timeout.
+struct Activity {
+    started: Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds after `started` of the last request's start or end.
+    last: AtomicU64,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(elapsed, Ordering::Relaxed);
+    }
+
+    /// When the connection goes idle unless something happens.
+    fn idle_at(&self, idle: Duration) -> tokio::time::Instant {
+        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
+        tokio::time::Instant::from_std(self.started + last + idle)
+    }
+}
+
+impl Connection {
+    async fn run(mut self, stream: TcpStream, peer: SocketAddr) {
+        let activity = Arc::new(Activity {
+            started: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last: AtomicU64::new(0),
+        });
+        let service = {
+            let (core, settings, activity) =
+                (self.core.clone(), self.settings.clone(), activity.clone());
+            hyper::service::service_fn(move |request| {
+                let (core, settings, activity) = (core.clone(), settings.clone(), activity.clone());
+                async move {
+                    activity.in_flight.fetch_add(1, Ordering::Relaxed);
+                    activity.touch();
+                    let response = respond(&core, &settings, request).await;
+                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
+                    activity.touch();
+                    Ok::<_, Infallible>(response)
+                }
+            })
+        };
+        let connection = self.builder.serve_connection(TokioIo::new(stream), service);
+        tokio::pin!(connection);
+        let mut closing = *self.stopping.borrow();
+        if closing {
+            connection.as_mut().graceful_shutdown();
+        }
+        loop {
+            let idle_at = activity.idle_at(self.settings.idle_timeout);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(error) = result {
+                        tracing::debug!("connection from {peer} ended: {error}");
+                    }
+                    return;
+                }
+                changed = self.stopping.changed(), if !closing => {
+                    if changed.is_err() || *self.stopping.borrow() {
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+                () = tokio::time::sleep_until(idle_at), if !closing => {
+                    let idle = activity.in_flight.load(Ordering::Relaxed) == 0
+                        && activity.idle_at(self.settings.idle_timeout) <= tokio::time::Instant::now();
+                    if idle {
+                        tracing::debug!("closing the idle connection from {peer}");
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the body under the limits, asks the core, holds the answer back as asked.
+async fn respond(
+    core: &MockCore,
+    settings: &Settings,
+    request: http::Request<Incoming>,
+) -> http::Response<Full<Bytes>> {
+    let started = Instant::now();
+    tracing::debug!(
+        "{} {} received",
+        request.method(),
+        shorten(request.uri().path(), 200)
+    );
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(&parts.headers, body, settings.body_timeout).await {
+        Ok(bytes) => bytes,
+        Err(refused) => {
+            tracing::info!(
+                "{} {} -> {} in {:?} (body refused)",
+                parts.method,
+                shorten(parts.uri.path(), 200),
+                refused.status,
+                started.elapsed()
+            );
+            let mut response = refused
+                .header("connection", "close")
+                .into_response(parts.method == http::Method::HEAD);
+            response
+                .headers_mut()
+                .insert(CONNECTION, http::HeaderValue::from_static("close"));
+            return response.map(Full::new);
+        }
+    };
+    let request = http::Request::from_parts(parts, bytes);
+    let answer = if request.body().len() >= HEAVY_BODY_BYTES {
+        let core = core.clone();
+        match tokio::task::spawn_blocking(move || core.answer(request)).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                return Reply::detail(500, "the mock failed unexpectedly; please report this bug")
+                    .into_response(false)
+                    .map(Full::new);
+            }
+        }
+    } else {
+        core.answer(request)
+    };
+    if !answer.delay.is_zero() {
+        tokio::time::sleep(answer.delay).await;
+    }
+    answer.response.map(Full::new)
+}
+
+/// The whole body, or the answer refusing it: 413 over the limit (before reading when the
+/// length is declared), 408 when it stalls.
+async fn read_body(
+    headers: &http::HeaderMap,
+    mut body: Incoming,
+    stall: Duration,
+) -> Result<Bytes, Reply> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.trim().parse::<u64>().ok());
+    if let Some(length) = declared
+        && length > MAX_BODY_BYTES as u64
+    {
+        return Err(too_large(Some(length)));
+    }
+    let capacity = declared.map_or(0, |length| length.min(1 << 20) as usize);
+    let mut bytes = BytesMut::with_capacity(capacity);
+    loop {
+        let frame = match tokio::time::timeout(stall, body.frame()).await {
+            Err(_) => {
+                return Err(Reply::detail(
+                    408,
+                    format!(
+                        "Request Timeout: the body sent nothing for {stall:?} ({} bytes received)",
+                        bytes.len()
+                    ),
+                ));
+            }
+            Ok(None) => return Ok(bytes.freeze()),
+            Ok(Some(Err(error))) => {
+                return Err(Reply::detail(
+                    400,
+                    format!(
+                        "Bad Request: the body could not be read: {}",
+                        shorten(&error.to_string(), 120)
+                    ),
+                ));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > MAX_BODY_BYTES {
+                return Err(too_large(None));
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_failures_pause_longer_each_time_up_to_a_second() {
+        let mut failures = AcceptFailures::default();
+        let error = io::Error::from_raw_os_error(24);
+        let pauses: Vec<_> = (0..10).map(|_| failures.failed(&error)).collect();
+        assert_eq!(pauses[0], Duration::from_millis(10));
+        assert_eq!(pauses[1], Duration::from_millis(20));
+        assert_eq!(pauses[9], Duration::from_secs(1));
+        failures.recovered();
+        assert_eq!(failures.failed(&error), Duration::from_millis(10));
+    }
+}

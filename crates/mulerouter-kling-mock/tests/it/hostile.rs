@@ -1,0 +1,498 @@
+//! The standalone binary against clients that misbehave: huge, stalled and cut bodies, slow
+//! heads, idle and excess connections, exhausted file descriptors, proxy-style requests,
+//! half-closed sockets and a shutdown with requests in flight.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::Child;
+
+use crate::binary::{spawn, spawn_with_fd_limit, terminate};
+use crate::common::{CREATE, Http, get_path, minimal};
+
+/// The documented body limit.
+const LIMIT: usize = mulerouter_kling_mock::document::MAX_BODY_BYTES;
+
+/// Long enough for any answer on a loaded machine; only reached when something is wrong.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn address(url: &str) -> String {
+    url.trim_start_matches("http://").to_string()
+}
+
+/// A create's request head, announcing `length` bytes of JSON (or chunks, with `None`).
+fn create_head(address: &str, length: Option<usize>) -> String {
+    let framing = match length {
+        Some(length) => format!("Content-Length: {length}"),
+        None => "Transfer-Encoding: chunked".to_string(),
+    };
+    format!(
+        "POST {CREATE} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer sk-mr-test\r\n\
+         Content-Type: application/json\r\n{framing}\r\n\r\n"
+    )
+}
+
+/// Reads one HTTP/1.1 answer (head and a `Content-Length` body): status and body.
+async fn read_answer(socket: &mut TcpStream) -> (u16, Value) {
+    let mut reader = BufReader::new(socket);
+    let mut status_line = String::new();
+    tokio::time::timeout(PATIENCE, reader.read_line(&mut status_line))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {status_line:?}"));
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await.unwrap();
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap()
+    };
+    (status, body)
+}
+
+/// Waits until the server closes the connection; panics if it sends anything else first.
+async fn closed_by_server(socket: &mut TcpStream) {
+    let mut byte = [0; 1];
+    match tokio::time::timeout(PATIENCE, socket.read(&mut byte)).await {
+        Ok(Ok(0) | Err(_)) => {}
+        Ok(Ok(_)) => {
+            let mut rest = Vec::new();
+            let _ =
+                tokio::time::timeout(Duration::from_secs(1), socket.read_to_end(&mut rest)).await;
+            let text = String::from_utf8_lossy(&rest);
+            // A timeout may be answered 408 before the connection closes.
+            assert!(
+                text.contains(" 408 ") || text.starts_with("TTP/1.1 408"),
+                "{text}"
+            );
+        }
+        Err(_) => panic!("the connection stayed open"),
+    }
+}
+
+/// Reads the binary's log until a line contains `wanted`; the lines read.
+async fn log_until(child: &mut Child, wanted: &str) -> String {
+    let stderr = child.stderr.as_mut().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut logs = String::new();
+    tokio::time::timeout(PATIENCE, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            logs.push_str(&line);
+            logs.push('\n');
+            if line.contains(wanted) {
+                return;
+            }
+        }
+        panic!("the log ended without {wanted:?}:\n{logs}");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {wanted:?} in the log:\n{logs}"));
+    logs
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_gets_413_before_any_of_the_body_is_sent() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+
+    // Act: the head alone, announcing 40 MB.
+    socket
+        .write_all(create_head(&address, Some(40_000_000)).as_bytes())
+        .await
+        .unwrap();
+    let (status, body) = read_answer(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(status, 413);
+    assert!(
+        body["detail"].as_str().unwrap().contains("40000000"),
+        "{body}"
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_chunked_body_gets_413_once_it_crosses_the_limit_not_after_the_upload() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let socket = TcpStream::connect(&address).await.unwrap();
+    let (mut reader, mut writer) = socket.into_split();
+
+    // Act: offer twice the limit in 1 MiB chunks while reading the answer.
+    let head = create_head(&address, None);
+    let upload = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, " ".repeat(1 << 20));
+        let mut sent = 0;
+        while sent < 2 * LIMIT {
+            writer.write_all(chunk.as_bytes()).await?;
+            sent += 1 << 20;
+        }
+        writer.write_all(b"0\r\n\r\n").await?;
+        std::io::Result::Ok(sent)
+    });
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(PATIENCE, reader.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let uploaded = upload.await.unwrap();
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let text = String::from_utf8_lossy(&answer[..read]);
+    assert!(text.starts_with("HTTP/1.1 413 "), "{text}");
+    assert!(
+        uploaded.is_err(),
+        "the server stopped reading and closed: the whole upload cannot go through"
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_gets_408_after_the_body_timeout() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--body-timeout", "200ms"], None).await;
+    let address = address(&url);
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+
+    // Act: 100 bytes announced, one sent.
+    socket
+        .write_all(format!("{}{{", create_head(&address, Some(100))).as_bytes())
+        .await
+        .unwrap();
+    let (status, body) = read_answer(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(status, 408);
+    assert!(body["detail"].as_str().unwrap().contains("200ms"), "{body}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_cut_off_after_the_header_timeout() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--header-timeout", "200ms"], None).await;
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+
+    // Act
+    socket
+        .write_all(format!("GET {CREATE} HTTP/1.1\r\nHost: x\r\nX-Slow: ").as_bytes())
+        .await
+        .unwrap();
+    closed_by_server(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert: reaching here means the server closed the connection.
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--idle-timeout", "200ms"], None).await;
+    let address = address(&url);
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+    let body = minimal().to_string();
+    socket
+        .write_all(format!("{}{body}", create_head(&address, Some(body.len()))).as_bytes())
+        .await
+        .unwrap();
+    let (status, _) = read_answer(&mut socket).await;
+
+    // Act: nothing more is sent.
+    closed_by_server(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(status, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_get_503_and_a_freed_slot_serves_again() {
+    // Arrange: two connections take both slots.
+    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "2"], None).await;
+    let address = address(&url);
+    let holders = [
+        TcpStream::connect(&address).await.unwrap(),
+        TcpStream::connect(&address).await.unwrap(),
+    ];
+
+    // Act
+    let mut third = TcpStream::connect(&address).await.unwrap();
+    third
+        .write_all(format!("GET /x HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let (refused, body) = read_answer(&mut third).await;
+    drop(holders);
+    // The server learns of the closes on its own time: ask until a slot is free (bounded).
+    let http = Http::at(&url);
+    let mut after = 503;
+    for _ in 0..200 {
+        after = http.create(&minimal()).await.status;
+        if after != 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(refused, 503);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 2 connections"),
+        "{body}"
+    );
+    assert_eq!(after, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_says_so_once_and_accepts_again_once_some_free_up() {
+    // Arrange: 40 descriptors, of which the runtime and the listener take about a dozen.
+    let (mut child, url) = spawn_with_fd_limit(40, &["--port", "0"], Some("warn")).await;
+    let address = address(&url);
+    let mut held = Vec::new();
+    for _ in 0..80 {
+        held.push(TcpStream::connect(&address).await.unwrap());
+    }
+    let mut logs = log_until(&mut child, "cannot accept connections").await;
+
+    // Act
+    drop(held);
+    let http = Http::at(&url);
+    let created = tokio::time::timeout(PATIENCE, http.create(&minimal()))
+        .await
+        .expect("a create is answered once descriptors are free");
+    logs.push_str(&log_until(&mut child, "accepting connections again").await);
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(created.status, 200);
+    assert_eq!(
+        logs.matches("cannot accept connections").count(),
+        1,
+        "{logs}"
+    );
+    assert!(logs.contains("Too many open files"), "{logs}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn sigterm_answers_every_request_in_flight_and_exits_0() {
+    // Arrange: sixteen creates, each held back 500 ms by the mock.
+    let (mut child, url) = spawn(
+        &["--port", "0", "--latency", "500ms"],
+        Some("mulerouter_kling_mock::standalone=debug,info"),
+    )
+    .await;
+    let creates: Vec<_> = (0..16)
+        .map(|_| {
+            let http = Http::at(&url);
+            tokio::spawn(async move { http.create(&minimal()).await.status })
+        })
+        .collect();
+    let mut received = 0;
+    let stderr = child.stderr.as_mut().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    while received < 16 {
+        let line = tokio::time::timeout(PATIENCE, lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the log goes on until every create has arrived");
+        received += usize::from(line.contains(&format!("POST {CREATE} received")));
+    }
+
+    // Act
+    let exit = terminate(&mut child).await;
+    let mut statuses = Vec::new();
+    for create in creates {
+        statuses.push(create.await.unwrap());
+    }
+
+    // Assert
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(statuses, [200; 16]);
+}
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let body = minimal().to_string();
+    let request = format!("{}{body}", create_head(&address, Some(body.len())));
+
+    // Act: fifty times, send the request and shut the sending side.
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        let mut socket = TcpStream::connect(&address).await.unwrap();
+        socket.write_all(request.as_bytes()).await.unwrap();
+        socket.shutdown().await.unwrap();
+        statuses.push(read_answer(&mut socket).await.0);
+    }
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(statuses, [200; 50]);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn connect_absolute_targets_and_unknown_methods_get_a_4xx_in_the_error_shape() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], Some("warn")).await;
+    let address = address(&url);
+    let requests = [
+        "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n".to_string(),
+        format!(
+            "GET http://example.com{} HTTP/1.1\r\nHost: example.com\r\n\r\n",
+            get_path("x")
+        ),
+        format!("BREW {CREATE} HTTP/1.1\r\nHost: {address}\r\n\r\n"),
+    ];
+
+    // Act
+    let mut answers = Vec::new();
+    for request in &requests {
+        let mut socket = TcpStream::connect(&address).await.unwrap();
+        socket.write_all(request.as_bytes()).await.unwrap();
+        answers.push(read_answer(&mut socket).await);
+    }
+    let exit = terminate(&mut child).await;
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+
+    // Assert
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [400, 400, 405]);
+    for (_, body) in &answers {
+        assert!(body["detail"].is_string(), "{body}");
+    }
+    assert!(
+        answers[0].1["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a proxy")
+    );
+    assert!(!logs.contains("panicked"), "{logs}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn head_on_the_task_route_answers_like_get_without_a_body() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--timing", "manual"], None).await;
+    let http = Http::at(&url);
+    let id = http.create(&minimal()).await.json()["task_info"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Act
+    let head = http.send(http.request("HEAD", &get_path(&id))).await;
+    let get = http.get(&id).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!((head.status, get.status), (200, 200));
+    assert!(head.body.is_empty());
+    assert_eq!(
+        head.header("content-length").unwrap(),
+        get.body.len().to_string()
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served_on_the_same_port() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+
+    // Act
+    let response = client
+        .post(format!("{url}{CREATE}"))
+        .bearer_auth("sk-mr-test")
+        .json(&minimal())
+        .send()
+        .await
+        .unwrap();
+    let version = response.version();
+    let status = response.status();
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(version, reqwest::Version::HTTP_2);
+    assert_eq!(status, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_million_empty_elements_are_checked_up_to_the_limit_and_others_are_answered_meanwhile() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    let mut hostile = minimal();
+    hostile["elements"] = Value::Array(vec![json!({}); 1_000_000]);
+
+    // Act
+    let valid = minimal();
+    let (rejected, created) = tokio::join!(http.create(&hostile), http.create(&valid));
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(rejected.status, 400);
+    let violations = rejected.violations();
+    assert_eq!(violations.len(), 5, "{violations:?}");
+    assert_eq!(
+        violations[0],
+        ("/elements".to_string(), "maxItems".to_string())
+    );
+    assert!(
+        violations[1..].iter().all(|(_, rule)| rule == "required"),
+        "{violations:?}"
+    );
+    assert_eq!(created.status, 200);
+    assert!(exit.success());
+}
