@@ -80,6 +80,12 @@ pub const CHECKS: &[Check] = &[
         needs_task_id: false,
     },
     Check {
+        name: "rejects a token that is not a MuleRouter key",
+        covers: &[("get_generation", "401")],
+        creates: false,
+        needs_task_id: false,
+    },
+    Check {
         name: "answers 404 for an unknown task",
         covers: &[("get_generation", "404")],
         creates: false,
@@ -185,6 +191,16 @@ impl Runner {
                 let header = format!("Token {}", self.target.token);
                 self.expect_get(&Uuid::new_v4().to_string(), Some(&header), &[401])
                     .await
+            }
+            // What a fuzzer's "invalid credentials" probe sends; the service answers 401 to a
+            // missing, malformed or revoked key.
+            "rejects a token that is not a MuleRouter key" => {
+                self.expect_get(
+                    &Uuid::new_v4().to_string(),
+                    Some("Bearer SOME-INVALID-VALUE"),
+                    &[401],
+                )
+                .await
             }
             "answers 404 for an unknown task" => {
                 self.expect_get(

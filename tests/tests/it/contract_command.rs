@@ -39,7 +39,7 @@ async fn the_mock_passes_every_check_including_creates() {
         "{text}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(text.contains("10 passed, 0 failed, 1 skipped"), "{text}");
+    assert!(text.contains("11 passed, 0 failed, 1 skipped"), "{text}");
     assert!(!text.contains(SECRET));
 }
 
@@ -54,7 +54,7 @@ async fn without_allow_create_nothing_is_created() {
     // Assert
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("4 passed, 0 failed, 7 skipped"), "{text}");
+    assert!(text.contains("5 passed, 0 failed, 7 skipped"), "{text}");
     assert_eq!(mock.stats().tasks, 0);
 }
 
@@ -123,7 +123,7 @@ async fn a_server_answering_the_wrong_shape_fails_the_checks() {
     // Assert
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("0 passed, 11 failed, 0 skipped"), "{text}");
+    assert!(text.contains("0 passed, 12 failed, 0 skipped"), "{text}");
     assert!(
         text.lines()
             .any(|l| l.starts_with("reads the given task") && l.contains("does not conform")),
