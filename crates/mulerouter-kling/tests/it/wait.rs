@@ -128,34 +128,6 @@ async fn a_failure_reported_with_code_instead_of_error_code_is_read_too() {
 }
 
 #[tokio::test]
-async fn waiting_stops_at_the_deadline_with_the_last_status() {
-    // Arrange
-    let server = server_answering(vec![task_body("processing")]).await;
-    let options = WaitOptions {
-        timeout: Duration::from_millis(100),
-        ..quick()
-    };
-
-    // Act
-    let error = client_for(&server)
-        .wait_for_completion_with(task_id(), &options, |_| {})
-        .await
-        .unwrap_err();
-
-    // Assert
-    let Error::Timeout {
-        last_status,
-        waited,
-        ..
-    } = &error
-    else {
-        panic!("{error:?}")
-    };
-    assert_eq!(last_status.as_ref().map(|s| s.as_str()), Some("processing"));
-    assert!(*waited >= Duration::from_millis(100));
-}
-
-#[tokio::test]
 async fn a_completed_task_without_videos_is_an_unexpected_response() {
     // Arrange
     let server = server_answering(vec![task_body("completed")]).await;
