@@ -35,6 +35,7 @@ mod load;
 mod memory;
 mod plot;
 mod report;
+mod table;
 mod targets;
 mod tools;
 mod validation;
