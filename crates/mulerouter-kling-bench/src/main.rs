@@ -371,7 +371,7 @@ fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
         std::fs::create_dir_all(folder)
             .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     }
-    std::fs::write(&svg, plot::svg(cells))
+    std::fs::write(&svg, plot::svg(cells)?)
         .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
     eprintln!("wrote {}", svg.display());
     Ok(())
