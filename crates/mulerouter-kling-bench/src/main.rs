@@ -34,6 +34,7 @@ mod in_process;
 mod load;
 mod memory;
 mod plot;
+mod procfs;
 mod report;
 mod table;
 mod targets;
@@ -432,27 +433,6 @@ fn setting(
     prism: Option<&str>,
     pinning: Option<&cpu::Pinning>,
 ) -> Setting {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
-                .map(|(_, name)| name.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            let kib: f64 = info
-                .lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()?;
-            Some(format!("{:.1} GiB", kib / 1024.0 / 1024.0))
-        })
-        .unwrap_or_else(|| "unknown".into());
     let invoked = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
         let args: Vec<String> = std::env::args().skip(1).collect();
         format!(
@@ -464,8 +444,11 @@ fn setting(
         date: tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         command: invoked,
         cores: std::thread::available_parallelism().map_or(0, usize::from),
-        cpu,
-        memory,
+        cpu: procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
+        memory: procfs::mib("/proc/meminfo", "MemTotal").map_or_else(
+            || "unknown".into(),
+            |mib| format!("{:.1} GiB", mib / 1024.0),
+        ),
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map(|k| k.trim().to_string())
             .unwrap_or_default(),

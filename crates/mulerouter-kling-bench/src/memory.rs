@@ -61,18 +61,10 @@ pub fn peak_mib(pid: u32) -> Result<f64, String> {
     status_mib(pid, "VmHWM")
 }
 
-/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB: the one reader of
-/// memory in the benchmarks.
+/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB.
 fn status_mib(pid: u32, field: &str) -> Result<f64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("cannot read the memory of process {pid}: {e}"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.split_whitespace().next())
-        .and_then(|kib| kib.parse::<f64>().ok())
-        .map(|kib| kib / 1024.0)
-        .ok_or_else(|| format!("no {field} for process {pid}"))
+    crate::procfs::mib(&format!("/proc/{pid}/status"), field)
+        .ok_or_else(|| format!("cannot read {field} of process {pid} in /proc/{pid}/status"))
 }
 
 /// Loads a fresh mock until `requests` have been answered.

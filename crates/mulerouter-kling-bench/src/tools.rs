@@ -72,13 +72,8 @@ fn works(program: &str, args: &[&str]) -> bool {
 
 /// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
 fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().next())
-            == Some("0")
-    })
+    crate::procfs::field("/proc/self/status", "Uid")
+        .is_some_and(|ids| ids.split_whitespace().next() == Some("0"))
 }
 
 /// `wrk` on the `PATH`, installed with apt-get when missing.
