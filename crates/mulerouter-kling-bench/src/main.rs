@@ -224,13 +224,13 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let scratch = target_dir.join("bench");
     std::fs::create_dir_all(&scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    let duration = args.duration.unwrap_or(if args.quick { 2 } else { 5 });
-    let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
-    let warmup = args.warmup.unwrap_or(if args.quick { 1 } else { 2 });
-    let memory_requests =
-        args.memory_requests
-            .unwrap_or(if args.quick { 200_000 } else { 2_000_000 });
-    let codegen_runs = args.codegen_runs.unwrap_or(if args.quick { 1 } else { 5 });
+    // Each setting left out takes its quick or its full default.
+    let quick_or = |quick, full| if args.quick { quick } else { full };
+    let duration = args.duration.unwrap_or(quick_or(2, 5));
+    let rounds = args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1);
+    let warmup = args.warmup.unwrap_or(quick_or(1, 2));
+    let memory_requests = args.memory_requests.unwrap_or(quick_or(200_000, 2_000_000));
+    let codegen_runs = args.codegen_runs.unwrap_or(quick_or(1, 5) as usize);
     let mut targets = args.targets.clone();
     targets.sort();
     targets.dedup();
@@ -271,10 +271,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
 
     if codegen_runs > 0 {
         eprintln!("== codegen ({codegen_runs} runs each)");
-        match codegen::measure(&root, &target_dir, codegen_runs) {
-            Ok(timings) => results.codegen = timings,
-            Err(error) => results.problems.push(format!("codegen: {error}")),
-        }
+        let timings = codegen::measure(&root, &target_dir, codegen_runs);
+        results.codegen = results.kept("codegen", timings).unwrap_or_default();
     }
 
     eprintln!("== the body check alone, in this process");
@@ -283,10 +281,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
             .problems
             .push("the body check was timed in a debug build: run the bench in release".into());
     }
-    match validation::measure(Duration::from_secs(if args.quick { 1 } else { 3 })) {
-        Ok(costs) => results.validation = costs,
-        Err(error) => results.problems.push(format!("body check: {error}")),
-    }
+    let costs = validation::measure(Duration::from_secs(quick_or(1, 3)));
+    results.validation = results.kept("body check", costs).unwrap_or_default();
 
     if loading {
         eprintln!(
@@ -297,14 +293,12 @@ fn run(args: &RunArgs) -> Result<(), String> {
         for target in &targets {
             let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
             servers.push(match target {
-                Target::Baseline => Server::baseline(&log, server_cpus)?,
-                Target::BareWiremock => Server::bare_wiremock(&log, server_cpus)?,
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
-                Target::InProcess => Server::in_process(&log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
                     Server::prism(prism, &root.join(mock_document()), &log, server_cpus)?
                 }
+                ours => Server::of_this_program(*ours, &log, server_cpus)?,
             });
         }
         let plan = Plan {
@@ -323,19 +317,13 @@ fn run(args: &RunArgs) -> Result<(), String> {
     }
 
     eprintln!("== hostile bodies, each to a fresh mock");
-    match hostile::measure(&mock, &scratch, server_cpus) {
-        Ok(hostile) => results.hostile = hostile,
-        Err(error) => results.problems.push(format!("hostile bodies: {error}")),
-    }
+    let hostile = hostile::measure(&mock, &scratch, server_cpus);
+    results.hostile = results.kept("hostile bodies", hostile).unwrap_or_default();
 
-    let runs = if args.quick { 5 } else { 25 };
+    let runs = quick_or(5, 25) as usize;
     eprintln!("== what a Rust test pays in-process ({runs} runs)");
-    match in_process::test_cost(runs) {
-        Ok(cost) => results.test_cost = Some(cost),
-        Err(error) => results
-            .problems
-            .push(format!("in-process test cost: {error}")),
-    }
+    let cost = in_process::test_cost(runs);
+    results.test_cost = results.kept("in-process test cost", cost);
 
     if memory_requests > 0 {
         eprintln!("== memory: {memory_requests} requests to a fresh mock");

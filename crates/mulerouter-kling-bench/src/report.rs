@@ -87,6 +87,14 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
 }
 
 impl Results {
+    /// The value measured, or `None` with the error kept among the problems of the run under
+    /// `what`: one part failing does not lose the others.
+    pub fn kept<T>(&mut self, what: &str, measured: Result<T, String>) -> Option<T> {
+        measured
+            .map_err(|error| self.problems.push(format!("{what}: {error}")))
+            .ok()
+    }
+
     fn cell(&self, workload: Workload, connections: u32, target: Target) -> Option<&Cell> {
         self.cells
             .iter()
