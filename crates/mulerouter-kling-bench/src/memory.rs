@@ -17,7 +17,7 @@ const ROUND: Duration = Duration::from_secs(5);
 const MAX_ROUNDS: u64 = 120;
 
 /// What the memory run saw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Memory {
     /// RSS (MiB) once the mock listens.
     pub start_mib: f64,
@@ -94,19 +94,8 @@ pub fn run(
     };
     let mut memory = Memory {
         start_mib: rss_mib(server.pid())?,
-        rounds: Vec::new(),
-        idle_mib: 0.0,
-        requests: 0,
-        per_second: 0.0,
-        worst_p99_ms: 0.0,
-        ok: 0,
-        rejected: 0,
-        not_found: 0,
-        server_errors: 0,
-        other: 0,
-        socket_errors: 0,
         connections,
-        others: 0.0,
+        ..Memory::default()
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut busy = Duration::ZERO;

@@ -148,22 +148,7 @@ pub fn cells_from_report(markdown: &str) -> Vec<Cell> {
                 .map(|cell| cell.replace(['\u{202f}', ' '], ""))
                 .and_then(|cell| cell.parse::<f64>().ok());
             if let (Some(target), Some(rate)) = (target, rate) {
-                cells.push(Cell {
-                    workload,
-                    connections,
-                    target: *target,
-                    summary: crate::wrk::Summary {
-                        requests: rate,
-                        seconds: 1.0,
-                        p50_ms: 0.0,
-                        p99_ms: 0.0,
-                        max_ms: 0.0,
-                        status_errors: 0.0,
-                        socket_errors: 0.0,
-                    },
-                    others: 0.0,
-                    rates: vec![rate],
-                });
+                cells.push(Cell::at_rate(workload, connections, *target, rate));
             }
         }
     }
@@ -182,35 +167,15 @@ fn thousands(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrk::Summary;
-
-    fn cell(workload: Workload, connections: u32, target: Target, requests: f64) -> Cell {
-        Cell {
-            workload,
-            connections,
-            target,
-            summary: Summary {
-                requests,
-                seconds: 1.0,
-                p50_ms: 0.1,
-                p99_ms: 0.5,
-                max_ms: 1.0,
-                status_errors: 0.0,
-                socket_errors: 0.0,
-            },
-            others: 0.0,
-            rates: vec![requests],
-        }
-    }
 
     #[test]
     fn one_line_per_server_and_one_panel_per_workload() {
         // Arrange
         let cells = [
-            cell(Workload::Create, 1, Target::Mock, 1000.0),
-            cell(Workload::Create, 64, Target::Mock, 9000.0),
-            cell(Workload::Create, 64, Target::Baseline, 10000.0),
-            cell(Workload::Get, 64, Target::Mock, 5000.0),
+            Cell::at_rate(Workload::Create, 1, Target::Mock, 1000.0),
+            Cell::at_rate(Workload::Create, 64, Target::Mock, 9000.0),
+            Cell::at_rate(Workload::Create, 64, Target::Baseline, 10000.0),
+            Cell::at_rate(Workload::Get, 64, Target::Mock, 5000.0),
         ];
 
         // Act

@@ -100,6 +100,7 @@ impl Results {
             .iter()
             .find(|c| c.workload == workload && c.connections == connections && c.target == target)
     }
+
     /// The Markdown section.
     pub fn markdown(&self) -> String {
         let s = &self.setting;
@@ -474,23 +475,9 @@ mod tests {
     }
 
     fn cell(target: Target, per_second: f64) -> Cell {
-        let summary = crate::wrk::Summary {
-            requests: per_second,
-            seconds: 1.0,
-            p50_ms: 0.5,
-            p99_ms: 1.5,
-            max_ms: 3.0,
-            status_errors: 0.0,
-            socket_errors: 0.0,
-        };
-        Cell {
-            workload: Workload::Get,
-            connections: 64,
-            target,
-            summary,
-            others: 0.0,
-            rates: vec![per_second],
-        }
+        let mut cell = Cell::at_rate(Workload::Get, 64, target, per_second);
+        (cell.summary.p50_ms, cell.summary.p99_ms) = (0.5, 1.5);
+        cell
     }
 
     #[test]
