@@ -70,10 +70,8 @@ enum Cmd {
     /// Serve the baseline (started by `run`).
     #[command(hide = true)]
     Baseline {
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
-        #[arg(long, default_value_t = 0)]
-        port: u16,
+        #[command(flatten)]
+        listen: Listen,
         /// Worker threads; 1 runs one current-thread runtime, as wiremock does.
         #[arg(long, default_value_t = 1)]
         threads: usize,
@@ -85,20 +83,25 @@ enum Cmd {
     },
     /// Serve the mock in-process on wiremock (started by `run`).
     #[command(hide = true)]
-    InProcess {
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
+    InProcess(Listen),
     /// Serve bare wiremock (started by `run`).
     #[command(hide = true)]
-    BareWiremock {
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
+    BareWiremock(Listen),
+}
+
+/// Where a server of this program listens (port 0: a free one, announced on stdout).
+#[derive(Debug, Args)]
+struct Listen {
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+}
+
+impl Listen {
+    fn address(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -178,17 +181,13 @@ fn seconds(text: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Baseline {
-            host,
-            port,
-            threads,
-        } => baseline::serve(SocketAddr::new(host, port), threads).map_err(|e| e.to_string()),
-        Cmd::Plot { from } => plot_again(&from),
-        Cmd::InProcess { host, port } => {
-            in_process::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
+        Cmd::Baseline { listen, threads } => {
+            baseline::serve(listen.address(), threads).map_err(|e| e.to_string())
         }
-        Cmd::BareWiremock { host, port } => {
-            bare_wiremock::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
+        Cmd::Plot { from } => plot_again(&from),
+        Cmd::InProcess(listen) => in_process::serve(listen.address()).map_err(|e| e.to_string()),
+        Cmd::BareWiremock(listen) => {
+            bare_wiremock::serve(listen.address()).map_err(|e| e.to_string())
         }
         Cmd::Run(args) => run(&args),
     };
