@@ -240,22 +240,18 @@ fn run(args: &RunArgs) -> Result<(), String> {
     }
     eprintln!("== tools");
     tools::ensure_wrk()?;
-    let prism = if loading && targets.contains(&Target::Prism) {
-        Some(tools::ensure_prism(&scratch.join("prism"))?)
-    } else {
-        None
-    };
+    let prism = (loading && targets.contains(&Target::Prism))
+        .then(|| tools::ensure_prism(&scratch.join("prism")))
+        .transpose()?;
     let mock = match &args.mock {
         Some(path) => path.clone(),
         None => build_mock(&root, &target_dir)?,
     };
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let pinning = if args.no_pin {
-        None
-    } else {
-        cpu::Pinning::detect(cores)
-    };
+    let pinning = (!args.no_pin)
+        .then(|| cpu::Pinning::detect(cores))
+        .flatten();
     let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
 
     let mut results = Results {
