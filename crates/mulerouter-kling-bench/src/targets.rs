@@ -127,7 +127,7 @@ impl Server {
         let port = free_port()?;
         let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        let mut child = cpu::command(prism, cpus)
+        let child = cpu::command(prism, cpus)
             .args([
                 "mock",
                 "-h",
@@ -143,18 +143,16 @@ impl Server {
             .stderr(err)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", prism.display()))?;
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        if let Err(error) = http::wait_until_up(address, STARTUP) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("Prism: {error} (see {})", log.display()));
-        }
-        Ok(Self {
+        // Stopped when dropped, should it not come up.
+        let server = Self {
             target: Target::Prism,
-            address,
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             child,
             again: None,
-        })
+        };
+        http::wait_until_up(server.address, STARTUP)
+            .map_err(|error| format!("Prism: {error} (see {})", log.display()))?;
+        Ok(server)
     }
 }
 

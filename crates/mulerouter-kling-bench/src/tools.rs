@@ -60,7 +60,8 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
     })
 }
 
-fn works(program: &str, args: &[&str]) -> bool {
+/// Whether `program` starts with `args`, whatever its exit status (`wrk --version` exits 1).
+pub fn works(program: &str, args: &[&str]) -> bool {
     Command::new(program)
         .args(args)
         .stdin(Stdio::null())
