@@ -8,7 +8,6 @@
 //! wiremock keeps a copy of every request that mock answers, so, like the in-process mock,
 //! it grows with the load; that is part of what it costs.
 
-use std::io::Write;
 use std::net::SocketAddr;
 
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -39,10 +38,8 @@ fn serve_on(listener: std::net::TcpListener) -> std::io::Result<()> {
             .respond_with(answer)
             .mount(&server)
             .await;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "bare wiremock listening on http://{local}")?;
-        out.flush()?;
-        drop(out);
+        // stdout is line-buffered: the line is out once printed.
+        println!("bare wiremock listening on http://{local}");
         std::future::pending::<std::io::Result<()>>().await
     })
 }

@@ -6,7 +6,6 @@
 //! tokio runtime (one thread), keep-alive connections, one task per connection.
 
 use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
 
 use http_body_util::{BodyExt, Full};
@@ -36,14 +35,8 @@ pub fn serve(address: SocketAddr, threads: usize) -> std::io::Result<()> {
     };
     runtime.block_on(async {
         let listener = TcpListener::bind(address).await?;
-        let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "baseline listening on http://{}",
-            listener.local_addr()?
-        )?;
-        out.flush()?;
-        drop(out);
+        // stdout is line-buffered: the line is out once printed.
+        println!("baseline listening on http://{}", listener.local_addr()?);
         loop {
             let (stream, _) = listener.accept().await?;
             tokio::spawn(async move {

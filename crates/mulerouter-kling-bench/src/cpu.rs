@@ -2,7 +2,7 @@
 //! servers, and how much CPU other processes took meanwhile, so that a number measured while
 //! something else ran (a compiler, another benchmark) is measured again rather than reported.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::load::DISTURBED;
@@ -18,13 +18,7 @@ impl Pinning {
     /// wrk on core 0, the servers on the others: each side keeps its cores, as on a machine
     /// with one client and one server. `None` with fewer than 2 cores or without `taskset`.
     pub fn detect(cores: usize) -> Option<Self> {
-        let taskset = Command::new("taskset")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        (cores >= 2 && taskset).then(|| Self {
+        (cores >= 2 && crate::tools::works("taskset", &["--version"])).then(|| Self {
             load: "0".into(),
             servers: if cores == 2 {
                 "1".into()

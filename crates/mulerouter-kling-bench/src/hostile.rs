@@ -3,7 +3,7 @@
 //! long a valid create sent at the same time waited.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,31 @@ pub fn measure(mock: &Path, scratch: &Path, cpus: Option<&str>) -> Result<Vec<Ho
     ])
 }
 
+/// `send` run against a fresh mock, with the CPU time and peak memory growth it cost; it
+/// answers the status and what a valid create sent meanwhile got.
+fn against_fresh_mock(
+    mock: &Path,
+    scratch: &Path,
+    cpus: Option<&str>,
+    what: &'static str,
+    send: impl FnOnce(SocketAddr) -> std::io::Result<(u16, Option<(u16, Duration)>)>,
+) -> Result<Hostile, String> {
+    let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;
+    let pid = server.pid();
+    let (peak, cpu_before) = (peak_mib(pid)?, cpu::process_time(pid));
+    let started = Instant::now();
+    let (status, neighbour) = send(server.address).map_err(|e| format!("{what}: {e}"))?;
+    Ok(Hostile {
+        what,
+        status,
+        answered_in: started.elapsed(),
+        cpu: cpu::process_time(pid).saturating_sub(cpu_before),
+        peak_growth_mib: peak_mib(pid)? - peak,
+        neighbour,
+    })
+}
+
+/// `body` as a create, with a valid create sent meanwhile on another connection.
 fn sent(
     mock: &Path,
     scratch: &Path,
@@ -60,68 +85,39 @@ fn sent(
     what: &'static str,
     body: &str,
 ) -> Result<Hostile, String> {
-    let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;
-    let (pid, address) = (server.pid(), server.address);
-    let (peak, cpu_before) = (peak_mib(pid)?, cpu::process_time(pid));
-    let neighbour = std::thread::spawn(move || {
-        // Sent once the hostile body is on its way.
-        std::thread::sleep(Duration::from_millis(5));
-        let started = Instant::now();
-        let create = Request {
-            method: "POST",
-            path: CREATE_PATH,
-            headers: HEADERS,
-            body: VALID,
-        };
-        http::send(address, &create)
-            .ok()
-            .map(|answer| (answer.status, started.elapsed()))
-    });
-    let started = Instant::now();
-    let request = Request {
+    let create = |body| Request {
         method: "POST",
         path: CREATE_PATH,
         headers: HEADERS,
         body,
     };
-    let answer = http::send(address, &request).map_err(|e| format!("{what}: {e}"))?;
-    let answered_in = started.elapsed();
-    let neighbour = neighbour.join().ok().flatten();
-    Ok(Hostile {
-        what,
-        status: answer.status,
-        answered_in,
-        cpu: cpu::process_time(pid).saturating_sub(cpu_before),
-        peak_growth_mib: peak_mib(pid)? - peak,
-        neighbour,
+    against_fresh_mock(mock, scratch, cpus, what, |address| {
+        let neighbour = std::thread::spawn(move || {
+            // Sent once the hostile body is on its way.
+            std::thread::sleep(Duration::from_millis(5));
+            let started = Instant::now();
+            http::send(address, &create(VALID))
+                .ok()
+                .map(|answer| (answer.status, started.elapsed()))
+        });
+        let answer = http::send(address, &create(body))?;
+        Ok((answer.status, neighbour.join().ok().flatten()))
     })
 }
 
 /// A head announcing 40 MB and no body: the 413 must come without the upload.
 fn declared_too_large(mock: &Path, scratch: &Path, cpus: Option<&str>) -> Result<Hostile, String> {
-    let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;
-    let (pid, address) = (server.pid(), server.address);
-    let (peak, cpu_before) = (peak_mib(pid)?, cpu::process_time(pid));
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(address).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    let head = format!(
-        "POST {CREATE_PATH} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer sk-mr-test\r\nContent-Type: application/json\r\nContent-Length: 40000000\r\n\r\n"
-    );
-    stream
-        .write_all(head.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut answer = [0; 12];
-    stream.read_exact(&mut answer).map_err(|e| e.to_string())?;
-    let status = String::from_utf8_lossy(&answer[9..12]).parse().unwrap_or(0);
-    Ok(Hostile {
-        what: "Content-Length: 40 MB, no body sent",
-        status,
-        answered_in: started.elapsed(),
-        cpu: cpu::process_time(pid).saturating_sub(cpu_before),
-        peak_growth_mib: peak_mib(pid)? - peak,
-        neighbour: None,
+    let what = "Content-Length: 40 MB, no body sent";
+    against_fresh_mock(mock, scratch, cpus, what, |address| {
+        let mut stream = TcpStream::connect(address)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let head = format!(
+            "POST {CREATE_PATH} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer sk-mr-test\r\nContent-Type: application/json\r\nContent-Length: 40000000\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes())?;
+        let mut answer = [0; 12];
+        stream.read_exact(&mut answer)?;
+        let status = String::from_utf8_lossy(&answer[9..12]).parse().unwrap_or(0);
+        Ok((status, None))
     })
 }

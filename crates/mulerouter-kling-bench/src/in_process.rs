@@ -3,7 +3,6 @@
 //! recorded), so the two transports of one core can be set side by side. wiremock keeps a
 //! copy of every request its mounted mock answers, so this one grows with the load.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -31,10 +30,8 @@ pub fn serve(address: SocketAddr) -> std::io::Result<()> {
             .record_requests(false)
             .start()
             .await;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "in-process mock listening on http://{local}")?;
-        out.flush()?;
-        drop(out);
+        // stdout is line-buffered: the line is out once printed.
+        println!("in-process mock listening on http://{local}");
         std::future::pending::<std::io::Result<()>>().await
     })
 }

@@ -101,6 +101,24 @@ pub struct Cell {
     pub rates: Vec<f64>,
 }
 
+impl Cell {
+    /// A cell known by its requests/s only (read back from a report).
+    pub fn at_rate(workload: Workload, connections: u32, target: Target, rate: f64) -> Self {
+        Self {
+            workload,
+            connections,
+            target,
+            summary: Summary {
+                requests: rate,
+                seconds: 1.0,
+                ..Summary::default()
+            },
+            others: 0.0,
+            rates: vec![rate],
+        }
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -184,23 +202,22 @@ pub fn run(
                     );
                     // A server that keeps every request is measured fresh each time, after a
                     // short warm-up, so its memory stays bounded.
-                    let fresh = if target.server.keeps_every_request() {
-                        Some(target.server.fresh()?)
-                    } else {
-                        None
-                    };
-                    let renewed = match &fresh {
-                        Some(server) => {
-                            let renewed = prepare(workload, server, scratch)?;
-                            let warm = Load {
-                                duration: FRESH_WARMUP,
-                                ..load
-                            };
-                            wrk::run(&renewed.script, &renewed.url, warm)?;
-                            Some(renewed)
-                        }
-                        None => None,
-                    };
+                    let fresh = target
+                        .server
+                        .keeps_every_request()
+                        .then(|| target.server.fresh())
+                        .transpose()?;
+                    let renewed = fresh
+                        .as_ref()
+                        .map(|server| prepare(workload, server, scratch))
+                        .transpose()?;
+                    if let Some(renewed) = &renewed {
+                        let warm = Load {
+                            duration: FRESH_WARMUP,
+                            ..load
+                        };
+                        wrk::run(&renewed.script, &renewed.url, warm)?;
+                    }
                     let measured = renewed.as_ref().unwrap_or(target);
                     let mut watched = pids.clone();
                     watched.extend(fresh.as_ref().map(Server::pid));
@@ -283,25 +300,16 @@ fn prepare<'a>(
         Workload::Create | Workload::Invalid => CREATE_PATH.to_string(),
         Workload::Get => format!("{CREATE_PATH}/{}", existing_task(server)?),
     };
-    let request = match workload {
-        Workload::Create => Request {
-            method: "POST",
-            path: &path,
-            headers: JSON_HEADERS,
-            body: VALID,
-        },
-        Workload::Invalid => Request {
-            method: "POST",
-            path: &path,
-            headers: JSON_HEADERS,
-            body: INVALID,
-        },
-        Workload::Get => Request {
-            method: "GET",
-            path: &path,
-            headers: AUTH_HEADERS,
-            body: "",
-        },
+    let (method, headers, body) = match workload {
+        Workload::Create => ("POST", JSON_HEADERS, VALID),
+        Workload::Invalid => ("POST", JSON_HEADERS, INVALID),
+        Workload::Get => ("GET", AUTH_HEADERS, ""),
+    };
+    let request = Request {
+        method,
+        path: &path,
+        headers,
+        body,
     };
     let expected = workload.expected(server.target);
     let answer = http::send(server.address, &request)

@@ -34,7 +34,9 @@ mod in_process;
 mod load;
 mod memory;
 mod plot;
+mod procfs;
 mod report;
+mod table;
 mod targets;
 mod tools;
 mod validation;
@@ -68,10 +70,8 @@ enum Cmd {
     /// Serve the baseline (started by `run`).
     #[command(hide = true)]
     Baseline {
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
-        #[arg(long, default_value_t = 0)]
-        port: u16,
+        #[command(flatten)]
+        listen: Listen,
         /// Worker threads; 1 runs one current-thread runtime, as wiremock does.
         #[arg(long, default_value_t = 1)]
         threads: usize,
@@ -83,20 +83,25 @@ enum Cmd {
     },
     /// Serve the mock in-process on wiremock (started by `run`).
     #[command(hide = true)]
-    InProcess {
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
+    InProcess(Listen),
     /// Serve bare wiremock (started by `run`).
     #[command(hide = true)]
-    BareWiremock {
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
+    BareWiremock(Listen),
+}
+
+/// Where a server of this program listens (port 0: a free one, announced on stdout).
+#[derive(Debug, Args)]
+struct Listen {
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+}
+
+impl Listen {
+    fn address(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -176,17 +181,13 @@ fn seconds(text: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Baseline {
-            host,
-            port,
-            threads,
-        } => baseline::serve(SocketAddr::new(host, port), threads).map_err(|e| e.to_string()),
-        Cmd::Plot { from } => plot_again(&from),
-        Cmd::InProcess { host, port } => {
-            in_process::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
+        Cmd::Baseline { listen, threads } => {
+            baseline::serve(listen.address(), threads).map_err(|e| e.to_string())
         }
-        Cmd::BareWiremock { host, port } => {
-            bare_wiremock::serve(SocketAddr::new(host, port)).map_err(|e| e.to_string())
+        Cmd::Plot { from } => plot_again(&from),
+        Cmd::InProcess(listen) => in_process::serve(listen.address()).map_err(|e| e.to_string()),
+        Cmd::BareWiremock(listen) => {
+            bare_wiremock::serve(listen.address()).map_err(|e| e.to_string())
         }
         Cmd::Run(args) => run(&args),
     };
@@ -222,13 +223,13 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let scratch = target_dir.join("bench");
     std::fs::create_dir_all(&scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    let duration = args.duration.unwrap_or(if args.quick { 2 } else { 5 });
-    let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
-    let warmup = args.warmup.unwrap_or(if args.quick { 1 } else { 2 });
-    let memory_requests =
-        args.memory_requests
-            .unwrap_or(if args.quick { 200_000 } else { 2_000_000 });
-    let codegen_runs = args.codegen_runs.unwrap_or(if args.quick { 1 } else { 5 });
+    // Each setting left out takes its quick or its full default.
+    let quick_or = |quick, full| if args.quick { quick } else { full };
+    let duration = args.duration.unwrap_or(quick_or(2, 5));
+    let rounds = args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1);
+    let warmup = args.warmup.unwrap_or(quick_or(1, 2));
+    let memory_requests = args.memory_requests.unwrap_or(quick_or(200_000, 2_000_000));
+    let codegen_runs = args.codegen_runs.unwrap_or(quick_or(1, 5) as usize);
     let mut targets = args.targets.clone();
     targets.sort();
     targets.dedup();
@@ -239,22 +240,18 @@ fn run(args: &RunArgs) -> Result<(), String> {
     }
     eprintln!("== tools");
     tools::ensure_wrk()?;
-    let prism = if loading && targets.contains(&Target::Prism) {
-        Some(tools::ensure_prism(&scratch.join("prism"))?)
-    } else {
-        None
-    };
+    let prism = (loading && targets.contains(&Target::Prism))
+        .then(|| tools::ensure_prism(&scratch.join("prism")))
+        .transpose()?;
     let mock = match &args.mock {
         Some(path) => path.clone(),
         None => build_mock(&root, &target_dir)?,
     };
 
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let pinning = if args.no_pin {
-        None
-    } else {
-        cpu::Pinning::detect(cores)
-    };
+    let pinning = (!args.no_pin)
+        .then(|| cpu::Pinning::detect(cores))
+        .flatten();
     let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
 
     let mut results = Results {
@@ -269,10 +266,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
 
     if codegen_runs > 0 {
         eprintln!("== codegen ({codegen_runs} runs each)");
-        match codegen::measure(&root, &target_dir, codegen_runs) {
-            Ok(timings) => results.codegen = timings,
-            Err(error) => results.problems.push(format!("codegen: {error}")),
-        }
+        let timings = codegen::measure(&root, &target_dir, codegen_runs);
+        results.codegen = results.kept("codegen", timings).unwrap_or_default();
     }
 
     eprintln!("== the body check alone, in this process");
@@ -281,10 +276,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
             .problems
             .push("the body check was timed in a debug build: run the bench in release".into());
     }
-    match validation::measure(Duration::from_secs(if args.quick { 1 } else { 3 })) {
-        Ok(costs) => results.validation = costs,
-        Err(error) => results.problems.push(format!("body check: {error}")),
-    }
+    let costs = validation::measure(Duration::from_secs(quick_or(1, 3)));
+    results.validation = results.kept("body check", costs).unwrap_or_default();
 
     if loading {
         eprintln!(
@@ -295,14 +288,12 @@ fn run(args: &RunArgs) -> Result<(), String> {
         for target in &targets {
             let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
             servers.push(match target {
-                Target::Baseline => Server::baseline(&log, server_cpus)?,
-                Target::BareWiremock => Server::bare_wiremock(&log, server_cpus)?,
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
-                Target::InProcess => Server::in_process(&log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
                     Server::prism(prism, &root.join(mock_document()), &log, server_cpus)?
                 }
+                ours => Server::of_this_program(*ours, &log, server_cpus)?,
             });
         }
         let plan = Plan {
@@ -321,19 +312,13 @@ fn run(args: &RunArgs) -> Result<(), String> {
     }
 
     eprintln!("== hostile bodies, each to a fresh mock");
-    match hostile::measure(&mock, &scratch, server_cpus) {
-        Ok(hostile) => results.hostile = hostile,
-        Err(error) => results.problems.push(format!("hostile bodies: {error}")),
-    }
+    let hostile = hostile::measure(&mock, &scratch, server_cpus);
+    results.hostile = results.kept("hostile bodies", hostile).unwrap_or_default();
 
-    let runs = if args.quick { 5 } else { 25 };
+    let runs = quick_or(5, 25) as usize;
     eprintln!("== what a Rust test pays in-process ({runs} runs)");
-    match in_process::test_cost(runs) {
-        Ok(cost) => results.test_cost = Some(cost),
-        Err(error) => results
-            .problems
-            .push(format!("in-process test cost: {error}")),
-    }
+    let cost = in_process::test_cost(runs);
+    results.test_cost = results.kept("in-process test cost", cost);
 
     if memory_requests > 0 {
         eprintln!("== memory: {memory_requests} requests to a fresh mock");
@@ -370,7 +355,7 @@ fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
         std::fs::create_dir_all(folder)
             .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     }
-    std::fs::write(&svg, plot::svg(cells))
+    std::fs::write(&svg, plot::svg(cells)?)
         .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
     eprintln!("wrote {}", svg.display());
     Ok(())
@@ -431,27 +416,6 @@ fn setting(
     prism: Option<&str>,
     pinning: Option<&cpu::Pinning>,
 ) -> Setting {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
-                .map(|(_, name)| name.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            let kib: f64 = info
-                .lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()?;
-            Some(format!("{:.1} GiB", kib / 1024.0 / 1024.0))
-        })
-        .unwrap_or_else(|| "unknown".into());
     let invoked = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
         let args: Vec<String> = std::env::args().skip(1).collect();
         format!(
@@ -463,8 +427,11 @@ fn setting(
         date: tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         command: invoked,
         cores: std::thread::available_parallelism().map_or(0, usize::from),
-        cpu,
-        memory,
+        cpu: procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
+        memory: procfs::mib("/proc/meminfo", "MemTotal").map_or_else(
+            || "unknown".into(),
+            |mib| format!("{:.1} GiB", mib / 1024.0),
+        ),
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map(|k| k.trim().to_string())
             .unwrap_or_default(),

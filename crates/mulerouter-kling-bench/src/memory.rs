@@ -17,7 +17,7 @@ const ROUND: Duration = Duration::from_secs(5);
 const MAX_ROUNDS: u64 = 120;
 
 /// What the memory run saw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Memory {
     /// RSS (MiB) once the mock listens.
     pub start_mib: f64,
@@ -61,18 +61,10 @@ pub fn peak_mib(pid: u32) -> Result<f64, String> {
     status_mib(pid, "VmHWM")
 }
 
-/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB: the one reader of
-/// memory in the benchmarks.
+/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB.
 fn status_mib(pid: u32, field: &str) -> Result<f64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("cannot read the memory of process {pid}: {e}"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.split_whitespace().next())
-        .and_then(|kib| kib.parse::<f64>().ok())
-        .map(|kib| kib / 1024.0)
-        .ok_or_else(|| format!("no {field} for process {pid}"))
+    crate::procfs::mib(&format!("/proc/{pid}/status"), field)
+        .ok_or_else(|| format!("cannot read {field} of process {pid} in /proc/{pid}/status"))
 }
 
 /// Loads a fresh mock until `requests` have been answered.
@@ -102,19 +94,8 @@ pub fn run(
     };
     let mut memory = Memory {
         start_mib: rss_mib(server.pid())?,
-        rounds: Vec::new(),
-        idle_mib: 0.0,
-        requests: 0,
-        per_second: 0.0,
-        worst_p99_ms: 0.0,
-        ok: 0,
-        rejected: 0,
-        not_found: 0,
-        server_errors: 0,
-        other: 0,
-        socket_errors: 0,
         connections,
-        others: 0.0,
+        ..Memory::default()
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut busy = Duration::ZERO;

@@ -1,159 +1,109 @@
-//! Requests/s against connections, one small SVG panel per workload, one line per server:
-//! written by hand (a few dozen elements), so the benchmarks need no plotting library.
+//! Requests/s against connections, one panel per workload, one line per server, drawn with
+//! plotters' SVG backend.
 
-use std::fmt::Write;
+use plotters::prelude::*;
 
 use crate::load::{Cell, Workload};
 use crate::targets::Target;
 
-const PANEL_WIDTH: f64 = 300.0;
-const PANEL_HEIGHT: f64 = 220.0;
-const MARGIN_LEFT: f64 = 60.0;
-const MARGIN_TOP: f64 = 30.0;
-const MARGIN_BOTTOM: f64 = 40.0;
-const LEGEND_HEIGHT: f64 = 30.0;
-
-/// The colour of each server's line.
-fn colour(target: Target) -> &'static str {
-    match target {
-        Target::Baseline => "#444444",
-        Target::Mock => "#d62728",
-        Target::InProcess => "#ff7f0e",
-        Target::BareWiremock => "#1f77b4",
-        Target::Prism => "#2ca02c",
-    }
-}
-
-const TARGETS: [Target; 5] = [
-    Target::Baseline,
-    Target::Mock,
-    Target::InProcess,
-    Target::BareWiremock,
-    Target::Prism,
+/// Each server in the order of the legend below the panels, with its colour and its name
+/// there.
+const SERIES: [(Target, RGBColor, &str); 5] = [
+    (Target::Baseline, RGBColor(0x44, 0x44, 0x44), "bare hyper"),
+    (Target::Mock, RGBColor(0xd6, 0x27, 0x28), "mock (hyper)"),
+    (
+        Target::InProcess,
+        RGBColor(0xff, 0x7f, 0x0e),
+        "mock in-process (wiremock)",
+    ),
+    (
+        Target::BareWiremock,
+        RGBColor(0x1f, 0x77, 0xb4),
+        "bare wiremock",
+    ),
+    (Target::Prism, RGBColor(0x2c, 0xa0, 0x2c), "Prism"),
 ];
 
 /// The plot of `cells`: x is the connections (evenly spaced, in order), y the requests/s
 /// from 0 to the highest in the panel.
-pub fn svg(cells: &[Cell]) -> String {
+pub fn svg(cells: &[Cell]) -> Result<String, String> {
     let mut workloads: Vec<Workload> = cells.iter().map(|c| c.workload).collect();
     workloads.sort();
     workloads.dedup();
     let mut connections: Vec<u32> = cells.iter().map(|c| c.connections).collect();
     connections.sort_unstable();
     connections.dedup();
-    let panel = MARGIN_LEFT + PANEL_WIDTH + 20.0;
-    let width = panel * workloads.len().max(1) as f64;
-    let height = MARGIN_TOP + PANEL_HEIGHT + MARGIN_BOTTOM + LEGEND_HEIGHT;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">"#
-    );
-    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (index, workload) in workloads.iter().enumerate() {
-        let left = index as f64 * panel + MARGIN_LEFT;
+    let width = 380 * workloads.len().max(1) as u32;
+    draw(&mut out, (width, 320), cells, &workloads, &connections)
+        .map_err(|e| format!("cannot draw the plot: {e}"))?;
+    Ok(out)
+}
+
+fn draw(
+    out: &mut String,
+    size: (u32, u32),
+    cells: &[Cell],
+    workloads: &[Workload],
+    connections: &[u32],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::with_string(out, size).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (plots, legend) = root.split_vertically(size.1 - 30);
+    let mut at = 60;
+    for (_, colour, name) in SERIES {
+        legend.draw(&Rectangle::new([(at, 12), (at + 14, 16)], colour.filled()))?;
+        legend.draw(&Text::new(name, (at + 18, 8), ("sans-serif", 11)))?;
+        at += 50 + 6 * name.len() as i32;
+    }
+    let panels = plots.split_evenly((1, workloads.len().max(1)));
+    for (panel, workload) in panels.iter().zip(workloads) {
         let in_panel: Vec<&Cell> = cells.iter().filter(|c| c.workload == *workload).collect();
         let top = in_panel
             .iter()
             .map(|c| c.summary.per_second())
             .fold(1.0, f64::max)
             * 1.1;
-        let x = |conns: u32| {
-            let at = connections.iter().position(|c| *c == conns).unwrap_or(0) as f64;
-            left + (at + 0.5) * PANEL_WIDTH / connections.len().max(1) as f64
-        };
-        let y = |rate: f64| MARGIN_TOP + PANEL_HEIGHT * (1.0 - rate / top);
-        let _ = writeln!(
-            out,
-            r#"<text x="{}" y="18" text-anchor="middle" font-weight="bold">{workload}</text>"#,
-            left + PANEL_WIDTH / 2.0
-        );
-        let _ = writeln!(
-            out,
-            r##"<rect x="{left}" y="{MARGIN_TOP}" width="{PANEL_WIDTH}" height="{PANEL_HEIGHT}" fill="none" stroke="#bbbbbb"/>"##
-        );
-        for step in 0..=4 {
-            let rate = top * f64::from(step) / 4.0;
-            let _ = writeln!(
-                out,
-                r##"<line x1="{left}" x2="{}" y1="{y}" y2="{y}" stroke="#eeeeee"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
-                left + PANEL_WIDTH,
-                left - 4.0,
-                y(rate) + 4.0,
-                thousands(rate),
-                y = y(rate)
-            );
-        }
-        for conns in &connections {
-            let _ = writeln!(
-                out,
-                r#"<text x="{}" y="{}" text-anchor="middle">{conns}</text>"#,
-                x(*conns),
-                MARGIN_TOP + PANEL_HEIGHT + 15.0
-            );
-        }
-        let _ = writeln!(
-            out,
-            r#"<text x="{}" y="{}" text-anchor="middle">connections</text>"#,
-            left + PANEL_WIDTH / 2.0,
-            MARGIN_TOP + PANEL_HEIGHT + 30.0
-        );
-        for target in TARGETS {
-            let mut points: Vec<(u32, f64)> = in_panel
+        let mut chart = ChartBuilder::on(panel)
+            .caption(workload.to_string(), ("sans-serif", 14))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-0.5..connections.len() as f64 - 0.5, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .max_light_lines(0)
+            .y_labels(5)
+            .x_labels(connections.len())
+            .x_label_formatter(&|at| {
+                let index = at.round() as usize;
+                connections.get(index).map_or(String::new(), u32::to_string)
+            })
+            .x_desc("connections")
+            .y_desc("requests/s")
+            .y_label_formatter(&|rate| thousands(*rate))
+            .draw()?;
+        for (target, colour, _) in SERIES {
+            let mut points: Vec<(f64, f64)> = in_panel
                 .iter()
                 .filter(|c| c.target == target)
-                .map(|c| (c.connections, c.summary.per_second()))
+                .filter_map(|c| {
+                    let at = connections.iter().position(|n| *n == c.connections)?;
+                    Some((at as f64, c.summary.per_second()))
+                })
                 .collect();
-            points.sort_by_key(|p| p.0);
             if points.is_empty() {
                 continue;
             }
-            let path: Vec<String> = points
-                .iter()
-                .map(|(c, r)| format!("{:.1},{:.1}", x(*c), y(*r)))
-                .collect();
-            let _ = writeln!(
-                out,
-                r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>"#,
-                path.join(" "),
-                colour(target)
-            );
-            for (c, r) in &points {
-                let _ = writeln!(
-                    out,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
-                    x(*c),
-                    y(*r),
-                    colour(target)
-                );
-            }
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            chart.draw_series(
+                LineSeries::new(points, colour.filled().stroke_width(2)).point_size(3),
+            )?;
         }
     }
-    let legend_y = MARGIN_TOP + PANEL_HEIGHT + MARGIN_BOTTOM + 15.0;
-    for (index, target) in TARGETS.iter().enumerate() {
-        let at = MARGIN_LEFT + index as f64 * 150.0;
-        let _ = writeln!(
-            out,
-            r#"<rect x="{at}" y="{}" width="14" height="4" fill="{}"/><text x="{}" y="{}">{}</text>"#,
-            legend_y - 4.0,
-            colour(*target),
-            at + 18.0,
-            legend_y,
-            legend(*target)
-        );
-    }
-    out.push_str("</svg>\n");
-    out
-}
-
-fn legend(target: Target) -> &'static str {
-    match target {
-        Target::Baseline => "bare hyper",
-        Target::Mock => "mock (hyper)",
-        Target::InProcess => "mock in-process (wiremock)",
-        Target::BareWiremock => "bare wiremock",
-        Target::Prism => "Prism",
-    }
+    root.present()?;
+    Ok(())
 }
 
 /// The cells of the "Throughput and latency" and wiremock-ceiling tables of a report written
@@ -198,22 +148,7 @@ pub fn cells_from_report(markdown: &str) -> Vec<Cell> {
                 .map(|cell| cell.replace(['\u{202f}', ' '], ""))
                 .and_then(|cell| cell.parse::<f64>().ok());
             if let (Some(target), Some(rate)) = (target, rate) {
-                cells.push(Cell {
-                    workload,
-                    connections,
-                    target: *target,
-                    summary: crate::wrk::Summary {
-                        requests: rate,
-                        seconds: 1.0,
-                        p50_ms: 0.0,
-                        p99_ms: 0.0,
-                        max_ms: 0.0,
-                        status_errors: 0.0,
-                        socket_errors: 0.0,
-                    },
-                    others: 0.0,
-                    rates: vec![rate],
-                });
+                cells.push(Cell::at_rate(workload, connections, *target, rate));
             }
         }
     }
@@ -232,45 +167,44 @@ fn thousands(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrk::Summary;
-
-    fn cell(workload: Workload, connections: u32, target: Target, requests: f64) -> Cell {
-        Cell {
-            workload,
-            connections,
-            target,
-            summary: Summary {
-                requests,
-                seconds: 1.0,
-                p50_ms: 0.1,
-                p99_ms: 0.5,
-                max_ms: 1.0,
-                status_errors: 0.0,
-                socket_errors: 0.0,
-            },
-            others: 0.0,
-            rates: vec![requests],
-        }
-    }
 
     #[test]
     fn one_line_per_server_and_one_panel_per_workload() {
         // Arrange
         let cells = [
-            cell(Workload::Create, 1, Target::Mock, 1000.0),
-            cell(Workload::Create, 64, Target::Mock, 9000.0),
-            cell(Workload::Create, 64, Target::Baseline, 10000.0),
-            cell(Workload::Get, 64, Target::Mock, 5000.0),
+            Cell::at_rate(Workload::Create, 1, Target::Mock, 1000.0),
+            Cell::at_rate(Workload::Create, 64, Target::Mock, 9000.0),
+            Cell::at_rate(Workload::Create, 64, Target::Baseline, 10000.0),
+            Cell::at_rate(Workload::Get, 64, Target::Mock, 5000.0),
         ];
 
         // Act
-        let svg = svg(&cells);
+        let svg = svg(&cells).unwrap();
 
         // Assert
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<polyline").count(), 3);
-        assert_eq!(svg.matches("font-weight=\"bold\"").count(), 2);
+        let lines = |colour: &str| {
+            svg.matches(&format!("stroke=\"{colour}\" stroke-width=\"2\""))
+                .count()
+        };
+        assert_eq!(
+            (lines("#D62728"), lines("#444444"), lines("#2CA02C")),
+            (2, 1, 0)
+        );
         assert!(svg.contains("valid create") && svg.contains("status GET"));
+        assert!(svg.contains(">\nconnections\n<") && svg.contains(">\nrequests/s\n<"));
+        for name in [
+            "bare hyper",
+            "mock (hyper)",
+            "mock in-process (wiremock)",
+            "bare wiremock",
+            "Prism",
+        ] {
+            assert!(
+                svg.contains(&format!(">\n{name}\n<")),
+                "{name} in the legend"
+            );
+        }
     }
 
     #[test]

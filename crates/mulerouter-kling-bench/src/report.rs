@@ -1,7 +1,6 @@
 //! The results as Markdown: printed, and written into `BENCHMARKS.md` between two markers so
 //! that the prose around them stays.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::codegen::Timing;
@@ -9,6 +8,7 @@ use crate::hostile::Hostile;
 use crate::in_process::TestCost;
 use crate::load::{Cell, Workload};
 use crate::memory::Memory;
+use crate::table::Table;
 use crate::targets::Target;
 use crate::validation::Cost;
 
@@ -87,6 +87,14 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
 }
 
 impl Results {
+    /// The value measured, or `None` with the error kept among the problems of the run under
+    /// `what`: one part failing does not lose the others.
+    pub fn kept<T>(&mut self, what: &str, measured: Result<T, String>) -> Option<T> {
+        measured
+            .map_err(|error| self.problems.push(format!("{what}: {error}")))
+            .ok()
+    }
+
     fn cell(&self, workload: Workload, connections: u32, target: Target) -> Option<&Cell> {
         self.cells
             .iter()
@@ -96,117 +104,94 @@ impl Results {
     /// The Markdown section.
     pub fn markdown(&self) -> String {
         let s = &self.setting;
-        let mut out = String::new();
-        let _ = writeln!(out, "## Latest run\n");
-        let _ = writeln!(out, "- Date: {}", s.date);
-        let _ = writeln!(out, "- Command: `{}`", s.command);
-        let _ = writeln!(
-            out,
-            "- Machine: {} cores (`nproc`), {}, {} RAM, Linux {}",
-            s.cores, s.cpu, s.memory, s.kernel
-        );
-        let _ = writeln!(
-            out,
-            "- Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
-            s.wrk,
-            s.wrk_threads,
-            s.warmup_s,
-            s.duration_s,
-            s.rounds,
-            s.pinning,
-            crate::load::DISTURBED * 100.0
-        );
+        let mut bullets = vec![
+            format!("Date: {}", s.date),
+            format!("Command: `{}`", s.command),
+            format!(
+                "Machine: {} cores (`nproc`), {}, {} RAM, Linux {}",
+                s.cores, s.cpu, s.memory, s.kernel
+            ),
+            format!(
+                "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
+                s.wrk,
+                s.wrk_threads,
+                s.warmup_s,
+                s.duration_s,
+                s.rounds,
+                s.pinning,
+                crate::load::DISTURBED * 100.0
+            ),
+        ];
         if s.shared_machine {
-            let _ = writeln!(
-                out,
-                "- **Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read"
-            );
+            bullets.push("**Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read".into());
         }
-        let _ = writeln!(
-            out,
-            "- mock: `mulerouter-kling-mock --port 0`, release build, defaults (the core on hyper 1, HTTP/1.1 and h2c, multi-threaded runtime; wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h), `RUST_LOG={}`",
-            s.mock_log
-        );
-        let _ = writeln!(
-            out,
-            "- in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes"
-        );
-        let _ = writeln!(
-            out,
-            "- baseline: bare hyper 1 HTTP/1.1 on one current-thread tokio runtime (as wiremock runs it), fixed {}-byte JSON body",
-            crate::baseline::BODY.len()
-        );
-        let _ = writeln!(
-            out,
-            "- bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
-            s.wiremock
-        );
-        let _ = writeln!(
-            out,
-            "- Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
-            s.prism, s.node, s.rustc
-        );
-        let _ = writeln!(
-            out,
-            "- Requests: valid create = the document's `full` example (every field, two elements); invalid create = 3 broken rules (mock 400 listing all three, Prism 422); status GET = a task created just before (mock), the examples' id (Prism, baseline)\n"
-        );
+        bullets.extend([
+            format!(
+                "mock: `mulerouter-kling-mock --port 0`, release build, defaults (the core on hyper 1, HTTP/1.1 and h2c, multi-threaded runtime; wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h), `RUST_LOG={}`",
+                s.mock_log
+            ),
+            "in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes".into(),
+            format!(
+                "baseline: bare hyper 1 HTTP/1.1 on one current-thread tokio runtime (as wiremock runs it), fixed {}-byte JSON body",
+                crate::baseline::BODY.len()
+            ),
+            format!(
+                "bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
+                s.wiremock
+            ),
+            format!(
+                "Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
+                s.prism, s.node, s.rustc
+            ),
+            "Requests: valid create = the document's `full` example (every field, two elements); invalid create = 3 broken rules (mock 400 listing all three, Prism 422); status GET = a task created just before (mock), the examples' id (Prism, baseline)".into(),
+        ]);
+        let mut out = String::from("## Latest run\n\n");
+        bullets
+            .iter()
+            .for_each(|b| out.push_str(&format!("- {b}\n")));
+        out.push('\n');
 
         if !self.cells.is_empty() {
-            self.targets_section(&mut out);
-            self.throughput(&mut out);
-            let _ = writeln!(
-                out,
-                "![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n"
-            );
+            out.push_str(&self.targets_section());
+            out.push_str(&self.throughput());
+            out.push_str(&format!(
+                "![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n\n"
+            ));
         }
         if !self.hostile.is_empty() {
-            self.hostile_section(&mut out);
+            out.push_str(&self.hostile_section());
         }
         if let Some(cost) = &self.test_cost {
-            test_cost_section(&mut out, cost);
+            out.push_str(&test_cost_section(cost));
         }
         if !self.validation.is_empty() {
-            self.validation_section(&mut out);
+            out.push_str(&self.validation_section());
         }
         if let Some(memory) = &self.memory {
-            memory_section(&mut out, memory);
+            out.push_str(&memory_section(memory));
         }
         if !self.codegen.is_empty() {
-            let _ = writeln!(out, "### Codegen\n");
-            let _ = writeln!(out, "| what | command | median | min | runs |");
-            let _ = writeln!(out, "|---|---|---:|---:|---:|");
-            for timing in &self.codegen {
-                let _ = writeln!(
-                    out,
-                    "| {} | `{}` | {} ms | {} ms | {} |",
-                    timing.what,
-                    timing.command,
-                    timing.median().as_millis(),
-                    timing.min().as_millis(),
-                    timing.runs.len()
-                );
-            }
-            let _ = writeln!(out);
+            out.push_str(&self.codegen_section());
         }
         if !self.problems.is_empty() {
-            let _ = writeln!(out, "### Problems in this run\n");
-            for problem in &self.problems {
-                let _ = writeln!(out, "- {problem}");
-            }
-            let _ = writeln!(out);
+            out.push_str("### Problems in this run\n\n");
+            self.problems
+                .iter()
+                .for_each(|p| out.push_str(&format!("- {p}\n")));
+            out.push('\n');
         }
         out
     }
 
-    fn throughput(&self, out: &mut String) {
-        let _ = writeln!(out, "### Throughput and latency\n");
-        let _ = writeln!(
-            out,
-            "| workload | conns | baseline req/s | p50 ms | p99 ms | mock req/s | p50 ms | p99 ms | in-process req/s | p50 ms | p99 ms | Prism req/s | p50 ms | p99 ms | mock ÷ baseline | in-process ÷ baseline | mock ÷ Prism |"
-        );
-        let _ = writeln!(
-            out,
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    fn rate(&self, workload: Workload, connections: u32, target: Target) -> Option<f64> {
+        self.cell(workload, connections, target)
+            .map(|c| c.summary.per_second())
+    }
+
+    fn throughput(&self) -> String {
+        let mut table = Table::new(
+            "lrrrrrrrrrrrrrrrr",
+            "workload | conns | baseline req/s | p50 ms | p99 ms | mock req/s | p50 ms | p99 ms | in-process req/s | p50 ms | p99 ms | Prism req/s | p50 ms | p99 ms | mock ÷ baseline | in-process ÷ baseline | mock ÷ Prism",
         );
         let mut rows: Vec<(Workload, u32)> = self
             .cells
@@ -216,41 +201,28 @@ impl Results {
         rows.sort();
         rows.dedup();
         for &(workload, connections) in &rows {
-            let mut line = format!("| {workload} | {connections} |");
-            let mut rates = Vec::new();
-            for target in [
+            let mut row = vec![workload.to_string(), connections.to_string()];
+            let targets = [
                 Target::Baseline,
                 Target::Mock,
                 Target::InProcess,
                 Target::Prism,
-            ] {
-                match self.cell(workload, connections, target) {
-                    Some(cell) => {
-                        let s = &cell.summary;
-                        let _ = write!(
-                            line,
-                            " {} | {} | {} |",
-                            number(s.per_second()),
-                            ms(s.p50_ms),
-                            ms(s.p99_ms)
-                        );
-                        rates.push(Some(s.per_second()));
-                    }
-                    None => {
-                        line.push_str(" – | – | – |");
-                        rates.push(None);
-                    }
-                }
+            ];
+            for target in targets {
+                row.extend(match self.cell(workload, connections, target) {
+                    Some(cell) => speed(cell),
+                    None => ["–".into(), "–".into(), "–".into()],
+                });
             }
-            let _ = writeln!(
-                out,
-                "{line} {} | {} | {} |",
-                ratio(rates[1], rates[0]),
-                ratio(rates[2], rates[0]),
-                ratio(rates[1], rates[3])
-            );
+            let [baseline, mock, in_process, prism] =
+                targets.map(|t| self.rate(workload, connections, t));
+            row.extend([
+                ratio(mock, baseline),
+                ratio(in_process, baseline),
+                ratio(mock, prism),
+            ]);
+            table.row(row);
         }
-        self.wiremock_ceiling(out, &rows);
         let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
         let spread = self
             .cells
@@ -259,203 +231,197 @@ impl Results {
             .filter(|(low, _)| **low > 0.0)
             .map(|(low, high)| high / low - 1.0)
             .fold(0.0, f64::max);
-        let _ = writeln!(
-            out,
-            "\nRounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n",
+        format!(
+            "### Throughput and latency\n\n{}{}\nRounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n\n",
+            table.render(),
+            self.wiremock_ceiling(&rows),
             spread * 100.0,
             others * 100.0
-        );
+        )
     }
-}
 
-impl Results {
     /// Bare wiremock next to the baseline and the mock: how much of the ceiling wiremock
     /// itself leaves, and how much of that the mock uses.
-    fn wiremock_ceiling(&self, out: &mut String, rows: &[(Workload, u32)]) {
-        let rate = |workload, connections, target| {
-            self.cell(workload, connections, target)
-                .map(|c| c.summary.per_second())
-        };
-        let ceilings: Vec<&Cell> = rows
-            .iter()
-            .filter_map(|&(w, c)| self.cell(w, c, Target::BareWiremock))
-            .collect();
-        if ceilings.is_empty() {
-            return;
-        }
-        let _ = writeln!(
-            out,
-            "\nThe ceiling of a server built on wiremock, in the same run:\n"
+    fn wiremock_ceiling(&self, rows: &[(Workload, u32)]) -> String {
+        let mut table = Table::new(
+            "lrrrrrr",
+            "workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | in-process ÷ bare wiremock",
         );
-        let _ = writeln!(
-            out,
-            "| workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | in-process ÷ bare wiremock |"
-        );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
-        for cell in ceilings {
-            let (workload, connections, s) = (cell.workload, cell.connections, &cell.summary);
-            let _ = writeln!(
-                out,
-                "| {workload} | {connections} | {} | {} | {} | {} | {} |",
-                number(s.per_second()),
-                ms(s.p50_ms),
-                ms(s.p99_ms),
-                ratio(
-                    Some(s.per_second()),
-                    rate(workload, connections, Target::Baseline)
-                ),
-                ratio(
-                    rate(workload, connections, Target::InProcess),
-                    Some(s.per_second())
-                ),
-            );
+        for &(workload, connections) in rows {
+            let Some(cell) = self.cell(workload, connections, Target::BareWiremock) else {
+                continue;
+            };
+            let own = Some(cell.summary.per_second());
+            let mut row = vec![workload.to_string(), connections.to_string()];
+            row.extend(speed(cell));
+            row.push(ratio(
+                own,
+                self.rate(workload, connections, Target::Baseline),
+            ));
+            row.push(ratio(
+                self.rate(workload, connections, Target::InProcess),
+                own,
+            ));
+            table.row(row);
         }
+        if table.is_empty() {
+            return String::new();
+        }
+        format!(
+            "\nThe ceiling of a server built on wiremock, in the same run:\n\n{}",
+            table.render()
+        )
     }
-}
 
-impl Results {
     /// The body check alone, against what a request may cost in all at the goal's share of
     /// the baseline.
-    fn validation_section(&self, out: &mut String) {
+    fn validation_section(&self) -> String {
         // At GOAL× the rate a request may take 1/GOAL of the baseline's time: this much more.
         let allowance_share = 1.0 / GOAL - 1.0;
         let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
         let shown = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
-        let _ = writeln!(out, "### Checking a create's body, alone\n");
-        let _ = writeln!(
-            out,
-            "In this process, no HTTP: the body parsed into a `serde_json::Value` and validated with the mock's own validator (`document::validate_request_body`), both dropped after; the median of {} batches of about 10 ms. A server answering on one thread reaches {GOAL}× of the baseline's requests/s only if all it adds to the baseline's time per request fits in {:.2}× of that time (the allowance). A hot loop is the cheapest this check will ever run, so a check larger than the allowance puts {GOAL}× out of reach for any server that validates this way, on wiremock or not.\n",
-            self.validation.iter().map(|c| c.batches).min().unwrap_or(0),
-            allowance_share
-        );
         let connections = self
             .cells
             .iter()
             .filter(|c| c.target == Target::Baseline)
             .map(|c| c.connections)
             .max();
-        let _ = writeln!(
-            out,
-            "| workload | parse + validate µs | fastest–slowest batch µs | baseline µs per request{} | allowance at {GOAL}× µs | check ÷ allowance |",
+        let headers = format!(
+            "workload | parse + validate µs | fastest–slowest batch µs | baseline µs per request{} | allowance at {GOAL}× µs | check ÷ allowance",
             connections.map_or(String::new(), |c| format!(" ({c} conns)"))
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+        let mut table = Table::new("lrrrrr", &headers);
         for cost in &self.validation {
             let baseline = connections
-                .and_then(|c| self.cell(cost.workload, c, Target::Baseline))
-                .map(|cell| 1e6 / cell.summary.per_second());
+                .and_then(|c| self.rate(cost.workload, c, Target::Baseline))
+                .map(|rate| 1e6 / rate);
             let allowance = baseline.map(|b| b * allowance_share);
-            let _ = writeln!(
-                out,
-                "| {} | {:.2} | {:.2}–{:.2} | {} | {} | {} |",
-                cost.workload,
-                micros(cost.per_call),
-                micros(cost.range.0),
-                micros(cost.range.1),
+            table.row(vec![
+                cost.workload.to_string(),
+                format!("{:.2}", micros(cost.per_call)),
+                format!("{:.2}–{:.2}", micros(cost.range.0), micros(cost.range.1)),
                 shown(baseline),
                 shown(allowance),
                 ratio(Some(micros(cost.per_call)), allowance),
-            );
+            ]);
         }
-        let _ = writeln!(out);
+        format!(
+            "### Checking a create's body, alone\n\nIn this process, no HTTP: the body parsed into a `serde_json::Value` and validated with the mock's own validator (`document::validate_request_body`), both dropped after; the median of {} batches of about 10 ms. A server answering on one thread reaches {GOAL}× of the baseline's requests/s only if all it adds to the baseline's time per request fits in {:.2}× of that time (the allowance). A hot loop is the cheapest this check will ever run, so a check larger than the allowance puts {GOAL}× out of reach for any server that validates this way, on wiremock or not.\n\n{}\n",
+            self.validation.iter().map(|c| c.batches).min().unwrap_or(0),
+            allowance_share,
+            table.render()
+        )
     }
-}
 
-impl Results {
     /// The issue's targets at 64 connections, met or not.
-    fn targets_section(&self, out: &mut String) {
-        let rate = |workload, target| {
-            self.cell(workload, 64, target)
-                .map(|c| c.summary.per_second())
-        };
-        let p99 = |workload| {
-            self.cell(workload, 64, Target::Mock)
-                .map(|c| c.summary.p99_ms)
-        };
-        let mut rows = Vec::new();
+    fn targets_section(&self) -> String {
+        let met = |yes: bool| if yes { "met" } else { "not met" }.to_string();
+        let mut table = Table::new("lrl", "target | measured |");
         for (workload, goal) in [(Workload::Get, 0.8), (Workload::Create, 0.65)] {
             if let (Some(mock), Some(base)) = (
-                rate(workload, Target::Mock),
-                rate(workload, Target::Baseline),
+                self.rate(workload, 64, Target::Mock),
+                self.rate(workload, 64, Target::Baseline),
             ) {
                 let share = mock / base;
-                rows.push(format!(
-                    "| {workload}: mock ≥ {goal:.2}× bare hyper | {share:.2}× | {} |",
-                    if share >= goal { "met" } else { "not met" }
-                ));
+                table.row(vec![
+                    format!("{workload}: mock ≥ {goal:.2}× bare hyper"),
+                    format!("{share:.2}×"),
+                    met(share >= goal),
+                ]);
             }
-            if let Some(p99) = p99(workload) {
-                rows.push(format!(
-                    "| {workload}: mock p99 < 2 ms | {} ms | {} |",
-                    ms(p99),
-                    if p99 < 2.0 { "met" } else { "not met" }
-                ));
+            if let Some(cell) = self.cell(workload, 64, Target::Mock) {
+                let p99 = cell.summary.p99_ms;
+                table.row(vec![
+                    format!("{workload}: mock p99 < 2 ms"),
+                    format!("{} ms", ms(p99)),
+                    met(p99 < 2.0),
+                ]);
             }
         }
-        if rows.is_empty() {
-            return;
+        if table.is_empty() {
+            return String::new();
         }
-        let _ = writeln!(out, "### Targets at 64 connections\n");
-        let _ = writeln!(out, "| target | measured | |");
-        let _ = writeln!(out, "|---|---:|---|");
-        for row in rows {
-            let _ = writeln!(out, "{row}");
-        }
-        let _ = writeln!(out);
+        format!("### Targets at 64 connections\n\n{}\n", table.render())
     }
 
-    fn hostile_section(&self, out: &mut String) {
-        let _ = writeln!(out, "### Hostile bodies\n");
-        let _ = writeln!(
-            out,
-            "Each sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n"
+    fn hostile_section(&self) -> String {
+        let mut table = Table::new(
+            "lrrrrl",
+            "body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile",
         );
-        let _ = writeln!(
-            out,
-            "| body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile |"
-        );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
         for h in &self.hostile {
-            let neighbour = h.neighbour.map_or("–".to_string(), |(status, took)| {
-                format!("{status} in {} ms", ms(took.as_secs_f64() * 1e3))
-            });
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} ms | {} ms | {:.1} MiB | {neighbour} |",
-                h.what,
-                h.status,
-                ms(h.answered_in.as_secs_f64() * 1e3),
-                h.cpu.as_millis(),
-                h.peak_growth_mib
-            );
+            table.row(vec![
+                h.what.to_string(),
+                h.status.to_string(),
+                format!("{} ms", ms(h.answered_in.as_secs_f64() * 1e3)),
+                format!("{} ms", h.cpu.as_millis()),
+                format!("{:.1} MiB", h.peak_growth_mib),
+                h.neighbour.map_or("–".to_string(), |(status, took)| {
+                    format!("{status} in {} ms", ms(took.as_secs_f64() * 1e3))
+                }),
+            ]);
         }
-        let _ = writeln!(out);
+        format!(
+            "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n{}\n",
+            table.render()
+        )
+    }
+
+    fn codegen_section(&self) -> String {
+        let mut table = Table::new("llrrr", "what | command | median | min | runs");
+        for timing in &self.codegen {
+            table.row(vec![
+                timing.what.to_string(),
+                format!("`{}`", timing.command),
+                format!("{} ms", timing.median().as_millis()),
+                format!("{} ms", timing.min().as_millis()),
+                timing.runs.len().to_string(),
+            ]);
+        }
+        format!("### Codegen\n\n{}\n", table.render())
     }
 }
 
-fn test_cost_section(out: &mut String, cost: &TestCost) {
-    let _ = writeln!(out, "### What a Rust test pays in-process\n");
-    let _ = writeln!(out, "Median of {} runs, in this process.\n", cost.runs);
-    let _ = writeln!(out, "| what | time |");
-    let _ = writeln!(out, "|---|---:|");
-    let _ = writeln!(
-        out,
-        "| `MockMuleRouter::start`, one create, reads until `completed`, drop | {} ms |",
-        ms(cost.mock.as_secs_f64() * 1e3)
-    );
-    let _ = writeln!(
-        out,
-        "| bare wiremock `MockServer::start`, one mock mounted, one request, drop | {} ms |",
-        ms(cost.bare_wiremock.as_secs_f64() * 1e3)
-    );
-    let _ = writeln!(out);
+/// Requests/s, p50 and p99 of a cell.
+fn speed(cell: &Cell) -> [String; 3] {
+    let s = &cell.summary;
+    [number(s.per_second()), ms(s.p50_ms), ms(s.p99_ms)]
 }
 
-fn memory_section(out: &mut String, memory: &Memory) {
-    let _ = writeln!(out, "### Memory of the mock\n");
-    let _ = writeln!(
-        out,
-        "One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n",
+fn test_cost_section(cost: &TestCost) -> String {
+    let mut table = Table::new("lr", "what | time");
+    table.row(vec![
+        "`MockMuleRouter::start`, one create, reads until `completed`, drop".into(),
+        format!("{} ms", ms(cost.mock.as_secs_f64() * 1e3)),
+    ]);
+    table.row(vec![
+        "bare wiremock `MockServer::start`, one mock mounted, one request, drop".into(),
+        format!("{} ms", ms(cost.bare_wiremock.as_secs_f64() * 1e3)),
+    ]);
+    format!(
+        "### What a Rust test pays in-process\n\nMedian of {} runs, in this process.\n\n{}\n",
+        cost.runs,
+        table.render()
+    )
+}
+
+fn memory_section(memory: &Memory) -> String {
+    let mut table = Table::new("rr", "requests answered | RSS MiB");
+    table.row(vec![
+        "0 (listening)".into(),
+        format!("{:.1}", memory.start_mib),
+    ]);
+    for (requests, rss) in &memory.rounds {
+        table.row(vec![number(*requests as f64), format!("{rss:.1}")]);
+    }
+    table.row(vec![
+        "3 s after the load".into(),
+        format!("{:.1}", memory.idle_mib),
+    ]);
+    format!(
+        "### Memory of the mock\n\nOne process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n\n\
+         The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n\n\
+         {}\nRSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n\n",
         memory.connections,
         number(memory.requests as f64),
         number(memory.per_second),
@@ -467,25 +433,11 @@ fn memory_section(out: &mut String, memory: &Memory) {
         memory.server_errors,
         memory.other,
         memory.socket_errors,
-    );
-    let _ = writeln!(
-        out,
-        "The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n"
-    );
-    let _ = writeln!(out, "| requests answered | RSS MiB |");
-    let _ = writeln!(out, "|---:|---:|");
-    let _ = writeln!(out, "| 0 (listening) | {:.1} |", memory.start_mib);
-    for (requests, rss) in &memory.rounds {
-        let _ = writeln!(out, "| {} | {rss:.1} |", number(*requests as f64));
-    }
-    let _ = writeln!(out, "| 3 s after the load | {:.1} |", memory.idle_mib);
-    let _ = writeln!(
-        out,
-        "\nRSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n",
+        table.render(),
         memory.warm_mib(),
         number(memory.requests as f64),
         memory.final_mib()
-    );
+    )
 }
 
 /// Puts `section` between the markers of `path`, creating the file if needed.
@@ -523,23 +475,9 @@ mod tests {
     }
 
     fn cell(target: Target, per_second: f64) -> Cell {
-        let summary = crate::wrk::Summary {
-            requests: per_second,
-            seconds: 1.0,
-            p50_ms: 0.5,
-            p99_ms: 1.5,
-            max_ms: 3.0,
-            status_errors: 0.0,
-            socket_errors: 0.0,
-        };
-        Cell {
-            workload: Workload::Get,
-            connections: 64,
-            target,
-            summary,
-            others: 0.0,
-            rates: vec![per_second],
-        }
+        let mut cell = Cell::at_rate(Workload::Get, 64, target, per_second);
+        (cell.summary.p50_ms, cell.summary.p99_ms) = (0.5, 1.5);
+        cell
     }
 
     #[test]

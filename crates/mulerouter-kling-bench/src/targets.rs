@@ -48,8 +48,8 @@ pub struct Server {
     pub target: Target,
     pub address: SocketAddr,
     child: Child,
-    /// How to start another like it: this program's subcommand, its log, its cores.
-    again: Option<(String, std::path::PathBuf, Option<String>)>,
+    /// How to start another like it (this program's servers only): its log, its cores.
+    again: Option<(std::path::PathBuf, Option<String>)>,
 }
 
 impl Server {
@@ -69,11 +69,11 @@ impl Server {
 
     /// A fresh server like this one (this program's servers only).
     pub fn fresh(&self) -> Result<Self, String> {
-        let (subcommand, log, cpus) = self
+        let (log, cpus) = self
             .again
             .as_ref()
             .ok_or_else(|| format!("the {} cannot be started again", self.target))?;
-        Self::served_by_this_program(self.target, subcommand, log, cpus.as_deref())
+        Self::of_this_program(self.target, log, cpus.as_deref())
     }
 
     /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
@@ -94,27 +94,17 @@ impl Server {
         })
     }
 
-    /// The baseline: this program's `baseline` command, on a free port, on `cpus`.
-    pub fn baseline(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
-        Self::served_by_this_program(Target::Baseline, "baseline", log, cpus)
-    }
-
-    /// The in-process mock: this program's `in-process` command, on a free port, on `cpus`.
-    pub fn in_process(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
-        Self::served_by_this_program(Target::InProcess, "in-process", log, cpus)
-    }
-
-    /// Bare wiremock: this program's `bare-wiremock` command, on a free port, on `cpus`.
-    pub fn bare_wiremock(log: &Path, cpus: Option<&str>) -> Result<Self, String> {
-        Self::served_by_this_program(Target::BareWiremock, "bare-wiremock", log, cpus)
-    }
-
-    fn served_by_this_program(
-        target: Target,
-        subcommand: &str,
-        log: &Path,
-        cpus: Option<&str>,
-    ) -> Result<Self, String> {
+    /// The baseline, the in-process mock or bare wiremock: this program's subcommand of the
+    /// same name, on a free port, on `cpus`.
+    pub fn of_this_program(target: Target, log: &Path, cpus: Option<&str>) -> Result<Self, String> {
+        let subcommand = match target {
+            Target::Baseline => "baseline",
+            Target::InProcess => "in-process",
+            Target::BareWiremock => "bare-wiremock",
+            Target::Mock | Target::Prism => {
+                return Err(format!("the {target} is not served by this program"));
+            }
+        };
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let mut command = cpu::command(exe, cpus);
         command.args([subcommand, "--port", "0"]);
@@ -123,11 +113,7 @@ impl Server {
             target,
             address,
             child,
-            again: Some((
-                subcommand.to_string(),
-                log.to_path_buf(),
-                cpus.map(str::to_string),
-            )),
+            again: Some((log.to_path_buf(), cpus.map(str::to_string))),
         })
     }
 
@@ -141,7 +127,7 @@ impl Server {
         let port = free_port()?;
         let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        let mut child = cpu::command(prism, cpus)
+        let child = cpu::command(prism, cpus)
             .args([
                 "mock",
                 "-h",
@@ -157,18 +143,16 @@ impl Server {
             .stderr(err)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", prism.display()))?;
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        if let Err(error) = http::wait_until_up(address, STARTUP) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("Prism: {error} (see {})", log.display()));
-        }
-        Ok(Self {
+        // Stopped when dropped, should it not come up.
+        let server = Self {
             target: Target::Prism,
-            address,
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             child,
             again: None,
-        })
+        };
+        http::wait_until_up(server.address, STARTUP)
+            .map_err(|error| format!("Prism: {error} (see {})", log.display()))?;
+        Ok(server)
     }
 }
 
@@ -242,5 +226,18 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 4010)))
         );
         assert_eq!(address_in("starting"), None);
+    }
+
+    #[test]
+    fn the_mock_and_prism_are_refused_as_servers_of_this_program() {
+        let log = std::env::temp_dir().join("bench-refused.log");
+        for target in [Target::Mock, Target::Prism] {
+            let refused = Server::of_this_program(target, &log, None).map(|s| s.target);
+
+            assert_eq!(
+                refused,
+                Err(format!("the {target} is not served by this program"))
+            );
+        }
     }
 }

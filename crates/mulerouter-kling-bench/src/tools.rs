@@ -60,7 +60,8 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
     })
 }
 
-fn works(program: &str, args: &[&str]) -> bool {
+/// Whether `program` starts with `args`, whatever its exit status (`wrk --version` exits 1).
+pub fn works(program: &str, args: &[&str]) -> bool {
     Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -72,13 +73,8 @@ fn works(program: &str, args: &[&str]) -> bool {
 
 /// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
 fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().next())
-            == Some("0")
-    })
+    crate::procfs::field("/proc/self/status", "Uid")
+        .is_some_and(|ids| ids.split_whitespace().next() == Some("0"))
 }
 
 /// `wrk` on the `PATH`, installed with apt-get when missing.

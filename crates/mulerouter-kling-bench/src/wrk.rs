@@ -156,7 +156,7 @@ pub fn numbers(output: &str, tag: &str) -> Option<HashMap<String, f64>> {
 }
 
 /// One measurement.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Summary {
     pub requests: f64,
     pub seconds: f64,
