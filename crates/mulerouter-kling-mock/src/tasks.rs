@@ -315,6 +315,37 @@ impl Tasks {
         self.lock().tasks.len()
     }
 
+    /// Every task held, newest first, each brought up to the clock (not moved otherwise).
+    pub(crate) fn newest_first(&self) -> Vec<Snapshot> {
+        let mut store = self.lock();
+        self.sweep(&mut store);
+        let Store {
+            tasks,
+            order,
+            expiries,
+            ..
+        } = &mut *store;
+        let mut shown = Vec::with_capacity(tasks.len());
+        for id in order.iter().rev() {
+            if let Some(task) = tasks.get_mut(id) {
+                self.catch_up(task);
+                self.schedule(expiries, *id, task);
+                shown.push(task.snapshot.clone());
+            }
+        }
+        shown
+    }
+
+    /// Forgets every task; says how many there were.
+    pub(crate) fn clear(&self) -> usize {
+        let mut store = self.lock();
+        let held = store.tasks.len();
+        store.tasks.clear();
+        store.order.clear();
+        store.expiries.clear();
+        held
+    }
+
     /// On the wall clock, moves the task to where its age says it is.
     fn catch_up(&self, task: &mut Task) {
         let Timing::WallClock {
