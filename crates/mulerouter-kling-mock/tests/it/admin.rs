@@ -6,6 +6,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use mulerouter_kling_mock::{Fault, MockMuleRouter, Timing, document};
 use serde_json::{Value, json};
 
+use mulerouter_kling_mock_admin::types as admin_types;
+
 use crate::common::{Http, minimal};
 
 /// Raw HTTP to a mock's admin API.
@@ -682,4 +684,95 @@ async fn the_binary_refuses_a_journal_size_beyond_its_bound() {
     // Assert
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("journal size from 0 to 100000"));
+}
+
+#[tokio::test]
+async fn the_generated_admin_client_drives_a_scenario_on_the_binary() {
+    // Arrange
+    let (mut child, url) = crate::binary::spawn(&["--port", "0", "--timing", "manual"], None).await;
+    let api = crate::common::client_for(&url);
+    let admin = mulerouter_kling_mock_admin::connect(&url, None).unwrap();
+    let created = api
+        .create(
+            mulerouter_kling::types::CreateGenerationRequest::builder()
+                .prompt("A paper boat")
+                .video("https://example.com/v.mp4"),
+        )
+        .await
+        .unwrap();
+    let id = created.task_info.id;
+
+    // Act
+    let failed = admin
+        .fail_task()
+        .task_id(id)
+        .body(admin_types::FailRequest { code: 3005 })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let read = api.get(id).await.unwrap();
+    let listed = admin
+        .list_tasks()
+        .status(admin_types::TaskState::Failed)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let journal = admin.journal().send().await.unwrap().into_inner();
+    let unknown = admin
+        .get_task()
+        .task_id(uuid::Uuid::new_v4())
+        .send()
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(failed.task_info.status, admin_types::TaskState::Failed);
+    assert_eq!(read.task_info.error.and_then(|e| e.error_code), Some(3005));
+    assert_eq!(listed.total, 1);
+    assert_eq!(listed.tasks[0].task_info.id, id);
+    let methods: Vec<_> = journal.entries.iter().map(|e| e.method.as_str()).collect();
+    assert_eq!(methods, ["GET", "POST"]);
+    assert_eq!(unknown.status().map(|s| s.as_u16()), Some(404));
+    assert!(crate::binary::terminate(&mut child).await.success());
+}
+
+#[tokio::test]
+async fn the_generated_admin_client_sends_the_token_and_queues_faults_per_operation() {
+    // Arrange
+    let mock = MockMuleRouter::builder()
+        .timing(Timing::Manual)
+        .admin_token("admin-secret")
+        .start()
+        .await;
+    let admin = mulerouter_kling_mock_admin::connect(&mock.uri(), Some("admin-secret")).unwrap();
+    let anonymous = mulerouter_kling_mock_admin::connect(&mock.uri(), None).unwrap();
+
+    // Act
+    let queued = admin
+        .queue_faults()
+        .body(admin_types::FaultRequest {
+            count: std::num::NonZeroU64::new(2).unwrap(),
+            status: Some(503),
+            body: Some(admin_types::BodyKind::Html),
+            retry_after: None,
+            latency_ms: None,
+            task_error: None,
+            operation: Some("get_generation".into()),
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let refused = anonymous.health().send().await.unwrap_err();
+
+    // Assert
+    assert_eq!(queued.faults.len(), 2);
+    assert_eq!(
+        queued.faults[0].operation.as_deref(),
+        Some("get_generation")
+    );
+    assert_eq!(mock.queued_faults().len(), 2);
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
 }
