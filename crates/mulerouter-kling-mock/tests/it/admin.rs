@@ -776,3 +776,42 @@ async fn the_generated_admin_client_sends_the_token_and_queues_faults_per_operat
     assert_eq!(mock.queued_faults().len(), 2);
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
 }
+
+#[tokio::test]
+async fn the_inspector_page_is_one_self_contained_html_file() {
+    // Arrange
+    let (_mock, _http, admin) = manual_mock().await;
+
+    // Act
+    let page = admin.get("/").await;
+    let without_slash = admin.get("").await;
+
+    // Assert
+    assert_eq!(page.status, 200);
+    assert_eq!(without_slash.status, 200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"));
+    let html = String::from_utf8(page.body).unwrap();
+    for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!html.contains(external), "the page loads {external}…");
+    }
+    for markup in [
+        "<table",
+        "<caption",
+        "<th scope=\"col\"",
+        "<label for=\"filter\"",
+        "name=\"viewport\"",
+    ] {
+        assert!(html.contains(markup), "no {markup} in the page");
+    }
+    assert!(
+        !html.contains("innerHTML"),
+        "values are set as text, never as HTML"
+    );
+}
