@@ -163,7 +163,17 @@ impl MockCore {
             Reply::detail(500, "the mock failed unexpectedly; please report this bug")
         });
         let delay = reply.delay;
-        log(&request, reply.status, started, delay);
+        if admin {
+            // A page polling the admin API would drown the app's requests in the log.
+            tracing::debug!(
+                "{} {} -> {}",
+                request.method(),
+                crate::text::shorten(request.uri().path(), 200),
+                reply.status
+            );
+        } else {
+            log(&request, reply.status, started, delay);
+        }
         // The admin API's own traffic (a page polling it) would push the app's requests out.
         if !admin {
             state.journal.record(
@@ -213,13 +223,27 @@ impl MockCore {
     /// Every task held, newest first, as a read would show it (without moving them);
     /// `status` keeps only those in that status.
     pub fn tasks(&self, status: Option<TaskStatus>) -> Vec<TaskResponse> {
-        self.state
-            .tasks
-            .newest_first()
-            .into_iter()
-            .filter(|task| status.as_ref().is_none_or(|s| s.as_str() == task.status()))
-            .map(|task| reply::task_response(&task, &self.state.base_url))
-            .collect()
+        self.tasks_page(status, 0, usize::MAX).1
+    }
+
+    /// One page of [`tasks`](Self::tasks): `limit` tasks after skipping `offset`, and how
+    /// many match in all.
+    pub fn tasks_page(
+        &self,
+        status: Option<TaskStatus>,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<TaskResponse>) {
+        let (total, page) = self.state.tasks.page(
+            |task| status.as_ref().is_none_or(|s| s.as_str() == task.status()),
+            offset,
+            limit,
+        );
+        let page = page
+            .iter()
+            .map(|task| reply::task_response(task, &self.state.base_url))
+            .collect();
+        (total, page)
     }
 
     /// Forgets every task (reads of their ids then answer 404); says how many there were.

@@ -315,8 +315,14 @@ impl Tasks {
         self.lock().tasks.len()
     }
 
-    /// Every task held, newest first, each brought up to the clock (not moved otherwise).
-    pub(crate) fn newest_first(&self) -> Vec<Snapshot> {
+    /// One page of the tasks `keep` selects, newest first, each brought up to the clock (not
+    /// moved otherwise), and how many it selects in all. Only the page is copied.
+    pub(crate) fn page(
+        &self,
+        keep: impl Fn(&Snapshot) -> bool,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<Snapshot>) {
         let mut store = self.lock();
         self.sweep(&mut store);
         let Store {
@@ -325,15 +331,22 @@ impl Tasks {
             expiries,
             ..
         } = &mut *store;
-        let mut shown = Vec::with_capacity(tasks.len());
+        let mut total = 0;
+        let mut shown = Vec::with_capacity(limit.min(tasks.len()));
         for id in order.iter().rev() {
-            if let Some(task) = tasks.get_mut(id) {
-                self.catch_up(task);
-                self.schedule(expiries, *id, task);
-                shown.push(task.snapshot.clone());
+            let Some(task) = tasks.get_mut(id) else {
+                continue;
+            };
+            self.catch_up(task);
+            self.schedule(expiries, *id, task);
+            if keep(&task.snapshot) {
+                if total >= offset && shown.len() < limit {
+                    shown.push(task.snapshot.clone());
+                }
+                total += 1;
             }
         }
-        shown
+        (total, shown)
     }
 
     /// Forgets every task; says how many there were.

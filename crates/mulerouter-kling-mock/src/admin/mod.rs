@@ -296,9 +296,7 @@ fn list_tasks(core: &MockCore, query: &str) -> Result<Reply, Reply> {
     };
     let offset = number(query, "offset", 0..=usize::MAX)?.unwrap_or(0);
     let limit = number(query, "limit", 1..=MAX_PAGE)?.unwrap_or(DEFAULT_PAGE);
-    let all = core.tasks(status);
-    let total = all.len();
-    let tasks: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+    let (total, tasks) = core.tasks_page(status, offset, limit);
     let end = offset.saturating_add(tasks.len());
     Ok(json(
         200,

@@ -196,6 +196,10 @@ async fn tasks_are_listed_newest_first_filtered_by_status_and_paged() {
     assert!(next.get("next_offset").is_none());
     assert_eq!(ids(&failed), [second]);
     assert_eq!(failed["total"], 1);
+    let beyond = admin.get("/tasks?offset=10").await.json();
+    assert_eq!(beyond["tasks"], json!([]));
+    assert_eq!(beyond["total"], 3);
+    assert!(beyond.get("next_offset").is_none());
 }
 
 #[tokio::test]
