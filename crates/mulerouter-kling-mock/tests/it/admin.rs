@@ -819,3 +819,46 @@ async fn the_inspector_page_is_one_self_contained_html_file() {
         "values are set as text, never as HTML"
     );
 }
+
+#[tokio::test]
+async fn an_admin_body_over_16_kib_is_refused_413_and_queues_nothing() {
+    // Arrange
+    let (mock, _http, admin) = manual_mock().await;
+    let padding = "x".repeat(20 * 1024);
+
+    // Act
+    let answer = admin
+        .post("/faults", json!({ "status": 503, "operation": padding }))
+        .await;
+
+    // Assert
+    assert_eq!(answer.status, 413);
+    assert!(answer.detail().contains("at most 16384 bytes"));
+    assert!(mock.queued_faults().is_empty());
+}
+
+#[tokio::test]
+async fn an_admin_body_that_is_not_json_is_refused_400_with_the_parser_s_reason() {
+    // Arrange
+    let (mock, http, _admin) = manual_mock().await;
+    let id = created(&http).await;
+
+    // Act
+    let answer = reqwest::Client::new()
+        .post(format!("{}/__admin/tasks/{id}/fail", mock.uri()))
+        .body("code=3005")
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let body: Value = answer.json().await.unwrap();
+
+    // Assert
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not what this admin route takes")
+    );
+}
