@@ -326,7 +326,9 @@ impl MockCore {
 
     /// The last requests answered, newest first (at most
     /// [`journal_size`](crate::MockMuleRouterBuilder::journal_size)): time, method, path,
-    /// status and the rules broken; never a header. Requests to the admin API are not kept.
+    /// status and the rules broken; never a header. Requests to the admin API are not kept,
+    /// nor those the standalone server refuses while reading their body (413, 408: logged
+    /// only).
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.state.journal.newest_first()
     }
