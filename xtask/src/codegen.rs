@@ -106,7 +106,9 @@ mod tests {
         // Arrange: a copy of the workspace's inputs with one generated file tampered with.
         let scratch = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
         let output = &OUTPUTS[0];
-        for relative in [output.spec, output.path] {
+        // Every document, since `run` reads each; of the generated files, only the one tampered.
+        let specs = OUTPUTS.iter().map(|row| row.spec);
+        for relative in specs.chain([output.path]) {
             let target = scratch.join(relative);
             fs::create_dir_all(target.parent().unwrap()).unwrap();
             fs::copy(crate::workspace::root().join(relative), &target).unwrap();

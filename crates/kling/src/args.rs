@@ -45,6 +45,10 @@ pub enum Command {
         #[command(flatten)]
         waiting: Waiting,
     },
+    /// Look at and steer a running mock (`mulerouter-kling-mock` at MULEROUTER_BASE_URL)
+    /// through its admin API: `kling mock tasks`, `kling mock fail ID 3005`,
+    /// `kling mock journal`. MULEROUTER_MOCK_ADMIN_TOKEN holds its admin token, if any.
+    Mock(crate::mock::Mock),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +148,7 @@ impl Command {
         match self {
             Self::Status { timeout, .. } => Duration::from_secs(*timeout),
             Self::Wait { waiting, .. } => waiting.timeout(),
+            Self::Mock(mock) => mock.timeout(),
             Self::Generate(generate) if generate.waits() => generate.waiting.timeout(),
             Self::Generate(generate) => generate
                 .waiting
@@ -159,6 +164,7 @@ impl Command {
             Self::Generate(_) => "generate",
             Self::Status { .. } => "status",
             Self::Wait { .. } => "wait",
+            Self::Mock(_) => "mock",
         }
     }
 }

@@ -5,6 +5,7 @@ mod backend;
 mod download;
 mod exit;
 mod logging;
+mod mock;
 mod output;
 mod progress;
 mod request;
@@ -54,6 +55,11 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
     // The first call gets all of `--timeout`, so that its message names the figure the user
     // gave; the few milliseconds spent before it fall within the grace.
     let timeout = command.timeout();
+    // The mock's admin API is the mock's, never MuleRouter's: no key, no built-in mock.
+    let command = match command {
+        Command::Mock(mock) => return mock::run(mock, output).await,
+        command => command,
+    };
     let backend = match backend::connect().await {
         Ok(backend) => backend,
         Err(error) => return output.error(&error),
@@ -105,6 +111,7 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
         Command::Wait { task_id, waiting } => {
             wait(&backend, task_id, &waiting, deadline, output).await
         }
+        Command::Mock(_) => exit::UNEXPECTED,
     }
 }
 

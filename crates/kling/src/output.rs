@@ -105,7 +105,7 @@ impl Output {
     }
 }
 
-fn print_json(value: &Value) {
+pub fn print_json(value: &Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
     println!("{}", escape_del_and_c1(&text));
 }

@@ -62,8 +62,8 @@ pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
         );
     }
     let path = uri.path();
-    // The mock's own routes come before the document's: the videos it serves, and the place
-    // for an admin interface (`/__admin/…`) over the same `State` as `MockCore`'s methods.
+    // The mock's own routes come before the document's: the videos it serves (the admin
+    // routes, `/__admin/…`, are taken before this, in `MockCore::answer`).
     if let Some(rest) = path.strip_prefix("/files/") {
         return file(state, method, rest);
     }
@@ -93,7 +93,7 @@ pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
             .header("allow", allowed)
         }
         Route::Operation(operation, params) => {
-            let latency = state.faults.next_latency();
+            let latency = state.faults.next_latency(&operation.id);
             operation_reply(state, operation, &params, request).delayed(latency)
         }
     }
@@ -115,7 +115,7 @@ fn operation_reply(
         Err(message) => return Reply::invalid("prefer", message),
     };
     let mut honoured = Honoured::default();
-    let reply = if let Some(fault) = state.faults.next_answer() {
+    let reply = if let Some(fault) = state.faults.next_answer(&operation.id) {
         fault_reply(operation, &fault)
     } else if let Some(code) = prefs.code.filter(|code| *code >= 400) {
         forced(operation, code, &prefs, &mut honoured)

@@ -22,6 +22,12 @@ pub const SOURCE: &str =
 /// Where [`SOURCE`] comes from, relative to the workspace root.
 pub const SOURCE_PATH: &str = "openapi/kling-v3-omni-reference-video-to-video.yaml";
 
+/// The admin API's document (`/__admin/…`), exactly as committed in `openapi/`.
+pub const ADMIN_SOURCE: &str = include_str!("../../../openapi/mock-admin.yaml");
+
+/// Where [`ADMIN_SOURCE`] comes from, relative to the workspace root.
+pub const ADMIN_SOURCE_PATH: &str = "openapi/mock-admin.yaml";
+
 /// The largest request body accepted; larger ones get 413. The document fixes it in prose
 /// (`info.description` and the `PayloadTooLarge` response: 32 MiB); a test holds the two
 /// together.
@@ -258,6 +264,18 @@ impl Api {
         &API
     }
 
+    /// The admin API's document compiled once per process (for its checks).
+    pub(crate) fn admin() -> &'static Api {
+        static ADMIN: LazyLock<Api> = LazyLock::new(|| {
+            Api::compile(ADMIN_SOURCE).unwrap_or_else(|error| {
+                panic!(
+                    "the embedded OpenAPI document {ADMIN_SOURCE_PATH} cannot be compiled: {error}"
+                )
+            })
+        });
+        &ADMIN
+    }
+
     /// Parses and compiles a document.
     pub(crate) fn compile(source: &str) -> Result<Api, String> {
         let document: Value = serde_yaml_ng::from_str(source).map_err(|e| e.to_string())?;
@@ -335,7 +353,6 @@ impl Api {
     }
 
     /// The operation with this `operationId`.
-    #[cfg(test)]
     pub(crate) fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations().find(|op| op.id == id)
     }
@@ -651,7 +668,25 @@ fn whole(rule: &'static str, message: String) -> Violation {
 /// assert_eq!(violations[0].rule, "maximum");
 /// ```
 pub fn validate_request_body(method: &str, path: &str, body: &Value) -> Result<(), Vec<Violation>> {
-    match Api::get().route(method, path) {
+    request_body_in(Api::get(), method, path, body)
+}
+
+/// [`validate_request_body`] against the admin API's document ([`ADMIN_SOURCE`]).
+pub fn validate_admin_request_body(
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> Result<(), Vec<Violation>> {
+    request_body_in(Api::admin(), method, path, body)
+}
+
+fn request_body_in(
+    api: &Api,
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> Result<(), Vec<Violation>> {
+    match api.route(method, path) {
         Route::Operation(operation, _) => {
             let found = operation.check_body(body);
             if found.is_empty() { Ok(()) } else { Err(found) }
@@ -673,7 +708,26 @@ pub fn validate_response(
     status: u16,
     body: &[u8],
 ) -> Result<(), Vec<Violation>> {
-    let api = Api::get();
+    response_in(Api::get(), method, path, status, body)
+}
+
+/// [`validate_response`] against the admin API's document ([`ADMIN_SOURCE`]).
+pub fn validate_admin_response(
+    method: &str,
+    path: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<(), Vec<Violation>> {
+    response_in(Api::admin(), method, path, status, body)
+}
+
+fn response_in(
+    api: &Api,
+    method: &str,
+    path: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<(), Vec<Violation>> {
     let operation = match api.route(method, path) {
         Route::Operation(operation, _) => operation,
         Route::MethodNotAllowed(_) | Route::NotFound => api
@@ -695,8 +749,17 @@ pub fn validate_response(
 /// the same conversion and validator options as requests and responses. For checks of the
 /// document itself, such as every `example` against its schema; it compiles on each call.
 pub fn validate_component(name: &str, value: &Value) -> Result<(), Vec<Violation>> {
+    component_in(SOURCE, name, value)
+}
+
+/// [`validate_component`] against the admin API's document ([`ADMIN_SOURCE`]).
+pub fn validate_admin_component(name: &str, value: &Value) -> Result<(), Vec<Violation>> {
+    component_in(ADMIN_SOURCE, name, value)
+}
+
+fn component_in(source: &str, name: &str, value: &Value) -> Result<(), Vec<Violation>> {
     let document: Value =
-        serde_yaml_ng::from_str(SOURCE).map_err(|e| vec![whole("yaml", e.to_string())])?;
+        serde_yaml_ng::from_str(source).map_err(|e| vec![whole("yaml", e.to_string())])?;
     let empty = Map::new();
     let schemas = document
         .pointer("/components/schemas")

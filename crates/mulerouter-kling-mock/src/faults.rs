@@ -61,8 +61,9 @@ pub(crate) struct Faults {
 
 #[derive(Debug, Default)]
 struct Queues {
-    answers: VecDeque<Fault>,
-    latencies: VecDeque<Duration>,
+    /// Each with the operation id it waits for (`None`: any operation).
+    answers: VecDeque<(Option<String>, Fault)>,
+    latencies: VecDeque<(Option<String>, Duration)>,
     task_errors: VecDeque<i64>,
     /// Added to every API answer.
     latency: Duration,
@@ -74,13 +75,43 @@ impl Faults {
     }
 
     pub(crate) fn push(&self, fault: Fault) {
+        self.push_for(None, fault);
+    }
+
+    /// Queues `fault` for the next request to `operation` (an operation id), or to any.
+    pub(crate) fn push_for(&self, operation: Option<String>, fault: Fault) {
         fault.check();
         let mut queues = self.lock();
         match fault {
-            Fault::Latency(latency) => queues.latencies.push_back(latency),
+            Fault::Latency(latency) => queues.latencies.push_back((operation, latency)),
             Fault::TaskError(code) => queues.task_errors.push_back(code),
-            answer => queues.answers.push_back(answer),
+            answer => queues.answers.push_back((operation, answer)),
         }
+    }
+
+    /// Every fault waiting, in the order used: answers, latencies, then task errors.
+    pub(crate) fn queued(&self) -> Vec<(Option<String>, Fault)> {
+        let queues = self.lock();
+        let answers = queues.answers.iter().cloned();
+        let latencies = queues
+            .latencies
+            .iter()
+            .map(|(operation, latency)| (operation.clone(), Fault::Latency(*latency)));
+        let task_errors = queues
+            .task_errors
+            .iter()
+            .map(|code| (None, Fault::TaskError(*code)));
+        answers.chain(latencies).chain(task_errors).collect()
+    }
+
+    /// How many faults wait.
+    pub(crate) fn len(&self) -> usize {
+        let queues = self.lock();
+        queues.answers.len() + queues.latencies.len() + queues.task_errors.len()
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.lock().latency
     }
 
     pub(crate) fn set_latency(&self, latency: Duration) {
@@ -94,15 +125,15 @@ impl Faults {
         queues.latency = latency;
     }
 
-    /// The answer fault for the next API request, if one is queued.
-    pub(crate) fn next_answer(&self) -> Option<Fault> {
-        self.lock().answers.pop_front()
+    /// The answer fault for the next request to `operation`, if one is queued.
+    pub(crate) fn next_answer(&self, operation: &str) -> Option<Fault> {
+        take_first(&mut self.lock().answers, operation)
     }
 
-    /// The delay for the next API request: the standing latency plus a queued one.
-    pub(crate) fn next_latency(&self) -> Duration {
+    /// The delay for the next request to `operation`: the standing latency plus a queued one.
+    pub(crate) fn next_latency(&self, operation: &str) -> Duration {
         let mut queues = self.lock();
-        let queued = queues.latencies.pop_front().unwrap_or_default();
+        let queued = take_first(&mut queues.latencies, operation).unwrap_or_default();
         queues.latency + queued
     }
 
@@ -110,6 +141,14 @@ impl Faults {
     pub(crate) fn next_task_error(&self) -> Option<i64> {
         self.lock().task_errors.pop_front()
     }
+}
+
+/// Takes the first entry waiting for `operation` or for any operation.
+fn take_first<T>(queue: &mut VecDeque<(Option<String>, T)>, operation: &str) -> Option<T> {
+    let index = queue
+        .iter()
+        .position(|(wanted, _)| wanted.as_deref().is_none_or(|wanted| wanted == operation))?;
+    queue.remove(index).map(|(_, fault)| fault)
 }
 
 /// The title and detail a failed task carries for an error code. The documented codes get
@@ -158,14 +197,14 @@ mod tests {
         faults.push(Fault::ProxyError { status: 502 });
         faults.push(Fault::TaskError(3005));
         assert!(matches!(
-            faults.next_answer(),
+            faults.next_answer("op"),
             Some(Fault::Status { status: 429, .. })
         ));
         assert!(matches!(
-            faults.next_answer(),
+            faults.next_answer("op"),
             Some(Fault::ProxyError { status: 502 })
         ));
-        assert_eq!(faults.next_answer(), None);
+        assert_eq!(faults.next_answer("op"), None);
         assert_eq!(faults.next_task_error(), Some(3005));
         assert_eq!(faults.next_task_error(), None);
     }
@@ -175,10 +214,28 @@ mod tests {
         let faults = Faults::default();
         faults.set_latency(Duration::from_millis(5));
         faults.push(Fault::Latency(Duration::from_millis(10)));
-        assert_eq!(faults.next_latency(), Duration::from_millis(15));
+        assert_eq!(faults.next_latency("op"), Duration::from_millis(15));
         faults.push(Fault::Latency(Duration::from_millis(10)));
         faults.clear();
-        assert_eq!(faults.next_latency(), Duration::from_millis(5));
+        assert_eq!(faults.next_latency("op"), Duration::from_millis(5));
+    }
+
+    #[test]
+    fn a_fault_for_one_operation_waits_for_that_operation() {
+        // Arrange
+        let faults = Faults::default();
+        faults.push_for(
+            Some("getGeneration".into()),
+            Fault::ProxyError { status: 503 },
+        );
+
+        // Act
+        let on_create = faults.next_answer("createGeneration");
+        let on_read = faults.next_answer("getGeneration");
+
+        // Assert
+        assert_eq!(on_create, None);
+        assert_eq!(on_read, Some(Fault::ProxyError { status: 503 }));
     }
 
     #[test]

@@ -9,10 +9,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::admin::AdminAccess;
 use crate::auth::Keys;
 use crate::clock::{Clock, ManualClock};
 use crate::document::Api;
 use crate::faults::Faults;
+use crate::journal::Journal;
 use crate::mock_core::{MockCore, State};
 use crate::tasks::{Limits, Tasks, Timing};
 
@@ -117,6 +119,9 @@ fn http_request(request: &Request) -> http::Request<Bytes> {
     built
 }
 
+/// How many requests the journal keeps unless told otherwise.
+pub const DEFAULT_JOURNAL_SIZE: usize = 500;
+
 /// Settings for a [`MockMuleRouter`] or a [`MockCore`]; start from [`MockMuleRouter::builder`].
 pub struct MockMuleRouterBuilder {
     address: SocketAddr,
@@ -128,6 +133,8 @@ pub struct MockMuleRouterBuilder {
     max_tasks: usize,
     record_requests: bool,
     latency: Duration,
+    journal_size: usize,
+    admin_token: Option<String>,
 }
 
 impl fmt::Debug for MockMuleRouterBuilder {
@@ -140,6 +147,8 @@ impl fmt::Debug for MockMuleRouterBuilder {
             .field("max_tasks", &self.max_tasks)
             .field("record_requests", &self.record_requests)
             .field("latency", &self.latency)
+            .field("journal_size", &self.journal_size)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "…"))
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +165,8 @@ impl Default for MockMuleRouterBuilder {
             max_tasks: 100_000,
             record_requests: true,
             latency: Duration::ZERO,
+            journal_size: DEFAULT_JOURNAL_SIZE,
+            admin_token: None,
         }
     }
 }
@@ -219,8 +230,26 @@ impl MockMuleRouterBuilder {
         self
     }
 
+    /// How many requests the journal keeps (default 500; 0 keeps none). See
+    /// [`MockCore::journal`].
+    pub fn journal_size(mut self, size: usize) -> Self {
+        self.journal_size = size;
+        self
+    }
+
+    /// Require this token (`Authorization: Bearer …`, compared in constant time) on the
+    /// admin API (`/__admin/…`) from every peer. Without one, the admin API answers loopback
+    /// peers only.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// The core with these settings, to serve on a transport of your own; `base_url` is
-    /// where clients reach it (video links point there). The address settings are not used.
+    /// where clients reach it (video links point there). A transport that knows each
+    /// request's peer inserts a [`PeerAddr`](crate::PeerAddr) in the request's extensions;
+    /// without one, the admin API takes the peer for loopback when the
+    /// [`listen_on`](Self::listen_on) address is.
     pub fn build_core(self, base_url: impl Into<String>) -> MockCore {
         let faults = Faults::default();
         faults.set_latency(self.latency);
@@ -237,6 +266,12 @@ impl MockMuleRouterBuilder {
             keys: self.keys,
             base_url: base_url.into(),
             requests: AtomicU64::new(0),
+            journal: Journal::new(self.journal_size),
+            admin: AdminAccess {
+                token: self.admin_token,
+                listener_is_loopback: self.address.ip().is_loopback(),
+            },
+            initial_latency: self.latency,
         })
     }
 
@@ -259,6 +294,7 @@ impl MockMuleRouterBuilder {
             None => TcpListener::bind(self.address)?,
         };
         let address = listener.local_addr()?;
+        self.address = address;
         let core = self.build_core(format!("http://{}", reachable(address)));
         let server = MockServer::builder()
             .listener(listener)

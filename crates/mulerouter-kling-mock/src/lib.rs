@@ -145,6 +145,38 @@
 //!   -H 'Authorization: Bearer sk-mr-test' -H 'Prefer: code=200, example=failed'
 //! ```
 //!
+//! # Driving the mock: `Prefer`, the admin API or the Rust methods
+//!
+//! Three ways reach the same state; pick by who is asking:
+//!
+//! | use | when |
+//! |---|---|
+//! | the Rust methods ([`advance`](MockCore::advance), [`fail`](MockCore::fail), [`inject`](MockCore::inject), [`journal`](MockCore::journal), [`reset`](MockCore::reset), …) | a Rust test with the mock in-process: typed, no HTTP in between. |
+//! | the admin API (`/__admin/…`, described by `openapi/mock-admin.yaml`; a generated client is the `mulerouter-kling-mock-admin` crate) | a suite in any language against the binary, or a person: fail *that* task, queue the next three 503s, read what the app sent and why it was refused, reset between tests. The in-process mock serves it too. |
+//! | a `Prefer` header | one request decides its own answer, with nothing to set up or clean up: the app (or a proxy in the test) can send it, and parallel tests cannot step on each other. |
+//!
+//! The admin routes call the Rust methods, so they behave the same. Without a token
+//! ([`admin_token`](MockMuleRouterBuilder::admin_token), `--admin-token`) the admin API
+//! answers loopback callers only; with one, every caller must send it as
+//! `Authorization: Bearer …`. `GET /__admin/` is a page that shows the tasks and the last
+//! requests (with each broken rule's JSON pointer) as they change.
+//!
+//! ```
+//! use mulerouter_kling_mock::{MockMuleRouter, Timing};
+//!
+//! # #[tokio::main]
+//! # async fn main() {
+//! let mock = MockMuleRouter::builder().timing(Timing::Manual).start().await;
+//! let http = reqwest::Client::new();
+//! http.post(format!("{}/__admin/faults", mock.uri()))
+//!     .json(&serde_json::json!({ "count": 3, "status": 503 }))
+//!     .send()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(mock.queued_faults().len(), 3); // the same queue
+//! # }
+//! ```
+//!
 //! # Typed mocks
 //!
 //! For tests that want plain wiremock with typed requests and answers, [`typed`] has one
@@ -218,7 +250,9 @@
 //!
 //! Its memory stays flat however long it runs: finished tasks are evicted after
 //! [`task_ttl`](MockMuleRouterBuilder::task_ttl), the number held is capped by
-//! [`max_tasks`](MockMuleRouterBuilder::max_tasks), and nothing is kept per request.
+//! [`max_tasks`](MockMuleRouterBuilder::max_tasks), and the journal of the last requests is
+//! a ring of [`journal_size`](MockMuleRouterBuilder::journal_size) entries (`--journal-size`,
+//! default 500); nothing else is kept per request.
 //!
 //! The library alone (`default-features = false`) leaves out the binary's `clap` and
 //! `tracing-subscriber`.
@@ -228,6 +262,8 @@
 //! - [`MockMuleRouter`], [`MockMuleRouterBuilder`]: the mock in-process, and the settings.
 //! - [`MockCore`]: the mock without a transport: answers an `http::Request`, drives tasks.
 //! - [`standalone`]: the core served on hyper, as the binary runs it.
+//! - [`admin`]: the admin API under `/__admin/` and its inspector page; [`JournalEntry`]:
+//!   one request as the journal keeps it.
 //! - [`Timing`]: when tasks move on; [`ManualClock`]: a clock a test advances, so that
 //!   wall-clock timing and the task TTL are tested without waiting. [`Fault`]: what can go
 //!   wrong on purpose.
@@ -236,12 +272,14 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 mod auth;
 mod clock;
 mod dispatch;
 pub mod document;
 mod faults;
 mod in_process;
+mod journal;
 mod mock_core;
 mod prefer;
 mod reply;
@@ -255,9 +293,11 @@ mod violations;
 #[allow(clippy::all, missing_docs, unused)]
 pub mod typed;
 
+pub use admin::PeerAddr;
 pub use clock::ManualClock;
 pub use faults::Fault;
-pub use in_process::{MockMuleRouter, MockMuleRouterBuilder, reachable};
+pub use in_process::{DEFAULT_JOURNAL_SIZE, MockMuleRouter, MockMuleRouterBuilder, reachable};
+pub use journal::{JournalEntry, JournalViolation};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
 pub use tasks::Timing;
 pub use violations::MAX_VIOLATIONS;

@@ -51,6 +51,16 @@ struct Args {
     #[arg(long, env = "MULEROUTER_MOCK_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
 
+    /// Require this token (`Authorization: Bearer …`) on the admin API (`/__admin/…`) from
+    /// every caller. Without it the admin API answers loopback peers only. Prefer the
+    /// environment variable: a flag shows in `ps`.
+    #[arg(long, env = "MULEROUTER_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+
+    /// How many requests the journal (`GET /__admin/journal`) keeps; 0 keeps none.
+    #[arg(long, default_value_t = mulerouter_kling_mock::DEFAULT_JOURNAL_SIZE, value_parser = journal_size)]
+    journal_size: usize,
+
     /// How long a finished task stays readable.
     #[arg(long, default_value = "1h", value_parser = duration)]
     task_ttl: Duration,
@@ -100,6 +110,15 @@ fn duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s, 5m or 1h"))
 }
 
+/// The journal's size, bounded: an entry holds at most a short path and the violations listed.
+fn journal_size(text: &str) -> Result<usize, String> {
+    const MAX: usize = 100_000;
+    match text.parse::<usize>() {
+        Ok(size) if size <= MAX => Ok(size),
+        _ => Err(format!("{text:?} is not a journal size from 0 to {MAX}")),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -136,8 +155,14 @@ async fn main() -> ExitCode {
         .task_ttl(args.task_ttl)
         .max_tasks(args.max_tasks)
         .latency(args.latency)
+        .journal_size(args.journal_size)
+        .listen_on(bound)
         // Nobody reads them back from a standalone server.
         .record_requests(false);
+    let admin_token_given = args.admin_token.is_some();
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
     let key_given = args.api_key.is_some();
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
@@ -167,6 +192,18 @@ async fn main() -> ExitCode {
     let _ = writeln!(
         out,
         "Point a client at it: MULEROUTER_BASE_URL={} MULEROUTER_API_KEY={key}",
+        core.uri()
+    );
+    let admin = if admin_token_given {
+        " (send the admin token as `Authorization: Bearer …`)"
+    } else if bound.ip().is_loopback() {
+        ""
+    } else {
+        " (loopback callers only; --admin-token opens it to others)"
+    };
+    let _ = writeln!(
+        out,
+        "Admin API and inspector page: {}/__admin/{admin}",
         core.uri()
     );
     let _ = writeln!(out, "Stop with Ctrl-C.");

@@ -6,7 +6,7 @@
 //! Two transports serve it: wiremock in-process ([`MockMuleRouter`](crate::MockMuleRouter))
 //! and hyper in the standalone binary ([`standalone`](crate::standalone)). The methods that
 //! drive tasks and queue faults live here, on the [`State`] both use, so that an HTTP
-//! admin interface would be more routes in [`dispatch`](crate::dispatch) calling the same
+//! admin API (`/__admin/…`, see [`admin`](crate::admin)) is more routes calling the same
 //! methods, not a second copy of the state.
 
 use std::fmt;
@@ -15,13 +15,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use mulerouter_kling::TaskStatus;
 use mulerouter_kling::types::{CreateGenerationRequest, TaskResponse};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::admin::AdminAccess;
 use crate::auth::Keys;
 use crate::document::Api;
 use crate::faults::{self, Fault, Faults};
+use crate::journal::{Journal, JournalEntry};
 use crate::reply::{self, Reply};
 use crate::tasks::{Snapshot, Tasks};
 use crate::typed::create_generation;
@@ -34,6 +37,10 @@ pub(crate) struct State {
     pub(crate) keys: Keys,
     pub(crate) base_url: String,
     pub(crate) requests: AtomicU64,
+    pub(crate) journal: Journal,
+    pub(crate) admin: AdminAccess,
+    /// The standing latency the mock started with, which a reset goes back to.
+    pub(crate) initial_latency: Duration,
 }
 
 /// The mock's behaviour, transport-free: answers requests and drives tasks and faults.
@@ -143,15 +150,39 @@ impl MockCore {
         state.requests.fetch_add(1, Ordering::Relaxed);
         let started = std::time::Instant::now();
         let head_only = request.method() == http::Method::HEAD;
+        let admin = crate::admin::is_admin(request.uri().path());
         let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::dispatch::answer(state, &request)
+            if admin {
+                crate::admin::answer(self, &request)
+            } else {
+                crate::dispatch::answer(state, &request)
+            }
         }))
         .unwrap_or_else(|_| {
             tracing::error!("the mock panicked answering a request; this is a bug in the mock");
             Reply::detail(500, "the mock failed unexpectedly; please report this bug")
         });
         let delay = reply.delay;
-        log(&request, reply.status, started, delay);
+        if admin {
+            // A page polling the admin API would drown the app's requests in the log.
+            tracing::debug!(
+                "{} {} -> {}",
+                request.method(),
+                crate::text::shorten(request.uri().path(), 200),
+                reply.status
+            );
+        } else {
+            log(&request, reply.status, started, delay);
+        }
+        // The admin API's own traffic (a page polling it) would push the app's requests out.
+        if !admin {
+            state.journal.record(
+                request.method(),
+                request.uri().path(),
+                reply.status,
+                &reply.violations,
+            );
+        }
         Answer {
             response: reply.into_response(head_only),
             delay,
@@ -189,6 +220,37 @@ impl MockCore {
         )
     }
 
+    /// Every task held, newest first, as a read would show it (without moving them);
+    /// `status` keeps only those in that status.
+    pub fn tasks(&self, status: Option<TaskStatus>) -> Vec<TaskResponse> {
+        self.tasks_page(status, 0, usize::MAX).1
+    }
+
+    /// One page of [`tasks`](Self::tasks): `limit` tasks after skipping `offset`, and how
+    /// many match in all.
+    pub fn tasks_page(
+        &self,
+        status: Option<TaskStatus>,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<TaskResponse>) {
+        let (total, page) = self.state.tasks.page(
+            |task| status.as_ref().is_none_or(|s| s.as_str() == task.status()),
+            offset,
+            limit,
+        );
+        let page = page
+            .iter()
+            .map(|task| reply::task_response(task, &self.state.base_url))
+            .collect();
+        (total, page)
+    }
+
+    /// Forgets every task (reads of their ids then answer 404); says how many there were.
+    pub fn delete_tasks(&self) -> usize {
+        self.state.tasks.clear()
+    }
+
     /// The task as the API shows it, or which id the mock does not know.
     fn shown(&self, task_id: Uuid, task: Option<Snapshot>) -> Result<TaskResponse, UnknownTask> {
         let task = task.ok_or(UnknownTask(task_id))?;
@@ -203,6 +265,29 @@ impl MockCore {
     /// [`Fault::Latency`] over 60 s.
     pub fn inject(&self, fault: Fault) {
         self.state.faults.push(fault);
+    }
+
+    /// Queues a fault for the next request to one operation (`operation_id` as in the
+    /// document, e.g. `get_generation`); requests to other operations pass it by.
+    /// A [`Fault::TaskError`] concerns creates whatever the operation.
+    ///
+    /// # Panics
+    ///
+    /// As [`inject`](Self::inject), and on an operation id the document does not have.
+    pub fn inject_for(&self, operation_id: &str, fault: Fault) {
+        assert!(
+            self.state.api.operation(operation_id).is_some(),
+            "the document has no operation {operation_id:?}"
+        );
+        self.state
+            .faults
+            .push_for(Some(operation_id.to_string()), fault);
+    }
+
+    /// The faults waiting, in the order they will be used, each with the operation id it
+    /// waits for (`None`: the next request to any operation).
+    pub fn queued_faults(&self) -> Vec<(Option<String>, Fault)> {
+        self.state.faults.queued()
     }
 
     /// The next API request is answered with `status` (400–599) and the document's example
@@ -237,6 +322,29 @@ impl MockCore {
     /// Drops every queued fault (the standing latency stays).
     pub fn clear_faults(&self) {
         self.state.faults.clear();
+    }
+
+    /// The last requests answered, newest first (at most
+    /// [`journal_size`](crate::MockMuleRouterBuilder::journal_size)): time, method, path,
+    /// status and the rules broken; never a header. Requests to the admin API are not kept,
+    /// nor those the standalone server refuses while reading their body (413, 408: logged
+    /// only).
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state.journal.newest_first()
+    }
+
+    /// Empties the journal.
+    pub fn clear_journal(&self) {
+        self.state.journal.clear();
+    }
+
+    /// Back to how the mock started: no tasks, no queued faults, the starting latency, an
+    /// empty journal. (The request counter of [`stats`](Self::stats) keeps counting.)
+    pub fn reset(&self) {
+        self.state.tasks.clear();
+        self.state.faults.clear();
+        self.state.faults.set_latency(self.state.initial_latency);
+        self.state.journal.clear();
     }
 
     /// The create requests received (and accepted), oldest first, as the client's type.

@@ -30,6 +30,8 @@ pub(crate) struct Reply {
     body: Body,
     headers: Vec<(&'static str, String)>,
     pub(crate) delay: Duration,
+    /// The rules a refused request broke, for the journal.
+    pub(crate) violations: Vec<Violation>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +51,7 @@ impl Reply {
             body: Body::Json(body),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            violations: Vec::new(),
         }
     }
 
@@ -82,7 +85,11 @@ impl Reply {
     /// found (at most [`MAX_VIOLATIONS`] listed; one more says there were more).
     pub(crate) fn rejected(violations: Vec<Violation>) -> Self {
         let detail = summary(&violations);
-        Self::serialized(400, &rejection(detail, violations))
+        let kept = violations.clone();
+        Self {
+            violations: kept,
+            ..Self::serialized(400, &rejection(detail, violations))
+        }
     }
 
     /// 400 for a request the mock cannot act on, with a single explanation.
@@ -101,6 +108,14 @@ impl Reply {
             body: Body::Html(format!(
                 "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
             )),
+            ..Self::empty(status)
+        }
+    }
+
+    /// A page of the mock's own (the admin inspector).
+    pub(crate) fn html(status: u16, page: impl Into<String>) -> Self {
+        Self {
+            body: Body::Html(page.into()),
             ..Self::empty(status)
         }
     }

@@ -42,6 +42,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 use crate::MockCore;
+use crate::admin::PeerAddr;
 use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
 use crate::reply::Reply;
@@ -256,7 +257,7 @@ impl Connection {
                 async move {
                     activity.in_flight.fetch_add(1, Ordering::Relaxed);
                     activity.touch();
-                    let response = respond(&core, &settings, request).await;
+                    let response = respond(&core, &settings, peer, request).await;
                     activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                     activity.touch();
                     Ok::<_, Infallible>(response)
@@ -302,6 +303,7 @@ impl Connection {
 async fn respond(
     core: &MockCore,
     settings: &Settings,
+    peer: SocketAddr,
     request: http::Request<Incoming>,
 ) -> http::Response<Full<Bytes>> {
     let started = Instant::now();
@@ -330,7 +332,9 @@ async fn respond(
             return response.map(Full::new);
         }
     };
-    let request = http::Request::from_parts(parts, bytes);
+    let mut request = http::Request::from_parts(parts, bytes);
+    // The admin API tells loopback callers from others by it.
+    request.extensions_mut().insert(PeerAddr(peer));
     let answer = if request.body().len() >= HEAVY_BODY_BYTES {
         let core = core.clone();
         match tokio::task::spawn_blocking(move || core.answer(request)).await {

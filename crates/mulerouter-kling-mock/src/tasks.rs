@@ -315,6 +315,50 @@ impl Tasks {
         self.lock().tasks.len()
     }
 
+    /// One page of the tasks `keep` selects, newest first, each brought up to the clock (not
+    /// moved otherwise), and how many it selects in all. Only the page is copied.
+    pub(crate) fn page(
+        &self,
+        keep: impl Fn(&Snapshot) -> bool,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<Snapshot>) {
+        let mut store = self.lock();
+        self.sweep(&mut store);
+        let Store {
+            tasks,
+            order,
+            expiries,
+            ..
+        } = &mut *store;
+        let mut total = 0;
+        let mut shown = Vec::with_capacity(limit.min(tasks.len()));
+        for id in order.iter().rev() {
+            let Some(task) = tasks.get_mut(id) else {
+                continue;
+            };
+            self.catch_up(task);
+            self.schedule(expiries, *id, task);
+            if keep(&task.snapshot) {
+                if total >= offset && shown.len() < limit {
+                    shown.push(task.snapshot.clone());
+                }
+                total += 1;
+            }
+        }
+        (total, shown)
+    }
+
+    /// Forgets every task; says how many there were.
+    pub(crate) fn clear(&self) -> usize {
+        let mut store = self.lock();
+        let held = store.tasks.len();
+        store.tasks.clear();
+        store.order.clear();
+        store.expiries.clear();
+        held
+    }
+
     /// On the wall clock, moves the task to where its age says it is.
     fn catch_up(&self, task: &mut Task) {
         let Timing::WallClock {

@@ -39,4 +39,9 @@ pub const OUTPUTS: &[Output] = &[
             types: "::mulerouter_kling::types",
         },
     },
+    Output {
+        spec: "openapi/mock-admin.yaml",
+        path: "crates/mulerouter-kling-mock-admin/src/generated.rs",
+        kind: Kind::Client,
+    },
 ];

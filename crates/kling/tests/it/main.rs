@@ -7,6 +7,7 @@ mod bounded;
 mod cli;
 mod common;
 mod downloads;
+mod mock;
 mod raw_server;
 mod terminal;
 mod timeouts;

@@ -155,6 +155,16 @@ pub fn check(method: &str, path: &str, answer: &Answer) {
     if path.starts_with("/files/") || method == "HEAD" {
         return;
     }
+    if path.starts_with("/__admin") {
+        crate::admin::check(
+            method,
+            path,
+            answer.status,
+            &answer.body,
+            answer.header("content-type"),
+        );
+        return;
+    }
     let html = answer
         .header("content-type")
         .is_some_and(|t| t.starts_with("text/html"));

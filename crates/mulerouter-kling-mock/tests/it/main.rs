@@ -1,6 +1,7 @@
 //! Integration tests of the mock: one server per test, every answer checked against the
 //! document; `binary` and `hostile` start the standalone binary.
 
+mod admin;
 mod binary;
 mod common;
 mod concurrency;

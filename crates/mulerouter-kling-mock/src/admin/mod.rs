@@ -1,0 +1,525 @@
+//! The admin API under `/__admin/` (described by `openapi/mock-admin.yaml`): read and drive
+//! tasks, queue faults, read the journal, reset — for test suites in any language. Every
+//! route calls the [`MockCore`] method a Rust test would call, over the same state.
+//!
+//! Who may call it: with an admin token configured, every caller must send it
+//! (`Authorization: Bearer …`, compared in constant time); without one, loopback peers only.
+
+mod model;
+mod page;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Method;
+use http::header::AUTHORIZATION;
+use mulerouter_kling::TaskStatus;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::faults::Fault;
+use crate::mock_core::{MockCore, UnknownTask};
+use crate::reply::Reply;
+use crate::text::shorten;
+use crate::typed::create_generation;
+use model::{
+    AdminError, BodyKind, Deleted, FailRequest, FaultList, FaultRequest, Health, Journal,
+    QueuedFault, TaskPage, Version,
+};
+
+/// Where the admin API lives; the real API never uses this prefix.
+pub(crate) const PREFIX: &str = "/__admin";
+
+/// Tasks listed per page unless `limit` says otherwise, and the most a page holds.
+const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 500;
+/// The most faults one request queues, and the most waiting at once.
+const MAX_FAULT_COUNT: u32 = 1000;
+const MAX_QUEUED_FAULTS: usize = 10_000;
+/// The longest admin request body read (the bodies are a few fields).
+const MAX_ADMIN_BODY: usize = 16 * 1024;
+
+/// The address of the peer that sent a request, which a transport puts in the request's
+/// extensions so that the admin API can tell loopback callers from others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// Who may use the admin API.
+#[derive(Debug)]
+pub(crate) struct AdminAccess {
+    /// When set, every caller must send it.
+    pub(crate) token: Option<String>,
+    /// Whether a request with no [`PeerAddr`] counts as from loopback.
+    pub(crate) listener_is_loopback: bool,
+}
+
+/// Whether `path` is the admin API's.
+pub(crate) fn is_admin(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The answer to an admin request.
+pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
+    if let Err(refused) = check_access(&core.state.admin, request) {
+        return refused;
+    }
+    let path = request.uri().path();
+    let rest = path.strip_prefix(PREFIX).unwrap_or_default();
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let method = if request.method() == Method::HEAD {
+        &Method::GET
+    } else {
+        request.method()
+    };
+    let query = request.uri().query().unwrap_or_default();
+    let routed = match (segments.as_slice(), method) {
+        ([], &Method::GET) => Ok(page::page()),
+        (["health"], &Method::GET) => Ok(json(200, &health(core))),
+        (["version"], &Method::GET) => Ok(json(
+            200,
+            &Version {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        )),
+        (["tasks"], &Method::GET) => list_tasks(core, query),
+        (["tasks"], &Method::DELETE) => Ok(json(
+            200,
+            &Deleted {
+                deleted: core.delete_tasks(),
+            },
+        )),
+        (["tasks", id], &Method::GET) => task_id(id).and_then(|id| shown(core.task(id))),
+        (["tasks", id, "advance"], &Method::POST) => {
+            task_id(id).and_then(|id| shown(core.advance(id)))
+        }
+        (["tasks", id, "complete"], &Method::POST) => {
+            task_id(id).and_then(|id| shown(core.complete(id)))
+        }
+        (["tasks", id, "fail"], &Method::POST) => task_id(id).and_then(|id| {
+            let body: FailRequest = body(request)?;
+            shown(core.fail(id, body.code))
+        }),
+        (["faults"], &Method::GET) => Ok(json(200, &fault_list(core))),
+        (["faults"], &Method::POST) => queue_faults(core, request),
+        (["faults"], &Method::DELETE) => {
+            core.clear_faults();
+            Ok(Reply::empty(204))
+        }
+        (["journal"], &Method::GET) => journal(core, query),
+        (["journal"], &Method::DELETE) => {
+            core.clear_journal();
+            Ok(Reply::empty(204))
+        }
+        (["reset"], &Method::POST) => {
+            core.reset();
+            Ok(Reply::empty(204))
+        }
+        _ => Err(not_routed(&segments, request.method(), path)),
+    };
+    routed.unwrap_or_else(|refused| refused)
+}
+
+/// Lets the request through, or answers 401/403.
+fn check_access(access: &AdminAccess, request: &http::Request<Bytes>) -> Result<(), Reply> {
+    match &access.token {
+        Some(token) => {
+            let sent = request
+                .headers()
+                .get(AUTHORIZATION)
+                .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
+                .unwrap_or_default();
+            if !sent.is_empty() && bool::from(sent.ct_eq(token.as_bytes())) {
+                Ok(())
+            } else {
+                Err(error(
+                    401,
+                    "the admin API needs the admin token: `Authorization: Bearer <token>` (the one given with --admin-token or MULEROUTER_MOCK_ADMIN_TOKEN)",
+                )
+                .header("www-authenticate", "Bearer realm=\"mock admin\""))
+            }
+        }
+        None => {
+            let loopback = request
+                .extensions()
+                .get::<PeerAddr>()
+                .map_or(access.listener_is_loopback, |peer| {
+                    peer.0.ip().to_canonical().is_loopback()
+                });
+            if loopback {
+                Ok(())
+            } else {
+                Err(error(
+                    403,
+                    "the admin API answers loopback peers only; start the mock with --admin-token (or MULEROUTER_MOCK_ADMIN_TOKEN) to use it from elsewhere",
+                ))
+            }
+        }
+    }
+}
+
+fn json(status: u16, body: &impl Serialize) -> Reply {
+    Reply::serialized(status, body)
+}
+
+fn error(status: u16, detail: impl Into<String>) -> Reply {
+    json(
+        status,
+        &AdminError {
+            detail: detail.into(),
+        },
+    )
+}
+
+fn not_routed(segments: &[&str], method: &Method, path: &str) -> Reply {
+    let allowed = match segments {
+        [] | ["health"] | ["version"] => Some("GET, HEAD"),
+        ["tasks"] => Some("GET, HEAD, DELETE"),
+        ["tasks", _] => Some("GET, HEAD"),
+        ["tasks", _, "advance" | "complete" | "fail"] | ["reset"] => Some("POST"),
+        ["faults"] => Some("GET, HEAD, POST, DELETE"),
+        ["journal"] => Some("GET, HEAD, DELETE"),
+        _ => None,
+    };
+    match allowed {
+        Some(allowed) => error(
+            405,
+            format!(
+                "Method Not Allowed: this admin path accepts {allowed}, not {}",
+                shorten(method.as_str(), 20)
+            ),
+        )
+        .header("allow", allowed),
+        None => error(
+            404,
+            format!("Not Found: no admin path {}", shorten(path, 200)),
+        ),
+    }
+}
+
+fn health(core: &MockCore) -> Health {
+    let stats = core.stats();
+    Health {
+        status: "ok",
+        tasks: stats.tasks,
+        requests: stats.requests,
+    }
+}
+
+fn task_id(text: &str) -> Result<Uuid, Reply> {
+    Uuid::parse_str(text).map_err(|_| {
+        error(
+            400,
+            format!("{:?} is not a task id (a UUID)", shorten(text, 60)),
+        )
+    })
+}
+
+fn shown(task: Result<mulerouter_kling::types::TaskResponse, UnknownTask>) -> Result<Reply, Reply> {
+    match task {
+        Ok(task) => Ok(json(200, &task)),
+        Err(unknown) => Err(error(404, unknown.to_string())),
+    }
+}
+
+/// The JSON body as `T`, or 400 saying what is wrong with it.
+fn body<T: serde::de::DeserializeOwned>(request: &http::Request<Bytes>) -> Result<T, Reply> {
+    let bytes = request.body();
+    if bytes.len() > MAX_ADMIN_BODY {
+        return Err(error(
+            413,
+            format!("an admin request body is at most {MAX_ADMIN_BODY} bytes"),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        error(
+            400,
+            format!(
+                "the body is not what this admin route takes: {}",
+                shorten(&e.to_string(), 200)
+            ),
+        )
+    })
+}
+
+/// `?name=value&…` as pairs; a name given twice keeps the last.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .last()
+}
+
+fn number(
+    query: &str,
+    name: &str,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<Option<usize>, Reply> {
+    let Some(text) = query_value(query, name) else {
+        return Ok(None);
+    };
+    match text.parse::<usize>() {
+        Ok(value) if range.contains(&value) => Ok(Some(value)),
+        _ => Err(error(
+            400,
+            format!(
+                "`{name}` must be a whole number from {} to {}, got {:?}",
+                range.start(),
+                range.end(),
+                shorten(&text, 30)
+            ),
+        )),
+    }
+}
+
+fn list_tasks(core: &MockCore, query: &str) -> Result<Reply, Reply> {
+    let status = match query_value(query, "status") {
+        None => None,
+        Some(text) => match text.as_str() {
+            "pending" | "processing" | "completed" | "failed" => Some(
+                text.parse::<TaskStatus>()
+                    .unwrap_or_else(|never| match never {}),
+            ),
+            _ => {
+                return Err(error(
+                    400,
+                    format!(
+                        "`status` must be pending, processing, completed or failed, got {:?}",
+                        shorten(&text, 30)
+                    ),
+                ));
+            }
+        },
+    };
+    let offset = number(query, "offset", 0..=usize::MAX)?.unwrap_or(0);
+    let limit = number(query, "limit", 1..=MAX_PAGE)?.unwrap_or(DEFAULT_PAGE);
+    let (total, tasks) = core.tasks_page(status, offset, limit);
+    let end = offset.saturating_add(tasks.len());
+    Ok(json(
+        200,
+        &TaskPage {
+            tasks,
+            total,
+            offset,
+            limit,
+            next_offset: (end < total).then_some(end),
+        },
+    ))
+}
+
+fn fault_list(core: &MockCore) -> FaultList {
+    let faults = core
+        .queued_faults()
+        .into_iter()
+        .map(|(operation, fault)| {
+            let mut shown = QueuedFault {
+                status: None,
+                body: None,
+                retry_after: None,
+                latency_ms: None,
+                task_error: None,
+                operation,
+            };
+            match fault {
+                Fault::Status {
+                    status,
+                    retry_after,
+                } => {
+                    shown.status = Some(status);
+                    shown.body = Some(BodyKind::Json);
+                    shown.retry_after = retry_after;
+                }
+                Fault::ProxyError { status } => {
+                    shown.status = Some(status);
+                    shown.body = Some(BodyKind::Html);
+                }
+                Fault::Latency(latency) => {
+                    shown.latency_ms = Some(millis(latency));
+                }
+                Fault::TaskError(code) => shown.task_error = Some(code),
+            }
+            shown
+        })
+        .collect();
+    FaultList {
+        faults,
+        latency_ms: millis(core.state.faults.latency()),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `POST /__admin/faults`: checks the whole request, then queues `count` of each effect.
+fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply, Reply> {
+    let asked: FaultRequest = body(request)?;
+    let bad = |detail: String| Err(error(400, detail));
+    if asked.status.is_none() && (asked.body == BodyKind::Html || asked.retry_after.is_some()) {
+        return bad("`body` and `retry_after` shape a `status` answer; give a `status`".into());
+    }
+    if asked.status.is_none() && asked.latency_ms.is_none() && asked.task_error.is_none() {
+        return bad("a fault needs at least one of `status`, `latency_ms`, `task_error`".into());
+    }
+    if !(1..=MAX_FAULT_COUNT).contains(&asked.count) {
+        return bad(format!(
+            "`count` must be from 1 to {MAX_FAULT_COUNT}, got {}",
+            asked.count
+        ));
+    }
+    if let Some(status) = asked.status
+        && !(400..=599).contains(&status)
+    {
+        return bad(format!("`status` must be from 400 to 599, got {status}"));
+    }
+    if asked.body == BodyKind::Html && asked.retry_after.is_some() {
+        return bad("`retry_after` goes with a JSON body, not `body: html`".into());
+    }
+    let max_latency = millis(crate::prefer::MAX_LATENCY);
+    if let Some(latency) = asked.latency_ms
+        && latency > max_latency
+    {
+        return bad(format!(
+            "`latency_ms` must be at most {max_latency}, got {latency}"
+        ));
+    }
+    if let Some(operation) = &asked.operation {
+        let Some(found) = core.state.api.operation(operation) else {
+            let known: Vec<&str> = core
+                .state
+                .api
+                .operations()
+                .map(|op| op.id.as_str())
+                .collect();
+            return bad(format!(
+                "the document has no operation {:?} (it has {})",
+                shorten(operation, 60),
+                known.join(", ")
+            ));
+        };
+        if asked.task_error.is_some()
+            && !(found.method == create_generation::METHOD
+                && found.template == create_generation::PATH)
+        {
+            return bad(format!(
+                "`task_error` concerns the task a create makes; it cannot wait for {}",
+                found.id
+            ));
+        }
+    }
+    let effects = usize::from(asked.status.is_some())
+        + usize::from(asked.latency_ms.is_some())
+        + usize::from(asked.task_error.is_some());
+    let adding = effects * asked.count as usize;
+    let queued = core.state.faults.len();
+    if queued + adding > MAX_QUEUED_FAULTS {
+        return Err(error(
+            409,
+            format!(
+                "at most {MAX_QUEUED_FAULTS} faults wait at once ({queued} waiting, {adding} asked); clear them first"
+            ),
+        ));
+    }
+    let mut faults = Vec::with_capacity(effects);
+    if let Some(status) = asked.status {
+        faults.push(match asked.body {
+            BodyKind::Json => Fault::Status {
+                status,
+                retry_after: asked.retry_after,
+            },
+            BodyKind::Html => Fault::ProxyError { status },
+        });
+    }
+    if let Some(latency) = asked.latency_ms {
+        faults.push(Fault::Latency(Duration::from_millis(latency)));
+    }
+    if let Some(code) = asked.task_error {
+        faults.push(Fault::TaskError(code));
+    }
+    for _ in 0..asked.count {
+        for fault in &faults {
+            match &asked.operation {
+                Some(operation) => core.inject_for(operation, fault.clone()),
+                None => core.inject(fault.clone()),
+            }
+        }
+    }
+    Ok(json(201, &fault_list(core)))
+}
+
+fn journal(core: &MockCore, query: &str) -> Result<Reply, Reply> {
+    let capacity = core.state.journal.capacity();
+    let limit = number(query, "limit", 1..=capacity.max(1))?.unwrap_or(capacity);
+    let mut entries = core.journal();
+    entries.truncate(limit);
+    Ok(json(200, &Journal { capacity, entries }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_from(peer: &str) -> http::Request<Bytes> {
+        let mut request = http::Request::new(Bytes::new());
+        request
+            .extensions_mut()
+            .insert(PeerAddr(peer.parse().unwrap()));
+        request
+    }
+
+    fn open() -> AdminAccess {
+        AdminAccess {
+            token: None,
+            listener_is_loopback: false,
+        }
+    }
+
+    #[test]
+    fn without_a_token_a_loopback_peer_gets_in_and_another_is_refused_403() {
+        // Arrange
+        let access = open();
+
+        // Act
+        let v4 = check_access(&access, &request_from("127.0.0.1:5000"));
+        let v6 = check_access(&access, &request_from("[::1]:5000"));
+        let mapped = check_access(&access, &request_from("[::ffff:127.0.0.1]:5000"));
+        let remote = check_access(&access, &request_from("192.0.2.7:5000"));
+
+        // Assert
+        assert!(v4.is_ok() && v6.is_ok() && mapped.is_ok());
+        assert_eq!(remote.unwrap_err().status, 403);
+    }
+
+    #[test]
+    fn with_a_token_a_loopback_peer_must_send_it_too() {
+        // Arrange
+        let access = AdminAccess {
+            token: Some("t0ken".into()),
+            ..open()
+        };
+        let mut with_token = request_from("192.0.2.7:5000");
+        with_token
+            .headers_mut()
+            .insert(AUTHORIZATION, "Bearer t0ken".parse().unwrap());
+
+        // Act
+        let loopback = check_access(&access, &request_from("127.0.0.1:5000"));
+        let remote = check_access(&access, &with_token);
+
+        // Assert
+        assert_eq!(loopback.unwrap_err().status, 401);
+        assert!(remote.is_ok());
+    }
+
+    #[test]
+    fn only_the_prefix_followed_by_a_slash_or_nothing_is_the_admin_api() {
+        assert!(is_admin("/__admin"));
+        assert!(is_admin("/__admin/"));
+        assert!(is_admin("/__admin/tasks"));
+        assert!(!is_admin("/__administrator"));
+        assert!(!is_admin("/vendors/__admin"));
+    }
+}

@@ -1,0 +1,109 @@
+//! The admin API's bodies, as `openapi/mock-admin.yaml` describes them.
+
+use mulerouter_kling::types::TaskResponse;
+use serde::{Deserialize, Serialize};
+
+use crate::journal::JournalEntry;
+
+/// `{"detail": "…"}`: why an admin request was refused.
+#[derive(Debug, Serialize)]
+pub(crate) struct AdminError {
+    pub(crate) detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Health {
+    pub(crate) status: &'static str,
+    pub(crate) tasks: usize,
+    pub(crate) requests: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Version {
+    pub(crate) name: &'static str,
+    pub(crate) version: &'static str,
+}
+
+/// One page of tasks, newest first.
+#[derive(Debug, Serialize)]
+pub(crate) struct TaskPage {
+    pub(crate) tasks: Vec<TaskResponse>,
+    /// Tasks matching the filter, on every page.
+    pub(crate) total: usize,
+    pub(crate) offset: usize,
+    pub(crate) limit: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next_offset: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Deleted {
+    pub(crate) deleted: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FailRequest {
+    pub(crate) code: i64,
+}
+
+/// The kind of body a queued status answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum BodyKind {
+    /// The document's JSON example for that status.
+    #[default]
+    Json,
+    /// An HTML page, as a proxy sends.
+    Html,
+}
+
+/// `POST /__admin/faults`: what the next `count` matching requests get.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FaultRequest {
+    #[serde(default = "one")]
+    pub(crate) count: u32,
+    pub(crate) status: Option<u16>,
+    #[serde(default)]
+    pub(crate) body: BodyKind,
+    pub(crate) retry_after: Option<u64>,
+    pub(crate) latency_ms: Option<u64>,
+    pub(crate) task_error: Option<i64>,
+    pub(crate) operation: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One queued fault: exactly one of `status`, `latency_ms`, `task_error`.
+#[derive(Debug, Serialize)]
+pub(crate) struct QueuedFault {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) body: Option<BodyKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) retry_after: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) latency_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) task_error: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) operation: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct FaultList {
+    pub(crate) faults: Vec<QueuedFault>,
+    /// The standing latency added to every API answer.
+    pub(crate) latency_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Journal {
+    /// The most entries kept (`--journal-size`).
+    pub(crate) capacity: usize,
+    pub(crate) entries: Vec<JournalEntry>,
+}

@@ -1,0 +1,148 @@
+//! The journal: the last requests the mock answered, in a ring of fixed size, so that a
+//! mock running for days holds the same memory after the first few hundred requests.
+//!
+//! An entry keeps what a developer asks "what did my app send, and why was it refused?":
+//! time, method, path (shortened), the status answered and the rules broken. Never a
+//! header, so never the bearer token.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// The longest path kept, in characters; longer ones are shortened with `…`.
+const MAX_PATH_CHARS: usize = 200;
+/// The longest violation message kept.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// One request as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct JournalEntry {
+    /// When the answer was made.
+    #[serde(serialize_with = "rfc3339")]
+    pub time: DateTime<Utc>,
+    /// The request method.
+    pub method: String,
+    /// The request path, without the query (at most 200 characters kept).
+    pub path: String,
+    /// The status answered.
+    pub status: u16,
+    /// The rules the request broke (empty unless it was refused for them).
+    pub violations: Vec<JournalViolation>,
+}
+
+/// A broken rule of a refused request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct JournalViolation {
+    /// JSON pointer (RFC 6901) of the offending value; empty for the whole body.
+    pub pointer: String,
+    /// The rule broken, named after the schema keyword (`maximum`, `required`, …).
+    pub rule: String,
+    /// A readable explanation.
+    pub message: String,
+}
+
+fn rfc3339<S: serde::Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// The ring of the last entries.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    capacity: usize,
+    entries: Mutex<VecDeque<JournalEntry>>,
+}
+
+impl Journal {
+    /// A journal of at most `capacity` entries (0 keeps none).
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<JournalEntry>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Keeps one answer; the oldest entry goes when the ring is full.
+    pub(crate) fn record(
+        &self,
+        method: &http::Method,
+        path: &str,
+        status: u16,
+        violations: &[mulerouter_kling::Violation],
+    ) {
+        if self.capacity == 0 {
+            return;
+        }
+        let entry = JournalEntry {
+            time: Utc::now(),
+            method: crate::text::shorten(method.as_str(), 20),
+            path: crate::text::shorten(path, MAX_PATH_CHARS),
+            status,
+            violations: violations
+                .iter()
+                .map(|v| JournalViolation {
+                    pointer: crate::text::shorten(&v.pointer, MAX_PATH_CHARS),
+                    rule: v.rule.to_string(),
+                    message: crate::text::shorten(&v.message, MAX_MESSAGE_CHARS),
+                })
+                .collect(),
+        };
+        let mut entries = self.lock();
+        while entries.len() >= self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// The entries, newest first.
+    pub(crate) fn newest_first(&self) -> Vec<JournalEntry> {
+        self.lock().iter().rev().cloned().collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_keeps_only_the_newest_entries() {
+        // Arrange
+        let journal = Journal::new(2);
+
+        // Act
+        for path in ["/a", "/b", "/c"] {
+            journal.record(&http::Method::GET, path, 200, &[]);
+        }
+
+        // Assert
+        let paths: Vec<_> = journal.newest_first().into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/c", "/b"]);
+    }
+
+    #[test]
+    fn a_journal_of_size_zero_keeps_nothing() {
+        // Arrange
+        let journal = Journal::new(0);
+
+        // Act
+        journal.record(&http::Method::GET, "/a", 200, &[]);
+
+        // Assert
+        assert!(journal.newest_first().is_empty());
+    }
+}
