@@ -234,15 +234,28 @@ fn body<T: serde::de::DeserializeOwned>(request: &http::Request<Bytes>) -> Resul
             format!("an admin request body is at most {MAX_ADMIN_BODY} bytes"),
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let refused = |field: &str, reason: String| {
         error(
             400,
             format!(
-                "the body is not what this admin route takes: {}",
-                shorten(&e.to_string(), 200)
+                "the body is not what this admin route takes: {field}: {}",
+                shorten(&reason, 200)
             ),
         )
-    })
+    };
+    // The path says which field is wrong (`count`, `faults[0].status`), not only where.
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "the body".to_string()
+        } else {
+            format!("`{path}`")
+        };
+        refused(&field, e.into_inner().to_string())
+    })?;
+    json.end().map_err(|e| refused("the body", e.to_string()))?;
+    Ok(value)
 }
 
 /// `?name=value&…` as pairs; a name given twice keeps the last.

@@ -838,6 +838,28 @@ async fn an_admin_body_over_16_kib_is_refused_413_and_queues_nothing() {
 }
 
 #[tokio::test]
+async fn an_admin_body_with_a_wrong_type_is_refused_400_naming_the_field() {
+    // Arrange
+    let (mock, _http, _admin) = manual_mock().await;
+
+    // Act
+    let answer = reqwest::Client::new()
+        .post(format!("{}/__admin/faults", mock.uri()))
+        .body(r#"{"count": "three", "status": 503}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let body: Value = answer.json().await.unwrap();
+
+    // Assert
+    assert_eq!(status, 400);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("`count`"), "{detail}");
+    assert!(mock.queued_faults().is_empty(), "nothing was queued");
+}
+
+#[tokio::test]
 async fn an_admin_body_that_is_not_json_is_refused_400_with_the_parser_s_reason() {
     // Arrange
     let (mock, http, _admin) = manual_mock().await;
