@@ -375,6 +375,21 @@ mod tests {
             .args
     }
 
+    /// The command on `old` and `new` written to a scratch folder, with `flags` after them.
+    fn between(name: &str, old: &str, new: &str, flags: &[&str]) -> Outcome {
+        let scratch = Scratch::new(name);
+        let old = scratch.write("old.yaml", old);
+        let new = scratch.write("new.yaml", new);
+        let mut list = vec![
+            "--old",
+            old.to_str().unwrap(),
+            "--new",
+            new.to_str().unwrap(),
+        ];
+        list.extend_from_slice(flags);
+        outcome(&scratch.0, &args(&list)).unwrap()
+    }
+
     /// A scratch directory removed when dropped.
     struct Scratch(PathBuf);
 
@@ -448,21 +463,10 @@ mod tests {
     #[test]
     fn two_equal_files_exit_0_with_no_change() {
         // Arrange
-        let scratch = Scratch::new("equal");
-        let old = scratch.write("old.yaml", DOCUMENT);
-        let new = scratch.write("new.yaml", DOCUMENT);
+        let (old, new) = (DOCUMENT, DOCUMENT);
 
         // Act
-        let outcome = outcome(
-            &scratch.0,
-            &args(&[
-                "--old",
-                old.to_str().unwrap(),
-                "--new",
-                new.to_str().unwrap(),
-            ]),
-        )
-        .unwrap();
+        let outcome = between("equal", old, new, &[]);
 
         // Assert
         assert_eq!(outcome.code, 0);
@@ -472,22 +476,10 @@ mod tests {
     #[test]
     fn a_breaking_change_between_files_exits_1() {
         // Arrange
-        let scratch = Scratch::new("breaking");
-        let old = scratch.write("old.yaml", DOCUMENT);
-        let new = scratch.write("new.yaml", &shorter_prompt());
+        let (old, new) = (DOCUMENT, &shorter_prompt());
 
         // Act
-        let outcome = outcome(
-            &scratch.0,
-            &args(&[
-                "--old",
-                old.to_str().unwrap(),
-                "--new",
-                new.to_str().unwrap(),
-                "--no-rust",
-            ]),
-        )
-        .unwrap();
+        let outcome = between("breaking", old, new, &["--no-rust"]);
 
         // Assert
         assert_eq!(outcome.code, 1);
@@ -564,21 +556,10 @@ mod tests {
     #[test]
     fn a_reference_loop_ends_with_a_report() {
         // Arrange: A is B and B is A, reached from an operation that is renamed.
-        let scratch = Scratch::new("loop");
-        let old = scratch.write("old.yaml", LOOP);
-        let new = scratch.write("new.yaml", &LOOP.replace("get_a", "get_b"));
+        let (old, new) = (LOOP, &LOOP.replace("get_a", "get_b"));
 
         // Act
-        let outcome = outcome(
-            &scratch.0,
-            &args(&[
-                "--old",
-                old.to_str().unwrap(),
-                "--new",
-                new.to_str().unwrap(),
-            ]),
-        )
-        .unwrap();
+        let outcome = between("loop", old, new, &[]);
 
         // Assert
         assert_eq!(outcome.code, 1);
@@ -621,22 +602,10 @@ mod tests {
     #[test]
     fn the_json_report_has_a_version_and_every_field_of_a_change() {
         // Arrange
-        let scratch = Scratch::new("json");
-        let old = scratch.write("old.yaml", DOCUMENT);
-        let new = scratch.write("new.yaml", &shorter_prompt());
+        let (old, new) = (DOCUMENT, &shorter_prompt());
 
         // Act
-        let outcome = outcome(
-            &scratch.0,
-            &args(&[
-                "--old",
-                old.to_str().unwrap(),
-                "--new",
-                new.to_str().unwrap(),
-                "--json",
-            ]),
-        )
-        .unwrap();
+        let outcome = between("json", old, new, &["--json"]);
 
         // Assert
         let report: serde_json::Value = serde_json::from_str(&outcome.report).unwrap();
