@@ -332,7 +332,14 @@ fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Va
             ));
         }
     }
-    serde_json::from_slice(bytes).map_err(|error| {
+    // One check of the whole body's UTF-8 costs far less than serde_json checking each
+    // string as it goes; a body that fails it is parsed as bytes so that serde_json says
+    // where, in its words.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    parsed.map_err(|error| {
         let message = format!(
             "the body is not valid JSON: {}",
             shorten(&error.to_string(), 120)
@@ -373,40 +380,34 @@ fn get(
             None => return unknown_example(operation, status, name),
         },
     };
-    let Some(before) = state.tasks.peek(id) else {
-        return Reply::detail(404, "Task not found");
-    };
-    // A preference moves only a task that has not finished; a finished one is answered
-    // as it is, and the preference is not listed as applied.
-    let unfinished = before.step < Step::Finished;
     let mut moved = false;
-    if let Some(example) = example
-        && unfinished
-    {
-        apply_example(&state.tasks, id, example);
-        honoured.mark("example");
-        moved = true;
-    }
-    if let Some(code) = prefs.task_error
-        && unfinished
-        && !moved
-    {
-        state.tasks.fail(id, faults::failure(code));
-        honoured.mark("task-error");
-        moved = true;
+    if example.is_some() || prefs.task_error.is_some() {
+        let Some(before) = state.tasks.peek(id) else {
+            return Reply::detail(404, "Task not found");
+        };
+        // A preference moves only a task that has not finished; a finished one is answered
+        // as it is, and the preference is not listed as applied.
+        if before.step < Step::Finished {
+            if let Some(example) = example {
+                apply_example(&state.tasks, id, example);
+                honoured.mark("example");
+            } else if let Some(code) = prefs.task_error {
+                state.tasks.fail(id, faults::failure(code));
+                honoured.mark("task-error");
+            }
+            moved = true;
+        }
     }
     // A task a preference just moved is answered as it is now, not moved again.
-    let task = if moved {
-        state.tasks.peek(id)
-    } else {
-        state.tasks.poll(id)
-    };
-    match task {
-        Some(task) => {
+    let body = state
+        .tasks
+        .answer(id, !moved, |task| reply::task_body(task, &state.base_url));
+    match body {
+        Some(body) => {
             if prefs.code.is_some() {
                 honoured.mark("code");
             }
-            Reply::json_bytes(status, reply::task_body(&task, &state.base_url))
+            Reply::json_shared(status, body)
         }
         None => Reply::detail(404, "Task not found"),
     }

@@ -395,28 +395,13 @@ fn segments(template: &str) -> Vec<Segment> {
 
 /// Decodes `%XX` escapes; invalid UTF-8 is replaced, so any input yields a string.
 fn percent_decode(text: &str) -> String {
+    // The usual case, and much cheaper to see than to decode.
     if !text.contains('%') {
         return text.to_string();
     }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(high), Some(low)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Follows a local `$ref` (`#/components/...`) to its target, repeatedly.

@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -333,8 +334,11 @@ async fn respond(
         }
     };
     let mut request = http::Request::from_parts(parts, bytes);
-    // The admin API tells loopback callers from others by it.
-    request.extensions_mut().insert(PeerAddr(peer));
+    // The admin API tells loopback callers from others by it (an extension costs an
+    // allocation, so only its requests carry one).
+    if crate::admin::is_admin(request.uri().path()) {
+        request.extensions_mut().insert(PeerAddr(peer));
+    }
     let answer = if request.body().len() >= HEAVY_BODY_BYTES {
         let core = core.clone();
         match tokio::task::spawn_blocking(move || core.answer(request)).await {
@@ -369,6 +373,10 @@ async fn read_body(
         && length > MAX_BODY_BYTES as u64
     {
         return Err(too_large(Some(length)));
+    }
+    if body.is_end_stream() {
+        // No body (a GET): nothing to wait for.
+        return Ok(Bytes::new());
     }
     let capacity = declared.map_or(0, |length| length.min(1 << 20) as usize);
     let mut bytes = BytesMut::with_capacity(capacity);

@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use mulerouter_kling::types::CreateGenerationRequest;
 use serde_json::Value;
@@ -85,6 +86,9 @@ struct Task {
     /// The create request's JSON body and, if the caller had it, its typed form; recorded
     /// only when requests are recorded. Boxed: most tasks carry none.
     request: Option<Box<Recorded>>,
+    /// The answer body of a read, rendered once per step: a task's answer changes only when
+    /// its step does (a failure is set together with the step to `Finished`).
+    answer: Option<(Step, Bytes)>,
 }
 
 /// A recorded create request.
@@ -201,6 +205,7 @@ impl Tasks {
             finished: None,
             expires: None,
             request,
+            answer: None,
         };
         tasks.insert(snapshot.id, task);
         order.push_back(snapshot.id);
@@ -219,20 +224,50 @@ impl Tasks {
     }
 
     /// A task read by a client: in [`Timing::PerPoll`] it moves one step first.
+    #[cfg(test)]
     pub(crate) fn poll(&self, id: Uuid) -> Option<Snapshot> {
-        let mut store = self.lock();
-        self.sweep(&mut store);
-        let per_poll = self.limits.timing == Timing::PerPoll;
-        self.with_task(&mut store, id, |task, now| {
-            if per_poll {
-                step(task, next(task.snapshot.step), now);
-            }
-        })
+        Some(self.read(&mut self.lock(), id, true)?.snapshot.clone())
     }
 
     /// The task's state without moving it (beyond the clock).
     pub(crate) fn peek(&self, id: Uuid) -> Option<Snapshot> {
-        self.with_task(&mut self.lock(), id, |_, _| {})
+        Some(self.read(&mut self.lock(), id, false)?.snapshot.clone())
+    }
+
+    /// [`poll`](Self::poll) (`moves`) or [`peek`](Self::peek), answered with the task's
+    /// body as `render` writes it. The body is kept until the task's step changes, so a
+    /// client polling a task pays for rendering once per step.
+    pub(crate) fn answer(
+        &self,
+        id: Uuid,
+        moves: bool,
+        render: impl FnOnce(&Snapshot) -> Vec<u8>,
+    ) -> Option<Bytes> {
+        let mut store = self.lock();
+        let task = self.read(&mut store, id, moves)?;
+        let step = task.snapshot.step;
+        match &task.answer {
+            Some((rendered, body)) if *rendered == step => Some(body.clone()),
+            _ => {
+                let body = Bytes::from(render(&task.snapshot));
+                task.answer = Some((step, body.clone()));
+                Some(body)
+            }
+        }
+    }
+
+    /// The task brought up to the clock; a read by a client (`moves`) sweeps first and, in
+    /// [`Timing::PerPoll`], moves it one step.
+    fn read<'s>(&self, store: &'s mut Store, id: Uuid, moves: bool) -> Option<&'s mut Task> {
+        if moves {
+            self.sweep(store);
+        }
+        let per_poll = moves && self.limits.timing == Timing::PerPoll;
+        self.changed_task(store, id, |task, now| {
+            if per_poll {
+                step(task, next(task.snapshot.step), now);
+            }
+        })
     }
 
     /// Moves the task one step.
@@ -276,11 +311,21 @@ impl Tasks {
         id: Uuid,
         change: impl FnOnce(&mut Task, Instant),
     ) -> Option<Snapshot> {
+        Some(self.changed_task(store, id, change)?.snapshot.clone())
+    }
+
+    /// [`with_task`](Self::with_task), giving the task itself.
+    fn changed_task<'s>(
+        &self,
+        store: &'s mut Store,
+        id: Uuid,
+        change: impl FnOnce(&mut Task, Instant),
+    ) -> Option<&'s mut Task> {
         let task = store.tasks.get_mut(&id)?;
         self.catch_up(task);
         change(task, self.limits.clock.now());
         self.schedule(&mut store.expiries, id, task);
-        Some(task.snapshot.clone())
+        Some(task)
     }
 
     /// Every create request still held, oldest first: the JSON body and its typed form
@@ -487,7 +532,7 @@ fn next(step: Step) -> Step {
 /// A new random (version 4) task id, from a fast thread-local generator rather than a
 /// system call per id.
 pub(crate) fn new_id() -> Uuid {
-    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
 }
 
 /// Moves forward to `to` (never back), stamping `updated_at`.
@@ -533,6 +578,32 @@ mod tests {
         let id = tasks.create(Value::Null, None, None).id;
         let statuses: Vec<_> = (0..3).map(|_| tasks.poll(id).unwrap().status()).collect();
         assert_eq!(statuses, ["processing", "completed", "completed"]);
+    }
+
+    #[test]
+    fn a_read_renders_the_answer_once_per_step_and_again_when_the_task_moves() {
+        // Arrange
+        let tasks = tasks(Timing::Manual);
+        let id = tasks.create(Value::Null, None, None).id;
+        let renders = std::cell::Cell::new(0);
+        let read = || {
+            tasks.answer(id, true, |task| {
+                renders.set(renders.get() + 1);
+                task.status().as_bytes().to_vec()
+            })
+        };
+
+        // Act
+        let first = read().unwrap();
+        let again = read().unwrap();
+        tasks.advance(id);
+        let moved = read().unwrap();
+
+        // Assert
+        assert_eq!((&first[..], &again[..]), (&b"pending"[..], &b"pending"[..]));
+        assert_eq!(&moved[..], b"processing");
+        assert_eq!(renders.get(), 2);
+        assert!(tasks.answer(new_id(), true, |_| Vec::new()).is_none());
     }
 
     #[test]
