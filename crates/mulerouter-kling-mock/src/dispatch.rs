@@ -257,11 +257,10 @@ fn create(
         Ok(status) => status,
         Err(reply) => return reply,
     };
-    let body = match read_body(operation, request) {
-        Ok(body) => body,
+    let (body, violations) = match read_body(operation, request) {
+        Ok(read) => read,
         Err(reply) => return reply,
     };
-    let violations = operation.check_body(&body);
     if !violations.is_empty() {
         return Reply::rejected(violations);
     }
@@ -287,10 +286,14 @@ fn create(
     Reply::json_bytes(status, reply::task_body(&task, &state.base_url))
 }
 
-/// The JSON body of a request, or the answer explaining why there is none.
-fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Value, Reply> {
+/// The JSON body of a request and the rules it breaks, or the answer explaining why there
+/// is none.
+fn read_body(
+    operation: &Operation,
+    request: &http::Request<Bytes>,
+) -> Result<(Value, Vec<Violation>), Reply> {
     let Some(spec) = &operation.body else {
-        return Ok(Value::Null);
+        return Ok((Value::Null, Vec::new()));
     };
     let bytes = request.body();
     if bytes.len() > MAX_BODY_BYTES {
@@ -303,7 +306,7 @@ fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Va
                 "a JSON request body is required",
             ));
         }
-        return Ok(Value::Null);
+        return Ok((Value::Null, Vec::new()));
     }
     let media_type = request.headers().get(CONTENT_TYPE).map(|value| {
         value
@@ -333,11 +336,13 @@ fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Va
         }
     }
     // One check of the whole body's UTF-8 costs far less than serde_json checking each
-    // string as it goes; a body that fails it is parsed as bytes so that serde_json says
-    // where, in its words.
+    // string as it goes. A body that fails it is not JSON: serde_json reads it as bytes to
+    // say where, in its words (were it to accept it, the text with the bad bytes replaced
+    // is checked).
     let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
+        Ok(text) => operation.parse_body(text),
+        Err(_) => serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .and_then(|_| operation.parse_body(&String::from_utf8_lossy(bytes))),
     };
     parsed.map_err(|error| {
         let message = format!(

@@ -117,6 +117,14 @@ impl Check {
     pub(crate) fn violations(&self, value: &Value) -> Vec<Violation> {
         violations::collect(&self.validator, &self.limits, value)
     }
+
+    /// `text` parsed under the size limits (see [`bounded`](crate::bounded)) and its
+    /// violations, at most [`violations::MAX_VIOLATIONS`] + 1.
+    pub(crate) fn parse(&self, text: &str) -> Result<(Value, Vec<Violation>), serde_json::Error> {
+        let (value, found) = crate::bounded::parse(text, &self.limits)?;
+        let found = violations::finish(&self.validator, found, &value);
+        Ok((value, found))
+    }
 }
 
 pub(crate) struct RequestBody {
@@ -214,6 +222,17 @@ impl Operation {
             }
         }
         found
+    }
+
+    /// Parses a request body (JSON text) and checks it against the body schema.
+    pub(crate) fn parse_body(
+        &self,
+        text: &str,
+    ) -> Result<(Value, Vec<Violation>), serde_json::Error> {
+        match self.body.as_ref().and_then(|b| b.check.as_ref()) {
+            Some(check) => check.parse(text),
+            None => Ok((serde_json::from_str(text)?, Vec::new())),
+        }
     }
 
     /// Checks a parsed request body against the body schema.

@@ -274,6 +274,7 @@
 
 pub mod admin;
 mod auth;
+mod bounded;
 mod clock;
 mod dispatch;
 pub mod document;
