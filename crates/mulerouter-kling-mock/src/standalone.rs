@@ -226,7 +226,7 @@ struct Connection {
 struct Activity {
     started: Instant,
     in_flight: AtomicUsize,
-    /// Milliseconds after `started` of the last request's start or end.
+    /// Milliseconds after `started` of the last request's end.
     last: AtomicU64,
 }
 
@@ -236,8 +236,12 @@ impl Activity {
         self.last.store(elapsed, Ordering::Relaxed);
     }
 
-    /// When the connection goes idle unless something happens.
+    /// When the connection goes idle unless something happens: `idle` after the last
+    /// request ended, or after now while one is in flight.
     fn idle_at(&self, idle: Duration) -> tokio::time::Instant {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return tokio::time::Instant::now() + idle;
+        }
         let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
         tokio::time::Instant::from_std(self.started + last + idle)
     }
@@ -256,11 +260,12 @@ impl Connection {
             hyper::service::service_fn(move |request| {
                 let (core, settings, activity) = (core.clone(), settings.clone(), activity.clone());
                 async move {
+                    // While a request is in flight the connection is not idle; the clock is
+                    // read when it ends (one read per request, not two).
                     activity.in_flight.fetch_add(1, Ordering::Relaxed);
-                    activity.touch();
                     let response = respond(&core, &settings, peer, request).await;
-                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                     activity.touch();
+                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                     Ok::<_, Infallible>(response)
                 }
             })

@@ -190,7 +190,8 @@ impl Tasks {
         };
         let request = self.limits.record_requests.then(|| Box::new((body, typed)));
         let mut store = self.lock();
-        self.sweep(&mut store);
+        let born = self.limits.clock.now();
+        self.sweep(&mut store, born);
         let Store {
             tasks,
             order,
@@ -201,7 +202,7 @@ impl Tasks {
         // expiry relies on.
         let task = Task {
             snapshot: snapshot.clone(),
-            born: self.limits.clock.now(),
+            born,
             finished: None,
             expires: None,
             request,
@@ -259,11 +260,13 @@ impl Tasks {
     /// The task brought up to the clock; a read by a client (`moves`) sweeps first and, in
     /// [`Timing::PerPoll`], moves it one step.
     fn read<'s>(&self, store: &'s mut Store, id: Uuid, moves: bool) -> Option<&'s mut Task> {
+        // One clock read per request: the sweep, catching up and the change see one moment.
+        let now = self.limits.clock.now();
         if moves {
-            self.sweep(store);
+            self.sweep(store, now);
         }
         let per_poll = moves && self.limits.timing == Timing::PerPoll;
-        self.changed_task(store, id, |task, now| {
+        self.changed_task(store, id, now, |task, now| {
             if per_poll {
                 step(task, next(task.snapshot.step), now);
             }
@@ -311,7 +314,8 @@ impl Tasks {
         id: Uuid,
         change: impl FnOnce(&mut Task, Instant),
     ) -> Option<Snapshot> {
-        Some(self.changed_task(store, id, change)?.snapshot.clone())
+        let now = self.limits.clock.now();
+        Some(self.changed_task(store, id, now, change)?.snapshot.clone())
     }
 
     /// [`with_task`](Self::with_task), giving the task itself.
@@ -319,11 +323,12 @@ impl Tasks {
         &self,
         store: &'s mut Store,
         id: Uuid,
+        now: Instant,
         change: impl FnOnce(&mut Task, Instant),
     ) -> Option<&'s mut Task> {
         let task = store.tasks.get_mut(&id)?;
-        self.catch_up(task);
-        change(task, self.limits.clock.now());
+        self.catch_up(task, now);
+        change(task, now);
         self.schedule(&mut store.expiries, id, task);
         Some(task)
     }
@@ -369,7 +374,8 @@ impl Tasks {
         limit: usize,
     ) -> (usize, Vec<Snapshot>) {
         let mut store = self.lock();
-        self.sweep(&mut store);
+        let now = self.limits.clock.now();
+        self.sweep(&mut store, now);
         let Store {
             tasks,
             order,
@@ -382,7 +388,7 @@ impl Tasks {
             let Some(task) = tasks.get_mut(id) else {
                 continue;
             };
-            self.catch_up(task);
+            self.catch_up(task, now);
             self.schedule(expiries, *id, task);
             if keep(&task.snapshot) {
                 if total >= offset && shown.len() < limit {
@@ -405,7 +411,7 @@ impl Tasks {
     }
 
     /// On the wall clock, moves the task to where its age says it is.
-    fn catch_up(&self, task: &mut Task) {
+    fn catch_up(&self, task: &mut Task, now: Instant) {
         let Timing::WallClock {
             pending,
             processing,
@@ -413,7 +419,7 @@ impl Tasks {
         else {
             return;
         };
-        let age = self.limits.clock.now().saturating_duration_since(task.born);
+        let age = now.saturating_duration_since(task.born);
         let (due, at) = if age >= pending + processing {
             (Step::Finished, pending + processing)
         } else if age >= pending {
@@ -476,8 +482,7 @@ impl Tasks {
     /// Evicts the tasks whose TTL has run out since they finished: those filed under an
     /// eviction time that has passed, and on the wall clock those at the front of `order`
     /// created long enough ago.
-    fn sweep(&self, store: &mut Store) {
-        let now = self.limits.clock.now();
+    fn sweep(&self, store: &mut Store, now: Instant) {
         let Store {
             tasks,
             order,
