@@ -257,11 +257,10 @@ fn create(
         Ok(status) => status,
         Err(reply) => return reply,
     };
-    let body = match read_body(operation, request) {
-        Ok(body) => body,
+    let (body, violations) = match read_body(operation, request) {
+        Ok(read) => read,
         Err(reply) => return reply,
     };
-    let violations = operation.check_body(&body);
     if !violations.is_empty() {
         return Reply::rejected(violations);
     }
@@ -287,10 +286,14 @@ fn create(
     Reply::json_bytes(status, reply::task_body(&task, &state.base_url))
 }
 
-/// The JSON body of a request, or the answer explaining why there is none.
-fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Value, Reply> {
+/// The JSON body of a request and the rules it breaks, or the answer explaining why there
+/// is none.
+fn read_body(
+    operation: &Operation,
+    request: &http::Request<Bytes>,
+) -> Result<(Value, Vec<Violation>), Reply> {
     let Some(spec) = &operation.body else {
-        return Ok(Value::Null);
+        return Ok((Value::Null, Vec::new()));
     };
     let bytes = request.body();
     if bytes.len() > MAX_BODY_BYTES {
@@ -303,7 +306,7 @@ fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Va
                 "a JSON request body is required",
             ));
         }
-        return Ok(Value::Null);
+        return Ok((Value::Null, Vec::new()));
     }
     let media_type = request.headers().get(CONTENT_TYPE).map(|value| {
         value
@@ -332,7 +335,16 @@ fn read_body(operation: &Operation, request: &http::Request<Bytes>) -> Result<Va
             ));
         }
     }
-    serde_json::from_slice(bytes).map_err(|error| {
+    // One check of the whole body's UTF-8 costs far less than serde_json checking each
+    // string as it goes. A body that fails it is not JSON: serde_json reads it as bytes to
+    // say where, in its words (were it to accept it, the text with the bad bytes replaced
+    // is checked).
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => operation.parse_body(text),
+        Err(_) => serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .and_then(|_| operation.parse_body(&String::from_utf8_lossy(bytes))),
+    };
+    parsed.map_err(|error| {
         let message = format!(
             "the body is not valid JSON: {}",
             shorten(&error.to_string(), 120)
@@ -373,40 +385,34 @@ fn get(
             None => return unknown_example(operation, status, name),
         },
     };
-    let Some(before) = state.tasks.peek(id) else {
-        return Reply::detail(404, "Task not found");
-    };
-    // A preference moves only a task that has not finished; a finished one is answered
-    // as it is, and the preference is not listed as applied.
-    let unfinished = before.step < Step::Finished;
     let mut moved = false;
-    if let Some(example) = example
-        && unfinished
-    {
-        apply_example(&state.tasks, id, example);
-        honoured.mark("example");
-        moved = true;
-    }
-    if let Some(code) = prefs.task_error
-        && unfinished
-        && !moved
-    {
-        state.tasks.fail(id, faults::failure(code));
-        honoured.mark("task-error");
-        moved = true;
+    if example.is_some() || prefs.task_error.is_some() {
+        let Some(before) = state.tasks.peek(id) else {
+            return Reply::detail(404, "Task not found");
+        };
+        // A preference moves only a task that has not finished; a finished one is answered
+        // as it is, and the preference is not listed as applied.
+        if before.step < Step::Finished {
+            if let Some(example) = example {
+                apply_example(&state.tasks, id, example);
+                honoured.mark("example");
+            } else if let Some(code) = prefs.task_error {
+                state.tasks.fail(id, faults::failure(code));
+                honoured.mark("task-error");
+            }
+            moved = true;
+        }
     }
     // A task a preference just moved is answered as it is now, not moved again.
-    let task = if moved {
-        state.tasks.peek(id)
-    } else {
-        state.tasks.poll(id)
-    };
-    match task {
-        Some(task) => {
+    let body = state
+        .tasks
+        .answer(id, !moved, |task| reply::task_body(task, &state.base_url));
+    match body {
+        Some(body) => {
             if prefs.code.is_some() {
                 honoured.mark("code");
             }
-            Reply::json_bytes(status, reply::task_body(&task, &state.base_url))
+            Reply::json_shared(status, body)
         }
         None => Reply::detail(404, "Task not found"),
     }

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -53,7 +54,30 @@ fn rfc3339<S: serde::Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<
 #[derive(Debug)]
 pub(crate) struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<JournalEntry>>,
+    entries: Mutex<VecDeque<Kept>>,
+}
+
+/// An entry as the ring holds it: what every request costs is kept cheap (a clock read and
+/// the path), and the entry's public form is built when someone reads the journal.
+#[derive(Debug)]
+struct Kept {
+    time: SystemTime,
+    method: http::Method,
+    path: String,
+    status: u16,
+    violations: Vec<JournalViolation>,
+}
+
+impl Kept {
+    fn entry(&self) -> JournalEntry {
+        JournalEntry {
+            time: self.time.into(),
+            method: crate::text::shorten(self.method.as_str(), 20),
+            path: self.path.clone(),
+            status: self.status,
+            violations: self.violations.clone(),
+        }
+    }
 }
 
 impl Journal {
@@ -65,7 +89,7 @@ impl Journal {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<JournalEntry>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Kept>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -84,9 +108,9 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let entry = JournalEntry {
-            time: Utc::now(),
-            method: crate::text::shorten(method.as_str(), 20),
+        let entry = Kept {
+            time: SystemTime::now(),
+            method: method.clone(),
             path: crate::text::shorten(path, MAX_PATH_CHARS),
             status,
             violations: violations
@@ -107,7 +131,7 @@ impl Journal {
 
     /// The entries, newest first.
     pub(crate) fn newest_first(&self) -> Vec<JournalEntry> {
-        self.lock().iter().rev().cloned().collect()
+        self.lock().iter().rev().map(Kept::entry).collect()
     }
 
     pub(crate) fn clear(&self) {

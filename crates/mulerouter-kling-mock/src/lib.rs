@@ -51,9 +51,10 @@
 //! A request the document does not allow gets 400 with the broken rules, each with the JSON
 //! pointer of the field and the JSON Schema keyword (`maximum`, `required`,
 //! `additionalProperties`, …), in the document's `ApiError` shape. Size limits (`maxItems`,
-//! `maxLength`, `maxProperties`) are checked first and, when one is broken, answered alone;
-//! at most [`MAX_VIOLATIONS`] are listed, and finding them stops there, so any body within
-//! the 32 MiB limit costs little to refuse.
+//! `maxLength`, `maxProperties`) are checked while the body is parsed: the items of an array
+//! past its `maxItems` are counted, not kept, and not checked. At most [`MAX_VIOLATIONS`] are
+//! listed, and finding them stops there, so any body within the 32 MiB limit costs little to
+//! refuse.
 //!
 //! The bearer token must look like a MuleRouter key (`sk-mr-` and more, e.g. `sk-mr-test`),
 //! as the service checks; [`api_key`](MockMuleRouterBuilder::api_key) narrows that to one
@@ -274,6 +275,7 @@
 
 pub mod admin;
 mod auth;
+mod bounded;
 mod clock;
 mod dispatch;
 pub mod document;

@@ -95,10 +95,16 @@ pub struct Answer {
 }
 
 /// One line per request: method, path, status, time taken, latency added.
-fn log(request: &http::Request<Bytes>, status: u16, started: std::time::Instant, delay: Duration) {
-    if !tracing::enabled!(tracing::Level::INFO) {
+/// `started` is `None` when the log does not keep such lines (the clock is not read then).
+fn log(
+    request: &http::Request<Bytes>,
+    status: u16,
+    started: Option<std::time::Instant>,
+    delay: Duration,
+) {
+    let Some(started) = started else {
         return;
-    }
+    };
     let (method, path) = (
         request.method(),
         crate::text::shorten(request.uri().path(), 200),
@@ -148,7 +154,7 @@ impl MockCore {
     pub fn answer(&self, request: http::Request<Bytes>) -> Answer {
         let state = &*self.state;
         state.requests.fetch_add(1, Ordering::Relaxed);
-        let started = std::time::Instant::now();
+        let started = tracing::enabled!(tracing::Level::INFO).then(std::time::Instant::now);
         let head_only = request.method() == http::Method::HEAD;
         let admin = crate::admin::is_admin(request.uri().path());
         let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

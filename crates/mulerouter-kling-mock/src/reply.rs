@@ -39,7 +39,7 @@ enum Body {
     Empty,
     Json(Value),
     /// JSON already serialised.
-    JsonBytes(Vec<u8>),
+    JsonBytes(Bytes),
     Html(String),
     Video,
 }
@@ -57,6 +57,11 @@ impl Reply {
 
     /// A JSON body serialised already.
     pub(crate) fn json_bytes(status: u16, body: Vec<u8>) -> Self {
+        Self::json_shared(status, Bytes::from(body))
+    }
+
+    /// A JSON body serialised already, shared with whoever else holds it.
+    pub(crate) fn json_shared(status: u16, body: Bytes) -> Self {
         Self {
             body: Body::JsonBytes(body),
             ..Self::empty(status)
@@ -162,7 +167,7 @@ impl Reply {
                 Bytes::from(serde_json::to_vec(&value).unwrap_or_default()),
                 Some("application/json"),
             ),
-            Body::JsonBytes(bytes) => (Bytes::from(bytes), Some("application/json")),
+            Body::JsonBytes(bytes) => (bytes, Some("application/json")),
             Body::Html(page) => (Bytes::from(page), Some("text/html; charset=utf-8")),
             Body::Video => (Bytes::from_static(VIDEO), Some("video/mp4")),
         };
@@ -255,17 +260,17 @@ fn summary(violations: &[Violation]) -> String {
 }
 
 /// A fresh W3C trace context, as the service sends on every answer: a random trace id and
-/// span id, each taken from a version 4 UUID (from a fast thread-local generator).
+/// span id from a fast thread-local generator (trace ids need to be unlikely to collide, not
+/// unpredictable).
 fn traceparent() -> HeaderValue {
-    let random: [[u8; 16]; 2] = rand::random();
-    let [trace, span] = random.map(|bytes| uuid::Builder::from_random_bytes(bytes).into_uuid());
-    let mut trace_text = [0; uuid::fmt::Simple::LENGTH];
-    let trace = trace.simple().encode_lower(&mut trace_text);
-    let mut span_text = [0; uuid::fmt::Simple::LENGTH];
-    let span = &span.simple().encode_lower(&mut span_text)[..16];
-    let mut value = [0; 55];
-    for (at, part) in [(0, "00-"), (3, &*trace), (35, "-"), (36, span), (52, "-01")] {
-        value[at..at + part.len()].copy_from_slice(part.as_bytes());
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut value = *b"00-00000000000000000000000000000000-0000000000000000-01";
+    let (trace, span) = (fastrand::u128(1..), fastrand::u64(1..));
+    for (at, bytes) in [(3, &trace.to_be_bytes()[..]), (36, &span.to_be_bytes()[..])] {
+        for (index, byte) in bytes.iter().enumerate() {
+            value[at + 2 * index] = HEX[usize::from(byte >> 4)];
+            value[at + 2 * index + 1] = HEX[usize::from(byte & 0xf)];
+        }
     }
     HeaderValue::from_bytes(&value).unwrap_or_else(|_| HeaderValue::from_static("00-0-0-01"))
 }
@@ -273,21 +278,18 @@ fn traceparent() -> HeaderValue {
 /// RFC 3339 as the service writes it: microseconds and `+00:00`.
 #[cfg(test)]
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
-    let mut out = Vec::with_capacity(32);
-    write_timestamp(&mut out, at);
-    String::from_utf8(out).unwrap_or_default()
+    with_timestamp(at, str::to_string)
 }
 
-/// Writes [`timestamp`]'s text: the same as `to_rfc3339_opts(SecondsFormat::Micros, false)`,
-/// written directly for the years 0–9999 (chrono's general formatter costs more than the
-/// rest of a task's answer).
-fn write_timestamp(out: &mut Vec<u8>, at: DateTime<Utc>) {
+/// Calls `use_text` with [`timestamp`]'s text: the same as
+/// `to_rfc3339_opts(SecondsFormat::Micros, false)`, written on the stack for the years
+/// 0–9999 (chrono's general formatter costs more than the rest of a task's answer).
+fn with_timestamp<R>(at: DateTime<Utc>, use_text: impl FnOnce(&str) -> R) -> R {
     use chrono::{Datelike, Timelike};
     let (date, time) = (at.date_naive(), at.time());
     let (year, nanos) = (date.year(), time.nanosecond());
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        out.extend_from_slice(at.to_rfc3339_opts(SecondsFormat::Micros, false).as_bytes());
-        return;
+        return use_text(&at.to_rfc3339_opts(SecondsFormat::Micros, false));
     }
     let seconds = time.num_seconds_from_midnight();
     let mut text = *b"0000-00-00T00:00:00.000000+00:00";
@@ -306,7 +308,7 @@ fn write_timestamp(out: &mut Vec<u8>, at: DateTime<Utc>) {
             value /= 10;
         }
     }
-    out.extend_from_slice(&text);
+    use_text(std::str::from_utf8(&text).unwrap_or_default())
 }
 
 /// Where a completed task's video is served.
@@ -367,17 +369,19 @@ pub(crate) fn task_body(task: &Snapshot, base: &str) -> Vec<u8> {
         },
         videos: (finished && task.failure.is_none()).then(|| [video_url(base, task.id)]),
     };
-    serde_json::to_vec(&body).unwrap_or_default()
+    // Room for a finished task's answer, so the buffer is not grown step by step.
+    let mut out = Vec::with_capacity(320 + base.len());
+    // Serialising borrowed strings, numbers and ids cannot fail.
+    let _ = serde_json::to_writer(&mut out, &body);
+    out
 }
 
-/// A time serialised as the service writes it (see [`write_timestamp`]).
+/// A time serialised as the service writes it (see [`with_timestamp`]).
 struct Timestamp(DateTime<Utc>);
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text = Vec::with_capacity(32);
-        write_timestamp(&mut text, self.0);
-        serializer.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
+        with_timestamp(self.0, |text| serializer.serialize_str(text))
     }
 }
 
@@ -532,7 +536,7 @@ mod tests {
         };
         let value = serde_json::to_value(rejection(summary(&violations), violations)).unwrap();
         assert_eq!(
-            String::from_utf8(bytes.clone()).unwrap(),
+            String::from_utf8(bytes.to_vec()).unwrap(),
             serde_json::to_string(&value).unwrap()
         );
     }

@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -225,7 +226,7 @@ struct Connection {
 struct Activity {
     started: Instant,
     in_flight: AtomicUsize,
-    /// Milliseconds after `started` of the last request's start or end.
+    /// Milliseconds after `started` of the last request's end.
     last: AtomicU64,
 }
 
@@ -235,8 +236,12 @@ impl Activity {
         self.last.store(elapsed, Ordering::Relaxed);
     }
 
-    /// When the connection goes idle unless something happens.
+    /// When the connection goes idle unless something happens: `idle` after the last
+    /// request ended, or after now while one is in flight.
     fn idle_at(&self, idle: Duration) -> tokio::time::Instant {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return tokio::time::Instant::now() + idle;
+        }
         let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
         tokio::time::Instant::from_std(self.started + last + idle)
     }
@@ -255,11 +260,12 @@ impl Connection {
             hyper::service::service_fn(move |request| {
                 let (core, settings, activity) = (core.clone(), settings.clone(), activity.clone());
                 async move {
+                    // While a request is in flight the connection is not idle; the clock is
+                    // read when it ends (one read per request, not two).
                     activity.in_flight.fetch_add(1, Ordering::Relaxed);
-                    activity.touch();
                     let response = respond(&core, &settings, peer, request).await;
-                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                     activity.touch();
+                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                     Ok::<_, Infallible>(response)
                 }
             })
@@ -333,8 +339,11 @@ async fn respond(
         }
     };
     let mut request = http::Request::from_parts(parts, bytes);
-    // The admin API tells loopback callers from others by it.
-    request.extensions_mut().insert(PeerAddr(peer));
+    // The admin API tells loopback callers from others by it (an extension costs an
+    // allocation, so only its requests carry one).
+    if crate::admin::is_admin(request.uri().path()) {
+        request.extensions_mut().insert(PeerAddr(peer));
+    }
     let answer = if request.body().len() >= HEAVY_BODY_BYTES {
         let core = core.clone();
         match tokio::task::spawn_blocking(move || core.answer(request)).await {
@@ -369,6 +378,10 @@ async fn read_body(
         && length > MAX_BODY_BYTES as u64
     {
         return Err(too_large(Some(length)));
+    }
+    if body.is_end_stream() {
+        // No body (a GET): nothing to wait for.
+        return Ok(Bytes::new());
     }
     let capacity = declared.map_or(0, |length| length.min(1 << 20) as usize);
     let mut bytes = BytesMut::with_capacity(capacity);

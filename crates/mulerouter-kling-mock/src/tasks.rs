@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use mulerouter_kling::types::CreateGenerationRequest;
 use serde_json::Value;
@@ -85,6 +86,9 @@ struct Task {
     /// The create request's JSON body and, if the caller had it, its typed form; recorded
     /// only when requests are recorded. Boxed: most tasks carry none.
     request: Option<Box<Recorded>>,
+    /// The answer body of a read, rendered once per step: a task's answer changes only when
+    /// its step does (a failure is set together with the step to `Finished`).
+    answer: Option<(Step, Bytes)>,
 }
 
 /// A recorded create request.
@@ -186,7 +190,8 @@ impl Tasks {
         };
         let request = self.limits.record_requests.then(|| Box::new((body, typed)));
         let mut store = self.lock();
-        self.sweep(&mut store);
+        let born = self.limits.clock.now();
+        self.sweep(&mut store, born);
         let Store {
             tasks,
             order,
@@ -197,10 +202,11 @@ impl Tasks {
         // expiry relies on.
         let task = Task {
             snapshot: snapshot.clone(),
-            born: self.limits.clock.now(),
+            born,
             finished: None,
             expires: None,
             request,
+            answer: None,
         };
         tasks.insert(snapshot.id, task);
         order.push_back(snapshot.id);
@@ -219,20 +225,52 @@ impl Tasks {
     }
 
     /// A task read by a client: in [`Timing::PerPoll`] it moves one step first.
+    #[cfg(test)]
     pub(crate) fn poll(&self, id: Uuid) -> Option<Snapshot> {
-        let mut store = self.lock();
-        self.sweep(&mut store);
-        let per_poll = self.limits.timing == Timing::PerPoll;
-        self.with_task(&mut store, id, |task, now| {
-            if per_poll {
-                step(task, next(task.snapshot.step), now);
-            }
-        })
+        Some(self.read(&mut self.lock(), id, true)?.snapshot.clone())
     }
 
     /// The task's state without moving it (beyond the clock).
     pub(crate) fn peek(&self, id: Uuid) -> Option<Snapshot> {
-        self.with_task(&mut self.lock(), id, |_, _| {})
+        Some(self.read(&mut self.lock(), id, false)?.snapshot.clone())
+    }
+
+    /// [`poll`](Self::poll) (`moves`) or [`peek`](Self::peek), answered with the task's
+    /// body as `render` writes it. The body is kept until the task's step changes, so a
+    /// client polling a task pays for rendering once per step.
+    pub(crate) fn answer(
+        &self,
+        id: Uuid,
+        moves: bool,
+        render: impl FnOnce(&Snapshot) -> Vec<u8>,
+    ) -> Option<Bytes> {
+        let mut store = self.lock();
+        let task = self.read(&mut store, id, moves)?;
+        let step = task.snapshot.step;
+        match &task.answer {
+            Some((rendered, body)) if *rendered == step => Some(body.clone()),
+            _ => {
+                let body = Bytes::from(render(&task.snapshot));
+                task.answer = Some((step, body.clone()));
+                Some(body)
+            }
+        }
+    }
+
+    /// The task brought up to the clock; a read by a client (`moves`) sweeps first and, in
+    /// [`Timing::PerPoll`], moves it one step.
+    fn read<'s>(&self, store: &'s mut Store, id: Uuid, moves: bool) -> Option<&'s mut Task> {
+        // One clock read per request: the sweep, catching up and the change see one moment.
+        let now = self.limits.clock.now();
+        if moves {
+            self.sweep(store, now);
+        }
+        let per_poll = moves && self.limits.timing == Timing::PerPoll;
+        self.changed_task(store, id, now, |task, now| {
+            if per_poll {
+                step(task, next(task.snapshot.step), now);
+            }
+        })
     }
 
     /// Moves the task one step.
@@ -276,11 +314,23 @@ impl Tasks {
         id: Uuid,
         change: impl FnOnce(&mut Task, Instant),
     ) -> Option<Snapshot> {
+        let now = self.limits.clock.now();
+        Some(self.changed_task(store, id, now, change)?.snapshot.clone())
+    }
+
+    /// [`with_task`](Self::with_task), giving the task itself.
+    fn changed_task<'s>(
+        &self,
+        store: &'s mut Store,
+        id: Uuid,
+        now: Instant,
+        change: impl FnOnce(&mut Task, Instant),
+    ) -> Option<&'s mut Task> {
         let task = store.tasks.get_mut(&id)?;
-        self.catch_up(task);
-        change(task, self.limits.clock.now());
+        self.catch_up(task, now);
+        change(task, now);
         self.schedule(&mut store.expiries, id, task);
-        Some(task.snapshot.clone())
+        Some(task)
     }
 
     /// Every create request still held, oldest first: the JSON body and its typed form
@@ -324,7 +374,8 @@ impl Tasks {
         limit: usize,
     ) -> (usize, Vec<Snapshot>) {
         let mut store = self.lock();
-        self.sweep(&mut store);
+        let now = self.limits.clock.now();
+        self.sweep(&mut store, now);
         let Store {
             tasks,
             order,
@@ -337,7 +388,7 @@ impl Tasks {
             let Some(task) = tasks.get_mut(id) else {
                 continue;
             };
-            self.catch_up(task);
+            self.catch_up(task, now);
             self.schedule(expiries, *id, task);
             if keep(&task.snapshot) {
                 if total >= offset && shown.len() < limit {
@@ -360,7 +411,7 @@ impl Tasks {
     }
 
     /// On the wall clock, moves the task to where its age says it is.
-    fn catch_up(&self, task: &mut Task) {
+    fn catch_up(&self, task: &mut Task, now: Instant) {
         let Timing::WallClock {
             pending,
             processing,
@@ -368,7 +419,7 @@ impl Tasks {
         else {
             return;
         };
-        let age = self.limits.clock.now().saturating_duration_since(task.born);
+        let age = now.saturating_duration_since(task.born);
         let (due, at) = if age >= pending + processing {
             (Step::Finished, pending + processing)
         } else if age >= pending {
@@ -431,8 +482,7 @@ impl Tasks {
     /// Evicts the tasks whose TTL has run out since they finished: those filed under an
     /// eviction time that has passed, and on the wall clock those at the front of `order`
     /// created long enough ago.
-    fn sweep(&self, store: &mut Store) {
-        let now = self.limits.clock.now();
+    fn sweep(&self, store: &mut Store, now: Instant) {
         let Store {
             tasks,
             order,
@@ -487,7 +537,7 @@ fn next(step: Step) -> Step {
 /// A new random (version 4) task id, from a fast thread-local generator rather than a
 /// system call per id.
 pub(crate) fn new_id() -> Uuid {
-    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
 }
 
 /// Moves forward to `to` (never back), stamping `updated_at`.
@@ -533,6 +583,32 @@ mod tests {
         let id = tasks.create(Value::Null, None, None).id;
         let statuses: Vec<_> = (0..3).map(|_| tasks.poll(id).unwrap().status()).collect();
         assert_eq!(statuses, ["processing", "completed", "completed"]);
+    }
+
+    #[test]
+    fn a_read_renders_the_answer_once_per_step_and_again_when_the_task_moves() {
+        // Arrange
+        let tasks = tasks(Timing::Manual);
+        let id = tasks.create(Value::Null, None, None).id;
+        let renders = std::cell::Cell::new(0);
+        let read = || {
+            tasks.answer(id, true, |task| {
+                renders.set(renders.get() + 1);
+                task.status().as_bytes().to_vec()
+            })
+        };
+
+        // Act
+        let first = read().unwrap();
+        let again = read().unwrap();
+        tasks.advance(id);
+        let moved = read().unwrap();
+
+        // Assert
+        assert_eq!((&first[..], &again[..]), (&b"pending"[..], &b"pending"[..]));
+        assert_eq!(&moved[..], b"processing");
+        assert_eq!(renders.get(), 2);
+        assert!(tasks.answer(new_id(), true, |_| Vec::new()).is_none());
     }
 
     #[test]

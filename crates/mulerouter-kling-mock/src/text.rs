@@ -3,6 +3,11 @@
 
 /// `text` cut to `limit` characters, with `…` when something was cut.
 pub(crate) fn shorten(text: &str, limit: usize) -> String {
+    // No more bytes than the limit means no more characters: nothing to count (the usual
+    // case, on every request's path).
+    if text.len() <= limit {
+        return text.to_string();
+    }
     match text.char_indices().nth(limit) {
         None => text.to_string(),
         Some((end, _)) => {

@@ -48,6 +48,16 @@ pub(crate) fn collect(
         cut = cut_arrays(instance, "", &cuts);
         &cut
     };
+    finish(validator, found, checked)
+}
+
+/// The violations of a body parsed by [`bounded::parse`](crate::bounded::parse): `found`
+/// holds the size limits it broke, and `checked` has its arrays cut to their `maxItems`.
+pub(crate) fn finish(
+    validator: &Validator,
+    mut found: Vec<Violation>,
+    checked: &Value,
+) -> Vec<Violation> {
     // The same validation without building errors, which are only needed when there are some.
     if found.len() <= MAX_VIOLATIONS && !validator.is_valid(checked) {
         for error in validator.iter_errors(checked) {
@@ -182,6 +192,44 @@ impl SizeLimits {
         self.properties.extend(other.properties);
     }
 
+    /// The tightest `maxItems` of the value.
+    pub(crate) fn max_items(&self) -> Option<u64> {
+        self.max_items
+    }
+
+    /// The tightest `maxProperties` of the value.
+    pub(crate) fn max_properties(&self) -> Option<u64> {
+        self.max_properties
+    }
+
+    /// The limits of the array's items, if they have any.
+    pub(crate) fn items(&self) -> Option<&SizeLimits> {
+        self.items.as_deref()
+    }
+
+    /// The limits of the object's property `name`, if it has any.
+    pub(crate) fn property(&self, name: &str) -> Option<&SizeLimits> {
+        self.properties
+            .iter()
+            .find(|(property, _)| property == name)
+            .map(|(_, limits)| limits)
+    }
+
+    /// The `maxLength` violation of `text` at `pointer`, if it is too long.
+    pub(crate) fn check_length(&self, pointer: &str, text: &str) -> Option<Violation> {
+        let max = self.max_length?;
+        // A string has at least as many bytes as characters: most need no count.
+        if text.len() as u64 <= max {
+            return None;
+        }
+        let count = text.chars().count();
+        (count as u64 > max).then(|| Violation {
+            pointer: bound_pointer(pointer.to_string()),
+            rule: "maxLength",
+            message: format!("longer than {max} characters ({count})"),
+        })
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.max_items.is_none()
             && self.max_length.is_none()
@@ -201,20 +249,12 @@ impl SizeLimits {
         if found.len() > MAX_VIOLATIONS {
             return;
         }
-        let mut push = |pointer: &str, rule: &'static str, message: String| {
-            found.push(Violation {
-                pointer: bound_pointer(pointer.to_string()),
-                rule,
-                message,
-            });
-        };
         match value {
             Value::Array(items) => {
                 if let Some(max) = self.max_items
                     && items.len() as u64 > max
                 {
-                    let message = format!("has {} items, at most {max} allowed", items.len());
-                    push(pointer, "maxItems", message);
+                    found.push(too_many(pointer, "maxItems", items.len(), max));
                     cuts.push((pointer.clone(), usize::try_from(max).unwrap_or(usize::MAX)));
                     return;
                 }
@@ -227,24 +267,12 @@ impl SizeLimits {
                     }
                 }
             }
-            Value::String(text) => {
-                // A string has at least as many bytes as characters: most need no count.
-                if let Some(max) = self.max_length
-                    && text.len() as u64 > max
-                {
-                    let count = text.chars().count();
-                    if count as u64 > max {
-                        let message = format!("longer than {max} characters ({count})");
-                        push(pointer, "maxLength", message);
-                    }
-                }
-            }
+            Value::String(text) => found.extend(self.check_length(pointer, text)),
             Value::Object(map) => {
                 if let Some(max) = self.max_properties
                     && map.len() as u64 > max
                 {
-                    let message = format!("has {} properties, at most {max} allowed", map.len());
-                    push(pointer, "maxProperties", message);
+                    found.push(too_many(pointer, "maxProperties", map.len(), max));
                     return;
                 }
                 for (name, limits) in &self.properties {
@@ -258,6 +286,20 @@ impl SizeLimits {
             }
             _ => {}
         }
+    }
+}
+
+/// A `maxItems` (`count` items) or `maxProperties` (`count` properties) violation.
+pub(crate) fn too_many(pointer: &str, rule: &'static str, count: usize, max: u64) -> Violation {
+    let what = if rule == "maxItems" {
+        "items"
+    } else {
+        "properties"
+    };
+    Violation {
+        pointer: bound_pointer(pointer.to_string()),
+        rule,
+        message: format!("has {count} {what}, at most {max} allowed"),
     }
 }
 
