@@ -15,8 +15,6 @@
 //!   each to a fresh mock: time, CPU, peak memory growth, and a create sent meanwhile.
 //! - **In-process**: the same core on wiremock (`MockMuleRouter`) under the same load, and
 //!   what a Rust test pays to start it, create and wait, next to bare wiremock.
-//! - **The body check alone**: parsing and validating a create's body in this process, set
-//!   against what a request may cost at 0.7× of the baseline.
 //! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
 //!   and the cost of starting each with nothing to do.
 //!
@@ -39,7 +37,6 @@ mod report;
 mod table;
 mod targets;
 mod tools;
-mod validation;
 mod wrk;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -269,15 +266,6 @@ fn run(args: &RunArgs) -> Result<(), String> {
         let timings = codegen::measure(&root, &target_dir, codegen_runs);
         results.codegen = results.kept("codegen", timings).unwrap_or_default();
     }
-
-    eprintln!("== the body check alone, in this process");
-    if cfg!(debug_assertions) {
-        results
-            .problems
-            .push("the body check was timed in a debug build: run the bench in release".into());
-    }
-    let costs = validation::measure(Duration::from_secs(quick_or(1, 3)));
-    results.validation = results.kept("body check", costs).unwrap_or_default();
 
     if loading {
         eprintln!(

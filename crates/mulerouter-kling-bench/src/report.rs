@@ -10,7 +10,6 @@ use crate::load::{Cell, Workload};
 use crate::memory::Memory;
 use crate::table::Table;
 use crate::targets::Target;
-use crate::validation::Cost;
 
 pub const BEGIN: &str =
     "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
@@ -49,14 +48,10 @@ pub struct Results {
     pub cells: Vec<Cell>,
     pub memory: Option<Memory>,
     pub codegen: Vec<Timing>,
-    pub validation: Vec<Cost>,
     pub hostile: Vec<Hostile>,
     pub test_cost: Option<TestCost>,
     pub problems: Vec<String>,
 }
-
-/// The goal set for the mock: this share of the baseline's requests/s.
-pub const GOAL: f64 = 0.7;
 
 fn number(value: f64) -> String {
     let rounded = value.round() as u64;
@@ -164,9 +159,6 @@ impl Results {
         if let Some(cost) = &self.test_cost {
             out.push_str(&test_cost_section(cost));
         }
-        if !self.validation.is_empty() {
-            out.push_str(&self.validation_section());
-        }
         if let Some(memory) = &self.memory {
             out.push_str(&memory_section(memory));
         }
@@ -269,46 +261,6 @@ impl Results {
         }
         format!(
             "\nThe ceiling of a server built on wiremock, in the same run:\n\n{}",
-            table.render()
-        )
-    }
-
-    /// The body check alone, against what a request may cost in all at the goal's share of
-    /// the baseline.
-    fn validation_section(&self) -> String {
-        // At GOAL× the rate a request may take 1/GOAL of the baseline's time: this much more.
-        let allowance_share = 1.0 / GOAL - 1.0;
-        let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
-        let shown = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
-        let connections = self
-            .cells
-            .iter()
-            .filter(|c| c.target == Target::Baseline)
-            .map(|c| c.connections)
-            .max();
-        let headers = format!(
-            "workload | parse + validate µs | fastest–slowest batch µs | baseline µs per request{} | allowance at {GOAL}× µs | check ÷ allowance",
-            connections.map_or(String::new(), |c| format!(" ({c} conns)"))
-        );
-        let mut table = Table::new("lrrrrr", &headers);
-        for cost in &self.validation {
-            let baseline = connections
-                .and_then(|c| self.rate(cost.workload, c, Target::Baseline))
-                .map(|rate| 1e6 / rate);
-            let allowance = baseline.map(|b| b * allowance_share);
-            table.row(vec![
-                cost.workload.to_string(),
-                format!("{:.2}", micros(cost.per_call)),
-                format!("{:.2}–{:.2}", micros(cost.range.0), micros(cost.range.1)),
-                shown(baseline),
-                shown(allowance),
-                ratio(Some(micros(cost.per_call)), allowance),
-            ]);
-        }
-        format!(
-            "### Checking a create's body, alone\n\nIn this process, no HTTP: the body parsed into a `serde_json::Value` and validated with the mock's own validator (`document::validate_request_body`), both dropped after; the median of {} batches of about 10 ms. A server answering on one thread reaches {GOAL}× of the baseline's requests/s only if all it adds to the baseline's time per request fits in {:.2}× of that time (the allowance). A hot loop is the cheapest this check will ever run, so a check larger than the allowance puts {GOAL}× out of reach for any server that validates this way, on wiremock or not.\n\n{}\n",
-            self.validation.iter().map(|c| c.batches).min().unwrap_or(0),
-            allowance_share,
             table.render()
         )
     }
@@ -460,8 +412,6 @@ pub fn write(path: &Path, section: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
@@ -529,37 +479,6 @@ mod tests {
         let text = results.markdown();
         assert!(
             text.contains("| status GET | 64 | 128\u{202f}000 | 0.50 | 1.50 | 0.80× | 0.50× |"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn the_body_check_is_set_against_the_allowance_of_the_baseline_at_the_goal() {
-        // Arrange: a baseline at 64 connections of 125 000 req/s is 8 µs per request, so
-        // 0.7× of it allows 8 × (1/0.7 − 1) = 3.43 µs more.
-        let mut baseline = cell(Target::Baseline, 125_000.0);
-        baseline.workload = Workload::Create;
-        let results = Results {
-            cells: vec![baseline],
-            validation: vec![Cost {
-                workload: Workload::Create,
-                per_call: Duration::from_nanos(6_860),
-                range: (Duration::from_nanos(6_500), Duration::from_nanos(7_000)),
-                batches: 100,
-            }],
-            ..Results::default()
-        };
-
-        // Act
-        let text = results.markdown();
-
-        // Assert
-        assert!(
-            text.contains("| valid create | 6.86 | 6.50–7.00 | 8.00 | 3.43 | 2.00× |"),
-            "{text}"
-        );
-        assert!(
-            text.contains("baseline µs per request (64 conns)"),
             "{text}"
         );
     }
