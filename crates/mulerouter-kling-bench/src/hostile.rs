@@ -7,11 +7,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::cpu;
 use crate::http::{self, Request};
 use crate::load::{CREATE_PATH, VALID};
-use crate::memory::peak_mib;
 use crate::targets::Server;
+use crate::{cpu, procfs};
 
 /// One hostile body and what it cost.
 #[derive(Debug, Clone)]
@@ -64,7 +63,7 @@ fn against_fresh_mock(
 ) -> Result<Hostile, String> {
     let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;
     let pid = server.pid();
-    let (peak, cpu_before) = (peak_mib(pid)?, cpu::process_time(pid));
+    let (peak, cpu_before) = (procfs::process_mib(pid, "VmHWM")?, cpu::process_time(pid));
     let started = Instant::now();
     let (status, neighbour) = send(server.address).map_err(|e| format!("{what}: {e}"))?;
     Ok(Hostile {
@@ -72,7 +71,7 @@ fn against_fresh_mock(
         status,
         answered_in: started.elapsed(),
         cpu: cpu::process_time(pid).saturating_sub(cpu_before),
-        peak_growth_mib: peak_mib(pid)? - peak,
+        peak_growth_mib: procfs::process_mib(pid, "VmHWM")? - peak,
         neighbour,
     })
 }

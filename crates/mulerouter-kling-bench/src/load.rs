@@ -129,7 +129,6 @@ pub struct Plan {
     /// Times each cell is measured; the median is kept.
     pub rounds: usize,
     pub wrk_threads: u32,
-    pub cores: usize,
     /// `taskset` core list for wrk.
     pub load_cpus: Option<String>,
     /// Measure once, without waiting for other processes to finish (a shared machine).
@@ -267,9 +266,9 @@ fn measure(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let before = cpu::snapshot(pids);
-        let output = wrk::run(&target.script, &target.url, load)?;
-        let others = cpu::others(before, cpu::snapshot(pids), plan.cores);
+        let (output, others) =
+            cpu::others_during(pids, || wrk::run(&target.script, &target.url, load));
+        let output = output?;
         let summary = Summary::parse(&output)
             .ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
         if others <= DISTURBED || plan.shared_machine {

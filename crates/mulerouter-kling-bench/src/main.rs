@@ -245,9 +245,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
         None => build_mock(&root, &target_dir)?,
     };
 
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let pinning = (!args.no_pin)
-        .then(|| cpu::Pinning::detect(cores))
+        .then(|| cpu::Pinning::detect(cpu::cores()))
         .flatten();
     let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
 
@@ -291,7 +290,6 @@ fn run(args: &RunArgs) -> Result<(), String> {
             warmup: Duration::from_secs(warmup),
             rounds,
             wrk_threads: args.wrk_threads,
-            cores,
             load_cpus: pinning.as_ref().map(|p| p.load.clone()),
             shared_machine: args.shared_machine,
         };
@@ -414,15 +412,13 @@ fn setting(
     Setting {
         date: tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         command: invoked,
-        cores: std::thread::available_parallelism().map_or(0, usize::from),
+        cores: cpu::cores(),
         cpu: procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
         memory: procfs::mib("/proc/meminfo", "MemTotal").map_or_else(
             || "unknown".into(),
             |mib| format!("{:.1} GiB", mib / 1024.0),
         ),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|k| k.trim().to_string())
-            .unwrap_or_default(),
+        kernel: procfs::kernel(),
         rustc: tools::first_line("rustc", &["--version"]),
         wrk: tools::first_line("wrk", &["--version"])
             .split(" [")

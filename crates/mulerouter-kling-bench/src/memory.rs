@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::cpu::{self, Pinning};
 use crate::load::{CREATE_PATH, INVALID, KEY, VALID};
+use crate::procfs;
 use crate::targets::Server;
 use crate::wrk::{self, Load};
 
@@ -51,20 +52,9 @@ impl Memory {
     }
 }
 
-/// Resident memory of a process, in MiB (Linux).
-pub fn rss_mib(pid: u32) -> Result<f64, String> {
-    status_mib(pid, "VmRSS")
-}
-
-/// The most resident memory a process has had, in MiB (Linux).
-pub fn peak_mib(pid: u32) -> Result<f64, String> {
-    status_mib(pid, "VmHWM")
-}
-
-/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB.
-fn status_mib(pid: u32, field: &str) -> Result<f64, String> {
-    crate::procfs::mib(&format!("/proc/{pid}/status"), field)
-        .ok_or_else(|| format!("cannot read {field} of process {pid} in /proc/{pid}/status"))
+/// Resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> Result<f64, String> {
+    procfs::process_mib(pid, "VmRSS")
 }
 
 /// Loads a fresh mock until `requests` have been answered.
@@ -97,7 +87,6 @@ pub fn run(
         connections,
         ..Memory::default()
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut busy = Duration::ZERO;
     for _ in 0..MAX_ROUNDS {
         if memory.requests >= requests {
@@ -106,9 +95,10 @@ pub fn run(
         if !shared_machine {
             cpu::wait_for_quiet(crate::load::QUIET_WAIT);
         }
-        let before = cpu::snapshot(&[server.pid()]);
-        let output = wrk::run(&script, &format!("{}/", server.url()), load)?;
-        let others = cpu::others(before, cpu::snapshot(&[server.pid()]), cores);
+        let (output, others) = cpu::others_during(&[server.pid()], || {
+            wrk::run(&script, &format!("{}/", server.url()), load)
+        });
+        let output = output?;
         memory.others = memory.others.max(others);
         let n = wrk::numbers(&output, "MIX")
             .ok_or_else(|| format!("no totals in wrk's output:\n{output}"))?;
