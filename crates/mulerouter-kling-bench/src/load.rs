@@ -2,7 +2,8 @@
 //! target, interleaved so that the targets are measured under the same conditions.
 
 use std::fmt;
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cpu;
@@ -20,14 +21,28 @@ pub const VALID: &str = r#"{"prompt":"The dancer from <<<element_1>>> performs i
 /// Breaks three rules: `prompt` empty, `video` missing, `duration` above 15.
 pub const INVALID: &str = r#"{"prompt":"","duration":99}"#;
 
-/// The key sent (the mock and Prism accept any bearer token).
-pub const KEY: &str = "sk-mr-test";
+/// The credentials sent (the mock and Prism accept any bearer token).
+pub const AUTHORIZATION: (&str, &str) = ("Authorization", "Bearer sk-mr-test");
 
-const JSON_HEADERS: &[(&str, &str)] = &[
-    ("Authorization", "Bearer sk-mr-test"),
-    ("Content-Type", "application/json"),
-];
-const AUTH_HEADERS: &[(&str, &str)] = &[("Authorization", "Bearer sk-mr-test")];
+/// A create with `body`.
+pub fn create(body: &str) -> Request<'_> {
+    Request {
+        method: "POST",
+        path: CREATE_PATH,
+        headers: &[AUTHORIZATION, ("Content-Type", "application/json")],
+        body,
+    }
+}
+
+/// A read of the task at `path`.
+pub fn read(path: &str) -> Request<'_> {
+    Request {
+        method: "GET",
+        path,
+        headers: &[AUTHORIZATION],
+        body: "",
+    }
+}
 
 /// The task id of the document's examples: what the targets other than the mock are asked
 /// for.
@@ -135,6 +150,17 @@ pub struct Plan {
     pub shared_machine: bool,
 }
 
+impl Plan {
+    fn load(&self, connections: u32, duration: Duration) -> Load<'_> {
+        Load {
+            threads: self.wrk_threads,
+            connections,
+            duration,
+            cpus: self.load_cpus.as_deref(),
+        }
+    }
+}
+
 /// A measurement during which other processes used more than this share of one core is
 /// taken again.
 pub const DISTURBED: f64 = 0.10;
@@ -149,7 +175,7 @@ pub const QUIET_WAIT: Duration = Duration::from_secs(300);
 struct Prepared<'a> {
     server: &'a Server,
     url: String,
-    script: std::path::PathBuf,
+    script: PathBuf,
     expected: Expected,
 }
 
@@ -163,33 +189,21 @@ pub fn run(
 ) -> Result<Vec<Cell>, String> {
     let mut cells = Vec::new();
     let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
-    let cpus = plan.load_cpus.as_deref();
     for &workload in &plan.workloads {
-        let mut prepared = Vec::new();
-        for server in servers {
-            prepared.push(prepare(workload, server, scratch)?);
-        }
+        let prepared = servers
+            .iter()
+            .map(|server| prepare(workload, server, scratch))
+            .collect::<Result<Vec<_>, _>>()?;
         // Servers that keep every request are warmed up fresh before each measurement instead.
         for target in prepared.iter().filter(|t| !t.server.keeps_every_request()) {
             eprintln!(
                 "  warming up {} for {workload} ({:?})",
                 target.server.target, plan.warmup
             );
-            let load = Load {
-                threads: plan.wrk_threads,
-                connections: 16,
-                duration: plan.warmup,
-                cpus,
-            };
-            wrk::run(&target.script, &target.url, load)?;
+            wrk::run(&target.script, &target.url, plan.load(16, plan.warmup))?;
         }
         for &connections in &plan.concurrency {
-            let load = Load {
-                threads: plan.wrk_threads,
-                connections,
-                duration: plan.duration,
-                cpus,
-            };
+            let load = plan.load(connections, plan.duration);
             // Rounds go through every target in turn, so that drift over time affects them
             // alike; each target's median round is kept.
             let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
@@ -199,31 +213,21 @@ pub fn run(
                         "{} {workload} at {connections} connections",
                         target.server.target
                     );
-                    // A server that keeps every request is measured fresh each time, after a
-                    // short warm-up, so its memory stays bounded.
-                    let fresh = target
-                        .server
-                        .keeps_every_request()
-                        .then(|| target.server.fresh())
-                        .transpose()?;
-                    let renewed = fresh
-                        .as_ref()
-                        .map(|server| prepare(workload, server, scratch))
-                        .transpose()?;
-                    if let Some(renewed) = &renewed {
+                    let (summary, others) = if target.server.keeps_every_request() {
+                        // Measured fresh each time, after a short warm-up, so that its memory
+                        // stays bounded.
+                        let fresh = target.server.fresh()?;
+                        let renewed = prepare(workload, &fresh, scratch)?;
                         let warm = Load {
                             duration: FRESH_WARMUP,
                             ..load
                         };
                         wrk::run(&renewed.script, &renewed.url, warm)?;
-                    }
-                    let measured = renewed.as_ref().unwrap_or(target);
-                    let mut watched = pids.clone();
-                    watched.extend(fresh.as_ref().map(Server::pid));
-                    let (summary, others) =
-                        measure(&name, measured, load, plan, &watched, problems)?;
-                    drop(renewed);
-                    drop(fresh);
+                        let watched = [&pids[..], &[fresh.pid()]].concat();
+                        measure(&name, &renewed, load, plan, &watched, problems)?
+                    } else {
+                        measure(&name, target, load, plan, &pids, problems)?
+                    };
                     check(&name, target.expected, &summary, problems);
                     eprintln!(
                         "  {name}, round {round}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
@@ -295,20 +299,15 @@ fn prepare<'a>(
     server: &'a Server,
     scratch: &Path,
 ) -> Result<Prepared<'a>, String> {
-    let path = match workload {
-        Workload::Create | Workload::Invalid => CREATE_PATH.to_string(),
-        Workload::Get => format!("{CREATE_PATH}/{}", existing_task(server)?),
+    let task = match (workload, server.target) {
+        (Workload::Get, Target::Mock | Target::InProcess) => create_task(server.address)?,
+        _ => EXAMPLE_ID.into(),
     };
-    let (method, headers, body) = match workload {
-        Workload::Create => ("POST", JSON_HEADERS, VALID),
-        Workload::Invalid => ("POST", JSON_HEADERS, INVALID),
-        Workload::Get => ("GET", AUTH_HEADERS, ""),
-    };
-    let request = Request {
-        method,
-        path: &path,
-        headers,
-        body,
+    let task = format!("{CREATE_PATH}/{task}");
+    let request = match workload {
+        Workload::Create => create(VALID),
+        Workload::Invalid => create(INVALID),
+        Workload::Get => read(&task),
     };
     let expected = workload.expected(server.target);
     let answer = http::send(server.address, &request)
@@ -328,32 +327,21 @@ fn prepare<'a>(
         .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
     Ok(Prepared {
         server,
-        url: format!("{}{path}", server.url()),
+        url: format!("{}{}", server.url(), request.path),
         script,
         expected,
     })
 }
 
-/// A task that exists on `server`: created now on the mock, the examples' id elsewhere.
-fn existing_task(server: &Server) -> Result<String, String> {
-    if !matches!(server.target, Target::Mock | Target::InProcess) {
-        return Ok(EXAMPLE_ID.into());
-    }
-    let answer = http::send(
-        server.address,
-        &Request {
-            method: "POST",
-            path: CREATE_PATH,
-            headers: JSON_HEADERS,
-            body: VALID,
-        },
-    )
-    .map_err(|e| format!("creating a task on the mock: {e}"))?;
+/// Creates a task on the mock at `address`; returns its id.
+pub fn create_task(address: SocketAddr) -> Result<String, String> {
+    let answer =
+        http::send(address, &create(VALID)).map_err(|e| format!("creating a task: {e}"))?;
     task_id(&answer.body).ok_or_else(|| format!("no task id in {}", answer.body))
 }
 
 /// The `task_info.id` of a task body.
-pub fn task_id(body: &str) -> Option<String> {
+fn task_id(body: &str) -> Option<String> {
     let start = body.find(r#""id":""#)? + 6;
     let id = body.get(start..start + 36)?;
     id.bytes()

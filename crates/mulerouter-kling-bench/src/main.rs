@@ -39,7 +39,7 @@ mod targets;
 mod tools;
 mod wrk;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -66,13 +66,7 @@ enum Cmd {
     Run(Box<RunArgs>),
     /// Serve the baseline (started by `run`).
     #[command(hide = true)]
-    Baseline {
-        #[command(flatten)]
-        listen: Listen,
-        /// Worker threads; 1 runs one current-thread runtime, as wiremock does.
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-    },
+    Baseline(Listen),
     /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
     Plot {
         #[arg(long, default_value = "BENCHMARKS.md")]
@@ -96,8 +90,8 @@ struct Listen {
 }
 
 impl Listen {
-    fn address(&self) -> SocketAddr {
-        SocketAddr::new(self.host, self.port)
+    fn bind(&self) -> std::io::Result<TcpListener> {
+        TcpListener::bind((self.host, self.port))
     }
 }
 
@@ -177,16 +171,15 @@ fn seconds(text: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let served = |listen: Listen, serve: fn(TcpListener) -> std::io::Result<()>| {
+        listen.bind().and_then(serve).map_err(|e| e.to_string())
+    };
     let result = match cli.command {
-        Cmd::Baseline { listen, threads } => {
-            baseline::serve(listen.address(), threads).map_err(|e| e.to_string())
-        }
-        Cmd::Plot { from } => plot_again(&from),
-        Cmd::InProcess(listen) => in_process::serve(listen.address()).map_err(|e| e.to_string()),
-        Cmd::BareWiremock(listen) => {
-            bare_wiremock::serve(listen.address()).map_err(|e| e.to_string())
-        }
         Cmd::Run(args) => run(&args),
+        Cmd::Plot { from } => plot_again(&from),
+        Cmd::Baseline(listen) => served(listen, baseline::serve),
+        Cmd::InProcess(listen) => served(listen, in_process::serve),
+        Cmd::BareWiremock(listen) => served(listen, bare_wiremock::serve),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

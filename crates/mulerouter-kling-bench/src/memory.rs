@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cpu::{self, Pinning};
-use crate::load::{CREATE_PATH, INVALID, KEY, VALID};
+use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, VALID};
 use crate::procfs;
 use crate::targets::Server;
 use crate::wrk::{self, Load};
@@ -73,8 +73,11 @@ pub fn run(
         pinning.map(|p| p.servers.as_str()),
     )?;
     let script = scratch.join("memory-mix.lua");
-    std::fs::write(&script, wrk::mix(CREATE_PATH, VALID, INVALID, KEY))
-        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    std::fs::write(
+        &script,
+        wrk::mix(CREATE_PATH, VALID, INVALID, AUTHORIZATION.1),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
     let connections = 16;
     let load = Load {
         threads: wrk_threads,

@@ -1,11 +1,13 @@
 //! The servers under load, each in its own process on 127.0.0.1: the mock (standalone and
-//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
+//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid)
+//! when dropped.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::future::Future;
+use std::io::{self, BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -49,7 +51,7 @@ pub struct Server {
     pub address: SocketAddr,
     child: Child,
     /// How to start another like it (this program's servers only): its log, its cores.
-    again: Option<(std::path::PathBuf, Option<String>)>,
+    again: Option<(PathBuf, Option<String>)>,
 }
 
 impl Server {
@@ -172,6 +174,26 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Serves with what `start` returns, on `listener`, until killed, on one current-thread
+/// runtime; once `start` is done, says on the first line of stdout where `name` listens, as
+/// [`spawn_announcing`] expects.
+pub fn serve_announcing<F: Future<Output = io::Result<S>>, S>(
+    listener: TcpListener,
+    name: &str,
+    start: impl FnOnce(TcpListener) -> F,
+) -> io::Result<()> {
+    let local = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let _serving = start(listener).await?;
+        // stdout is line-buffered: the line is out once printed.
+        println!("{name} listening on http://{local}");
+        std::future::pending().await
+    })
+}
+
 /// Starts a program that prints `… http://HOST:PORT` as its first line once it listens;
 /// its stderr goes to `log`, the rest of its stdout is drained.
 fn spawn_announcing(
@@ -226,18 +248,5 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 4010)))
         );
         assert_eq!(address_in("starting"), None);
-    }
-
-    #[test]
-    fn the_mock_and_prism_are_refused_as_servers_of_this_program() {
-        let log = std::env::temp_dir().join("bench-refused.log");
-        for target in [Target::Mock, Target::Prism] {
-            let refused = Server::of_this_program(target, &log, None).map(|s| s.target);
-
-            assert_eq!(
-                refused,
-                Err(format!("the {target} is not served by this program"))
-            );
-        }
     }
 }
