@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cpu;
 use crate::http::{self, Request};
 use crate::targets::{Server, Target};
 use crate::wrk::{self, Load, Summary};
+use crate::{cpu, tools};
 
 /// The create path of the document, from the generated constants.
 pub const CREATE_PATH: &str = mulerouter_kling_mock::typed::create_generation::PATH;
@@ -323,8 +323,7 @@ fn prepare<'a>(
             .to_lowercase()
             .replace(' ', "-"),
     );
-    std::fs::write(&script, wrk::fixed(&request))
-        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    tools::write(&script, wrk::fixed(&request))?;
     Ok(Prepared {
         server,
         url: format!("{}{}", server.url(), request.path),

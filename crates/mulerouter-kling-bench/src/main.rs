@@ -330,12 +330,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
 /// Writes the plot of `cells` to [`report::PLOT`].
 fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
     let svg = root.join(report::PLOT);
-    if let Some(folder) = svg.parent() {
-        std::fs::create_dir_all(folder)
-            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    }
-    std::fs::write(&svg, plot::svg(cells)?)
-        .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
+    tools::write(&svg, plot::svg(cells)?)?;
     eprintln!("wrote {}", svg.display());
     Ok(())
 }
@@ -370,8 +365,7 @@ fn mock_document() -> &'static str {
 
 fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     eprintln!("== building mulerouter-kling-mock (release)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = Command::new(tools::cargo())
         .args([
             "build",
             "--release",

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use crate::cpu::{self, Pinning};
 use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, VALID};
-use crate::procfs;
 use crate::targets::Server;
 use crate::wrk::{self, Load};
+use crate::{procfs, tools};
 
 /// One round of load.
 const ROUND: Duration = Duration::from_secs(5);
@@ -73,11 +73,10 @@ pub fn run(
         pinning.map(|p| p.servers.as_str()),
     )?;
     let script = scratch.join("memory-mix.lua");
-    std::fs::write(
+    tools::write(
         &script,
         wrk::mix(CREATE_PATH, VALID, INVALID, AUTHORIZATION.1),
-    )
-    .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    )?;
     let connections = 16;
     let load = Load {
         threads: wrk_threads,

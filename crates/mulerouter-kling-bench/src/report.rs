@@ -407,7 +407,7 @@ pub fn write(path: &Path, section: &str) -> Result<(), String> {
         _ if current.is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n{block}\n", current.trim_end()),
     };
-    std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::tools::write(path, updated)
 }
 
 #[cfg(test)]

@@ -87,13 +87,7 @@ impl Server {
     ) -> Result<Self, String> {
         let mut command = cpu::command(binary, cpus);
         command.args(["--port", "0"]).env("RUST_LOG", rust_log);
-        let (child, address) = spawn_announcing(command, log, "mock")?;
-        Ok(Self {
-            target: Target::Mock,
-            address,
-            child,
-            again: None,
-        })
+        Self::spawn(Target::Mock, command, log, None)
     }
 
     /// The baseline, the in-process mock or bare wiremock: this program's subcommand of the
@@ -110,13 +104,9 @@ impl Server {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let mut command = cpu::command(exe, cpus);
         command.args([subcommand, "--port", "0"]);
-        let (child, address) = spawn_announcing(command, log, &target.to_string())?;
-        Ok(Self {
-            target,
-            address,
-            child,
-            again: Some((log.to_path_buf(), cpus.map(str::to_string))),
-        })
+        let mut server = Self::spawn(target, command, log, None)?;
+        server.again = Some((log.to_path_buf(), cpus.map(str::to_string)));
+        Ok(server)
     }
 
     /// `prism mock -v error` on `document`, on a free port, on `cpus`.
@@ -127,33 +117,48 @@ impl Server {
         cpus: Option<&str>,
     ) -> Result<Self, String> {
         let port = free_port()?;
-        let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
-        let child = cpu::command(prism, cpus)
-            .args([
-                "mock",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-v",
-                "error",
-            ])
-            .arg(document)
+        let mut command = cpu::command(prism, cpus);
+        let port_arg = port.to_string();
+        command.args(["mock", "-h", "127.0.0.1", "-p", &port_arg, "-v", "error"]);
+        command.arg(document);
+        Self::spawn(Target::Prism, command, log, Some(port))
+    }
+
+    /// Starts `command` with its stderr in `log`, and finds where it listens: Prism, started
+    /// on `port`, is asked until it answers and logs its stdout too; the others say where on
+    /// the first line of their stdout. Stopped when dropped, also should it not come up.
+    fn spawn(
+        target: Target,
+        mut command: Command,
+        log: &Path,
+        port: Option<u16>,
+    ) -> Result<Self, String> {
+        let err = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let out = match port {
+            Some(_) => Stdio::from(err.try_clone().map_err(|e| e.to_string())?),
+            None => Stdio::piped(),
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", prism.display()))?;
-        // Stopped when dropped, should it not come up.
-        let server = Self {
-            target: Target::Prism,
-            address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            .map_err(|e| format!("cannot start the {target}: {e}"))?;
+        let mut server = Self {
+            target,
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, port.unwrap_or(0))),
             child,
             again: None,
         };
-        http::wait_until_up(server.address, STARTUP)
-            .map_err(|error| format!("Prism: {error} (see {})", log.display()))?;
+        let see = |problem: String| format!("the {target} {problem} (see {})", log.display());
+        match port {
+            Some(_) => http::wait_until_up(server.address, STARTUP).map_err(see)?,
+            None => {
+                server.address = announced(&mut server.child).ok_or_else(|| {
+                    see(format!("did not say where it listens within {STARTUP:?}"))
+                })?;
+            }
+        }
         Ok(server)
     }
 }
@@ -176,7 +181,7 @@ fn free_port() -> Result<u16, String> {
 
 /// Serves with what `start` returns, on `listener`, until killed, on one current-thread
 /// runtime; once `start` is done, says on the first line of stdout where `name` listens, as
-/// [`spawn_announcing`] expects.
+/// [`Server::spawn`] expects.
 pub fn serve_announcing<F: Future<Output = io::Result<S>>, S>(
     listener: TcpListener,
     name: &str,
@@ -194,42 +199,17 @@ pub fn serve_announcing<F: Future<Output = io::Result<S>>, S>(
     })
 }
 
-/// Starts a program that prints `… http://HOST:PORT` as its first line once it listens;
-/// its stderr goes to `log`, the rest of its stdout is drained.
-fn spawn_announcing(
-    mut command: Command,
-    log: &Path,
-    name: &str,
-) -> Result<(Child, SocketAddr), String> {
-    let err = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("cannot start the {name}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
+/// The address a program prints as `… http://HOST:PORT` on the first line of its stdout
+/// once it listens; the rest of its stdout is drained.
+fn announced(child: &mut Child) -> Option<SocketAddr> {
+    let stdout = child.stdout.take()?;
     let (first, line) = mpsc::channel();
     std::thread::spawn(move || {
         let mut lines = BufReader::new(stdout).lines();
         let _ = first.send(lines.next());
         for _ in lines.map_while(Result::ok) {}
     });
-    let announced = match line.recv_timeout(STARTUP) {
-        Ok(Some(Ok(line))) => address_in(&line),
-        _ => None,
-    };
-    match announced {
-        Some(address) => Ok((child, address)),
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(format!(
-                "the {name} did not say where it listens within {STARTUP:?} (see {})",
-                log.display()
-            ))
-        }
-    }
+    address_in(&line.recv_timeout(STARTUP).ok()??.ok()?)
 }
 
 /// The socket address in `… http://127.0.0.1:4010`.

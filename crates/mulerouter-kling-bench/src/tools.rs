@@ -62,13 +62,19 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
 
 /// Whether `program` starts with `args`, whatever its exit status (`wrk --version` exits 1).
 pub fn works(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
+    run_bounded(Command::new(program).args(args), Duration::from_secs(30)).is_ok()
+}
+
+/// Cargo: the one that started this program, else the one on the `PATH`.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Writes `contents` to `path`, creating its folder if needed.
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
+    std::fs::create_dir_all(path.parent().unwrap_or(path))
+        .and_then(|()| std::fs::write(path, contents))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
