@@ -34,6 +34,7 @@ mod memory;
 mod plot;
 mod procfs;
 mod report;
+mod setting;
 mod table;
 mod targets;
 mod tools;
@@ -47,7 +48,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::load::{Plan, Workload};
-use crate::report::{Results, Setting};
+use crate::report::Results;
 use crate::targets::{Server, Target};
 
 #[derive(Debug, Parser)]
@@ -244,7 +245,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
 
     let mut results = Results {
-        setting: setting(
+        setting: setting::bullets(
             args,
             (duration, warmup, rounds),
             prism.as_ref().map(|p| p.1.as_str()),
@@ -271,7 +272,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
-                    Server::prism(prism, &root.join(mock_document()), &log, server_cpus)?
+                    let document = root.join(mulerouter_kling_mock::document::SOURCE_PATH);
+                    Server::prism(prism, &document, &log, server_cpus)?
                 }
                 ours => Server::of_this_program(*ours, &log, server_cpus)?,
             });
@@ -348,21 +350,6 @@ fn plot_again(from: &Path) -> Result<(), String> {
     write_plot(&root, &cells)
 }
 
-/// The version of `package` in the workspace's `Cargo.lock`.
-fn locked_version(root: &Path, package: &str) -> Option<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
-    let name = format!("name = \"{package}\"");
-    let mut lines = lock.lines();
-    lines.find(|line| *line == name)?;
-    let version = lines.next()?.strip_prefix("version = \"")?;
-    Some(version.trim_end_matches('"').to_string())
-}
-
-/// The OpenAPI document, relative to the workspace root.
-fn mock_document() -> &'static str {
-    "openapi/kling-v3-omni-reference-video-to-video.yaml"
-}
-
 fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     eprintln!("== building mulerouter-kling-mock (release)");
     let status = Command::new(tools::cargo())
@@ -383,51 +370,6 @@ fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     Ok(target_dir.join("release").join("mulerouter-kling-mock"))
 }
 
-fn setting(
-    args: &RunArgs,
-    (duration, warmup, rounds): (u64, u64, usize),
-    prism: Option<&str>,
-    pinning: Option<&cpu::Pinning>,
-) -> Setting {
-    let invoked = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        format!(
-            "cargo run --release -p mulerouter-kling-bench -- {}",
-            args.join(" ")
-        )
-    });
-    Setting {
-        date: tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        command: invoked,
-        cores: cpu::cores(),
-        cpu: procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
-        memory: procfs::mib("/proc/meminfo", "MemTotal").map_or_else(
-            || "unknown".into(),
-            |mib| format!("{:.1} GiB", mib / 1024.0),
-        ),
-        kernel: procfs::kernel(),
-        rustc: tools::first_line("rustc", &["--version"]),
-        wrk: tools::first_line("wrk", &["--version"])
-            .split(" [")
-            .next()
-            .unwrap_or("wrk")
-            .to_string(),
-        node: tools::first_line("node", &["--version"]),
-        prism: prism.map_or_else(|| "not run".into(), |v| format!("Prism {v}")),
-        wiremock: locked_version(&root(), "wiremock").unwrap_or_else(|| "(version unknown)".into()),
-        duration_s: duration,
-        warmup_s: warmup,
-        rounds,
-        wrk_threads: args.wrk_threads,
-        mock_log: args.mock_log.clone(),
-        shared_machine: args.shared_machine,
-        pinning: pinning.map_or_else(
-            || "none".into(),
-            |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,13 +380,6 @@ mod tests {
         assert_eq!(seconds("3s"), Ok(3));
         assert_eq!(seconds("2m"), Ok(120));
         assert!(seconds("fast").is_err());
-    }
-
-    #[test]
-    fn the_locked_version_is_read_from_cargo_lock() {
-        let version = locked_version(&root(), "wiremock").expect("wiremock is locked");
-        assert!(version.starts_with("0."), "{version}");
-        assert_eq!(locked_version(&root(), "no-such-package"), None);
     }
 
     #[test]

@@ -44,6 +44,19 @@ impl fmt::Display for Target {
     }
 }
 
+impl Target {
+    /// Its name in the columns of the report.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Baseline => "baseline",
+            Self::BareWiremock => "bare wiremock",
+            Self::Mock => "mock",
+            Self::InProcess => "in-process",
+            Self::Prism => "Prism",
+        }
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct Server {
