@@ -53,23 +53,18 @@ impl Timing {
 /// Times each case `runs` times, after one untimed run of `cargo xtask codegen --check` that
 /// builds xtask if needed.
 pub fn measure(root: &Path, target_dir: &Path, runs: usize) -> Result<Vec<Timing>, String> {
-    let timed = |command: &str| {
+    let timed = |command: &str| -> Result<Duration, String> {
         let mut words = command.split(' ');
         let program = match words.next() {
             Some("cargo") => PathBuf::from(tools::cargo()),
             _ => target_dir.join("debug").join("xtask"),
         };
         let started = Instant::now();
-        let output = tools::run_bounded(
+        tools::run_checked(
             Command::new(program).args(words).current_dir(root),
             Duration::from_secs(900),
         )?;
-        let elapsed = started.elapsed();
-        if !output.status.success() {
-            let error = String::from_utf8_lossy(&output.stderr);
-            return Err(format!("`{command}` failed:\n{error}"));
-        }
-        Ok(elapsed)
+        Ok(started.elapsed())
     };
     timed(CASES[0].1)?;
     CASES

@@ -1,22 +1,8 @@
-//! `mulerouter-kling-bench`: how fast the standalone mock serves, how much memory it keeps
-//! over a million requests, and what codegen costs, each against a reference measured in
-//! the same run. Start it with `cargo xtask bench` (see `BENCHMARKS.md`).
-//!
-//! - **Load**: the mock (release build, its defaults), a bare hyper server answering a fixed
-//!   body (the ceiling), bare wiremock answering the same body (the ceiling of a server built
-//!   on wiremock) and Stoplight Prism 5.14 (`prism mock -v error`, the peer users would
-//!   pick) on the same document, each on 127.0.0.1, driven in turn by `wrk` with keep-alive
-//!   connections at each concurrency for three workloads: a valid create, an invalid create
-//!   and a status GET. Requests/s, p50 and p99, and the ratios mock ÷ baseline,
-//!   mock ÷ Prism and mock ÷ bare wiremock.
-//! - **Memory**: RSS of one fresh mock process before and after a million requests of a
-//!   create-and-poll mix.
-//! - **Hostile bodies**: a million empty elements, a 30 MiB prompt and a declared 40 MB body,
-//!   each to a fresh mock: time, CPU, peak memory growth, and a create sent meanwhile.
-//! - **In-process**: the same core on wiremock (`MockMuleRouter`) under the same load, and
-//!   what a Rust test pays to start it, create and wait, next to bare wiremock.
-//! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
-//!   and the cost of starting each with nothing to do.
+//! `mulerouter-kling-bench`: how fast the mock serves, standalone on hyper and in-process on
+//! wiremock, next to a bare hyper server, bare wiremock and Prism; what hostile bodies cost
+//! it; its memory over two million requests; what a Rust test pays in-process; and what
+//! codegen costs. Start it with `cargo xtask bench`; `BENCHMARKS.md` says what each part
+//! measures and how.
 //!
 //! Missing tools are installed: `wrk` with apt-get, Prism with npm into `target/bench/prism`.
 //! Every load is bounded in time (wrk's `--duration`, and a watchdog on every process) and
