@@ -18,7 +18,8 @@ pub struct Pinning {
 impl Pinning {
     /// wrk on core 0, the servers on the others: each side keeps its cores, as on a machine
     /// with one client and one server. `None` with fewer than 2 cores or without `taskset`.
-    pub fn detect(cores: usize) -> Option<Self> {
+    pub fn detect() -> Option<Self> {
+        let cores = cores();
         (cores >= 2 && crate::tools::works("taskset", &["--version"])).then(|| Self {
             load: "0".into(),
             servers: if cores == 2 {

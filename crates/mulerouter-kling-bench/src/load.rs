@@ -7,10 +7,11 @@ use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::cpu::{self, Pinning};
 use crate::http::{self, Request};
 use crate::targets::{Server, Target};
+use crate::tools;
 use crate::wrk::{self, Load, Summary};
-use crate::{cpu, tools};
 
 /// The create path of the document, from the generated constants.
 pub const CREATE_PATH: &str = mulerouter_kling_mock::typed::create_generation::PATH;
@@ -123,20 +124,25 @@ pub struct Plan {
     /// Times each cell is measured; the median is kept.
     pub rounds: usize,
     pub wrk_threads: u32,
-    /// `taskset` core list for wrk.
-    pub load_cpus: Option<String>,
+    pub pinning: Option<Pinning>,
     /// Measure once, without waiting for other processes to finish (a shared machine).
     pub shared_machine: bool,
 }
 
 impl Plan {
-    fn load(&self, connections: u32, duration: Duration) -> Load<'_> {
+    /// wrk with `connections` for `duration`, on its cores.
+    pub fn load(&self, connections: u32, duration: Duration) -> Load<'_> {
         Load {
             threads: self.wrk_threads,
             connections,
             duration,
-            cpus: self.load_cpus.as_deref(),
+            cpus: self.pinning.as_ref().map(|p| p.load.as_str()),
         }
+    }
+
+    /// The cores of the servers.
+    pub fn server_cpus(&self) -> Option<&str> {
+        self.pinning.as_ref().map(|p| p.servers.as_str())
     }
 }
 
@@ -186,7 +192,7 @@ pub fn run(
             // Rounds go through every target in turn, so that drift over time affects them
             // alike; each target's median round is kept.
             let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
-            for round in 1..=plan.rounds.max(1) {
+            for round in 1..=plan.rounds {
                 for (target, runs) in prepared.iter().zip(&mut runs) {
                     let name = format!(
                         "{} {workload} at {connections} connections",

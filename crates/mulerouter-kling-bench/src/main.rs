@@ -26,7 +26,7 @@ mod targets;
 mod tools;
 mod wrk;
 
-use std::net::{IpAddr, Ipv4Addr, TcpListener};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -67,18 +67,17 @@ enum Cmd {
     BareWiremock(Listen),
 }
 
-/// Where a server of this program listens (port 0: a free one, announced on stdout).
+/// The port on 127.0.0.1 a server of this program listens on (0: a free one, announced on
+/// stdout).
 #[derive(Debug, Args)]
 struct Listen {
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-    host: IpAddr,
     #[arg(long, default_value_t = 0)]
     port: u16,
 }
 
 impl Listen {
     fn bind(&self) -> std::io::Result<TcpListener> {
-        TcpListener::bind((self.host, self.port))
+        TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
     }
 }
 
@@ -202,11 +201,18 @@ fn run(args: &RunArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
     // Each setting left out takes its quick or its full default.
     let quick_or = |quick, full| if args.quick { quick } else { full };
-    let duration = args.duration.unwrap_or(quick_or(2, 5));
-    let rounds = args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1);
-    let warmup = args.warmup.unwrap_or(quick_or(1, 2));
     let memory_requests = args.memory_requests.unwrap_or(quick_or(200_000, 2_000_000));
     let codegen_runs = args.codegen_runs.unwrap_or(quick_or(1, 5) as usize);
+    let plan = Plan {
+        workloads: args.workloads.clone(),
+        concurrency: args.concurrency.clone(),
+        duration: Duration::from_secs(args.duration.unwrap_or(quick_or(2, 5))),
+        warmup: Duration::from_secs(args.warmup.unwrap_or(quick_or(1, 2))),
+        rounds: args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1),
+        wrk_threads: args.wrk_threads,
+        pinning: (!args.no_pin).then(cpu::Pinning::detect).flatten(),
+        shared_machine: args.shared_machine,
+    };
     let mut targets = args.targets.clone();
     targets.sort();
     targets.dedup();
@@ -224,19 +230,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
         Some(path) => path.clone(),
         None => build_mock(&root, &target_dir)?,
     };
-
-    let pinning = (!args.no_pin)
-        .then(|| cpu::Pinning::detect(cpu::cores()))
-        .flatten();
-    let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
+    let server_cpus = plan.server_cpus();
 
     let mut results = Results {
-        setting: setting::bullets(
-            args,
-            (duration, warmup, rounds),
-            prism.as_ref().map(|p| p.1.as_str()),
-            pinning.as_ref(),
-        ),
+        setting: setting::bullets(args, &plan, prism.as_ref().map(|p| p.1.as_str())),
         ..Results::default()
     };
 
@@ -248,8 +245,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
 
     if loading {
         eprintln!(
-            "== load: {targets:?} × {:?} × {:?} connections, {duration} s each",
-            args.workloads, args.concurrency
+            "== load: {targets:?} × {:?} × {:?} connections, {} s each",
+            plan.workloads,
+            plan.concurrency,
+            plan.duration.as_secs()
         );
         let mut servers = Vec::new();
         for target in &targets {
@@ -264,16 +263,6 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 ours => Server::of_this_program(*ours, &log, server_cpus)?,
             });
         }
-        let plan = Plan {
-            workloads: args.workloads.clone(),
-            concurrency: args.concurrency.clone(),
-            duration: Duration::from_secs(duration),
-            warmup: Duration::from_secs(warmup),
-            rounds,
-            wrk_threads: args.wrk_threads,
-            load_cpus: pinning.as_ref().map(|p| p.load.clone()),
-            shared_machine: args.shared_machine,
-        };
         results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
         drop(servers);
     }
@@ -289,14 +278,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
 
     if memory_requests > 0 {
         eprintln!("== memory: {memory_requests} requests to a fresh mock");
-        results.memory = Some(memory::run(
-            &mock,
-            &scratch,
-            memory_requests,
-            args.wrk_threads,
-            pinning.as_ref(),
-            args.shared_machine,
-        )?);
+        results.memory = Some(memory::run(&mock, &scratch, memory_requests, &plan)?);
     }
 
     let section = results.markdown();

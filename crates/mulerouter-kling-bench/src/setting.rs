@@ -3,16 +3,12 @@
 
 use std::path::Path;
 
-use crate::cpu::{self, Pinning};
+use crate::cpu;
+use crate::load::Plan;
 use crate::{RunArgs, procfs, tools};
 
 /// The bullets, one Markdown line each; `prism` is Prism's version if it runs.
-pub fn bullets(
-    args: &RunArgs,
-    (duration, warmup, rounds): (u64, u64, usize),
-    prism: Option<&str>,
-    pinning: Option<&Pinning>,
-) -> String {
+pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
     let command = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
         let args: Vec<String> = std::env::args().skip(1).collect();
         format!(
@@ -26,7 +22,7 @@ pub fn bullets(
         |mib| format!("{:.1} GiB", mib / 1024.0),
     );
     let wrk = tools::first_line("wrk", &["--version"]);
-    let pinning = pinning.map_or_else(
+    let pinning = plan.pinning.as_ref().map_or_else(
         || "none".into(),
         |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
     );
@@ -42,13 +38,16 @@ pub fn bullets(
             procfs::kernel()
         ),
         format!(
-            "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {warmup} s warm-up per target and workload; each cell measured for {duration} s in each of {rounds} rounds through the targets, the median round reported; pinning (`taskset`): {pinning}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
+            "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {pinning}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
             wrk.split(" [").next().unwrap_or("wrk"),
-            args.wrk_threads,
+            plan.wrk_threads,
+            plan.warmup.as_secs(),
+            plan.duration.as_secs(),
+            plan.rounds,
             crate::load::DISTURBED * 100.0
         ),
     ];
-    if args.shared_machine {
+    if plan.shared_machine {
         bullets.push("**Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read".into());
     }
     bullets.extend([

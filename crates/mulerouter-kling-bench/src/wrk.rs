@@ -22,7 +22,7 @@ end
 "#;
 
 /// A Lua long string holding `text` verbatim.
-fn lua_string(text: &str) -> String {
+pub fn lua_string(text: &str) -> String {
     let mut level = 0;
     while text.contains(&format!("]{}]", "=".repeat(level))) {
         level += 1;
@@ -47,63 +47,6 @@ pub fn fixed(request: &Request<'_>) -> String {
     }
     script.push_str(DONE);
     script
-}
-
-/// The memory run's mix, per connection slot in turn: a valid create, three reads of the
-/// task created last, an invalid create, a read of an unknown path. Answers are counted by
-/// class; `done()` prints the totals of every thread.
-pub fn mix(create_path: &str, valid: &str, invalid: &str, authorization: &str) -> String {
-    format!(
-        r#"
-local json = {{ ["Content-Type"] = "application/json", ["Authorization"] = {auth} }}
-local auth = {{ ["Authorization"] = {auth} }}
-local path = {path}
-local valid = wrk.format("POST", path, json, {valid})
-local invalid = wrk.format("POST", path, json, {invalid})
-local missing = wrk.format("GET", "/nope", auth)
-local latest = nil
-local n = 0
-ok, rejected, not_found, server_errors, other = 0, 0, 0, 0, 0
-
-request = function()
-  n = n + 1
-  local step = n % 6
-  if step == 1 or latest == nil then return valid end
-  if step == 5 then return invalid end
-  if step == 0 then return missing end
-  return wrk.format("GET", path .. "/" .. latest, auth)
-end
-
-response = function(status, headers, body)
-  if status == 200 then
-    ok = ok + 1
-    latest = body:match('"id":"([%x%-]+)"') or latest
-  elseif status == 400 then rejected = rejected + 1
-  elseif status == 404 then not_found = not_found + 1
-  elseif status >= 500 then server_errors = server_errors + 1
-  else other = other + 1 end
-end
-
-local threads = {{}}
-setup = function(thread) table.insert(threads, thread) end
-
-done = function(summary, latency, requests)
-  local t = {{ ok = 0, rejected = 0, not_found = 0, server_errors = 0, other = 0 }}
-  for _, thread in ipairs(threads) do
-    for name, _ in pairs(t) do t[name] = t[name] + thread:get(name) end
-  end
-  local e = summary.errors
-  io.write(string.format(
-    "MIX requests=%d duration_us=%d p99_us=%d ok=%d rejected=%d not_found=%d server_errors=%d other=%d socket_errors=%d\n",
-    summary.requests, summary.duration, latency:percentile(99), t.ok, t.rejected, t.not_found,
-    t.server_errors, t.other, e.connect + e.read + e.write + e.timeout))
-end
-"#,
-        auth = lua_string(authorization),
-        path = lua_string(create_path),
-        valid = lua_string(valid),
-        invalid = lua_string(invalid),
-    )
 }
 
 /// How hard to push, and from which cores.
@@ -147,7 +90,7 @@ pub fn numbers(output: &str, tag: &str) -> Option<HashMap<String, f64>> {
 }
 
 /// One measurement.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Summary {
     pub requests: f64,
     pub seconds: f64,
