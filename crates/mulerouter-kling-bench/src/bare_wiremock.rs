@@ -38,7 +38,7 @@ mod tests {
     use crate::http::{self, Request};
 
     #[test]
-    fn answers_every_request_with_the_fixed_body() {
+    fn bare_wiremock_answers_every_request_with_the_fixed_body() {
         // Arrange: the listener is bound, so requests wait for the server to accept them.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();

@@ -2,8 +2,8 @@
 //! small JSON body. Nothing is routed, validated or stored, so it marks the practical ceiling
 //! of an HTTP server on this machine.
 //!
-//! It runs like wiremock's server, which the in-process mock is built on: hyper on a current-thread
-//! tokio runtime (one thread), keep-alive connections, one task per connection.
+//! It runs like wiremock's server, which the in-process mock is built on: hyper on a
+//! current-thread tokio runtime (one thread), keep-alive connections, one task per connection.
 
 use std::convert::Infallible;
 

@@ -164,7 +164,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_line_per_server_and_one_panel_per_workload() {
+    fn the_plot_has_one_line_per_server_and_one_panel_per_workload() {
         // Arrange
         let cells = [
             Cell::at_rate(Workload::Create, 1, Target::Mock, 1000.0),

@@ -1,5 +1,6 @@
-//! The programs the benchmark needs, installed when missing: `wrk` from Debian (apt-get),
-//! Prism from the npm registry into a cache folder under `target/`.
+//! Other programs, run with a time limit; the ones the benchmark needs, installed when
+//! missing (`wrk` from Debian with apt-get, Prism from the npm registry into a cache folder
+//! under `target/`); and files written with their folder.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
