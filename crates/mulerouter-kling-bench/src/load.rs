@@ -284,15 +284,19 @@ fn prepare<'a>(
     server: &'a Server,
     scratch: &Path,
 ) -> Result<Prepared<'a>, String> {
-    let task = match (workload, server.target) {
-        (Workload::Get, Target::Mock | Target::InProcess) => create_task(server.address)?,
-        _ => EXAMPLE_ID.into(),
-    };
-    let task = format!("{CREATE_PATH}/{task}");
+    let task;
     let request = match workload {
         Workload::Create => create(VALID),
         Workload::Invalid => create(INVALID),
-        Workload::Get => read(&task),
+        Workload::Get => {
+            // A task that exists: created now on the mocks, the examples' id elsewhere.
+            let id = match server.target {
+                Target::Mock | Target::InProcess => create_task(server.address)?,
+                _ => EXAMPLE_ID.into(),
+            };
+            task = format!("{CREATE_PATH}/{id}");
+            read(&task)
+        }
     };
     let expected = workload.expected(server.target);
     let answer = http::send(server.address, &request)
