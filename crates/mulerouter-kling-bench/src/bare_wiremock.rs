@@ -8,26 +8,14 @@
 //! wiremock keeps a copy of every request that mock answers, so, like the in-process mock,
 //! it grows with the load; that is part of what it costs.
 
-use std::net::SocketAddr;
-
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::baseline::BODY;
 
-/// Serves on `address` until killed; the first line on stdout is
-/// `bare wiremock listening on http://…`.
-pub fn serve(address: SocketAddr) -> std::io::Result<()> {
-    serve_on(std::net::TcpListener::bind(address)?)
-}
-
-fn serve_on(listener: std::net::TcpListener) -> std::io::Result<()> {
-    // wiremock runs its server on a thread of its own (one current-thread runtime); this
-    // runtime only starts it.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let local = listener.local_addr()?;
+/// Serves on `listener` until killed. wiremock runs its server on a thread of its own (one
+/// current-thread runtime).
+pub fn serve(listener: std::net::TcpListener) -> std::io::Result<()> {
+    crate::targets::serve_announcing(listener, "bare wiremock", |listener| async {
         let server = MockServer::builder()
             .listener(listener)
             .disable_request_recording()
@@ -38,46 +26,33 @@ fn serve_on(listener: std::net::TcpListener) -> std::io::Result<()> {
             .respond_with(answer)
             .mount(&server)
             .await;
-        // stdout is line-buffered: the line is out once printed.
-        println!("bare wiremock listening on http://{local}");
-        std::future::pending::<std::io::Result<()>>().await
+        Ok(server)
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::http;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
-    fn get(address: SocketAddr, path: &str) -> http::Answer {
-        let request = http::Request {
-            method: "GET",
-            path,
-            headers: &[],
-            body: "",
-        };
-        http::send(address, &request).unwrap()
-    }
+    use super::*;
+    use crate::http::{self, Request};
 
     #[test]
-    fn answers_every_request_with_the_fixed_body() {
-        // Arrange
+    fn bare_wiremock_answers_every_request_with_the_fixed_body() {
+        // Arrange: the listener is bound, so requests wait for the server to accept them.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
-        std::thread::spawn(move || serve_on(listener));
-        http::wait_until_up(address, Duration::from_secs(10)).unwrap();
-        // Up may still mean "nothing mounted yet" (404) for a moment.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while get(address, "/").status != 200 {
-            assert!(std::time::Instant::now() < deadline, "never mounted");
+        std::thread::spawn(move || serve(listener));
+        let get = |path: &str| http::send(address, &Request::get(path)).unwrap();
+        // Until the responder is mounted, wiremock answers 404.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while get("/").status != 200 {
+            assert!(Instant::now() < deadline, "never mounted");
             std::thread::sleep(Duration::from_millis(5));
         }
 
         // Act
-        let answers: Vec<http::Answer> = (0..200)
-            .map(|i| get(address, &format!("/any/{i}")))
-            .collect();
+        let answers: Vec<http::Answer> = (0..200).map(|i| get(&format!("/any/{i}"))).collect();
 
         // Assert
         assert!(

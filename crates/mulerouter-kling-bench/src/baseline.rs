@@ -2,11 +2,10 @@
 //! small JSON body. Nothing is routed, validated or stored, so it marks the practical ceiling
 //! of an HTTP server on this machine.
 //!
-//! It runs like wiremock's server, which the mock is built on: hyper on a current-thread
-//! tokio runtime (one thread), keep-alive connections, one task per connection.
+//! It runs like wiremock's server, which the in-process mock is built on: hyper on a
+//! current-thread tokio runtime (one thread), keep-alive connections, one task per connection.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -20,34 +19,19 @@ use tokio::net::TcpListener;
 /// The answer to every request: a task as the create operation returns it.
 pub const BODY: &str = r#"{"task_info":{"id":"8e1e315e-b50d-4334-a231-be7d19a372f4","status":"pending","created_at":"2026-03-03T00:00:00Z","updated_at":"2026-03-03T00:00:00Z"}}"#;
 
-/// Serves on `address` until killed; the first line on stdout is
-/// `baseline listening on http://…`.
-pub fn serve(address: SocketAddr, threads: usize) -> std::io::Result<()> {
-    let runtime = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()?
-    };
-    runtime.block_on(async {
-        let listener = TcpListener::bind(address).await?;
-        // stdout is line-buffered: the line is out once printed.
-        println!("baseline listening on http://{}", listener.local_addr()?);
-        loop {
-            let (stream, _) = listener.accept().await?;
-            tokio::spawn(async move {
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service_fn(answer))
-                    .await;
-            });
-        }
+/// Serves on `listener` until killed.
+pub fn serve(listener: std::net::TcpListener) -> std::io::Result<()> {
+    crate::targets::serve_announcing(listener, "baseline", |listener| async move {
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
+        Ok(tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let io = TokioIo::new(stream);
+                tokio::spawn(http1::Builder::new().serve_connection(io, service_fn(answer)));
+            }
+        }))
     })
 }
-
 async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     // Read the body, as any real server must before answering on a kept-alive connection.
     let _ = request.into_body().collect().await;

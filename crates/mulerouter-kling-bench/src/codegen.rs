@@ -3,17 +3,38 @@
 //! document and comparing it with the committed one), and, for scale in the same run, the
 //! same two ways of starting xtask with nothing to do.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::tools;
 
+/// What is timed and the command that does it; `target/debug/xtask` is the xtask binary of
+/// the target folder.
+const CASES: [(&str, &str); 4] = [
+    (
+        "`cargo xtask codegen --check`, warm",
+        "cargo xtask codegen --check",
+    ),
+    (
+        "generation alone: the xtask binary, `codegen --check`",
+        "target/debug/xtask codegen --check",
+    ),
+    (
+        "for scale: `cargo xtask --help` (cargo's up-to-date check + start)",
+        "cargo xtask --help",
+    ),
+    (
+        "for scale: the xtask binary, `--help` (process start)",
+        "target/debug/xtask --help",
+    ),
+];
+
 /// One command, timed several times.
 #[derive(Debug, Clone)]
 pub struct Timing {
     pub what: &'static str,
-    pub command: String,
+    pub command: &'static str,
     pub runs: Vec<Duration>,
 }
 
@@ -29,76 +50,32 @@ impl Timing {
     }
 }
 
-/// Times each command `runs` times, after one untimed run of `cargo xtask codegen --check`
-/// that builds xtask if needed.
+/// Times each case `runs` times, after one untimed run of `cargo xtask codegen --check` that
+/// builds xtask if needed.
 pub fn measure(root: &Path, target_dir: &Path, runs: usize) -> Result<Vec<Timing>, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let xtask = target_dir.join("debug").join("xtask");
-    let xtask = xtask.to_string_lossy().into_owned();
-    timed(root, &cargo, &["xtask", "codegen", "--check"])?;
-    let cases: [(&'static str, &str, &[&str]); 4] = [
-        (
-            "`cargo xtask codegen --check`, warm",
-            &cargo,
-            &["xtask", "codegen", "--check"],
-        ),
-        (
-            "generation alone: the xtask binary, `codegen --check`",
-            &xtask,
-            &["codegen", "--check"],
-        ),
-        (
-            "for scale: `cargo xtask --help` (cargo's up-to-date check + start)",
-            &cargo,
-            &["xtask", "--help"],
-        ),
-        (
-            "for scale: the xtask binary, `--help` (process start)",
-            &xtask,
-            &["--help"],
-        ),
-    ];
-    let mut timings = Vec::new();
-    for (what, program, args) in cases {
-        let mut timing = Timing {
-            what,
-            command: shown(program, args),
-            runs: Vec::new(),
+    let timed = |command: &str| -> Result<Duration, String> {
+        let mut words = command.split(' ');
+        let program = match words.next() {
+            Some("cargo") => PathBuf::from(tools::cargo()),
+            _ => target_dir.join("debug").join("xtask"),
         };
-        for _ in 0..runs.max(1) {
-            timing.runs.push(timed(root, program, args)?);
-        }
-        timings.push(timing);
-    }
-    Ok(timings)
-}
-
-fn shown(program: &str, args: &[&str]) -> String {
-    let name = Path::new(program)
-        .file_name()
-        .map_or(program.into(), |n| n.to_string_lossy().into_owned());
-    let name = if name == "xtask" {
-        "target/debug/xtask".to_string()
-    } else {
-        name
+        let started = Instant::now();
+        tools::run_checked(
+            Command::new(program).args(words).current_dir(root),
+            Duration::from_secs(900),
+        )?;
+        Ok(started.elapsed())
     };
-    format!("{name} {}", args.join(" "))
-}
-
-fn timed(root: &Path, program: &str, args: &[&str]) -> Result<Duration, String> {
-    let started = Instant::now();
-    let output = tools::run_bounded(
-        Command::new(program).args(args).current_dir(root),
-        Duration::from_secs(900),
-    )?;
-    let elapsed = started.elapsed();
-    if output.status.success() {
-        Ok(elapsed)
-    } else {
-        Err(format!(
-            "`{}` failed:\n{}",
-            shown(program, args),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
+    timed(CASES[0].1)?;
+    CASES
+        .into_iter()
+        .map(|(what, command)| {
+            let runs = (0..runs.max(1)).map(|_| timed(command));
+            Ok(Timing {
+                what,
+                command,
+                runs: runs.collect::<Result<_, _>>()?,
+            })
+        })
+        .collect()
 }

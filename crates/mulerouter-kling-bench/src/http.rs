@@ -34,14 +34,8 @@ pub fn send(address: SocketAddr, request: &Request<'_>) -> std::io::Result<Answe
 /// Waits until `address` answers a request (any status), up to `limit`.
 pub fn wait_until_up(address: SocketAddr, limit: Duration) -> Result<(), String> {
     let deadline = Instant::now() + limit;
-    let probe = Request {
-        method: "GET",
-        path: "/",
-        headers: &[],
-        body: "",
-    };
     loop {
-        match send(address, &probe) {
+        match send(address, &Request::get("/")) {
             Ok(_) => return Ok(()),
             Err(error) if Instant::now() >= deadline => {
                 return Err(format!(
@@ -62,7 +56,17 @@ pub struct Request<'a> {
     pub body: &'a str,
 }
 
-impl Request<'_> {
+impl<'a> Request<'a> {
+    /// A GET with no headers: enough to see that a server answers.
+    pub fn get(path: &'a str) -> Self {
+        Self {
+            method: "GET",
+            path,
+            headers: &[],
+            body: "",
+        }
+    }
+
     fn to_bytes(self, address: SocketAddr) -> String {
         let mut text = format!(
             "{} {} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n",

@@ -3,36 +3,27 @@
 //! recorded), so the two transports of one core can be set side by side. wiremock keeps a
 //! copy of every request its mounted mock answers, so this one grows with the load.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mulerouter_kling_mock::{MockMuleRouter, Timing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http::{self, Request};
-use crate::load::{CREATE_PATH, VALID};
+use crate::load::{self, CREATE_PATH};
 
-/// Serves on `address` until killed; the first line on stdout is
-/// `in-process mock listening on http://…`.
-pub fn serve(address: SocketAddr) -> std::io::Result<()> {
-    let listener = std::net::TcpListener::bind(address)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let local = listener.local_addr()?;
-        let _mock = MockMuleRouter::builder()
+/// Serves on `listener` until killed.
+pub fn serve(listener: std::net::TcpListener) -> std::io::Result<()> {
+    crate::targets::serve_announcing(listener, "in-process mock", |listener| async {
+        let timing = Timing::WallClock {
+            pending: Duration::from_secs(1),
+            processing: Duration::from_secs(4),
+        };
+        Ok(MockMuleRouter::builder()
             .listener(listener)
-            .timing(Timing::WallClock {
-                pending: Duration::from_secs(1),
-                processing: Duration::from_secs(4),
-            })
+            .timing(timing)
             .record_requests(false)
             .start()
-            .await;
-        // stdout is line-buffered: the line is out once printed.
-        println!("in-process mock listening on http://{local}");
-        std::future::pending::<std::io::Result<()>>().await
+            .await)
     })
 }
 
@@ -53,33 +44,18 @@ pub fn test_cost(runs: usize) -> Result<TestCost, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let headers = &[
-        ("Authorization", "Bearer sk-mr-test"),
-        ("Content-Type", "application/json"),
-    ];
-    let mut mock = Vec::new();
-    let mut bare = Vec::new();
+    let (mut mock, mut bare) = (Vec::new(), Vec::new());
     for _ in 0..runs.max(1) {
         let started = Instant::now();
         let server = runtime.block_on(MockMuleRouter::start());
-        let create = Request {
-            method: "POST",
-            path: CREATE_PATH,
-            headers,
-            body: VALID,
-        };
-        let created = http::send(server.address(), &create).map_err(|e| e.to_string())?;
-        let id = crate::load::task_id(&created.body).ok_or("no task id")?;
-        let path = format!("{CREATE_PATH}/{id}");
-        let read = Request {
-            method: "GET",
-            path: &path,
-            headers: &headers[..1],
-            body: "",
-        };
+        let task = format!("{CREATE_PATH}/{}", load::create_task(server.address())?);
         loop {
-            let answer = http::send(server.address(), &read).map_err(|e| e.to_string())?;
-            if answer.body.contains("\"completed\"") {
+            let answer = http::send(server.address(), &load::read(&task));
+            if answer
+                .map_err(|e| e.to_string())?
+                .body
+                .contains("\"completed\"")
+            {
                 break;
             }
         }
@@ -95,21 +71,17 @@ pub fn test_cost(runs: usize) -> Result<TestCost, String> {
                 .await;
             server
         });
-        let ping = Request {
-            method: "GET",
-            path: "/",
-            headers: &[],
-            body: "",
-        };
-        http::send(*server.address(), &ping).map_err(|e| e.to_string())?;
+        http::send(*server.address(), &Request::get("/")).map_err(|e| e.to_string())?;
         drop(server);
         bare.push(started.elapsed());
     }
-    mock.sort();
-    bare.sort();
+    let median = |mut runs: Vec<Duration>| {
+        runs.sort();
+        runs[runs.len() / 2]
+    };
     Ok(TestCost {
-        mock: mock[mock.len() / 2],
-        bare_wiremock: bare[bare.len() / 2],
         runs: mock.len(),
+        mock: median(mock),
+        bare_wiremock: median(bare),
     })
 }

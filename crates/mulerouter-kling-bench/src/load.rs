@@ -2,12 +2,15 @@
 //! target, interleaved so that the targets are measured under the same conditions.
 
 use std::fmt;
-use std::path::Path;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cpu;
+use crate::cpu::{self, Pinning};
 use crate::http::{self, Request};
 use crate::targets::{Server, Target};
+use crate::tools;
 use crate::wrk::{self, Load, Summary};
 
 /// The create path of the document, from the generated constants.
@@ -20,14 +23,28 @@ pub const VALID: &str = r#"{"prompt":"The dancer from <<<element_1>>> performs i
 /// Breaks three rules: `prompt` empty, `video` missing, `duration` above 15.
 pub const INVALID: &str = r#"{"prompt":"","duration":99}"#;
 
-/// The key sent (the mock and Prism accept any bearer token).
-pub const KEY: &str = "sk-mr-test";
+/// The credentials sent (the mock and Prism accept any bearer token).
+pub const AUTHORIZATION: (&str, &str) = ("Authorization", "Bearer sk-mr-test");
 
-const JSON_HEADERS: &[(&str, &str)] = &[
-    ("Authorization", "Bearer sk-mr-test"),
-    ("Content-Type", "application/json"),
-];
-const AUTH_HEADERS: &[(&str, &str)] = &[("Authorization", "Bearer sk-mr-test")];
+/// A create with `body`.
+pub fn create(body: &str) -> Request<'_> {
+    Request {
+        method: "POST",
+        path: CREATE_PATH,
+        headers: &[AUTHORIZATION, ("Content-Type", "application/json")],
+        body,
+    }
+}
+
+/// A read of the task at `path`.
+pub fn read(path: &str) -> Request<'_> {
+    Request {
+        method: "GET",
+        path,
+        headers: &[AUTHORIZATION],
+        body: "",
+    }
+}
 
 /// The task id of the document's examples: what the targets other than the mock are asked
 /// for.
@@ -55,35 +72,13 @@ impl fmt::Display for Workload {
 }
 
 impl Workload {
-    /// The status a target must answer with.
-    fn expected(self, target: Target) -> Expected {
+    /// The statuses a target may answer with.
+    fn expected(self, target: Target) -> RangeInclusive<u16> {
         match (self, target) {
-            (Self::Invalid, Target::Mock | Target::InProcess) => Expected::Exactly(400),
+            (Self::Invalid, Target::Mock | Target::InProcess) => 400..=400,
             // Prism answers its own 422 to a request that breaks the schema.
-            (Self::Invalid, Target::Prism) => Expected::ClientError,
-            _ => Expected::Exactly(200),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Expected {
-    Exactly(u16),
-    ClientError,
-}
-
-impl Expected {
-    fn allows(self, status: u16) -> bool {
-        match self {
-            Self::Exactly(expected) => status == expected,
-            Self::ClientError => (400..500).contains(&status),
-        }
-    }
-
-    fn is_error(self) -> bool {
-        match self {
-            Self::Exactly(status) => status >= 400,
-            Self::ClientError => true,
+            (Self::Invalid, Target::Prism) => 400..=499,
+            _ => 200..=200,
         }
     }
 }
@@ -129,11 +124,26 @@ pub struct Plan {
     /// Times each cell is measured; the median is kept.
     pub rounds: usize,
     pub wrk_threads: u32,
-    pub cores: usize,
-    /// `taskset` core list for wrk.
-    pub load_cpus: Option<String>,
+    pub pinning: Option<Pinning>,
     /// Measure once, without waiting for other processes to finish (a shared machine).
     pub shared_machine: bool,
+}
+
+impl Plan {
+    /// wrk with `connections` for `duration`, on its cores.
+    pub fn load(&self, connections: u32, duration: Duration) -> Load<'_> {
+        Load {
+            threads: self.wrk_threads,
+            connections,
+            duration,
+            cpus: self.pinning.as_ref().map(|p| p.load.as_str()),
+        }
+    }
+
+    /// The cores of the servers.
+    pub fn server_cpus(&self) -> Option<&str> {
+        self.pinning.as_ref().map(|p| p.servers.as_str())
+    }
 }
 
 /// A measurement during which other processes used more than this share of one core is
@@ -150,8 +160,8 @@ pub const QUIET_WAIT: Duration = Duration::from_secs(300);
 struct Prepared<'a> {
     server: &'a Server,
     url: String,
-    script: std::path::PathBuf,
-    expected: Expected,
+    script: PathBuf,
+    expected: RangeInclusive<u16>,
 }
 
 /// Runs the plan against `servers`; `problems` collects anything that makes a number
@@ -164,68 +174,46 @@ pub fn run(
 ) -> Result<Vec<Cell>, String> {
     let mut cells = Vec::new();
     let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
-    let cpus = plan.load_cpus.as_deref();
     for &workload in &plan.workloads {
-        let mut prepared = Vec::new();
-        for server in servers {
-            prepared.push(prepare(workload, server, scratch)?);
-        }
+        let prepared = servers
+            .iter()
+            .map(|server| prepare(workload, server, scratch))
+            .collect::<Result<Vec<_>, _>>()?;
         // Servers that keep every request are warmed up fresh before each measurement instead.
         for target in prepared.iter().filter(|t| !t.server.keeps_every_request()) {
             eprintln!(
                 "  warming up {} for {workload} ({:?})",
                 target.server.target, plan.warmup
             );
-            let load = Load {
-                threads: plan.wrk_threads,
-                connections: 16,
-                duration: plan.warmup,
-                cpus,
-            };
-            wrk::run(&target.script, &target.url, load)?;
+            wrk::run(&target.script, &target.url, plan.load(16, plan.warmup))?;
         }
         for &connections in &plan.concurrency {
-            let load = Load {
-                threads: plan.wrk_threads,
-                connections,
-                duration: plan.duration,
-                cpus,
-            };
+            let load = plan.load(connections, plan.duration);
             // Rounds go through every target in turn, so that drift over time affects them
             // alike; each target's median round is kept.
             let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
-            for round in 1..=plan.rounds.max(1) {
+            for round in 1..=plan.rounds {
                 for (target, runs) in prepared.iter().zip(&mut runs) {
                     let name = format!(
                         "{} {workload} at {connections} connections",
                         target.server.target
                     );
-                    // A server that keeps every request is measured fresh each time, after a
-                    // short warm-up, so its memory stays bounded.
-                    let fresh = target
-                        .server
-                        .keeps_every_request()
-                        .then(|| target.server.fresh())
-                        .transpose()?;
-                    let renewed = fresh
-                        .as_ref()
-                        .map(|server| prepare(workload, server, scratch))
-                        .transpose()?;
-                    if let Some(renewed) = &renewed {
+                    let (summary, others) = if target.server.keeps_every_request() {
+                        // Measured fresh each time, after a short warm-up, so that its memory
+                        // stays bounded.
+                        let fresh = target.server.fresh()?;
+                        let renewed = prepare(workload, &fresh, scratch)?;
                         let warm = Load {
                             duration: FRESH_WARMUP,
                             ..load
                         };
                         wrk::run(&renewed.script, &renewed.url, warm)?;
-                    }
-                    let measured = renewed.as_ref().unwrap_or(target);
-                    let mut watched = pids.clone();
-                    watched.extend(fresh.as_ref().map(Server::pid));
-                    let (summary, others) =
-                        measure(&name, measured, load, plan, &watched, problems)?;
-                    drop(renewed);
-                    drop(fresh);
-                    check(&name, target.expected, &summary, problems);
+                        let watched = [&pids[..], &[fresh.pid()]].concat();
+                        measure(&name, &renewed, load, plan, &watched, problems)?
+                    } else {
+                        measure(&name, target, load, plan, &pids, problems)?
+                    };
+                    check(&name, &target.expected, &summary, problems);
                     eprintln!(
                         "  {name}, round {round}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
                         summary.per_second(),
@@ -267,9 +255,9 @@ fn measure(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let before = cpu::snapshot(pids);
-        let output = wrk::run(&target.script, &target.url, load)?;
-        let others = cpu::others(before, cpu::snapshot(pids), plan.cores);
+        let (output, others) =
+            cpu::others_during(pids, || wrk::run(&target.script, &target.url, load));
+        let output = output?;
         let summary = Summary::parse(&output)
             .ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
         if others <= DISTURBED || plan.shared_machine {
@@ -296,25 +284,24 @@ fn prepare<'a>(
     server: &'a Server,
     scratch: &Path,
 ) -> Result<Prepared<'a>, String> {
-    let path = match workload {
-        Workload::Create | Workload::Invalid => CREATE_PATH.to_string(),
-        Workload::Get => format!("{CREATE_PATH}/{}", existing_task(server)?),
-    };
-    let (method, headers, body) = match workload {
-        Workload::Create => ("POST", JSON_HEADERS, VALID),
-        Workload::Invalid => ("POST", JSON_HEADERS, INVALID),
-        Workload::Get => ("GET", AUTH_HEADERS, ""),
-    };
-    let request = Request {
-        method,
-        path: &path,
-        headers,
-        body,
+    let task;
+    let request = match workload {
+        Workload::Create => create(VALID),
+        Workload::Invalid => create(INVALID),
+        Workload::Get => {
+            // A task that exists: created now on the mocks, the examples' id elsewhere.
+            let id = match server.target {
+                Target::Mock | Target::InProcess => create_task(server.address)?,
+                _ => EXAMPLE_ID.into(),
+            };
+            task = format!("{CREATE_PATH}/{id}");
+            read(&task)
+        }
     };
     let expected = workload.expected(server.target);
     let answer = http::send(server.address, &request)
         .map_err(|e| format!("{} {workload}: {e}", server.target))?;
-    if !expected.allows(answer.status) {
+    if !expected.contains(&answer.status) {
         return Err(format!(
             "{} answered {workload} with {} ({expected:?} expected): {}",
             server.target, answer.status, answer.body
@@ -325,36 +312,24 @@ fn prepare<'a>(
             .to_lowercase()
             .replace(' ', "-"),
     );
-    std::fs::write(&script, wrk::fixed(&request))
-        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    tools::write(&script, wrk::fixed(&request))?;
     Ok(Prepared {
         server,
-        url: format!("{}{path}", server.url()),
+        url: format!("{}{}", server.url(), request.path),
         script,
         expected,
     })
 }
 
-/// A task that exists on `server`: created now on the mock, the examples' id elsewhere.
-fn existing_task(server: &Server) -> Result<String, String> {
-    if !matches!(server.target, Target::Mock | Target::InProcess) {
-        return Ok(EXAMPLE_ID.into());
-    }
-    let answer = http::send(
-        server.address,
-        &Request {
-            method: "POST",
-            path: CREATE_PATH,
-            headers: JSON_HEADERS,
-            body: VALID,
-        },
-    )
-    .map_err(|e| format!("creating a task on the mock: {e}"))?;
+/// Creates a task on the mock at `address`; returns its id.
+pub fn create_task(address: SocketAddr) -> Result<String, String> {
+    let answer =
+        http::send(address, &create(VALID)).map_err(|e| format!("creating a task: {e}"))?;
     task_id(&answer.body).ok_or_else(|| format!("no task id in {}", answer.body))
 }
 
 /// The `task_info.id` of a task body.
-pub fn task_id(body: &str) -> Option<String> {
+fn task_id(body: &str) -> Option<String> {
     let start = body.find(r#""id":""#)? + 6;
     let id = body.get(start..start + 36)?;
     id.bytes()
@@ -362,13 +337,19 @@ pub fn task_id(body: &str) -> Option<String> {
         .then(|| id.to_string())
 }
 
-fn check(name: &str, expected: Expected, summary: &Summary, problems: &mut Vec<String>) {
-    let statuses_ok = if expected.is_error() {
-        summary.status_errors == summary.requests
+fn check(
+    name: &str,
+    expected: &RangeInclusive<u16>,
+    summary: &Summary,
+    problems: &mut Vec<String>,
+) {
+    // wrk counts the answers with a status above 399.
+    let errors = if *expected.start() >= 400 {
+        summary.requests
     } else {
-        summary.status_errors == 0.0
+        0.0
     };
-    if !statuses_ok {
+    if summary.status_errors != errors {
         problems.push(format!(
             "{name}: {} of {} answers had a status above 399 ({expected:?} expected)",
             summary.status_errors, summary.requests
@@ -395,10 +376,14 @@ mod tests {
 
     #[test]
     fn a_rejection_is_expected_only_for_the_invalid_create() {
-        assert!(Workload::Invalid.expected(Target::Mock).allows(400));
-        assert!(Workload::Invalid.expected(Target::Prism).allows(422));
-        assert!(Workload::Invalid.expected(Target::Baseline).allows(200));
-        assert!(Workload::Invalid.expected(Target::BareWiremock).allows(200));
-        assert!(!Workload::Create.expected(Target::Mock).allows(400));
+        assert!(Workload::Invalid.expected(Target::Mock).contains(&400));
+        assert!(Workload::Invalid.expected(Target::Prism).contains(&422));
+        assert!(Workload::Invalid.expected(Target::Baseline).contains(&200));
+        assert!(
+            Workload::Invalid
+                .expected(Target::BareWiremock)
+                .contains(&200)
+        );
+        assert!(!Workload::Create.expected(Target::Mock).contains(&400));
     }
 }

@@ -1,24 +1,8 @@
-//! `mulerouter-kling-bench`: how fast the standalone mock serves, how much memory it keeps
-//! over a million requests, and what codegen costs, each against a reference measured in
-//! the same run. Start it with `cargo xtask bench` (see `BENCHMARKS.md`).
-//!
-//! - **Load**: the mock (release build, its defaults), a bare hyper server answering a fixed
-//!   body (the ceiling), bare wiremock answering the same body (the ceiling of a server built
-//!   on wiremock) and Stoplight Prism 5.14 (`prism mock -v error`, the peer users would
-//!   pick) on the same document, each on 127.0.0.1, driven in turn by `wrk` with keep-alive
-//!   connections at each concurrency for three workloads: a valid create, an invalid create
-//!   and a status GET. Requests/s, p50 and p99, and the ratios mock ÷ baseline,
-//!   mock ÷ Prism and mock ÷ bare wiremock.
-//! - **Memory**: RSS of one fresh mock process before and after a million requests of a
-//!   create-and-poll mix.
-//! - **Hostile bodies**: a million empty elements, a 30 MiB prompt and a declared 40 MB body,
-//!   each to a fresh mock: time, CPU, peak memory growth, and a create sent meanwhile.
-//! - **In-process**: the same core on wiremock (`MockMuleRouter`) under the same load, and
-//!   what a Rust test pays to start it, create and wait, next to bare wiremock.
-//! - **The body check alone**: parsing and validating a create's body in this process, set
-//!   against what a request may cost at 0.7× of the baseline.
-//! - **Codegen**: `cargo xtask codegen --check` with everything built, the xtask binary alone,
-//!   and the cost of starting each with nothing to do.
+//! `mulerouter-kling-bench`: how fast the mock serves, standalone on hyper and in-process on
+//! wiremock, next to a bare hyper server, bare wiremock and Prism; what hostile bodies cost
+//! it; its memory over two million requests; what a Rust test pays in-process; and what
+//! codegen costs. Start it with `cargo xtask bench`; `BENCHMARKS.md` says what each part
+//! measures and how.
 //!
 //! Missing tools are installed: `wrk` with apt-get, Prism with npm into `target/bench/prism`.
 //! Every load is bounded in time (wrk's `--duration`, and a watchdog on every process) and
@@ -36,13 +20,13 @@ mod memory;
 mod plot;
 mod procfs;
 mod report;
+mod setting;
 mod table;
 mod targets;
 mod tools;
-mod validation;
 mod wrk;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -50,7 +34,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::load::{Plan, Workload};
-use crate::report::{Results, Setting};
+use crate::report::Results;
 use crate::targets::{Server, Target};
 
 #[derive(Debug, Parser)]
@@ -69,13 +53,7 @@ enum Cmd {
     Run(Box<RunArgs>),
     /// Serve the baseline (started by `run`).
     #[command(hide = true)]
-    Baseline {
-        #[command(flatten)]
-        listen: Listen,
-        /// Worker threads; 1 runs one current-thread runtime, as wiremock does.
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-    },
+    Baseline(Listen),
     /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
     Plot {
         #[arg(long, default_value = "BENCHMARKS.md")]
@@ -89,18 +67,17 @@ enum Cmd {
     BareWiremock(Listen),
 }
 
-/// Where a server of this program listens (port 0: a free one, announced on stdout).
+/// The port on 127.0.0.1 a server of this program listens on (0: a free one, announced on
+/// stdout).
 #[derive(Debug, Args)]
 struct Listen {
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-    host: IpAddr,
     #[arg(long, default_value_t = 0)]
     port: u16,
 }
 
 impl Listen {
-    fn address(&self) -> SocketAddr {
-        SocketAddr::new(self.host, self.port)
+    fn bind(&self) -> std::io::Result<TcpListener> {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
     }
 }
 
@@ -180,16 +157,15 @@ fn seconds(text: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let served = |listen: Listen, serve: fn(TcpListener) -> std::io::Result<()>| {
+        listen.bind().and_then(serve).map_err(|e| e.to_string())
+    };
     let result = match cli.command {
-        Cmd::Baseline { listen, threads } => {
-            baseline::serve(listen.address(), threads).map_err(|e| e.to_string())
-        }
-        Cmd::Plot { from } => plot_again(&from),
-        Cmd::InProcess(listen) => in_process::serve(listen.address()).map_err(|e| e.to_string()),
-        Cmd::BareWiremock(listen) => {
-            bare_wiremock::serve(listen.address()).map_err(|e| e.to_string())
-        }
         Cmd::Run(args) => run(&args),
+        Cmd::Plot { from } => plot_again(&from),
+        Cmd::Baseline(listen) => served(listen, baseline::serve),
+        Cmd::InProcess(listen) => served(listen, in_process::serve),
+        Cmd::BareWiremock(listen) => served(listen, bare_wiremock::serve),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -225,11 +201,18 @@ fn run(args: &RunArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
     // Each setting left out takes its quick or its full default.
     let quick_or = |quick, full| if args.quick { quick } else { full };
-    let duration = args.duration.unwrap_or(quick_or(2, 5));
-    let rounds = args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1);
-    let warmup = args.warmup.unwrap_or(quick_or(1, 2));
     let memory_requests = args.memory_requests.unwrap_or(quick_or(200_000, 2_000_000));
     let codegen_runs = args.codegen_runs.unwrap_or(quick_or(1, 5) as usize);
+    let plan = Plan {
+        workloads: args.workloads.clone(),
+        concurrency: args.concurrency.clone(),
+        duration: Duration::from_secs(args.duration.unwrap_or(quick_or(2, 5))),
+        warmup: Duration::from_secs(args.warmup.unwrap_or(quick_or(1, 2))),
+        rounds: args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1),
+        wrk_threads: args.wrk_threads,
+        pinning: (!args.no_pin).then(cpu::Pinning::detect).flatten(),
+        shared_machine: args.shared_machine,
+    };
     let mut targets = args.targets.clone();
     targets.sort();
     targets.dedup();
@@ -247,20 +230,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
         Some(path) => path.clone(),
         None => build_mock(&root, &target_dir)?,
     };
-
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let pinning = (!args.no_pin)
-        .then(|| cpu::Pinning::detect(cores))
-        .flatten();
-    let server_cpus = pinning.as_ref().map(|p| p.servers.as_str());
+    let server_cpus = plan.server_cpus();
 
     let mut results = Results {
-        setting: setting(
-            args,
-            (duration, warmup, rounds),
-            prism.as_ref().map(|p| p.1.as_str()),
-            pinning.as_ref(),
-        ),
+        setting: setting::bullets(args, &plan, prism.as_ref().map(|p| p.1.as_str())),
         ..Results::default()
     };
 
@@ -270,19 +243,12 @@ fn run(args: &RunArgs) -> Result<(), String> {
         results.codegen = results.kept("codegen", timings).unwrap_or_default();
     }
 
-    eprintln!("== the body check alone, in this process");
-    if cfg!(debug_assertions) {
-        results
-            .problems
-            .push("the body check was timed in a debug build: run the bench in release".into());
-    }
-    let costs = validation::measure(Duration::from_secs(quick_or(1, 3)));
-    results.validation = results.kept("body check", costs).unwrap_or_default();
-
     if loading {
         eprintln!(
-            "== load: {targets:?} × {:?} × {:?} connections, {duration} s each",
-            args.workloads, args.concurrency
+            "== load: {targets:?} × {:?} × {:?} connections, {} s each",
+            plan.workloads,
+            plan.concurrency,
+            plan.duration.as_secs()
         );
         let mut servers = Vec::new();
         for target in &targets {
@@ -291,22 +257,12 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
-                    Server::prism(prism, &root.join(mock_document()), &log, server_cpus)?
+                    let document = root.join(mulerouter_kling_mock::document::SOURCE_PATH);
+                    Server::prism(prism, &document, &log, server_cpus)?
                 }
                 ours => Server::of_this_program(*ours, &log, server_cpus)?,
             });
         }
-        let plan = Plan {
-            workloads: args.workloads.clone(),
-            concurrency: args.concurrency.clone(),
-            duration: Duration::from_secs(duration),
-            warmup: Duration::from_secs(warmup),
-            rounds,
-            wrk_threads: args.wrk_threads,
-            cores,
-            load_cpus: pinning.as_ref().map(|p| p.load.clone()),
-            shared_machine: args.shared_machine,
-        };
         results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
         drop(servers);
     }
@@ -322,14 +278,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
 
     if memory_requests > 0 {
         eprintln!("== memory: {memory_requests} requests to a fresh mock");
-        results.memory = Some(memory::run(
-            &mock,
-            &scratch,
-            memory_requests,
-            args.wrk_threads,
-            pinning.as_ref(),
-            args.shared_machine,
-        )?);
+        results.memory = Some(memory::run(&mock, &scratch, memory_requests, &plan)?);
     }
 
     let section = results.markdown();
@@ -351,12 +300,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
 /// Writes the plot of `cells` to [`report::PLOT`].
 fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
     let svg = root.join(report::PLOT);
-    if let Some(folder) = svg.parent() {
-        std::fs::create_dir_all(folder)
-            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    }
-    std::fs::write(&svg, plot::svg(cells)?)
-        .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
+    tools::write(&svg, plot::svg(cells)?)?;
     eprintln!("wrote {}", svg.display());
     Ok(())
 }
@@ -374,25 +318,9 @@ fn plot_again(from: &Path) -> Result<(), String> {
     write_plot(&root, &cells)
 }
 
-/// The version of `package` in the workspace's `Cargo.lock`.
-fn locked_version(root: &Path, package: &str) -> Option<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
-    let name = format!("name = \"{package}\"");
-    let mut lines = lock.lines();
-    lines.find(|line| *line == name)?;
-    let version = lines.next()?.strip_prefix("version = \"")?;
-    Some(version.trim_end_matches('"').to_string())
-}
-
-/// The OpenAPI document, relative to the workspace root.
-fn mock_document() -> &'static str {
-    "openapi/kling-v3-omni-reference-video-to-video.yaml"
-}
-
 fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     eprintln!("== building mulerouter-kling-mock (release)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = Command::new(tools::cargo())
         .args([
             "build",
             "--release",
@@ -410,53 +338,6 @@ fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     Ok(target_dir.join("release").join("mulerouter-kling-mock"))
 }
 
-fn setting(
-    args: &RunArgs,
-    (duration, warmup, rounds): (u64, u64, usize),
-    prism: Option<&str>,
-    pinning: Option<&cpu::Pinning>,
-) -> Setting {
-    let invoked = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        format!(
-            "cargo run --release -p mulerouter-kling-bench -- {}",
-            args.join(" ")
-        )
-    });
-    Setting {
-        date: tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        command: invoked,
-        cores: std::thread::available_parallelism().map_or(0, usize::from),
-        cpu: procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
-        memory: procfs::mib("/proc/meminfo", "MemTotal").map_or_else(
-            || "unknown".into(),
-            |mib| format!("{:.1} GiB", mib / 1024.0),
-        ),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|k| k.trim().to_string())
-            .unwrap_or_default(),
-        rustc: tools::first_line("rustc", &["--version"]),
-        wrk: tools::first_line("wrk", &["--version"])
-            .split(" [")
-            .next()
-            .unwrap_or("wrk")
-            .to_string(),
-        node: tools::first_line("node", &["--version"]),
-        prism: prism.map_or_else(|| "not run".into(), |v| format!("Prism {v}")),
-        wiremock: locked_version(&root(), "wiremock").unwrap_or_else(|| "(version unknown)".into()),
-        duration_s: duration,
-        warmup_s: warmup,
-        rounds,
-        wrk_threads: args.wrk_threads,
-        mock_log: args.mock_log.clone(),
-        shared_machine: args.shared_machine,
-        pinning: pinning.map_or_else(
-            || "none".into(),
-            |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,13 +348,6 @@ mod tests {
         assert_eq!(seconds("3s"), Ok(3));
         assert_eq!(seconds("2m"), Ok(120));
         assert!(seconds("fast").is_err());
-    }
-
-    #[test]
-    fn the_locked_version_is_read_from_cargo_lock() {
-        let version = locked_version(&root(), "wiremock").expect("wiremock is locked");
-        assert!(version.starts_with("0."), "{version}");
-        assert_eq!(locked_version(&root(), "no-such-package"), None);
     }
 
     #[test]

@@ -6,10 +6,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cpu::{self, Pinning};
-use crate::load::{CREATE_PATH, INVALID, KEY, VALID};
+use crate::cpu;
+use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, Plan, VALID};
 use crate::targets::Server;
-use crate::wrk::{self, Load};
+use crate::wrk::{self, lua_string};
+use crate::{procfs, tools};
 
 /// One round of load.
 const ROUND: Duration = Duration::from_secs(5);
@@ -51,64 +52,36 @@ impl Memory {
     }
 }
 
-/// Resident memory of a process, in MiB (Linux).
-pub fn rss_mib(pid: u32) -> Result<f64, String> {
-    status_mib(pid, "VmRSS")
-}
-
-/// The most resident memory a process has had, in MiB (Linux).
-pub fn peak_mib(pid: u32) -> Result<f64, String> {
-    status_mib(pid, "VmHWM")
-}
-
-/// A memory field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`, in MiB.
-fn status_mib(pid: u32, field: &str) -> Result<f64, String> {
-    crate::procfs::mib(&format!("/proc/{pid}/status"), field)
-        .ok_or_else(|| format!("cannot read {field} of process {pid} in /proc/{pid}/status"))
+/// Resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> Result<f64, String> {
+    procfs::process_mib(pid, "VmRSS")
 }
 
 /// Loads a fresh mock until `requests` have been answered.
-pub fn run(
-    mock: &Path,
-    scratch: &Path,
-    requests: u64,
-    wrk_threads: u32,
-    pinning: Option<&Pinning>,
-    shared_machine: bool,
-) -> Result<Memory, String> {
-    let server = Server::mock(
-        mock,
-        "warn",
-        &scratch.join("mock-memory.log"),
-        pinning.map(|p| p.servers.as_str()),
-    )?;
+pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Memory, String> {
+    let log = scratch.join("mock-memory.log");
+    let server = Server::mock(mock, "warn", &log, plan.server_cpus())?;
     let script = scratch.join("memory-mix.lua");
-    std::fs::write(&script, wrk::mix(CREATE_PATH, VALID, INVALID, KEY))
-        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    tools::write(&script, mix())?;
     let connections = 16;
-    let load = Load {
-        threads: wrk_threads,
-        connections,
-        duration: ROUND,
-        cpus: pinning.map(|p| p.load.as_str()),
-    };
+    let load = plan.load(connections, ROUND);
     let mut memory = Memory {
         start_mib: rss_mib(server.pid())?,
         connections,
         ..Memory::default()
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut busy = Duration::ZERO;
     for _ in 0..MAX_ROUNDS {
         if memory.requests >= requests {
             break;
         }
-        if !shared_machine {
+        if !plan.shared_machine {
             cpu::wait_for_quiet(crate::load::QUIET_WAIT);
         }
-        let before = cpu::snapshot(&[server.pid()]);
-        let output = wrk::run(&script, &format!("{}/", server.url()), load)?;
-        let others = cpu::others(before, cpu::snapshot(&[server.pid()]), cores);
+        let (output, others) = cpu::others_during(&[server.pid()], || {
+            wrk::run(&script, &format!("{}/", server.url()), load)
+        });
+        let output = output?;
         memory.others = memory.others.max(others);
         let n = wrk::numbers(&output, "MIX")
             .ok_or_else(|| format!("no totals in wrk's output:\n{output}"))?;
@@ -130,4 +103,61 @@ pub fn run(
     std::thread::sleep(Duration::from_secs(3));
     memory.idle_mib = rss_mib(server.pid())?;
     Ok(memory)
+}
+
+/// The memory run's mix, per connection slot in turn: a valid create, three reads of the
+/// task created last, an invalid create, a read of an unknown path. Answers are counted by
+/// class; `done()` prints the totals of every thread.
+fn mix() -> String {
+    format!(
+        r#"
+local json = {{ ["Content-Type"] = "application/json", ["Authorization"] = {auth} }}
+local auth = {{ ["Authorization"] = {auth} }}
+local path = {path}
+local valid = wrk.format("POST", path, json, {valid})
+local invalid = wrk.format("POST", path, json, {invalid})
+local missing = wrk.format("GET", "/nope", auth)
+local latest = nil
+local n = 0
+ok, rejected, not_found, server_errors, other = 0, 0, 0, 0, 0
+
+request = function()
+  n = n + 1
+  local step = n % 6
+  if step == 1 or latest == nil then return valid end
+  if step == 5 then return invalid end
+  if step == 0 then return missing end
+  return wrk.format("GET", path .. "/" .. latest, auth)
+end
+
+response = function(status, headers, body)
+  if status == 200 then
+    ok = ok + 1
+    latest = body:match('"id":"([%x%-]+)"') or latest
+  elseif status == 400 then rejected = rejected + 1
+  elseif status == 404 then not_found = not_found + 1
+  elseif status >= 500 then server_errors = server_errors + 1
+  else other = other + 1 end
+end
+
+local threads = {{}}
+setup = function(thread) table.insert(threads, thread) end
+
+done = function(summary, latency, requests)
+  local t = {{ ok = 0, rejected = 0, not_found = 0, server_errors = 0, other = 0 }}
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(t) do t[name] = t[name] + thread:get(name) end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    "MIX requests=%d duration_us=%d p99_us=%d ok=%d rejected=%d not_found=%d server_errors=%d other=%d socket_errors=%d\n",
+    summary.requests, summary.duration, latency:percentile(99), t.ok, t.rejected, t.not_found,
+    t.server_errors, t.other, e.connect + e.read + e.write + e.timeout))
+end
+"#,
+        auth = lua_string(AUTHORIZATION.1),
+        path = lua_string(CREATE_PATH),
+        valid = lua_string(VALID),
+        invalid = lua_string(INVALID),
+    )
 }

@@ -1,6 +1,7 @@
 //! Requests/s against connections, one panel per workload, one line per server, drawn with
 //! plotters' SVG backend.
 
+use clap::ValueEnum;
 use plotters::prelude::*;
 
 use crate::load::{Cell, Workload};
@@ -110,7 +111,7 @@ fn draw(
 /// by [`crate::report`], so the plot can be drawn again from `BENCHMARKS.md`.
 pub fn cells_from_report(markdown: &str) -> Vec<Cell> {
     let mut cells = Vec::new();
-    // Columns of each table: (header cell that starts its row, target of each req/s column).
+    // The target of each req/s column of the table last seen.
     let mut columns: Vec<Option<Target>> = Vec::new();
     for line in markdown.lines() {
         let row: Vec<&str> = line
@@ -122,22 +123,16 @@ pub fn cells_from_report(markdown: &str) -> Vec<Cell> {
         if row.first() == Some(&"workload") {
             columns = row
                 .iter()
-                .map(|header| match *header {
-                    "baseline req/s" => Some(Target::Baseline),
-                    "mock req/s" => Some(Target::Mock),
-                    "in-process req/s" => Some(Target::InProcess),
-                    "bare wiremock req/s" => Some(Target::BareWiremock),
-                    "Prism req/s" => Some(Target::Prism),
-                    _ => None,
+                .map(|header| {
+                    let rate = |t: &&Target| *header == format!("{} req/s", t.column());
+                    Target::value_variants().iter().find(rate).copied()
                 })
                 .collect();
             continue;
         }
-        let workload = match row.first() {
-            Some(&"valid create") => Workload::Create,
-            Some(&"invalid create") => Workload::Invalid,
-            Some(&"status GET") => Workload::Get,
-            _ => continue,
+        let named = |w: &&Workload| row.first() == Some(&w.to_string().as_str());
+        let Some(&workload) = Workload::value_variants().iter().find(named) else {
+            continue;
         };
         let Some(connections) = row.get(1).and_then(|c| c.parse().ok()) else {
             continue;
@@ -169,7 +164,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_line_per_server_and_one_panel_per_workload() {
+    fn the_plot_has_one_line_per_server_and_one_panel_per_workload() {
         // Arrange
         let cells = [
             Cell::at_rate(Workload::Create, 1, Target::Mock, 1000.0),

@@ -1,8 +1,8 @@
-//! The one reader of Linux's `key: value` files under `/proc` (`/proc/<pid>/status`,
-//! `/proc/meminfo`, `/proc/cpuinfo`): memory of a process, of the machine, the CPU model.
+//! The one reader of Linux's `/proc`: its `key: value` files (`/proc/<pid>/status`,
+//! `/proc/meminfo`, `/proc/cpuinfo`) and the CPU time counters of `/proc/stat` and
+//! `/proc/<pid>/stat`. Whatever cannot be read counts as absent or zero.
 
-/// The value of the first line `key: value` of `path`, trimmed; `None` if the file cannot be
-/// read or has no such line.
+/// The value of the first line `key: value` of `path`, trimmed.
 pub fn field(path: &str, key: &str) -> Option<String> {
     value_of(&std::fs::read_to_string(path).ok()?, key)
 }
@@ -13,11 +13,62 @@ pub fn mib(path: &str, key: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// A memory field of a process (`VmRSS`, `VmHWM`: the most it has had), in MiB.
+pub fn process_mib(pid: u32, key: &str) -> Result<f64, String> {
+    let path = format!("/proc/{pid}/status");
+    mib(&path, key).ok_or_else(|| format!("cannot read {key} in {path}"))
+}
+
+/// The kernel's release, e.g. `6.1.0-18-amd64`.
+pub fn kernel() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_or_else(|_| String::new(), |k| k.trim().into())
+}
+
+/// `(all, busy)` clock ticks of every core since boot, from `/proc/stat`.
+pub fn machine_ticks() -> (u64, u64) {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|stat| stat.lines().next().map(cpu_line))
+        .unwrap_or_default()
+}
+
+/// The user and system clock ticks of `process` (a pid, or `self`), with those of the
+/// children it has waited for when `children`.
+pub fn process_ticks(process: impl std::fmt::Display, children: bool) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{process}/stat")) else {
+        return 0;
+    };
+    // The command name may hold spaces; the fields after it are numbers.
+    let Some(end) = stat.rfind(')') else { return 0 };
+    stat[end + 1..]
+        .split_whitespace()
+        .skip(11)
+        .take(if children { 4 } else { 2 })
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum()
+}
+
 fn value_of(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let (name, value) = line.split_once(':')?;
         (name.trim_end() == key).then(|| value.trim().to_string())
     })
+}
+
+/// `(all, user + nice + system + steal)` of the `cpu` line of `/proc/stat`: time the
+/// hypervisor gave to other guests counts as busy too.
+fn cpu_line(line: &str) -> (u64, u64) {
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+    // already counted in user time.
+    let all = fields.iter().take(8).sum();
+    let busy = fields.iter().take(3).sum::<u64>() + fields.get(7).copied().unwrap_or(0);
+    (all, busy)
 }
 
 #[cfg(test)]
@@ -40,13 +91,14 @@ mod tests {
 
     #[test]
     fn the_memory_of_this_process_is_read_in_mib() {
-        let rss = mib(&format!("/proc/{}/status", std::process::id()), "VmRSS");
+        let rss = process_mib(std::process::id(), "VmRSS");
 
-        assert!(rss.is_some_and(|mib| mib > 0.0), "{rss:?}");
+        assert!(rss.as_ref().is_ok_and(|mib| *mib > 0.0), "{rss:?}");
+        assert!(process_mib(std::process::id(), "NoSuchField").is_err());
     }
 
     #[test]
-    fn a_missing_file_has_no_field() {
-        assert_eq!(field("/proc/no-such-file", "VmRSS"), None);
+    fn the_cpu_line_counts_steal_as_busy_and_guest_time_once() {
+        assert_eq!(cpu_line("cpu  10 1 5 100 2 0 3 4 7 0"), (125, 20));
     }
 }

@@ -2,6 +2,7 @@
 //! that the prose around them stays.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::codegen::Timing;
 use crate::hostile::Hostile;
@@ -10,7 +11,6 @@ use crate::load::{Cell, Workload};
 use crate::memory::Memory;
 use crate::table::Table;
 use crate::targets::Target;
-use crate::validation::Cost;
 
 pub const BEGIN: &str =
     "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
@@ -19,48 +19,21 @@ pub const END: &str = "<!-- bench:end -->";
 /// The plot of requests/s against connections, relative to the workspace root.
 pub const PLOT: &str = "benchmarks/requests-per-second.svg";
 
-/// Where and how the numbers were made.
-#[derive(Debug, Clone, Default)]
-pub struct Setting {
-    pub date: String,
-    pub command: String,
-    pub cores: usize,
-    pub cpu: String,
-    pub memory: String,
-    pub kernel: String,
-    pub rustc: String,
-    pub wrk: String,
-    pub node: String,
-    pub prism: String,
-    pub wiremock: String,
-    pub duration_s: u64,
-    pub warmup_s: u64,
-    pub rounds: usize,
-    pub wrk_threads: u32,
-    pub mock_log: String,
-    pub pinning: String,
-    pub shared_machine: bool,
-}
-
 /// Everything one run measured.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
-    pub setting: Setting,
+    /// Where and how the numbers were made, as Markdown bullets.
+    pub setting: String,
     pub cells: Vec<Cell>,
     pub memory: Option<Memory>,
     pub codegen: Vec<Timing>,
-    pub validation: Vec<Cost>,
     pub hostile: Vec<Hostile>,
     pub test_cost: Option<TestCost>,
     pub problems: Vec<String>,
 }
 
-/// The goal set for the mock: this share of the baseline's requests/s.
-pub const GOAL: f64 = 0.7;
-
 fn number(value: f64) -> String {
-    let rounded = value.round() as u64;
-    let digits = rounded.to_string();
+    let digits = (value.round() as u64).to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -79,11 +52,24 @@ fn ms(value: f64) -> String {
     }
 }
 
+fn millis(duration: Duration) -> String {
+    format!("{} ms", ms(duration.as_secs_f64() * 1e3))
+}
+
 fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
     match (numerator, denominator) {
         (Some(n), Some(d)) if d > 0.0 => format!("{:.2}×", n / d),
         _ => "–".into(),
     }
+}
+
+/// A `###` section with `intro` (a paragraph and a blank line, or nothing) above its table;
+/// nothing at all when the table has no rows.
+fn section(title: &str, intro: &str, table: &Table) -> String {
+    if table.is_empty() {
+        return String::new();
+    }
+    format!("### {title}\n\n{intro}{}\n", table.render())
 }
 
 impl Results {
@@ -101,216 +87,33 @@ impl Results {
             .find(|c| c.workload == workload && c.connections == connections && c.target == target)
     }
 
-    /// The Markdown section.
-    pub fn markdown(&self) -> String {
-        let s = &self.setting;
-        let mut bullets = vec![
-            format!("Date: {}", s.date),
-            format!("Command: `{}`", s.command),
-            format!(
-                "Machine: {} cores (`nproc`), {}, {} RAM, Linux {}",
-                s.cores, s.cpu, s.memory, s.kernel
-            ),
-            format!(
-                "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
-                s.wrk,
-                s.wrk_threads,
-                s.warmup_s,
-                s.duration_s,
-                s.rounds,
-                s.pinning,
-                crate::load::DISTURBED * 100.0
-            ),
-        ];
-        if s.shared_machine {
-            bullets.push("**Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read".into());
-        }
-        bullets.extend([
-            format!(
-                "mock: `mulerouter-kling-mock --port 0`, release build, defaults (the core on hyper 1, HTTP/1.1 and h2c, multi-threaded runtime; wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h), `RUST_LOG={}`",
-                s.mock_log
-            ),
-            "in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes".into(),
-            format!(
-                "baseline: bare hyper 1 HTTP/1.1 on one current-thread tokio runtime (as wiremock runs it), fixed {}-byte JSON body",
-                crate::baseline::BODY.len()
-            ),
-            format!(
-                "bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
-                s.wiremock
-            ),
-            format!(
-                "Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
-                s.prism, s.node, s.rustc
-            ),
-            "Requests: valid create = the document's `full` example (every field, two elements); invalid create = 3 broken rules (mock 400 listing all three, Prism 422); status GET = a task created just before (mock), the examples' id (Prism, baseline)".into(),
-        ]);
-        let mut out = String::from("## Latest run\n\n");
-        bullets
-            .iter()
-            .for_each(|b| out.push_str(&format!("- {b}\n")));
-        out.push('\n');
-
-        if !self.cells.is_empty() {
-            out.push_str(&self.targets_section());
-            out.push_str(&self.throughput());
-            out.push_str(&format!(
-                "![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n\n"
-            ));
-        }
-        if !self.hostile.is_empty() {
-            out.push_str(&self.hostile_section());
-        }
-        if let Some(cost) = &self.test_cost {
-            out.push_str(&test_cost_section(cost));
-        }
-        if !self.validation.is_empty() {
-            out.push_str(&self.validation_section());
-        }
-        if let Some(memory) = &self.memory {
-            out.push_str(&memory_section(memory));
-        }
-        if !self.codegen.is_empty() {
-            out.push_str(&self.codegen_section());
-        }
-        if !self.problems.is_empty() {
-            out.push_str("### Problems in this run\n\n");
-            self.problems
-                .iter()
-                .for_each(|p| out.push_str(&format!("- {p}\n")));
-            out.push('\n');
-        }
-        out
-    }
-
     fn rate(&self, workload: Workload, connections: u32, target: Target) -> Option<f64> {
         self.cell(workload, connections, target)
             .map(|c| c.summary.per_second())
     }
 
-    fn throughput(&self) -> String {
-        let mut table = Table::new(
-            "lrrrrrrrrrrrrrrrr",
-            "workload | conns | baseline req/s | p50 ms | p99 ms | mock req/s | p50 ms | p99 ms | in-process req/s | p50 ms | p99 ms | Prism req/s | p50 ms | p99 ms | mock ÷ baseline | in-process ÷ baseline | mock ÷ Prism",
-        );
-        let mut rows: Vec<(Workload, u32)> = self
-            .cells
-            .iter()
-            .map(|c| (c.workload, c.connections))
-            .collect();
-        rows.sort();
-        rows.dedup();
-        for &(workload, connections) in &rows {
-            let mut row = vec![workload.to_string(), connections.to_string()];
-            let targets = [
-                Target::Baseline,
-                Target::Mock,
-                Target::InProcess,
-                Target::Prism,
-            ];
-            for target in targets {
-                row.extend(match self.cell(workload, connections, target) {
-                    Some(cell) => speed(cell),
-                    None => ["–".into(), "–".into(), "–".into()],
-                });
-            }
-            let [baseline, mock, in_process, prism] =
-                targets.map(|t| self.rate(workload, connections, t));
-            row.extend([
-                ratio(mock, baseline),
-                ratio(in_process, baseline),
-                ratio(mock, prism),
-            ]);
-            table.row(row);
-        }
-        let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
-        let spread = self
-            .cells
-            .iter()
-            .filter_map(|c| Some((c.rates.first()?, c.rates.last()?)))
-            .filter(|(low, _)| **low > 0.0)
-            .map(|(low, high)| high / low - 1.0)
-            .fold(0.0, f64::max);
-        format!(
-            "### Throughput and latency\n\n{}{}\nRounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n\n",
-            table.render(),
-            self.wiremock_ceiling(&rows),
-            spread * 100.0,
-            others * 100.0
-        )
-    }
-
-    /// Bare wiremock next to the baseline and the mock: how much of the ceiling wiremock
-    /// itself leaves, and how much of that the mock uses.
-    fn wiremock_ceiling(&self, rows: &[(Workload, u32)]) -> String {
-        let mut table = Table::new(
-            "lrrrrrr",
-            "workload | conns | bare wiremock req/s | p50 ms | p99 ms | bare wiremock ÷ baseline | in-process ÷ bare wiremock",
-        );
-        for &(workload, connections) in rows {
-            let Some(cell) = self.cell(workload, connections, Target::BareWiremock) else {
-                continue;
-            };
-            let own = Some(cell.summary.per_second());
-            let mut row = vec![workload.to_string(), connections.to_string()];
-            row.extend(speed(cell));
-            row.push(ratio(
-                own,
-                self.rate(workload, connections, Target::Baseline),
-            ));
-            row.push(ratio(
-                self.rate(workload, connections, Target::InProcess),
-                own,
-            ));
-            table.row(row);
-        }
-        if table.is_empty() {
-            return String::new();
-        }
-        format!(
-            "\nThe ceiling of a server built on wiremock, in the same run:\n\n{}",
-            table.render()
-        )
-    }
-
-    /// The body check alone, against what a request may cost in all at the goal's share of
-    /// the baseline.
-    fn validation_section(&self) -> String {
-        // At GOAL× the rate a request may take 1/GOAL of the baseline's time: this much more.
-        let allowance_share = 1.0 / GOAL - 1.0;
-        let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
-        let shown = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
-        let connections = self
-            .cells
-            .iter()
-            .filter(|c| c.target == Target::Baseline)
-            .map(|c| c.connections)
-            .max();
-        let headers = format!(
-            "workload | parse + validate µs | fastest–slowest batch µs | baseline µs per request{} | allowance at {GOAL}× µs | check ÷ allowance",
-            connections.map_or(String::new(), |c| format!(" ({c} conns)"))
-        );
-        let mut table = Table::new("lrrrrr", &headers);
-        for cost in &self.validation {
-            let baseline = connections
-                .and_then(|c| self.rate(cost.workload, c, Target::Baseline))
-                .map(|rate| 1e6 / rate);
-            let allowance = baseline.map(|b| b * allowance_share);
-            table.row(vec![
-                cost.workload.to_string(),
-                format!("{:.2}", micros(cost.per_call)),
-                format!("{:.2}–{:.2}", micros(cost.range.0), micros(cost.range.1)),
-                shown(baseline),
-                shown(allowance),
-                ratio(Some(micros(cost.per_call)), allowance),
-            ]);
-        }
-        format!(
-            "### Checking a create's body, alone\n\nIn this process, no HTTP: the body parsed into a `serde_json::Value` and validated with the mock's own validator (`document::validate_request_body`), both dropped after; the median of {} batches of about 10 ms. A server answering on one thread reaches {GOAL}× of the baseline's requests/s only if all it adds to the baseline's time per request fits in {:.2}× of that time (the allowance). A hot loop is the cheapest this check will ever run, so a check larger than the allowance puts {GOAL}× out of reach for any server that validates this way, on wiremock or not.\n\n{}\n",
-            self.validation.iter().map(|c| c.batches).min().unwrap_or(0),
-            allowance_share,
-            table.render()
-        )
+    /// The Markdown section.
+    pub fn markdown(&self) -> String {
+        let problems: String = self.problems.iter().map(|p| format!("- {p}\n")).collect();
+        [
+            format!("## Latest run\n\n{}\n", self.setting),
+            self.targets_section(),
+            self.throughput(),
+            self.hostile_section(),
+            self.test_cost
+                .as_ref()
+                .map_or_else(String::new, test_cost_section),
+            self.memory
+                .as_ref()
+                .map_or_else(String::new, memory_section),
+            self.codegen_section(),
+            if problems.is_empty() {
+                problems
+            } else {
+                format!("### Problems in this run\n\n{problems}\n")
+            },
+        ]
+        .concat()
     }
 
     /// The issue's targets at 64 connections, met or not.
@@ -338,10 +141,99 @@ impl Results {
                 ]);
             }
         }
-        if table.is_empty() {
+        section("Targets at 64 connections", "", &table)
+    }
+
+    /// The main table; then bare wiremock next to the baseline and the in-process mock (how
+    /// much of the ceiling wiremock itself leaves, and how much of that the mock uses); how
+    /// steady the run was, and the plot.
+    fn throughput(&self) -> String {
+        use Target::{BareWiremock, Baseline, InProcess, Mock, Prism};
+        if self.cells.is_empty() {
             return String::new();
         }
-        format!("### Targets at 64 connections\n\n{}\n", table.render())
+        let mut rows: Vec<(Workload, u32)> = self
+            .cells
+            .iter()
+            .map(|c| (c.workload, c.connections))
+            .collect();
+        rows.sort();
+        rows.dedup();
+        let table = self.speeds(
+            &rows,
+            &[Baseline, Mock, InProcess, Prism],
+            &[(Mock, Baseline), (InProcess, Baseline), (Mock, Prism)],
+        );
+        rows.retain(|&(workload, connections)| {
+            self.cell(workload, connections, BareWiremock).is_some()
+        });
+        let ceiling = self.speeds(
+            &rows,
+            &[BareWiremock],
+            &[(BareWiremock, Baseline), (InProcess, BareWiremock)],
+        );
+        let ceiling = if ceiling.is_empty() {
+            String::new()
+        } else {
+            let intro = "The ceiling of a server built on wiremock, in the same run:";
+            format!("{intro}\n\n{}\n", ceiling.render())
+        };
+        let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
+        let spread = self
+            .cells
+            .iter()
+            .filter_map(|c| Some((c.rates.first()?, c.rates.last()?)))
+            .filter(|(low, _)| **low > 0.0)
+            .map(|(low, high)| high / low - 1.0)
+            .fold(0.0, f64::max);
+        format!(
+            "{}{ceiling}Rounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n\n\
+             ![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n\n",
+            section("Throughput and latency", "", &table),
+            spread * 100.0,
+            others * 100.0
+        )
+    }
+
+    /// For each row, requests/s, p50 and p99 of each of `targets` (`–` if not measured), then
+    /// each ratio `a ÷ b` of requests/s.
+    fn speeds(
+        &self,
+        rows: &[(Workload, u32)],
+        targets: &[Target],
+        ratios: &[(Target, Target)],
+    ) -> Table {
+        let mut headers = vec!["workload".to_string(), "conns".into()];
+        for target in targets {
+            headers.extend([
+                format!("{} req/s", target.column()),
+                "p50 ms".into(),
+                "p99 ms".into(),
+            ]);
+        }
+        for (a, b) in ratios {
+            headers.push(format!("{} ÷ {}", a.column(), b.column()));
+        }
+        let align = format!("l{}", "r".repeat(headers.len() - 1));
+        let mut table = Table::new(&align, &headers.join(" | "));
+        for &(workload, connections) in rows {
+            let mut row = vec![workload.to_string(), connections.to_string()];
+            for &target in targets {
+                row.extend(match self.cell(workload, connections, target) {
+                    Some(cell) => {
+                        let s = &cell.summary;
+                        [number(s.per_second()), ms(s.p50_ms), ms(s.p99_ms)]
+                    }
+                    None => ["–".into(), "–".into(), "–".into()],
+                });
+            }
+            for &(a, b) in ratios {
+                let rate = |target| self.rate(workload, connections, target);
+                row.push(ratio(rate(a), rate(b)));
+            }
+            table.row(row);
+        }
+        table
     }
 
     fn hostile_section(&self) -> String {
@@ -353,17 +245,18 @@ impl Results {
             table.row(vec![
                 h.what.to_string(),
                 h.status.to_string(),
-                format!("{} ms", ms(h.answered_in.as_secs_f64() * 1e3)),
+                millis(h.answered_in),
                 format!("{} ms", h.cpu.as_millis()),
                 format!("{:.1} MiB", h.peak_growth_mib),
-                h.neighbour.map_or("–".to_string(), |(status, took)| {
-                    format!("{status} in {} ms", ms(took.as_secs_f64() * 1e3))
+                h.neighbour.map_or("–".into(), |(status, took)| {
+                    format!("{status} in {}", millis(took))
                 }),
             ]);
         }
-        format!(
-            "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n{}\n",
-            table.render()
+        section(
+            "Hostile bodies",
+            "Each sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n",
+            &table,
         )
     }
 
@@ -378,31 +271,22 @@ impl Results {
                 timing.runs.len().to_string(),
             ]);
         }
-        format!("### Codegen\n\n{}\n", table.render())
+        section("Codegen", "", &table)
     }
-}
-
-/// Requests/s, p50 and p99 of a cell.
-fn speed(cell: &Cell) -> [String; 3] {
-    let s = &cell.summary;
-    [number(s.per_second()), ms(s.p50_ms), ms(s.p99_ms)]
 }
 
 fn test_cost_section(cost: &TestCost) -> String {
     let mut table = Table::new("lr", "what | time");
     table.row(vec![
         "`MockMuleRouter::start`, one create, reads until `completed`, drop".into(),
-        format!("{} ms", ms(cost.mock.as_secs_f64() * 1e3)),
+        millis(cost.mock),
     ]);
     table.row(vec![
         "bare wiremock `MockServer::start`, one mock mounted, one request, drop".into(),
-        format!("{} ms", ms(cost.bare_wiremock.as_secs_f64() * 1e3)),
+        millis(cost.bare_wiremock),
     ]);
-    format!(
-        "### What a Rust test pays in-process\n\nMedian of {} runs, in this process.\n\n{}\n",
-        cost.runs,
-        table.render()
-    )
+    let intro = format!("Median of {} runs, in this process.\n\n", cost.runs);
+    section("What a Rust test pays in-process", &intro, &table)
 }
 
 fn memory_section(memory: &Memory) -> String {
@@ -418,10 +302,9 @@ fn memory_section(memory: &Memory) -> String {
         "3 s after the load".into(),
         format!("{:.1}", memory.idle_mib),
     ]);
-    format!(
-        "### Memory of the mock\n\nOne process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n\n\
-         The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n\n\
-         {}\nRSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n\n",
+    let intro = format!(
+        "One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n\n\
+         The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n\n",
         memory.connections,
         number(memory.requests as f64),
         number(memory.per_second),
@@ -433,7 +316,10 @@ fn memory_section(memory: &Memory) -> String {
         memory.server_errors,
         memory.other,
         memory.socket_errors,
-        table.render(),
+    );
+    format!(
+        "{}RSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n\n",
+        section("Memory of the mock", &intro, &table),
         memory.warm_mib(),
         number(memory.requests as f64),
         memory.final_mib()
@@ -455,13 +341,11 @@ pub fn write(path: &Path, section: &str) -> Result<(), String> {
         _ if current.is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n{block}\n", current.trim_end()),
     };
-    std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::tools::write(path, updated)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
@@ -529,37 +413,6 @@ mod tests {
         let text = results.markdown();
         assert!(
             text.contains("| status GET | 64 | 128\u{202f}000 | 0.50 | 1.50 | 0.80× | 0.50× |"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn the_body_check_is_set_against_the_allowance_of_the_baseline_at_the_goal() {
-        // Arrange: a baseline at 64 connections of 125 000 req/s is 8 µs per request, so
-        // 0.7× of it allows 8 × (1/0.7 − 1) = 3.43 µs more.
-        let mut baseline = cell(Target::Baseline, 125_000.0);
-        baseline.workload = Workload::Create;
-        let results = Results {
-            cells: vec![baseline],
-            validation: vec![Cost {
-                workload: Workload::Create,
-                per_call: Duration::from_nanos(6_860),
-                range: (Duration::from_nanos(6_500), Duration::from_nanos(7_000)),
-                batches: 100,
-            }],
-            ..Results::default()
-        };
-
-        // Act
-        let text = results.markdown();
-
-        // Assert
-        assert!(
-            text.contains("| valid create | 6.86 | 6.50–7.00 | 8.00 | 3.43 | 2.00× |"),
-            "{text}"
-        );
-        assert!(
-            text.contains("baseline µs per request (64 conns)"),
             "{text}"
         );
     }

@@ -5,17 +5,17 @@
 #[derive(Debug, Clone)]
 pub struct Table {
     headers: Vec<String>,
-    align: &'static str,
+    align: String,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    pub fn new(align: &'static str, headers: &str) -> Self {
+    pub fn new(align: &str, headers: &str) -> Self {
         let headers: Vec<String> = headers.split('|').map(|h| h.trim().to_string()).collect();
         assert_eq!(align.len(), headers.len(), "one alignment per column");
         Self {
             headers,
-            align,
+            align: align.into(),
             rows: Vec::new(),
         }
     }

@@ -1,11 +1,13 @@
 //! The servers under load, each in its own process on 127.0.0.1: the mock (standalone and
-//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid) when dropped.
+//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid)
+//! when dropped.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::future::Future;
+use std::io::{self, BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -42,6 +44,19 @@ impl fmt::Display for Target {
     }
 }
 
+impl Target {
+    /// Its name in the columns of the report.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Baseline => "baseline",
+            Self::BareWiremock => "bare wiremock",
+            Self::Mock => "mock",
+            Self::InProcess => "in-process",
+            Self::Prism => "Prism",
+        }
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct Server {
@@ -49,7 +64,7 @@ pub struct Server {
     pub address: SocketAddr,
     child: Child,
     /// How to start another like it (this program's servers only): its log, its cores.
-    again: Option<(std::path::PathBuf, Option<String>)>,
+    again: Option<(PathBuf, Option<String>)>,
 }
 
 impl Server {
@@ -85,13 +100,7 @@ impl Server {
     ) -> Result<Self, String> {
         let mut command = cpu::command(binary, cpus);
         command.args(["--port", "0"]).env("RUST_LOG", rust_log);
-        let (child, address) = spawn_announcing(command, log, "mock")?;
-        Ok(Self {
-            target: Target::Mock,
-            address,
-            child,
-            again: None,
-        })
+        Self::spawn(Target::Mock, command, log, None)
     }
 
     /// The baseline, the in-process mock or bare wiremock: this program's subcommand of the
@@ -108,13 +117,9 @@ impl Server {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let mut command = cpu::command(exe, cpus);
         command.args([subcommand, "--port", "0"]);
-        let (child, address) = spawn_announcing(command, log, &target.to_string())?;
-        Ok(Self {
-            target,
-            address,
-            child,
-            again: Some((log.to_path_buf(), cpus.map(str::to_string))),
-        })
+        let mut server = Self::spawn(target, command, log, None)?;
+        server.again = Some((log.to_path_buf(), cpus.map(str::to_string)));
+        Ok(server)
     }
 
     /// `prism mock -v error` on `document`, on a free port, on `cpus`.
@@ -125,33 +130,48 @@ impl Server {
         cpus: Option<&str>,
     ) -> Result<Self, String> {
         let port = free_port()?;
-        let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
-        let child = cpu::command(prism, cpus)
-            .args([
-                "mock",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-v",
-                "error",
-            ])
-            .arg(document)
+        let mut command = cpu::command(prism, cpus);
+        let port_arg = port.to_string();
+        command.args(["mock", "-h", "127.0.0.1", "-p", &port_arg, "-v", "error"]);
+        command.arg(document);
+        Self::spawn(Target::Prism, command, log, Some(port))
+    }
+
+    /// Starts `command` with its stderr in `log`, and finds where it listens: Prism, started
+    /// on `port`, is asked until it answers and logs its stdout too; the others say where on
+    /// the first line of their stdout. Stopped when dropped, also should it not come up.
+    fn spawn(
+        target: Target,
+        mut command: Command,
+        log: &Path,
+        port: Option<u16>,
+    ) -> Result<Self, String> {
+        let err = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let out = match port {
+            Some(_) => Stdio::from(err.try_clone().map_err(|e| e.to_string())?),
+            None => Stdio::piped(),
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", prism.display()))?;
-        // Stopped when dropped, should it not come up.
-        let server = Self {
-            target: Target::Prism,
-            address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            .map_err(|e| format!("cannot start the {target}: {e}"))?;
+        let mut server = Self {
+            target,
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, port.unwrap_or(0))),
             child,
             again: None,
         };
-        http::wait_until_up(server.address, STARTUP)
-            .map_err(|error| format!("Prism: {error} (see {})", log.display()))?;
+        let see = |problem: String| format!("the {target} {problem} (see {})", log.display());
+        match port {
+            Some(_) => http::wait_until_up(server.address, STARTUP).map_err(see)?,
+            None => {
+                server.address = announced(&mut server.child).ok_or_else(|| {
+                    see(format!("did not say where it listens within {STARTUP:?}"))
+                })?;
+            }
+        }
         Ok(server)
     }
 }
@@ -172,42 +192,37 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Starts a program that prints `… http://HOST:PORT` as its first line once it listens;
-/// its stderr goes to `log`, the rest of its stdout is drained.
-fn spawn_announcing(
-    mut command: Command,
-    log: &Path,
+/// Serves with what `start` returns, on `listener`, until killed, on one current-thread
+/// runtime; once `start` is done, says on the first line of stdout where `name` listens, as
+/// [`Server::spawn`] expects.
+pub fn serve_announcing<F: Future<Output = io::Result<S>>, S>(
+    listener: TcpListener,
     name: &str,
-) -> Result<(Child, SocketAddr), String> {
-    let err = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("cannot start the {name}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
+    start: impl FnOnce(TcpListener) -> F,
+) -> io::Result<()> {
+    let local = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let _serving = start(listener).await?;
+        // stdout is line-buffered: the line is out once printed.
+        println!("{name} listening on http://{local}");
+        std::future::pending().await
+    })
+}
+
+/// The address a program prints as `… http://HOST:PORT` on the first line of its stdout
+/// once it listens; the rest of its stdout is drained.
+fn announced(child: &mut Child) -> Option<SocketAddr> {
+    let stdout = child.stdout.take()?;
     let (first, line) = mpsc::channel();
     std::thread::spawn(move || {
         let mut lines = BufReader::new(stdout).lines();
         let _ = first.send(lines.next());
         for _ in lines.map_while(Result::ok) {}
     });
-    let announced = match line.recv_timeout(STARTUP) {
-        Ok(Some(Ok(line))) => address_in(&line),
-        _ => None,
-    };
-    match announced {
-        Some(address) => Ok((child, address)),
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(format!(
-                "the {name} did not say where it listens within {STARTUP:?} (see {})",
-                log.display()
-            ))
-        }
-    }
+    address_in(&line.recv_timeout(STARTUP).ok()??.ok()?)
 }
 
 /// The socket address in `… http://127.0.0.1:4010`.
@@ -226,18 +241,5 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 4010)))
         );
         assert_eq!(address_in("starting"), None);
-    }
-
-    #[test]
-    fn the_mock_and_prism_are_refused_as_servers_of_this_program() {
-        let log = std::env::temp_dir().join("bench-refused.log");
-        for target in [Target::Mock, Target::Prism] {
-            let refused = Server::of_this_program(target, &log, None).map(|s| s.target);
-
-            assert_eq!(
-                refused,
-                Err(format!("the {target} is not served by this program"))
-            );
-        }
     }
 }

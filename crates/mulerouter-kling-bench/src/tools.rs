@@ -1,5 +1,6 @@
-//! The programs the benchmark needs, installed when missing: `wrk` from Debian (apt-get),
-//! Prism from the npm registry into a cache folder under `target/`.
+//! Other programs, run with a time limit; the ones the benchmark needs, installed when
+//! missing (`wrk` from Debian with apt-get, Prism from the npm registry into a cache folder
+//! under `target/`); and files written with their folder.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,21 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, Str
     })
 }
 
+/// [`run_bounded`], failing with what the program printed unless it exits with success.
+pub fn run_checked(command: &mut Command, limit: Duration) -> Result<Output, String> {
+    let output = run_bounded(command, limit)?;
+    if output.status.success() {
+        return Ok(output);
+    }
+    let (out, err) = (&output.stdout, &output.stderr);
+    Err(format!(
+        "{command:?} failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(out),
+        String::from_utf8_lossy(err)
+    ))
+}
+
 fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut buffer = Vec::new();
@@ -62,13 +78,19 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
 
 /// Whether `program` starts with `args`, whatever its exit status (`wrk --version` exits 1).
 pub fn works(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
+    run_bounded(Command::new(program).args(args), Duration::from_secs(30)).is_ok()
+}
+
+/// Cargo: the one that started this program, else the one on the `PATH`.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Writes `contents` to `path`, creating its folder if needed.
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
+    std::fs::create_dir_all(path.parent().unwrap_or(path))
+        .and_then(|()| std::fs::write(path, contents))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
@@ -92,8 +114,7 @@ pub fn ensure_wrk() -> Result<(), String> {
             sudo
         };
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run_bounded(&mut command, Duration::from_secs(600))
-            .is_ok_and(|output| output.status.success())
+        run_checked(&mut command, Duration::from_secs(600)).is_ok()
     };
     let installed = apt(&["install", "-y", "-q", "wrk"])
         // A fresh machine may have no package lists yet.
@@ -124,7 +145,7 @@ pub fn ensure_prism(cache: &Path) -> Result<(PathBuf, String), String> {
         "installing {PRISM_PACKAGE} into {} with npm",
         cache.display()
     );
-    let output = run_bounded(
+    run_checked(
         Command::new("npm")
             .arg("install")
             .arg("--prefix")
@@ -132,12 +153,6 @@ pub fn ensure_prism(cache: &Path) -> Result<(PathBuf, String), String> {
             .args(["--no-audit", "--no-fund", "--loglevel=error", PRISM_PACKAGE]),
         Duration::from_secs(600),
     )?;
-    if !output.status.success() {
-        return Err(format!(
-            "npm install {PRISM_PACKAGE} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
     prism_version(&prism)
         .map(|version| (prism.clone(), version))
         .ok_or_else(|| {
@@ -149,13 +164,13 @@ pub fn ensure_prism(cache: &Path) -> Result<(PathBuf, String), String> {
 }
 
 fn prism_version(prism: &Path) -> Option<String> {
-    let output = run_bounded(
+    let output = run_checked(
         Command::new(prism).arg("--version"),
         Duration::from_secs(60),
     )
     .ok()?;
     let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    (output.status.success() && version.starts_with(PRISM_VERSION_PREFIX)).then_some(version)
+    version.starts_with(PRISM_VERSION_PREFIX).then_some(version)
 }
 
 /// The first line a program prints for `args` (stdout, else stderr), e.g. its version.

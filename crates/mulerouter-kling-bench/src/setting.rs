@@ -1,0 +1,98 @@
+//! Where and how the numbers were made, as the bullets that open the report: the machine, the
+//! programs and their versions, and how each server was run and loaded.
+
+use std::path::Path;
+
+use crate::cpu;
+use crate::load::Plan;
+use crate::{RunArgs, procfs, tools};
+
+/// The bullets, one Markdown line each; `prism` is Prism's version if it runs.
+pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
+    let command = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        format!(
+            "cargo run --release -p mulerouter-kling-bench -- {}",
+            args.join(" ")
+        )
+    });
+    let cpu = procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into());
+    let memory = procfs::mib("/proc/meminfo", "MemTotal").map_or_else(
+        || "unknown".into(),
+        |mib| format!("{:.1} GiB", mib / 1024.0),
+    );
+    let wrk = tools::first_line("wrk", &["--version"]);
+    let pinning = plan.pinning.as_ref().map_or_else(
+        || "none".into(),
+        |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
+    );
+    let mut bullets = vec![
+        format!(
+            "Date: {}",
+            tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+        ),
+        format!("Command: `{command}`"),
+        format!(
+            "Machine: {} cores (`nproc`), {cpu}, {memory} RAM, Linux {}",
+            cpu::cores(),
+            procfs::kernel()
+        ),
+        format!(
+            "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {pinning}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
+            wrk.split(" [").next().unwrap_or("wrk"),
+            plan.wrk_threads,
+            plan.warmup.as_secs(),
+            plan.duration.as_secs(),
+            plan.rounds,
+            crate::load::DISTURBED * 100.0
+        ),
+    ];
+    if plan.shared_machine {
+        bullets.push("**Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read".into());
+    }
+    bullets.extend([
+        format!(
+            "mock: `mulerouter-kling-mock --port 0`, release build, defaults (the core on hyper 1, HTTP/1.1 and h2c, multi-threaded runtime; wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h), `RUST_LOG={}`",
+            args.mock_log
+        ),
+        "in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes".into(),
+        format!(
+            "baseline: bare hyper 1 HTTP/1.1 on one current-thread tokio runtime (as wiremock runs it), fixed {}-byte JSON body",
+            crate::baseline::BODY.len()
+        ),
+        format!(
+            "bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
+            locked_version(&crate::root(), "wiremock").unwrap_or_else(|| "(version unknown)".into())
+        ),
+        format!(
+            "Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
+            prism.map_or_else(|| "not run".into(), |v| format!("Prism {v}")),
+            tools::first_line("node", &["--version"]),
+            tools::first_line("rustc", &["--version"])
+        ),
+        "Requests: valid create = the document's `full` example (every field, two elements); invalid create = 3 broken rules (mock 400 listing all three, Prism 422); status GET = a task created just before (mock), the examples' id (Prism, baseline)".into(),
+    ]);
+    bullets.iter().map(|b| format!("- {b}\n")).collect()
+}
+
+/// The version of `package` in the workspace's `Cargo.lock`.
+fn locked_version(root: &Path, package: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let name = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    lines.find(|line| *line == name)?;
+    let version = lines.next()?.strip_prefix("version = \"")?;
+    Some(version.trim_end_matches('"').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_locked_version_is_read_from_cargo_lock() {
+        let version = locked_version(&crate::root(), "wiremock").expect("wiremock is locked");
+        assert!(version.starts_with("0."), "{version}");
+        assert_eq!(locked_version(&crate::root(), "no-such-package"), None);
+    }
+}
