@@ -76,8 +76,11 @@ impl Workload {
     fn expected(self, target: Target) -> RangeInclusive<u16> {
         match (self, target) {
             (Self::Invalid, Target::Mock | Target::InProcess) => 400..=400,
-            // Prism answers its own 422 to a request that breaks the schema.
-            (Self::Invalid, Target::Prism) => 400..=499,
+            // Prism answers its own 422 to a request that breaks the schema, but 5.14 lets
+            // every create of this document through with 200: its validator gives up on the
+            // document's "X or null" form (`openapi/README.md`). Both are accepted, so that the
+            // run goes on; the report says which it was.
+            (Self::Invalid, Target::Prism) => 200..=499,
             _ => 200..=200,
         }
     }
@@ -378,6 +381,7 @@ mod tests {
     fn a_rejection_is_expected_only_for_the_invalid_create() {
         assert!(Workload::Invalid.expected(Target::Mock).contains(&400));
         assert!(Workload::Invalid.expected(Target::Prism).contains(&422));
+        assert!(!Workload::Invalid.expected(Target::Mock).contains(&200));
         assert!(Workload::Invalid.expected(Target::Baseline).contains(&200));
         assert!(
             Workload::Invalid
