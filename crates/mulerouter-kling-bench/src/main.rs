@@ -338,6 +338,32 @@ fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     Ok(target_dir.join("release").join("mulerouter-kling-mock"))
 }
 
+/// The document as Prism is given it: without its callback, which Prism would call on every
+/// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
+/// host that is not 127.0.0.1).
+fn prism_document(root: &Path, scratch: &Path) -> Result<PathBuf, String> {
+    let source = root.join(mulerouter_kling_mock::document::SOURCE_PATH);
+    let text = std::fs::read_to_string(&source)
+        .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+    let mut document: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
+    let operations = document
+        .get_mut("paths")
+        .and_then(serde_yaml_ng::Value::as_mapping_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(serde_yaml_ng::Value::as_mapping_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(serde_yaml_ng::Value::as_mapping_mut);
+    for operation in operations {
+        operation.remove("callbacks");
+    }
+    let path = scratch.join("prism-document.yaml");
+    let text = serde_yaml_ng::to_string(&document).map_err(|e| e.to_string())?;
+    tools::write(&path, text)?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,30 +396,4 @@ mod tests {
         assert_eq!(args.workloads.len(), 3);
         assert!(args.quick);
     }
-}
-
-/// The document as Prism is given it: without its callback, which Prism would call on every
-/// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
-/// host that is not 127.0.0.1).
-fn prism_document(root: &Path, scratch: &Path) -> Result<PathBuf, String> {
-    let source = root.join(mulerouter_kling_mock::document::SOURCE_PATH);
-    let text = std::fs::read_to_string(&source)
-        .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
-    let mut document: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
-    let operations = document
-        .get_mut("paths")
-        .and_then(serde_yaml_ng::Value::as_mapping_mut)
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(serde_yaml_ng::Value::as_mapping_mut)
-        .flat_map(|item| item.values_mut())
-        .filter_map(serde_yaml_ng::Value::as_mapping_mut);
-    for operation in operations {
-        operation.remove("callbacks");
-    }
-    let path = scratch.join("prism-document.yaml");
-    let text = serde_yaml_ng::to_string(&document).map_err(|e| e.to_string())?;
-    tools::write(&path, text)?;
-    Ok(path)
 }
