@@ -18,11 +18,6 @@ use mulerouter_kling_mock::standalone::{self, Settings};
 use mulerouter_kling_mock::{MockMuleRouter, Timing};
 use tracing_subscriber::EnvFilter;
 
-/// A server that lives on small allocations (parsed JSON, answers, log entries) runs
-/// noticeably faster on mimalloc than on the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "mulerouter-kling-mock",
