@@ -1,4 +1,4 @@
-//! Parsing a request body under the schema's size limits, in one pass: an array longer than
+//! Reading a request body under the schema's size limits, in one pass: an array longer than
 //! its `maxItems` is counted to its end but kept only up to the limit, and a string over its
 //! `maxLength` is noted as it is read. A body of a million elements where four are allowed
 //! therefore never becomes a million values in memory, and the validator that runs next
@@ -22,17 +22,32 @@ pub(crate) fn parse(
     text: &str,
     limits: &SizeLimits,
 ) -> Result<(Value, Vec<Violation>), serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = run(&mut deserializer, limits)?;
+    deserializer.end()?;
+    Ok(read)
+}
+
+/// The same for a value already parsed (an example, a response): a copy with its arrays cut
+/// to their `maxItems`, and the size limits it breaks.
+pub(crate) fn read(value: &Value, limits: &SizeLimits) -> (Value, Vec<Violation>) {
+    // Reading a `Value` cannot fail: every shape it holds is one the visitor takes.
+    run(value, limits).unwrap_or_else(|_| (value.clone(), Vec::new()))
+}
+
+fn run<'de, D: de::Deserializer<'de>>(
+    deserializer: D,
+    limits: &SizeLimits,
+) -> Result<(Value, Vec<Violation>), D::Error> {
     let mut found = Found {
         pointer: String::new(),
         violations: Vec::new(),
     };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = Bounded {
         limits,
         found: &mut found,
     }
-    .deserialize(&mut deserializer)?;
-    deserializer.end()?;
+    .deserialize(deserializer)?;
     Ok((value, found.violations))
 }
 
@@ -264,6 +279,32 @@ mod tests {
                 ),
                 ("/elements", "maxItems", "has 1000 items, at most 2 allowed"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_parsed_value_is_read_the_same_way_and_only_its_arrays_over_their_limit_are_cut() {
+        // Arrange
+        let limits = SizeLimits::compile(&json!({ "type": "object", "properties": {
+            "a": { "type": "array", "items": { "type": "object",
+                "properties": { "b": { "type": "array", "maxItems": 1 } } } } } }));
+        let value = json!({ "a": [{ "b": [1, 2, 3], "c": [1, 2] }, [4, 5]], "d": [6, 7] });
+
+        // Act
+        let (cut, found) = read(&value, &limits);
+
+        // Assert
+        assert_eq!(
+            cut,
+            json!({ "a": [{ "b": [1], "c": [1, 2] }, [4, 5]], "d": [6, 7] })
+        );
+        assert_eq!(
+            listed(&found),
+            [("/a/0/b", "maxItems", "has 3 items, at most 1 allowed")]
+        );
+        assert_eq!(
+            read(&value, &limits),
+            parse(&value.to_string(), &limits).unwrap()
         );
     }
 

@@ -11,7 +11,7 @@ use jsonschema::{ValidationError, Validator};
 use mulerouter_kling::Violation;
 use serde_json::{Map, Value};
 
-use crate::text::{pointer_join, push_segment_to, shorten};
+use crate::text::{pointer_join, shorten};
 
 /// At most this many violations are listed in one answer. Collecting stops at one more, so
 /// that the answer can say there were more without finding them all.
@@ -27,28 +27,21 @@ const POINTER_CHARS: usize = 256;
 /// list.
 ///
 /// The size limits of the schema (`maxItems`, `maxLength`, `maxProperties`, compiled into
-/// `limits`) are checked first, in one walk that does not descend into an array over its
-/// `maxItems`; the validator then sees the body with each such array cut to its `maxItems`
-/// items. A million elements where four are allowed cost one comparison and the check of
-/// four, not a million errors; the items past the limit are not checked.
+/// `limits`) are checked first, as a request body's are while it is parsed
+/// ([`bounded`](crate::bounded)); the validator then sees a copy with each array over its
+/// `maxItems` cut to that many items. A million elements where four are allowed cost one
+/// count and the check of four, not a million errors; the items past the limit are not
+/// checked.
 pub(crate) fn collect(
     validator: &Validator,
     limits: &SizeLimits,
     instance: &Value,
 ) -> Vec<Violation> {
-    let mut found = Vec::new();
-    let mut cuts = Vec::new();
-    if !limits.is_empty() {
-        limits.walk(instance, &mut String::new(), &mut found, &mut cuts);
+    if limits.is_empty() {
+        return finish(validator, Vec::new(), instance);
     }
-    let cut;
-    let checked = if cuts.is_empty() {
-        instance
-    } else {
-        cut = cut_arrays(instance, "", &cuts);
-        &cut
-    };
-    finish(validator, found, checked)
+    let (cut, found) = crate::bounded::read(instance, limits);
+    finish(validator, found, &cut)
 }
 
 /// The violations of a body parsed by [`bounded::parse`](crate::bounded::parse): `found`
@@ -71,40 +64,6 @@ pub(crate) fn finish(
     found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule));
     found.dedup();
     found
-}
-
-/// `value` with the arrays at `cuts` (pointer, length) cut to that length.
-fn cut_arrays(value: &Value, pointer: &str, cuts: &[(String, usize)]) -> Value {
-    let inside = |p: &String| p.len() > pointer.len() && p.starts_with(pointer);
-    match value {
-        Value::Array(items) => {
-            let keep = cuts
-                .iter()
-                .find(|(p, _)| p == pointer)
-                .map_or(items.len(), |(_, keep)| *keep);
-            let items = items.iter().take(keep);
-            if cuts.iter().any(|(p, _)| inside(p)) {
-                items
-                    .enumerate()
-                    .map(|(at, item)| {
-                        cut_arrays(item, &pointer_join(pointer, &at.to_string()), cuts)
-                    })
-                    .collect()
-            } else {
-                Value::Array(items.cloned().collect())
-            }
-        }
-        Value::Object(map) if cuts.iter().any(|(p, _)| inside(p)) => map
-            .iter()
-            .map(|(name, item)| {
-                (
-                    name.clone(),
-                    cut_arrays(item, &pointer_join(pointer, name), cuts),
-                )
-            })
-            .collect(),
-        _ => value.clone(),
-    }
 }
 
 /// The size limits of a JSON Schema, compiled once: only the parts of the schema that hold
@@ -236,56 +195,6 @@ impl SizeLimits {
             && self.max_properties.is_none()
             && self.items.is_none()
             && self.properties.is_empty()
-    }
-
-    /// Checks `value`, pushing what is broken; `cuts` gets the arrays over their `maxItems`.
-    fn walk(
-        &self,
-        value: &Value,
-        pointer: &mut String,
-        found: &mut Vec<Violation>,
-        cuts: &mut Vec<(String, usize)>,
-    ) {
-        if found.len() > MAX_VIOLATIONS {
-            return;
-        }
-        match value {
-            Value::Array(items) => {
-                if let Some(max) = self.max_items
-                    && items.len() as u64 > max
-                {
-                    found.push(too_many(pointer, "maxItems", items.len(), max));
-                    cuts.push((pointer.clone(), usize::try_from(max).unwrap_or(usize::MAX)));
-                    return;
-                }
-                if let Some(item_limits) = &self.items {
-                    for (at, item) in items.iter().enumerate() {
-                        let length = pointer.len();
-                        push_segment_to(pointer, &at.to_string());
-                        item_limits.walk(item, pointer, found, cuts);
-                        pointer.truncate(length);
-                    }
-                }
-            }
-            Value::String(text) => found.extend(self.check_length(pointer, text)),
-            Value::Object(map) => {
-                if let Some(max) = self.max_properties
-                    && map.len() as u64 > max
-                {
-                    found.push(too_many(pointer, "maxProperties", map.len(), max));
-                    return;
-                }
-                for (name, limits) in &self.properties {
-                    if let Some(item) = map.get(name) {
-                        let length = pointer.len();
-                        push_segment_to(pointer, name);
-                        limits.walk(item, pointer, found, cuts);
-                        pointer.truncate(length);
-                    }
-                }
-            }
-            _ => {}
-        }
     }
 }
 
@@ -545,19 +454,6 @@ mod tests {
             ]
         );
         assert_eq!(found[0].message, "has 100000 items, at most 2 allowed");
-    }
-
-    #[test]
-    fn only_the_arrays_over_their_limit_are_cut() {
-        let cuts = [("/a/0/b".to_string(), 1)];
-        let value = json!({ "a": [{ "b": [1, 2, 3], "c": [1, 2] }, [4, 5]], "d": [6, 7] });
-
-        let cut = cut_arrays(&value, "", &cuts);
-
-        assert_eq!(
-            cut,
-            json!({ "a": [{ "b": [1], "c": [1, 2] }, [4, 5]], "d": [6, 7] })
-        );
     }
 
     #[test]
