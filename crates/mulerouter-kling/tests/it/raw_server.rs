@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// What the server does with one request.
@@ -47,7 +48,8 @@ pub struct RawServer {
     requests: Arc<AtomicUsize>,
     arrivals: Arc<Mutex<Vec<Instant>>>,
     body_bytes_sent: Arc<AtomicU64>,
-    hang_ups: Arc<AtomicUsize>,
+    /// Connections that ended so far; a test waits for a change instead of polling.
+    hang_ups: watch::Sender<usize>,
 }
 
 impl RawServer {
@@ -59,7 +61,7 @@ impl RawServer {
         let requests = Arc::new(AtomicUsize::new(0));
         let body_bytes_sent = Arc::new(AtomicU64::new(0));
         let arrivals = Arc::new(Mutex::new(Vec::new()));
-        let hang_ups = Arc::new(AtomicUsize::new(0));
+        let hang_ups = watch::Sender::new(0);
         let answers = Arc::new(answers);
         let (counter, seen, sent) = (requests.clone(), arrivals.clone(), body_bytes_sent.clone());
         let left = hang_ups.clone();
@@ -69,7 +71,7 @@ impl RawServer {
                 let left = left.clone();
                 tokio::spawn(async move {
                     serve(stream, state).await;
-                    left.fetch_add(1, Ordering::SeqCst);
+                    left.send_modify(|ended| *ended += 1);
                 });
             }
         });
@@ -96,9 +98,11 @@ impl RawServer {
         self.arrivals.lock().unwrap().clone()
     }
 
-    /// Connections that ended (the client hung up, or an answer could not be written).
-    pub fn hang_ups(&self) -> usize {
-        self.hang_ups.load(Ordering::SeqCst)
+    /// Returns once a connection has ended (the client hung up, or an answer could not be
+    /// written).
+    pub async fn hung_up(&self) {
+        let mut ended = self.hang_ups.subscribe();
+        let _ = ended.wait_for(|count| *count > 0).await;
     }
 
     /// Body bytes written into connections by endless answers, over all connections.
