@@ -73,8 +73,9 @@ struct Args {
     #[arg(long, default_value = "0ms", value_parser = duration)]
     latency: Duration,
 
-    /// How long a request head may take to arrive; on HTTP/1.1 also how long a kept-alive
-    /// connection waits for its next request.
+    /// How long an HTTP/1.1 request head may take to arrive (also how long a kept-alive
+    /// connection waits for its next request), and how long a connection asked to close
+    /// (idle, or at shutdown; on h2 a GOAWAY) may stay open before it is dropped.
     #[arg(long, default_value = "30s", value_parser = duration)]
     header_timeout: Duration,
 
@@ -82,7 +83,8 @@ struct Args {
     #[arg(long, default_value = "30s", value_parser = duration)]
     body_timeout: Duration,
 
-    /// How long a connection may stay open with no request in flight.
+    /// How long a connection may stay open with no request in flight (HTTP/1.1: closed;
+    /// h2: GOAWAY, then dropped after --header-timeout if the client stays).
     #[arg(long, default_value = "60s", value_parser = duration)]
     idle_timeout: Duration,
 

@@ -9,10 +9,12 @@
 //!   is read; a chunked body gets 413 as soon as it crosses the limit, so no request holds
 //!   more than the limit; a body that sends nothing for [`Settings::body_timeout`] gets 408.
 //!   Each closes its connection.
-//! - **Slow and idle clients go**: a request head must arrive within
-//!   [`Settings::header_timeout`] (on HTTP/1.1 this also bounds how long a kept-alive
-//!   connection waits for its next request), and a connection with no request in flight for
-//!   [`Settings::idle_timeout`] is closed (HTTP/1.1 and h2).
+//! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
+//!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
+//!   for its next request), and a connection with no request in flight for
+//!   [`Settings::idle_timeout`] is closed. On h2 that is GOAWAY; a peer still connected
+//!   [`Settings::header_timeout`] later with nothing in flight (silent, or not reading its
+//!   answer, or stuck in a request head) is dropped.
 //! - **A cap on connections**: past [`Settings::max_connections`], a new connection is
 //!   answered 503 with `Retry-After: 1` and closed.
 //! - **Accept errors are survived**: when accepting fails (`EMFILE`: out of file
@@ -38,7 +40,6 @@ use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
@@ -53,7 +54,8 @@ use crate::text::shorten;
 /// days beside other people's tests.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// How long a request head may take to arrive (default 30 s).
+    /// How long an HTTP/1.1 request head may take to arrive, and how long a connection asked
+    /// to close (idle, or at shutdown) may take to do so before it is dropped (default 30 s).
     pub header_timeout: Duration,
     /// How long a request body may send nothing before it is answered 408 (default 30 s).
     pub body_timeout: Duration,
@@ -192,26 +194,42 @@ impl AcceptFailures {
     }
 }
 
-/// Past the cap: a short 503 in the documented error shape, then the connection closes.
-async fn refuse_over_cap(mut stream: TcpStream, cap: usize) {
-    let body = serde_json::json!({
-        "detail": format!("Service Unavailable: the mock serves at most {cap} connections at once (--max-connections); retry shortly")
-    })
-    .to_string();
-    let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        stream.write_all(answer.as_bytes()).await?;
-        stream.shutdown().await?;
-        // Read what the client sent, so closing does not reset the connection under its
-        // answer.
-        let mut sink = [0; 4096];
-        while stream.read(&mut sink).await? > 0 {}
-        io::Result::Ok(())
-    })
-    .await;
+/// How long a connection past the cap may take to send its request, and then its body.
+const REFUSAL_PATIENCE: Duration = Duration::from_secs(1);
+
+/// Past the cap: the request is read and answered 503 in the documented error shape (with
+/// `Retry-After: 1` and a trace header, like every answer), then the connection closes.
+///
+/// The request is read first because a client that gets an answer before it has sent its
+/// request takes it for a broken connection (hyper: "unexpected message"), not for a 503 it
+/// can retry; its body is read and dropped, within [`REFUSAL_PATIENCE`], so that closing
+/// does not reset the connection under the answer. HTTP/1.1 only: a client past the cap that
+/// starts with the h2 preface gets its connection closed.
+async fn refuse_over_cap(stream: TcpStream, cap: usize) {
+    let service = hyper::service::service_fn(move |request: http::Request<Incoming>| async move {
+        let head_only = request.method() == http::Method::HEAD;
+        let mut body = request.into_body();
+        let _ = tokio::time::timeout(REFUSAL_PATIENCE, async {
+            while let Some(Ok(_)) = body.frame().await {}
+        })
+        .await;
+        let detail = format!(
+            "Service Unavailable: the mock serves at most {cap} connections at once (--max-connections); retry shortly"
+        );
+        let mut response = Reply::detail(503, detail)
+            .header("retry-after", "1")
+            .into_response(head_only);
+        response
+            .headers_mut()
+            .insert(CONNECTION, http::HeaderValue::from_static("close"));
+        Ok::<_, Infallible>(response.map(Full::new))
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(REFUSAL_PATIENCE)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;
 }
 
 /// One accepted connection and what it needs.
@@ -272,12 +290,18 @@ impl Connection {
         };
         let connection = self.builder.serve_connection(TokioIo::new(stream), service);
         tokio::pin!(connection);
-        let mut closing = *self.stopping.borrow();
-        if closing {
+        // A connection asked to close gets `header_timeout` to do so: on HTTP/1.1 an idle one
+        // closes at once, but on h2 hyper sends GOAWAY and a PING and waits for the peer, so
+        // a peer that stays silent, or stopped reading an answer, would keep its slot forever.
+        let grace = self.settings.header_timeout;
+        let mut give_up_at = None;
+        if *self.stopping.borrow() {
             connection.as_mut().graceful_shutdown();
+            give_up_at = Some(tokio::time::Instant::now() + grace);
         }
         loop {
             let idle_at = activity.idle_at(self.settings.idle_timeout);
+            let closing = give_up_at.is_some();
             tokio::select! {
                 result = connection.as_mut() => {
                     if let Err(error) = result {
@@ -287,8 +311,8 @@ impl Connection {
                 }
                 changed = self.stopping.changed(), if !closing => {
                     if changed.is_err() || *self.stopping.borrow() {
-                        closing = true;
                         connection.as_mut().graceful_shutdown();
+                        give_up_at = Some(tokio::time::Instant::now() + grace);
                     }
                 }
                 () = tokio::time::sleep_until(idle_at), if !closing => {
@@ -296,9 +320,19 @@ impl Connection {
                         && activity.idle_at(self.settings.idle_timeout) <= tokio::time::Instant::now();
                     if idle {
                         tracing::debug!("closing the idle connection from {peer}");
-                        closing = true;
                         connection.as_mut().graceful_shutdown();
+                        give_up_at = Some(tokio::time::Instant::now() + grace);
                     }
+                }
+                () = tokio::time::sleep_until(give_up_at.unwrap_or(idle_at)), if closing => {
+                    if activity.in_flight.load(Ordering::Relaxed) == 0 {
+                        tracing::debug!(
+                            "dropping the connection from {peer}: still open {grace:?} after it was asked to close"
+                        );
+                        return;
+                    }
+                    // A request is still being answered: the drain timeout bounds it.
+                    give_up_at = Some(tokio::time::Instant::now() + grace);
                 }
             }
         }
