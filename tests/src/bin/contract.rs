@@ -16,7 +16,8 @@ struct Cli {
     /// MULEROUTER_API_KEY and is never printed.
     #[arg(long)]
     base_url: Option<String>,
-    /// Also run the checks that create tasks. On the real service each create is billed.
+    /// Also run the checks that create tasks against --base-url (on the real service each
+    /// create is billed). The built-in mock always gets every check.
     #[arg(long)]
     allow_create: bool,
     /// A task of yours to read back and check.
@@ -28,7 +29,8 @@ struct Cli {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = Options {
-        allow_create: cli.allow_create,
+        // Nothing is billed on the built-in mock.
+        allow_create: cli.allow_create || cli.base_url.is_none(),
         task_id: cli.task_id,
     };
     let token = std::env::var("MULEROUTER_API_KEY")
