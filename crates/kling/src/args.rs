@@ -107,7 +107,7 @@ pub struct Waiting {
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
 
-    /// Give up after this many seconds in all: the create, every poll and the downloads
+    /// Give up after this many seconds in all, every request, poll and download included
     /// [default: 1800 when waiting; 60 for a generate that does not wait].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: Option<u64>,

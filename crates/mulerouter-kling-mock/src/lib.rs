@@ -231,7 +231,7 @@
 //! ```
 //!
 //! wiremock keeps a copy of each request a mounted mock answers for as long as the server
-//! runs (that is how its `expect` and `received_requests` work), so an in-process mock grows
+//! runs, so an in-process mock grows
 //! by a few kilobytes per request: nothing for a test, too much for days of traffic. It also
 //! reads each body whole before the core sees it (a body over 32 MiB gets its 413 after the
 //! upload). Both are what the binary is for.
@@ -269,7 +269,8 @@
 //!   wall-clock timing and the task TTL are tested without waiting. [`Fault`]: what can go
 //!   wrong on purpose.
 //! - [`typed`]: typed wiremock mocks, one module per operation.
-//! - [`document`]: the embedded document and the request/response checks the mock runs.
+//! - [`document`]: the embedded document, the request checks the mock runs and the answer
+//!   checks its tests run.
 
 #![warn(missing_docs)]
 

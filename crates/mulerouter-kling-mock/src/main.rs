@@ -33,8 +33,9 @@ struct Args {
     #[arg(long, short, default_value_t = 4010)]
     port: u16,
 
-    /// When tasks move on: on the clock, one step per read, or only when a request says
-    /// `Prefer: example=completed` (or `failed`, `processing`).
+    /// When tasks move on: on the clock, one step per read, or only when asked: a request's
+    /// `Prefer: example=completed` (or `failed`, `processing`, or `task-error=…`), or the
+    /// admin API.
     #[arg(long, value_enum, default_value_t = TimingArg::Wall)]
     timing: TimingArg,
 
@@ -103,7 +104,7 @@ enum TimingArg {
     Wall,
     /// Each read moves a task one step.
     Poll,
-    /// Only `Prefer: example=…` moves a task.
+    /// Only `Prefer: example=…` or `task-error=…`, or the admin API, moves a task.
     Manual,
 }
 

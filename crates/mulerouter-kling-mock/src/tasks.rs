@@ -128,8 +128,8 @@ struct Store {
     next_sweep: Instant,
 }
 
-/// Hashes task ids. The mock makes them from a cryptographically secure generator, so their
-/// bits are already spread evenly and a multiply per word mixes enough; SipHash's defence
+/// Hashes task ids. The mock draws them at random (`fastrand`, not cryptographic: nothing
+/// depends on ids being unguessable in a mock), so their bits are already spread evenly and a multiply per word mixes enough; SipHash's defence
 /// against keys chosen to collide is not needed, as requests only look ids up (and the map
 /// grows and shrinks by the hundred thousand under load, rehashing every id each time).
 #[derive(Default)]

@@ -45,7 +45,7 @@ impl fmt::Debug for Client {
 /// Whether a request may be sent again after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Repeat {
-    /// A read: retry on 429, 5xx and transport errors.
+    /// A read: retry on 429, 500, 502, 503, 504 and transport errors.
     Safe,
     /// A create: retry only when nothing can have been created.
     OnlyIfNotReceived,
@@ -117,7 +117,7 @@ impl Client {
         .await
     }
 
-    /// Reads a task's current state. Retried on 429, 5xx and transport errors, within the
+    /// Reads a task's current state. Retried on 429, 500, 502, 503, 504 and transport errors, within the
     /// call's budget ([`ClientBuilder::call_timeout`]).
     pub async fn get(&self, task_id: Uuid) -> Result<TaskResponse, Error> {
         self.send(Operation::Get, Repeat::Safe, || {
