@@ -51,34 +51,19 @@ struct Cli {
 enum Cmd {
     /// Run the benchmarks and write the results into BENCHMARKS.md.
     Run(Box<RunArgs>),
-    /// Serve the baseline (started by `run`).
-    #[command(hide = true)]
-    Baseline(Listen),
     /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
     Plot {
         #[arg(long, default_value = "BENCHMARKS.md")]
         from: PathBuf,
     },
-    /// Serve the mock in-process on wiremock (started by `run`).
+    /// Serve the baseline, the in-process mock or bare wiremock (started by `run`).
     #[command(hide = true)]
-    InProcess(Listen),
-    /// Serve bare wiremock (started by `run`).
-    #[command(hide = true)]
-    BareWiremock(Listen),
-}
-
-/// The port on 127.0.0.1 a server of this program listens on (0: a free one, announced on
-/// stdout).
-#[derive(Debug, Args)]
-struct Listen {
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-}
-
-impl Listen {
-    fn bind(&self) -> std::io::Result<TcpListener> {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
-    }
+    Serve {
+        target: Target,
+        /// The port on 127.0.0.1 (0: a free one, announced on stdout).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -157,15 +142,10 @@ fn seconds(text: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let served = |listen: Listen, serve: fn(TcpListener) -> std::io::Result<()>| {
-        listen.bind().and_then(serve).map_err(|e| e.to_string())
-    };
     let result = match cli.command {
         Cmd::Run(args) => run(&args),
         Cmd::Plot { from } => plot_again(&from),
-        Cmd::Baseline(listen) => served(listen, baseline::serve),
-        Cmd::InProcess(listen) => served(listen, in_process::serve),
-        Cmd::BareWiremock(listen) => served(listen, bare_wiremock::serve),
+        Cmd::Serve { target, port } => serve(target, port),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,6 +154,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Serves `target`, one of this program's servers, on `port` of 127.0.0.1 until killed.
+fn serve(target: Target, port: u16) -> Result<(), String> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).map_err(|e| e.to_string())?;
+    let served = match target {
+        Target::Baseline => baseline::serve(listener),
+        Target::BareWiremock => bare_wiremock::serve(listener),
+        Target::InProcess => in_process::serve(listener),
+        Target::Mock | Target::Prism => {
+            return Err(format!("the {target} is not served by this program"));
+        }
+    };
+    served.map_err(|e| e.to_string())
 }
 
 /// The workspace root: two levels above this crate.
