@@ -10,14 +10,21 @@ use crate::http::Request;
 use crate::{cpu, tools};
 
 /// Reports what `done()` sees on one line, in microseconds: wrk's own summary is rounded
-/// for humans.
-const DONE: &str = r#"
+/// for humans. A script that keeps counters per thread (the memory mix) lists their names in
+/// `counters` and its threads in `threads`; their totals end the line.
+pub const DONE: &str = r#"
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format(
-    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d\n",
+  local line = string.format(
+    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.status, e.connect + e.read + e.write + e.timeout))
+    e.status, e.connect + e.read + e.write + e.timeout)
+  for _, name in ipairs(counters or {}) do
+    local total = 0
+    for _, thread in ipairs(threads) do total = total + thread:get(name) end
+    line = line .. string.format(" %s=%d", name, total)
+  end
+  io.write(line .. "\n")
 end
 "#;
 
