@@ -376,18 +376,4 @@ mod tests {
         assert_eq!(task_id(body).as_deref(), Some(EXAMPLE_ID));
         assert_eq!(task_id(r#"{"detail":"x"}"#), None);
     }
-
-    #[test]
-    fn a_rejection_is_expected_only_for_the_invalid_create() {
-        assert!(Workload::Invalid.expected(Target::Mock).contains(&400));
-        assert!(Workload::Invalid.expected(Target::Prism).contains(&422));
-        assert!(!Workload::Invalid.expected(Target::Mock).contains(&200));
-        assert!(Workload::Invalid.expected(Target::Baseline).contains(&200));
-        assert!(
-            Workload::Invalid
-                .expected(Target::BareWiremock)
-                .contains(&200)
-        );
-        assert!(!Workload::Create.expected(Target::Mock).contains(&400));
-    }
 }
