@@ -86,26 +86,19 @@ pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
-fn is_root() -> bool {
-    crate::procfs::field("/proc/self/status", "Uid")
-        .is_some_and(|ids| ids.split_whitespace().next() == Some("0"))
-}
-
 /// `wrk` on the `PATH`, installed with apt-get when missing.
 pub fn ensure_wrk() -> Result<(), String> {
     if works("wrk", &["--version"]) {
         return Ok(());
     }
     eprintln!("wrk is missing: installing it with apt-get (Debian package `wrk`)");
-    let apt = |args: &[&str]| -> bool {
-        let mut command = if is_root() {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.args(["-n", "apt-get"]);
-            sudo
-        };
+    // As root, apt-get itself; otherwise through sudo, if it asks for no password.
+    let root = first_line("id", &["-u"]) == "0";
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(if root { "apt-get" } else { "sudo" });
+        if !root {
+            command.args(["-n", "apt-get"]);
+        }
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         run_checked(&mut command, Duration::from_secs(600)).is_ok()
     };
