@@ -9,13 +9,13 @@ use std::time::Duration;
 use crate::cpu;
 use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, Plan, VALID};
 use crate::targets::Server;
-use crate::wrk::{self, DONE, Summary, lua_string};
+use crate::wrk::{self, DONE, lua_string};
 use crate::{procfs, tools};
 
 /// One round of load.
 const ROUND: Duration = Duration::from_secs(5);
 /// Never more rounds than this, whatever the request rate.
-const MAX_ROUNDS: u64 = 120;
+const MAX_ROUNDS: usize = 120;
 
 /// The classes of answers the mix counts: the name of the script's counter, and how the
 /// report says it.
@@ -59,39 +59,30 @@ impl Memory {
     }
 }
 
-/// Resident memory of a process, in MiB.
-fn rss_mib(pid: u32) -> Result<f64, String> {
-    procfs::process_mib(pid, "VmRSS")
-}
-
 /// Loads a fresh mock until `requests` have been answered.
 pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Memory, String> {
     let log = scratch.join("mock-memory.log");
     let server = Server::mock(mock, "warn", &log, plan.server_cpus())?;
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
-    let connections = 16;
-    let load = plan.load(connections, ROUND);
+    let (url, connections) = (format!("{}/", server.url()), 16);
+    // Resident memory, in MiB.
+    let rss = || procfs::process_mib(server.pid(), "VmRSS");
     let mut memory = Memory {
-        start_mib: rss_mib(server.pid())?,
+        start_mib: rss()?,
         connections,
         ..Memory::default()
     };
     let mut busy = 0.0;
-    for _ in 0..MAX_ROUNDS {
-        if memory.requests >= requests {
-            break;
-        }
+    while memory.requests < requests && memory.rounds.len() < MAX_ROUNDS {
         if !plan.shared_machine {
             cpu::wait_for_quiet(crate::load::QUIET_WAIT);
         }
-        let (output, others) = cpu::others_during(&[server.pid()], || {
-            wrk::run(&script, &format!("{}/", server.url()), load)
+        let (run, others) = cpu::others_during(&[server.pid()], || {
+            wrk::run(&script, &url, plan, connections, ROUND)
         });
-        let output = output?;
+        let (summary, output) = run?;
         memory.others = memory.others.max(others);
-        let summary = Summary::parse(&output)
-            .ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
         let counted = wrk::numbers(&output, "BENCH").unwrap_or_default();
         for ((counter, _), answers) in ANSWERS.iter().zip(&mut memory.answers) {
             *answers += counted.get(*counter).copied().unwrap_or_default() as u64;
@@ -100,13 +91,13 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
         memory.socket_errors += summary.socket_errors as u64;
         memory.worst_p99_ms = memory.worst_p99_ms.max(summary.p99_ms);
         busy += summary.seconds;
-        let rss = rss_mib(server.pid())?;
-        eprintln!("  {} requests answered, RSS {rss:.1} MiB", memory.requests);
-        memory.rounds.push((memory.requests, rss));
+        let now = rss()?;
+        eprintln!("  {} requests answered, RSS {now:.1} MiB", memory.requests);
+        memory.rounds.push((memory.requests, now));
     }
     memory.per_second = memory.requests as f64 / busy.max(1e-9);
     std::thread::sleep(Duration::from_secs(3));
-    memory.idle_mib = rss_mib(server.pid())?;
+    memory.idle_mib = rss()?;
     Ok(memory)
 }
 
