@@ -26,6 +26,7 @@ mod targets;
 mod tools;
 mod wrk;
 
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -181,10 +182,7 @@ fn root() -> PathBuf {
 }
 
 fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
+    root.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or("target".into()))
 }
 
 fn run(args: &RunArgs) -> Result<(), String> {
@@ -207,9 +205,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
         pinning: (!args.no_pin).then(cpu::Pinning::detect).flatten(),
         shared_machine: args.shared_machine,
     };
-    let mut targets = args.targets.clone();
-    targets.sort();
-    targets.dedup();
+    let targets: BTreeSet<Target> = args.targets.iter().copied().collect();
     let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
 
     if !args.shared_machine {
@@ -245,16 +241,15 @@ fn run(args: &RunArgs) -> Result<(), String> {
             plan.duration.as_secs()
         );
         let mut servers = Vec::new();
-        for target in &targets {
+        for &target in &targets {
             let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
             servers.push(match target {
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
-                    let document = prism_document(&root, &scratch)?;
-                    Server::prism(prism, &document, &log, server_cpus)?
+                    Server::prism(prism, &prism_document(&scratch)?, &log, server_cpus)?
                 }
-                ours => Server::of_this_program(*ours, &log, server_cpus)?,
+                ours => Server::of_this_program(ours, &log, server_cpus)?,
             });
         }
         results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
@@ -335,12 +330,10 @@ fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
 /// The document as Prism is given it: without its callback, which Prism would call on every
 /// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
 /// host that is not 127.0.0.1).
-fn prism_document(root: &Path, scratch: &Path) -> Result<PathBuf, String> {
-    let source = root.join(mulerouter_kling_mock::document::SOURCE_PATH);
-    let text = std::fs::read_to_string(&source)
-        .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+fn prism_document(scratch: &Path) -> Result<PathBuf, String> {
+    use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
     let mut document: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
+        serde_yaml_ng::from_str(SOURCE).map_err(|e| format!("{SOURCE_PATH}: {e}"))?;
     let operations = document
         .get_mut("paths")
         .and_then(serde_yaml_ng::Value::as_mapping_mut)
