@@ -322,8 +322,14 @@ fn memory_section(memory: &Memory) -> String {
 /// Puts `section` between the markers of `path`, creating the file if needed.
 pub fn write(path: &Path, section: &str) -> Result<(), String> {
     let current = std::fs::read_to_string(path).unwrap_or_default();
+    crate::tools::write(path, with_section(&current, section))
+}
+
+/// `current` (a report, or nothing yet) with `section` between its markers, added at its end
+/// if it has none.
+fn with_section(current: &str, section: &str) -> String {
     let block = format!("{BEGIN}\n\n{section}{END}");
-    let updated = match (current.find(BEGIN), current.find(END)) {
+    match (current.find(BEGIN), current.find(END)) {
         (Some(begin), Some(end)) if begin < end => {
             format!(
                 "{}{block}{}",
@@ -333,8 +339,7 @@ pub fn write(path: &Path, section: &str) -> Result<(), String> {
         }
         _ if current.is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n{block}\n", current.trim_end()),
-    };
-    crate::tools::write(path, updated)
+    }
 }
 
 #[cfg(test)]
@@ -412,17 +417,10 @@ mod tests {
 
     #[test]
     fn the_section_replaces_only_what_is_between_the_markers() {
-        let dir = std::env::temp_dir().join(format!("bench-report-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("BENCHMARKS.md");
-        write(&path, "first\n").unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, format!("{text}\n## Notes\n\nkept\n")).unwrap();
-        write(&path, "second\n").unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let first = with_section("", "first\n");
+        let text = with_section(&format!("{first}\n## Notes\n\nkept\n"), "second\n");
         assert!(text.starts_with("# Benchmarks\n\n"));
         assert!(text.contains("second") && !text.contains("first"));
         assert!(text.ends_with("## Notes\n\nkept\n"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
