@@ -180,11 +180,9 @@ impl Drop for Server {
 
 /// A port nobody listens on now.
 fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0));
+    let address = listener.and_then(|listener| listener.local_addr());
+    address.map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 /// Serves with what `start` returns, on `listener`, until killed, on one current-thread
