@@ -21,13 +21,8 @@ pub fn send(address: SocketAddr, request: &Request<'_>) -> std::io::Result<Answe
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     parse(&raw).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "not an HTTP answer: {:?}",
-                String::from_utf8_lossy(&raw[..raw.len().min(200)])
-            ),
-        )
+        let start = String::from_utf8_lossy(&raw[..raw.len().min(200)]);
+        std::io::Error::other(format!("not an HTTP answer: {start:?}"))
     })
 }
 

@@ -49,16 +49,8 @@ pub fn test_cost(runs: usize) -> Result<TestCost, String> {
         let started = Instant::now();
         let server = runtime.block_on(MockMuleRouter::start());
         let task = format!("{CREATE_PATH}/{}", load::create_task(server.address())?);
-        loop {
-            let answer = http::send(server.address(), &load::read(&task));
-            if answer
-                .map_err(|e| e.to_string())?
-                .body
-                .contains("\"completed\"")
-            {
-                break;
-            }
-        }
+        let read = || http::send(server.address(), &load::read(&task)).map_err(|e| e.to_string());
+        while !read()?.body.contains("\"completed\"") {}
         drop(server);
         mock.push(started.elapsed());
 

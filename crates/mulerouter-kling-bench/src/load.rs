@@ -11,7 +11,7 @@ use crate::cpu::{self, Pinning};
 use crate::http::{self, Request};
 use crate::targets::{Server, Target};
 use crate::tools;
-use crate::wrk::{self, Load, Summary};
+use crate::wrk::{self, Summary};
 
 /// The create path of the document, from the generated constants.
 pub const CREATE_PATH: &str = mulerouter_kling_mock::typed::create_generation::PATH;
@@ -133,16 +133,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// wrk with `connections` for `duration`, on its cores.
-    pub fn load(&self, connections: u32, duration: Duration) -> Load<'_> {
-        Load {
-            threads: self.wrk_threads,
-            connections,
-            duration,
-            cpus: self.pinning.as_ref().map(|p| p.load.as_str()),
-        }
-    }
-
     /// The cores of the servers.
     pub fn server_cpus(&self) -> Option<&str> {
         self.pinning.as_ref().map(|p| p.servers.as_str())
@@ -188,10 +178,9 @@ pub fn run(
                 "  warming up {} for {workload} ({:?})",
                 target.server.target, plan.warmup
             );
-            wrk::run(&target.script, &target.url, plan.load(16, plan.warmup))?;
+            wrk::run(&target.script, &target.url, plan, 16, plan.warmup)?;
         }
         for &connections in &plan.concurrency {
-            let load = plan.load(connections, plan.duration);
             // Rounds go through every target in turn, so that drift over time affects them
             // alike; each target's median round is kept.
             let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
@@ -206,15 +195,12 @@ pub fn run(
                         // stays bounded.
                         let fresh = target.server.fresh()?;
                         let renewed = prepare(workload, &fresh, scratch)?;
-                        let warm = Load {
-                            duration: FRESH_WARMUP,
-                            ..load
-                        };
-                        wrk::run(&renewed.script, &renewed.url, warm)?;
+                        let (script, url) = (&renewed.script, &renewed.url);
+                        wrk::run(script, url, plan, connections, FRESH_WARMUP)?;
                         let watched = [&pids[..], &[fresh.pid()]].concat();
-                        measure(&name, &renewed, load, plan, &watched, problems)?
+                        measure(&name, &renewed, connections, plan, &watched, problems)?
                     } else {
-                        measure(&name, target, load, plan, &pids, problems)?
+                        measure(&name, target, connections, plan, &pids, problems)?
                     };
                     check(&name, &target.expected, &summary, problems);
                     eprintln!(
@@ -250,7 +236,7 @@ pub fn run(
 fn measure(
     name: &str,
     target: &Prepared<'_>,
-    load: Load<'_>,
+    connections: u32,
     plan: &Plan,
     pids: &[u32],
     problems: &mut Vec<String>,
@@ -258,11 +244,16 @@ fn measure(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (output, others) =
-            cpu::others_during(pids, || wrk::run(&target.script, &target.url, load));
-        let output = output?;
-        let summary = Summary::parse(&output)
-            .ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
+        let (run, others) = cpu::others_during(pids, || {
+            wrk::run(
+                &target.script,
+                &target.url,
+                plan,
+                connections,
+                plan.duration,
+            )
+        });
+        let (summary, _) = run?;
         if others <= DISTURBED || plan.shared_machine {
             return Ok((summary, others));
         }
@@ -375,19 +366,5 @@ mod tests {
         let body = r#"{"task_info":{"created_at":"2026-03-03T00:00:00+00:00","id":"8e1e315e-b50d-4334-a231-be7d19a372f4","status":"pending"}}"#;
         assert_eq!(task_id(body).as_deref(), Some(EXAMPLE_ID));
         assert_eq!(task_id(r#"{"detail":"x"}"#), None);
-    }
-
-    #[test]
-    fn a_rejection_is_expected_only_for_the_invalid_create() {
-        assert!(Workload::Invalid.expected(Target::Mock).contains(&400));
-        assert!(Workload::Invalid.expected(Target::Prism).contains(&422));
-        assert!(!Workload::Invalid.expected(Target::Mock).contains(&200));
-        assert!(Workload::Invalid.expected(Target::Baseline).contains(&200));
-        assert!(
-            Workload::Invalid
-                .expected(Target::BareWiremock)
-                .contains(&200)
-        );
-        assert!(!Workload::Create.expected(Target::Mock).contains(&400));
     }
 }

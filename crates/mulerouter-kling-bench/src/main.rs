@@ -26,6 +26,7 @@ mod targets;
 mod tools;
 mod wrk;
 
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -51,34 +52,19 @@ struct Cli {
 enum Cmd {
     /// Run the benchmarks and write the results into BENCHMARKS.md.
     Run(Box<RunArgs>),
-    /// Serve the baseline (started by `run`).
-    #[command(hide = true)]
-    Baseline(Listen),
     /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
     Plot {
         #[arg(long, default_value = "BENCHMARKS.md")]
         from: PathBuf,
     },
-    /// Serve the mock in-process on wiremock (started by `run`).
+    /// Serve the baseline, the in-process mock or bare wiremock (started by `run`).
     #[command(hide = true)]
-    InProcess(Listen),
-    /// Serve bare wiremock (started by `run`).
-    #[command(hide = true)]
-    BareWiremock(Listen),
-}
-
-/// The port on 127.0.0.1 a server of this program listens on (0: a free one, announced on
-/// stdout).
-#[derive(Debug, Args)]
-struct Listen {
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-}
-
-impl Listen {
-    fn bind(&self) -> std::io::Result<TcpListener> {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
-    }
+    Serve {
+        target: Target,
+        /// The port on 127.0.0.1 (0: a free one, announced on stdout).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -157,15 +143,10 @@ fn seconds(text: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let served = |listen: Listen, serve: fn(TcpListener) -> std::io::Result<()>| {
-        listen.bind().and_then(serve).map_err(|e| e.to_string())
-    };
     let result = match cli.command {
         Cmd::Run(args) => run(&args),
         Cmd::Plot { from } => plot_again(&from),
-        Cmd::Baseline(listen) => served(listen, baseline::serve),
-        Cmd::InProcess(listen) => served(listen, in_process::serve),
-        Cmd::BareWiremock(listen) => served(listen, bare_wiremock::serve),
+        Cmd::Serve { target, port } => serve(target, port),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,6 +155,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Serves `target`, one of this program's servers, on `port` of 127.0.0.1 until killed.
+fn serve(target: Target, port: u16) -> Result<(), String> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).map_err(|e| e.to_string())?;
+    let served = match target {
+        Target::Baseline => baseline::serve(listener),
+        Target::BareWiremock => bare_wiremock::serve(listener),
+        Target::InProcess => in_process::serve(listener),
+        Target::Mock | Target::Prism => {
+            return Err(format!("the {target} is not served by this program"));
+        }
+    };
+    served.map_err(|e| e.to_string())
 }
 
 /// The workspace root: two levels above this crate.
@@ -187,10 +182,7 @@ fn root() -> PathBuf {
 }
 
 fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
+    root.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or("target".into()))
 }
 
 fn run(args: &RunArgs) -> Result<(), String> {
@@ -213,9 +205,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
         pinning: (!args.no_pin).then(cpu::Pinning::detect).flatten(),
         shared_machine: args.shared_machine,
     };
-    let mut targets = args.targets.clone();
-    targets.sort();
-    targets.dedup();
+    let targets: BTreeSet<Target> = args.targets.iter().copied().collect();
     let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
 
     if !args.shared_machine {
@@ -251,16 +241,15 @@ fn run(args: &RunArgs) -> Result<(), String> {
             plan.duration.as_secs()
         );
         let mut servers = Vec::new();
-        for target in &targets {
+        for &target in &targets {
             let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
             servers.push(match target {
                 Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
-                    let document = prism_document(&root, &scratch)?;
-                    Server::prism(prism, &document, &log, server_cpus)?
+                    Server::prism(prism, &prism_document(&scratch)?, &log, server_cpus)?
                 }
-                ours => Server::of_this_program(*ours, &log, server_cpus)?,
+                ours => Server::of_this_program(ours, &log, server_cpus)?,
             });
         }
         results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
@@ -341,12 +330,10 @@ fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
 /// The document as Prism is given it: without its callback, which Prism would call on every
 /// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
 /// host that is not 127.0.0.1).
-fn prism_document(root: &Path, scratch: &Path) -> Result<PathBuf, String> {
-    let source = root.join(mulerouter_kling_mock::document::SOURCE_PATH);
-    let text = std::fs::read_to_string(&source)
-        .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+fn prism_document(scratch: &Path) -> Result<PathBuf, String> {
+    use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
     let mut document: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
+        serde_yaml_ng::from_str(SOURCE).map_err(|e| format!("{SOURCE_PATH}: {e}"))?;
     let operations = document
         .get_mut("paths")
         .and_then(serde_yaml_ng::Value::as_mapping_mut)

@@ -9,13 +9,23 @@ use std::time::Duration;
 use crate::cpu;
 use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, Plan, VALID};
 use crate::targets::Server;
-use crate::wrk::{self, lua_string};
+use crate::wrk::{self, DONE, lua_string};
 use crate::{procfs, tools};
 
 /// One round of load.
 const ROUND: Duration = Duration::from_secs(5);
 /// Never more rounds than this, whatever the request rate.
-const MAX_ROUNDS: u64 = 120;
+const MAX_ROUNDS: usize = 120;
+
+/// The classes of answers the mix counts: the name of the script's counter, and how the
+/// report says it.
+pub const ANSWERS: [(&str, &str); 5] = [
+    ("ok", "answered 200"),
+    ("rejected", "400"),
+    ("not_found", "404"),
+    ("server_errors", "5xx"),
+    ("other", "other"),
+];
 
 /// What the memory run saw.
 #[derive(Debug, Clone, Default)]
@@ -29,11 +39,8 @@ pub struct Memory {
     pub requests: u64,
     pub per_second: f64,
     pub worst_p99_ms: f64,
-    pub ok: u64,
-    pub rejected: u64,
-    pub not_found: u64,
-    pub server_errors: u64,
-    pub other: u64,
+    /// The answers of each class of [`ANSWERS`], in its order.
+    pub answers: [u64; ANSWERS.len()],
     pub socket_errors: u64,
     pub connections: u32,
     /// The most of one core other processes used during a round (the rates and latencies
@@ -52,63 +59,53 @@ impl Memory {
     }
 }
 
-/// Resident memory of a process, in MiB.
-fn rss_mib(pid: u32) -> Result<f64, String> {
-    procfs::process_mib(pid, "VmRSS")
-}
-
 /// Loads a fresh mock until `requests` have been answered.
 pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Memory, String> {
     let log = scratch.join("mock-memory.log");
     let server = Server::mock(mock, "warn", &log, plan.server_cpus())?;
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
-    let connections = 16;
-    let load = plan.load(connections, ROUND);
+    let (url, connections) = (format!("{}/", server.url()), 16);
+    // Resident memory, in MiB.
+    let rss = || procfs::process_mib(server.pid(), "VmRSS");
     let mut memory = Memory {
-        start_mib: rss_mib(server.pid())?,
+        start_mib: rss()?,
         connections,
         ..Memory::default()
     };
-    let mut busy = Duration::ZERO;
-    for _ in 0..MAX_ROUNDS {
-        if memory.requests >= requests {
-            break;
-        }
+    let mut busy = 0.0;
+    while memory.requests < requests && memory.rounds.len() < MAX_ROUNDS {
         if !plan.shared_machine {
             cpu::wait_for_quiet(crate::load::QUIET_WAIT);
         }
-        let (output, others) = cpu::others_during(&[server.pid()], || {
-            wrk::run(&script, &format!("{}/", server.url()), load)
+        let (run, others) = cpu::others_during(&[server.pid()], || {
+            wrk::run(&script, &url, plan, connections, ROUND)
         });
-        let output = output?;
+        let (summary, output) = run?;
         memory.others = memory.others.max(others);
-        let n = wrk::numbers(&output, "MIX")
-            .ok_or_else(|| format!("no totals in wrk's output:\n{output}"))?;
-        let count = |key: &str| n.get(key).copied().unwrap_or_default() as u64;
-        memory.requests += count("requests");
-        busy += Duration::from_micros(count("duration_us"));
-        memory.ok += count("ok");
-        memory.rejected += count("rejected");
-        memory.not_found += count("not_found");
-        memory.server_errors += count("server_errors");
-        memory.other += count("other");
-        memory.socket_errors += count("socket_errors");
-        memory.worst_p99_ms = memory.worst_p99_ms.max(count("p99_us") as f64 / 1e3);
-        let rss = rss_mib(server.pid())?;
-        eprintln!("  {} requests answered, RSS {rss:.1} MiB", memory.requests);
-        memory.rounds.push((memory.requests, rss));
+        let counted = wrk::numbers(&output, "BENCH").unwrap_or_default();
+        for ((counter, _), answers) in ANSWERS.iter().zip(&mut memory.answers) {
+            *answers += counted.get(*counter).copied().unwrap_or_default() as u64;
+        }
+        memory.requests += summary.requests as u64;
+        memory.socket_errors += summary.socket_errors as u64;
+        memory.worst_p99_ms = memory.worst_p99_ms.max(summary.p99_ms);
+        busy += summary.seconds;
+        let now = rss()?;
+        eprintln!("  {} requests answered, RSS {now:.1} MiB", memory.requests);
+        memory.rounds.push((memory.requests, now));
     }
-    memory.per_second = memory.requests as f64 / busy.as_secs_f64().max(1e-9);
+    memory.per_second = memory.requests as f64 / busy.max(1e-9);
     std::thread::sleep(Duration::from_secs(3));
-    memory.idle_mib = rss_mib(server.pid())?;
+    memory.idle_mib = rss()?;
     Ok(memory)
 }
 
 /// The memory run's mix, per connection slot in turn: a valid create, three reads of the
 /// task created last, an invalid create, a read of an unknown path. Answers are counted by
-/// class; `done()` prints the totals of every thread.
+/// class in every thread; `done()` adds up the threads' counters.
 fn mix() -> String {
+    let counters: Vec<String> = ANSWERS.iter().map(|(c, _)| lua_string(c)).collect();
     format!(
         r#"
 local json = {{ ["Content-Type"] = "application/json", ["Authorization"] = {auth} }}
@@ -140,24 +137,14 @@ response = function(status, headers, body)
   else other = other + 1 end
 end
 
-local threads = {{}}
+counters = {{ {counters} }}
+threads = {{}}
 setup = function(thread) table.insert(threads, thread) end
-
-done = function(summary, latency, requests)
-  local t = {{ ok = 0, rejected = 0, not_found = 0, server_errors = 0, other = 0 }}
-  for _, thread in ipairs(threads) do
-    for name, _ in pairs(t) do t[name] = t[name] + thread:get(name) end
-  end
-  local e = summary.errors
-  io.write(string.format(
-    "MIX requests=%d duration_us=%d p99_us=%d ok=%d rejected=%d not_found=%d server_errors=%d other=%d socket_errors=%d\n",
-    summary.requests, summary.duration, latency:percentile(99), t.ok, t.rejected, t.not_found,
-    t.server_errors, t.other, e.connect + e.read + e.write + e.timeout))
-end
-"#,
+{DONE}"#,
         auth = lua_string(AUTHORIZATION.1),
         path = lua_string(CREATE_PATH),
         valid = lua_string(VALID),
         invalid = lua_string(INVALID),
+        counters = counters.join(", "),
     )
 }

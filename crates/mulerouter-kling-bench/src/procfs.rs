@@ -19,12 +19,6 @@ pub fn process_mib(pid: u32, key: &str) -> Result<f64, String> {
     mib(&path, key).ok_or_else(|| format!("cannot read {key} in {path}"))
 }
 
-/// The kernel's release, e.g. `6.1.0-18-amd64`.
-pub fn kernel() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_or_else(|_| String::new(), |k| k.trim().into())
-}
-
 /// `(all, busy)` clock ticks of every core since boot, from `/proc/stat`.
 pub fn machine_ticks() -> (u64, u64) {
     std::fs::read_to_string("/proc/stat")

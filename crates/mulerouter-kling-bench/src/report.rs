@@ -1,6 +1,7 @@
 //! The results as Markdown: printed, and written into `BENCHMARKS.md` between two markers so
 //! that the prose around them stays.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -8,8 +9,8 @@ use crate::codegen::Timing;
 use crate::hostile::Hostile;
 use crate::in_process::TestCost;
 use crate::load::{Cell, Workload};
-use crate::memory::Memory;
-use crate::table::Table;
+use crate::memory::{ANSWERS, Memory};
+use crate::table::table;
 use crate::targets::Target;
 
 pub const BEGIN: &str =
@@ -63,13 +64,13 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
     }
 }
 
-/// A `###` section with `intro` (a paragraph and a blank line, or nothing) above its table;
-/// nothing at all when the table has no rows.
-fn section(title: &str, intro: &str, table: &Table) -> String {
-    if table.is_empty() {
+/// `head` (a `###` heading, a paragraph, each followed by a blank line) above the table of
+/// `rows` (see [`table`]); nothing at all without rows.
+fn section(head: &str, align: &str, headers: &str, rows: Vec<Vec<String>>) -> String {
+    if rows.is_empty() {
         return String::new();
     }
-    format!("### {title}\n\n{intro}{}\n", table.render())
+    format!("{head}{}\n", table(align, headers, rows))
 }
 
 impl Results {
@@ -119,14 +120,14 @@ impl Results {
     /// The issue's targets at 64 connections, met or not.
     fn targets_section(&self) -> String {
         let met = |yes: bool| if yes { "met" } else { "not met" }.to_string();
-        let mut table = Table::new("lrl", "target | measured |");
+        let mut rows = Vec::new();
         for (workload, goal) in [(Workload::Get, 0.8), (Workload::Create, 0.65)] {
             if let (Some(mock), Some(base)) = (
                 self.rate(workload, 64, Target::Mock),
                 self.rate(workload, 64, Target::Baseline),
             ) {
                 let share = mock / base;
-                table.row(vec![
+                rows.push(vec![
                     format!("{workload}: mock ≥ {goal:.2}× bare hyper"),
                     format!("{share:.2}×"),
                     met(share >= goal),
@@ -134,14 +135,15 @@ impl Results {
             }
             if let Some(cell) = self.cell(workload, 64, Target::Mock) {
                 let p99 = cell.summary.p99_ms;
-                table.row(vec![
+                rows.push(vec![
                     format!("{workload}: mock p99 < 2 ms"),
                     format!("{} ms", ms(p99)),
                     met(p99 < 2.0),
                 ]);
             }
         }
-        section("Targets at 64 connections", "", &table)
+        let head = "### Targets at 64 connections\n\n";
+        section(head, "lrl", "target | measured |", rows)
     }
 
     /// The main table; then bare wiremock next to the baseline and the in-process mock (how
@@ -152,32 +154,25 @@ impl Results {
         if self.cells.is_empty() {
             return String::new();
         }
-        let mut rows: Vec<(Workload, u32)> = self
+        let rows: BTreeSet<(Workload, u32)> = self
             .cells
             .iter()
             .map(|c| (c.workload, c.connections))
             .collect();
-        rows.sort();
-        rows.dedup();
-        let table = self.speeds(
-            &rows,
+        let main = self.speeds(
+            "### Throughput and latency\n\n",
+            rows.iter().copied(),
             &[Baseline, Mock, InProcess, Prism],
             &[(Mock, Baseline), (InProcess, Baseline), (Mock, Prism)],
         );
-        rows.retain(|&(workload, connections)| {
-            self.cell(workload, connections, BareWiremock).is_some()
-        });
         let ceiling = self.speeds(
-            &rows,
+            "The ceiling of a server built on wiremock, in the same run:\n\n",
+            rows.iter()
+                .copied()
+                .filter(|&(w, n)| self.cell(w, n, BareWiremock).is_some()),
             &[BareWiremock],
             &[(BareWiremock, Baseline), (InProcess, BareWiremock)],
         );
-        let ceiling = if ceiling.is_empty() {
-            String::new()
-        } else {
-            let intro = "The ceiling of a server built on wiremock, in the same run:";
-            format!("{intro}\n\n{}\n", ceiling.render())
-        };
         let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
         let spread = self
             .cells
@@ -187,22 +182,22 @@ impl Results {
             .map(|(low, high)| high / low - 1.0)
             .fold(0.0, f64::max);
         format!(
-            "{}{ceiling}Rounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n\n\
+            "{main}{ceiling}Rounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n\n\
              ![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n\n",
-            section("Throughput and latency", "", &table),
             spread * 100.0,
             others * 100.0
         )
     }
 
-    /// For each row, requests/s, p50 and p99 of each of `targets` (`–` if not measured), then
-    /// each ratio `a ÷ b` of requests/s.
+    /// Under `head`, for each row, requests/s, p50 and p99 of each of `targets` (`–` if not
+    /// measured), then each ratio `a ÷ b` of requests/s.
     fn speeds(
         &self,
-        rows: &[(Workload, u32)],
+        head: &str,
+        rows: impl Iterator<Item = (Workload, u32)>,
         targets: &[Target],
         ratios: &[(Target, Target)],
-    ) -> Table {
+    ) -> String {
         let mut headers = vec!["workload".to_string(), "conns".into()];
         for target in targets {
             headers.extend([
@@ -215,8 +210,7 @@ impl Results {
             headers.push(format!("{} ÷ {}", a.column(), b.column()));
         }
         let align = format!("l{}", "r".repeat(headers.len() - 1));
-        let mut table = Table::new(&align, &headers.join(" | "));
-        for &(workload, connections) in rows {
+        let rows = rows.map(|(workload, connections)| {
             let mut row = vec![workload.to_string(), connections.to_string()];
             for &target in targets {
                 row.extend(match self.cell(workload, connections, target) {
@@ -231,18 +225,14 @@ impl Results {
                 let rate = |target| self.rate(workload, connections, target);
                 row.push(ratio(rate(a), rate(b)));
             }
-            table.row(row);
-        }
-        table
+            row
+        });
+        section(head, &align, &headers.join(" | "), rows.collect())
     }
 
     fn hostile_section(&self) -> String {
-        let mut table = Table::new(
-            "lrrrrl",
-            "body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile",
-        );
-        for h in &self.hostile {
-            table.row(vec![
+        let rows = self.hostile.iter().map(|h| {
+            vec![
                 h.what.to_string(),
                 h.status.to_string(),
                 millis(h.answered_in),
@@ -251,75 +241,78 @@ impl Results {
                 h.neighbour.map_or("–".into(), |(status, took)| {
                     format!("{status} in {}", millis(took))
                 }),
-            ]);
-        }
+            ]
+        });
         section(
-            "Hostile bodies",
-            "Each sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n",
-            &table,
+            "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n",
+            "lrrrrl",
+            "body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile",
+            rows.collect(),
         )
     }
 
     fn codegen_section(&self) -> String {
-        let mut table = Table::new("llrrr", "what | command | median | min | runs");
-        for timing in &self.codegen {
-            table.row(vec![
+        let rows = self.codegen.iter().map(|timing| {
+            vec![
                 timing.what.to_string(),
                 format!("`{}`", timing.command),
                 format!("{} ms", timing.median().as_millis()),
                 format!("{} ms", timing.min().as_millis()),
                 timing.runs.len().to_string(),
-            ]);
-        }
-        section("Codegen", "", &table)
+            ]
+        });
+        let headers = "what | command | median | min | runs";
+        section("### Codegen\n\n", "llrrr", headers, rows.collect())
     }
 }
 
 fn test_cost_section(cost: &TestCost) -> String {
-    let mut table = Table::new("lr", "what | time");
-    table.row(vec![
-        "`MockMuleRouter::start`, one create, reads until `completed`, drop".into(),
-        millis(cost.mock),
-    ]);
-    table.row(vec![
-        "bare wiremock `MockServer::start`, one mock mounted, one request, drop".into(),
-        millis(cost.bare_wiremock),
-    ]);
-    let intro = format!("Median of {} runs, in this process.\n\n", cost.runs);
-    section("What a Rust test pays in-process", &intro, &table)
+    let rows = vec![
+        vec![
+            "`MockMuleRouter::start`, one create, reads until `completed`, drop".into(),
+            millis(cost.mock),
+        ],
+        vec![
+            "bare wiremock `MockServer::start`, one mock mounted, one request, drop".into(),
+            millis(cost.bare_wiremock),
+        ],
+    ];
+    let head = format!(
+        "### What a Rust test pays in-process\n\nMedian of {} runs, in this process.\n\n",
+        cost.runs
+    );
+    section(&head, "lr", "what | time", rows)
 }
 
 fn memory_section(memory: &Memory) -> String {
-    let mut table = Table::new("rr", "requests answered | RSS MiB");
-    table.row(vec![
-        "0 (listening)".into(),
-        format!("{:.1}", memory.start_mib),
-    ]);
-    for (requests, rss) in &memory.rounds {
-        table.row(vec![number(*requests as f64), format!("{rss:.1}")]);
-    }
-    table.row(vec![
-        "3 s after the load".into(),
-        format!("{:.1}", memory.idle_mib),
-    ]);
-    let intro = format!(
-        "One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {} answered 200, {} 400, {} 404, {} 5xx, {} other, {} socket errors.\n\n\
+    let rounds = memory
+        .rounds
+        .iter()
+        .map(|&(n, rss)| (number(n as f64), rss));
+    let rows = std::iter::once(("0 (listening)".to_string(), memory.start_mib))
+        .chain(rounds)
+        .chain([("3 s after the load".into(), memory.idle_mib)])
+        .map(|(requests, rss)| vec![requests, format!("{rss:.1}")]);
+    let answers: Vec<String> = ANSWERS
+        .iter()
+        .zip(memory.answers)
+        .map(|((_, class), n)| format!("{} {class}", number(n as f64)))
+        .collect();
+    let head = format!(
+        "### Memory of the mock\n\n\
+         One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {}, {} socket errors.\n\n\
          The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n\n",
         memory.connections,
         number(memory.requests as f64),
         number(memory.per_second),
         ms(memory.worst_p99_ms),
         memory.others * 100.0,
-        number(memory.ok as f64),
-        number(memory.rejected as f64),
-        number(memory.not_found as f64),
-        memory.server_errors,
-        memory.other,
-        memory.socket_errors,
+        answers.join(", "),
+        number(memory.socket_errors as f64),
     );
     format!(
         "{}RSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n\n",
-        section("Memory of the mock", &intro, &table),
+        section(&head, "rr", "requests answered | RSS MiB", rows.collect()),
         memory.warm_mib(),
         number(memory.requests as f64),
         memory.final_mib()
@@ -329,8 +322,14 @@ fn memory_section(memory: &Memory) -> String {
 /// Puts `section` between the markers of `path`, creating the file if needed.
 pub fn write(path: &Path, section: &str) -> Result<(), String> {
     let current = std::fs::read_to_string(path).unwrap_or_default();
+    crate::tools::write(path, with_section(&current, section))
+}
+
+/// `current` (a report, or nothing yet) with `section` between its markers, added at its end
+/// if it has none.
+fn with_section(current: &str, section: &str) -> String {
     let block = format!("{BEGIN}\n\n{section}{END}");
-    let updated = match (current.find(BEGIN), current.find(END)) {
+    match (current.find(BEGIN), current.find(END)) {
         (Some(begin), Some(end)) if begin < end => {
             format!(
                 "{}{block}{}",
@@ -340,8 +339,7 @@ pub fn write(path: &Path, section: &str) -> Result<(), String> {
         }
         _ if current.is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n{block}\n", current.trim_end()),
-    };
-    crate::tools::write(path, updated)
+    }
 }
 
 #[cfg(test)]
@@ -419,17 +417,10 @@ mod tests {
 
     #[test]
     fn the_section_replaces_only_what_is_between_the_markers() {
-        let dir = std::env::temp_dir().join(format!("bench-report-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("BENCHMARKS.md");
-        write(&path, "first\n").unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, format!("{text}\n## Notes\n\nkept\n")).unwrap();
-        write(&path, "second\n").unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let first = with_section("", "first\n");
+        let text = with_section(&format!("{first}\n## Notes\n\nkept\n"), "second\n");
         assert!(text.starts_with("# Benchmarks\n\n"));
         assert!(text.contains("second") && !text.contains("first"));
         assert!(text.ends_with("## Notes\n\nkept\n"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

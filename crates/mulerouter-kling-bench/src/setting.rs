@@ -1,8 +1,6 @@
 //! Where and how the numbers were made, as the bullets that open the report: the machine, the
 //! programs and their versions, and how each server was run and loaded.
 
-use std::path::Path;
-
 use crate::cpu;
 use crate::load::Plan;
 use crate::{RunArgs, procfs, tools};
@@ -35,7 +33,7 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
         format!(
             "Machine: {} cores (`nproc`), {cpu}, {memory} RAM, Linux {}",
             cpu::cores(),
-            procfs::kernel()
+            tools::first_line("uname", &["-r"])
         ),
         format!(
             "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {pinning}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
@@ -62,7 +60,7 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
         ),
         format!(
             "bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",
-            locked_version(&crate::root(), "wiremock").unwrap_or_else(|| "(version unknown)".into())
+            locked_version("wiremock")
         ),
         format!(
             "Prism: `prism mock -v error` on the same document, {} on Node {}; {}",
@@ -75,24 +73,12 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
     bullets.iter().map(|b| format!("- {b}\n")).collect()
 }
 
-/// The version of `package` in the workspace's `Cargo.lock`.
-fn locked_version(root: &Path, package: &str) -> Option<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
-    let name = format!("name = \"{package}\"");
-    let mut lines = lock.lines();
-    lines.find(|line| *line == name)?;
-    let version = lines.next()?.strip_prefix("version = \"")?;
-    Some(version.trim_end_matches('"').to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_locked_version_is_read_from_cargo_lock() {
-        let version = locked_version(&crate::root(), "wiremock").expect("wiremock is locked");
-        assert!(version.starts_with("0."), "{version}");
-        assert_eq!(locked_version(&crate::root(), "no-such-package"), None);
-    }
+/// The version of `package` in the workspace's `Cargo.lock`, as cargo reads it.
+fn locked_version(package: &str) -> String {
+    let manifest = crate::root().join("Cargo.toml");
+    let manifest = manifest.to_string_lossy();
+    let args = ["pkgid", "--offline", "--manifest-path", &manifest, package];
+    let id = tools::first_line(&tools::cargo(), &args);
+    id.rsplit_once('@')
+        .map_or("(version unknown)".into(), |(_, version)| version.into())
 }

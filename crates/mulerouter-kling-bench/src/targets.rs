@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use clap::ValueEnum;
+
 use crate::{cpu, http};
 
 /// How long a server may take to say it listens.
@@ -103,20 +105,13 @@ impl Server {
         Self::spawn(Target::Mock, command, log, None)
     }
 
-    /// The baseline, the in-process mock or bare wiremock: this program's subcommand of the
-    /// same name, on a free port, on `cpus`.
+    /// The baseline, the in-process mock or bare wiremock: this program's `serve` subcommand,
+    /// on a free port, on `cpus`.
     pub fn of_this_program(target: Target, log: &Path, cpus: Option<&str>) -> Result<Self, String> {
-        let subcommand = match target {
-            Target::Baseline => "baseline",
-            Target::InProcess => "in-process",
-            Target::BareWiremock => "bare-wiremock",
-            Target::Mock | Target::Prism => {
-                return Err(format!("the {target} is not served by this program"));
-            }
-        };
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+        let name = target.to_possible_value().expect("every target has a name");
         let mut command = cpu::command(exe, cpus);
-        command.args([subcommand, "--port", "0"]);
+        command.args(["serve", name.get_name(), "--port", "0"]);
         let mut server = Self::spawn(target, command, log, None)?;
         server.again = Some((log.to_path_buf(), cpus.map(str::to_string)));
         Ok(server)
@@ -185,11 +180,9 @@ impl Drop for Server {
 
 /// A port nobody listens on now.
 fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0));
+    let address = listener.and_then(|listener| listener.local_addr());
+    address.map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 /// Serves with what `start` returns, on `listener`, until killed, on one current-thread

@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use wait_timeout::ChildExt;
 
 /// The Prism release line that runs on Node 20 (newer ones need Node 24).
 pub const PRISM_PACKAGE: &str = "@stoplight/prism-cli@5.14";
@@ -24,25 +26,16 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, Str
     // Drain both pipes while waiting, so a chatty program cannot block on a full pipe.
     let out = drain(child.stdout.take());
     let err = drain(child.stderr.take());
-    let started = Instant::now();
-    let deadline = started + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            // Look often while it is young (commands are timed), rarely once it runs long.
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(
-                (started.elapsed() / 100)
-                    .clamp(Duration::from_micros(100), Duration::from_millis(20)),
-            ),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{shown} did not finish within {limit:?}; stopped it"
-                ));
-            }
-            Err(error) => return Err(format!("{shown}: {error}")),
+    let status = match child.wait_timeout(limit) {
+        Ok(Some(status)) => status,
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{shown} did not finish within {limit:?}; stopped it"
+            ));
         }
+        Err(error) => return Err(format!("{shown}: {error}")),
     };
     Ok(Output {
         status,
@@ -93,26 +86,19 @@ pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Whether this process runs as root (Linux: the real uid in `/proc/self/status`).
-fn is_root() -> bool {
-    crate::procfs::field("/proc/self/status", "Uid")
-        .is_some_and(|ids| ids.split_whitespace().next() == Some("0"))
-}
-
 /// `wrk` on the `PATH`, installed with apt-get when missing.
 pub fn ensure_wrk() -> Result<(), String> {
     if works("wrk", &["--version"]) {
         return Ok(());
     }
     eprintln!("wrk is missing: installing it with apt-get (Debian package `wrk`)");
-    let apt = |args: &[&str]| -> bool {
-        let mut command = if is_root() {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.args(["-n", "apt-get"]);
-            sudo
-        };
+    // As root, apt-get itself; otherwise through sudo, if it asks for no password.
+    let root = first_line("id", &["-u"]) == "0";
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(if root { "apt-get" } else { "sudo" });
+        if !root {
+            command.args(["-n", "apt-get"]);
+        }
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         run_checked(&mut command, Duration::from_secs(600)).is_ok()
     };

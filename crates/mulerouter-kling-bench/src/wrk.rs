@@ -7,17 +7,25 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::http::Request;
+use crate::load::Plan;
 use crate::{cpu, tools};
 
 /// Reports what `done()` sees on one line, in microseconds: wrk's own summary is rounded
-/// for humans.
-const DONE: &str = r#"
+/// for humans. A script that keeps counters per thread (the memory mix) lists their names in
+/// `counters` and its threads in `threads`; their totals end the line.
+pub const DONE: &str = r#"
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format(
-    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d\n",
+  local line = string.format(
+    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.status, e.connect + e.read + e.write + e.timeout))
+    e.status, e.connect + e.read + e.write + e.timeout)
+  for _, name in ipairs(counters or {}) do
+    local total = 0
+    for _, thread in ipairs(threads) do total = total + thread:get(name) end
+    line = line .. string.format(" %s=%d", name, total)
+  end
+  io.write(line .. "\n")
 end
 "#;
 
@@ -49,23 +57,22 @@ pub fn fixed(request: &Request<'_>) -> String {
     script
 }
 
-/// How hard to push, and from which cores.
-#[derive(Debug, Clone, Copy)]
-pub struct Load<'a> {
-    pub threads: u32,
-    pub connections: u32,
-    pub duration: Duration,
-    /// `taskset` core list for wrk.
-    pub cpus: Option<&'a str>,
-}
-
-/// Runs wrk with `script` against `url`; returns its stdout. Stops it if it overruns.
-pub fn run(script: &Path, url: &str, load: Load<'_>) -> Result<String, String> {
-    let seconds = load.duration.as_secs().max(1);
+/// Runs wrk with `script` against `url`: `connections` for `duration` (at least 1 s), with the
+/// plan's threads on its load core. Returns the summary its `done()` wrote, and its whole
+/// stdout. Stops it if it overruns.
+pub fn run(
+    script: &Path,
+    url: &str,
+    plan: &Plan,
+    connections: u32,
+    duration: Duration,
+) -> Result<(Summary, String), String> {
+    let seconds = duration.as_secs().max(1);
+    let cpus = plan.pinning.as_ref().map(|p| p.load.as_str());
     let output = tools::run_checked(
-        cpu::command("wrk", load.cpus)
-            .arg(format!("--threads={}", load.threads.min(load.connections)))
-            .arg(format!("--connections={}", load.connections))
+        cpu::command("wrk", cpus)
+            .arg(format!("--threads={}", plan.wrk_threads.min(connections)))
+            .arg(format!("--connections={connections}"))
             .arg(format!("--duration={seconds}s"))
             .arg("--timeout=5s")
             .arg("--script")
@@ -73,7 +80,10 @@ pub fn run(script: &Path, url: &str, load: Load<'_>) -> Result<String, String> {
             .arg(url),
         Duration::from_secs(seconds + 60),
     )?;
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    let output = String::from_utf8_lossy(&output.stdout).into_owned();
+    let summary =
+        Summary::parse(&output).ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
+    Ok((summary, output))
 }
 
 /// The `key=value` numbers of the line starting with `tag`.
