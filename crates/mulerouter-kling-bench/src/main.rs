@@ -41,7 +41,7 @@ use crate::targets::{Server, Target};
 #[derive(Debug, Parser)]
 #[command(
     name = "mulerouter-kling-bench",
-    about = "Benchmarks of the MuleRouter mock against a bare hyper server and Prism, its memory, and codegen"
+    about = "Benchmarks of the MuleRouter mock, standalone and in-process, against bare hyper, bare wiremock and Prism; hostile bodies, a Rust test's cost, memory, and codegen"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -105,8 +105,8 @@ struct RunArgs {
     /// machine to the server, which answers on one thread (wiremock's server, the baseline).
     #[arg(long, default_value_t = 1)]
     wrk_threads: u32,
-    /// The machine is shared with other work: measure each cell once without waiting for
-    /// other processes to finish, and say so in the report (compare ratios within the run).
+    /// The machine is shared with other work: do not wait for a quiet machine nor take a
+    /// disturbed measurement again, and say so in the report (compare ratios within the run).
     #[arg(long)]
     shared_machine: bool,
     /// Do not pin wrk to core 0 and the servers to the other cores.

@@ -24,6 +24,14 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
         || "none".into(),
         |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
     );
+    let retaken = if plan.shared_machine {
+        String::new()
+    } else {
+        format!(
+            "; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
+            crate::load::DISTURBED * 100.0
+        )
+    };
     let mut bullets = vec![
         format!(
             "Date: {}",
@@ -36,17 +44,16 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
             tools::first_line("uname", &["-r"])
         ),
         format!(
-            "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {pinning}; a measurement during which other processes used more than {:.0}% of a core is taken again once they are done (up to 3 times)",
+            "Load: {} (`--threads={}`, keep-alive connections, `--timeout=5s`); every server on 127.0.0.1, one at a time under load, after a {} s warm-up per target and workload; each cell measured for {} s in each of {} rounds through the targets, the median round reported; pinning (`taskset`): {pinning}{retaken}",
             wrk.split(" [").next().unwrap_or("wrk"),
             plan.wrk_threads,
             plan.warmup.as_secs(),
             plan.duration.as_secs(),
             plan.rounds,
-            crate::load::DISTURBED * 100.0
         ),
     ];
     if plan.shared_machine {
-        bullets.push("**Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`, each cell once as it came), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read".into());
+        bullets.push("**Loaded machine**: the run shared its cores with other builds and was measured without waiting for them (`--shared-machine`: no wait for a quiet machine, no measurement taken again), so absolute numbers are low and noisy; the ratios against the baseline of the same run are what to read".into());
     }
     bullets.extend([
         format!(
