@@ -265,6 +265,28 @@ impl Activity {
     }
 }
 
+/// One request in flight on a connection: while it lives, the connection is not idle.
+///
+/// A guard rather than a decrement after the answer: hyper drops the request's future when
+/// an h2 client resets its stream, and the count must go down then too, or the connection
+/// would never be idle again and would keep its slot for good. The clock is read when the
+/// request ends (one read per request, not two).
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn enter(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Connection {
     async fn run(mut self, stream: TcpStream, peer: SocketAddr) {
         let activity = Arc::new(Activity {
@@ -278,12 +300,8 @@ impl Connection {
             hyper::service::service_fn(move |request| {
                 let (core, settings, activity) = (core.clone(), settings.clone(), activity.clone());
                 async move {
-                    // While a request is in flight the connection is not idle; the clock is
-                    // read when it ends (one read per request, not two).
-                    activity.in_flight.fetch_add(1, Ordering::Relaxed);
+                    let _in_flight = InFlight::enter(activity);
                     let response = respond(&core, &settings, peer, request).await;
-                    activity.touch();
-                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                     Ok::<_, Infallible>(response)
                 }
             })

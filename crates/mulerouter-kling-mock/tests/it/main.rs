@@ -1,5 +1,5 @@
 //! Integration tests of the mock: one server per test, every answer checked against the
-//! document; `binary` and `hostile` start the standalone binary.
+//! document; `binary`, `hostile` and `http2` start the standalone binary.
 
 mod admin;
 mod binary;
@@ -7,6 +7,7 @@ mod common;
 mod concurrency;
 mod faults;
 mod hostile;
+mod http2;
 mod lifecycle;
 mod robustness;
 mod typed;

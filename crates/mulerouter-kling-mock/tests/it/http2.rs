@@ -1,0 +1,189 @@
+//! The standalone binary over h2c (HTTP/2 with prior knowledge, on the HTTP/1.1 port): served
+//! like HTTP/1.1, and clients that misbehave in ways only HTTP/2 allows are let go.
+//!
+//! The misbehaving clients write raw frames, so that they can do what no well-behaved client
+//! library would: stop mid-frame, never acknowledge a PING, cancel a request and stay.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::binary::{spawn, terminate};
+use crate::common::{CREATE, get_path, minimal};
+
+/// Long enough for any answer on a loaded machine; only reached when something is wrong.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+const HEADERS: u8 = 0x1;
+const RST_STREAM: u8 = 0x3;
+const SETTINGS: u8 = 0x4;
+const GOAWAY: u8 = 0x7;
+const END_STREAM: u8 = 0x1;
+const END_HEADERS: u8 = 0x4;
+/// `RST_STREAM`'s error code for a request the client no longer wants.
+const CANCEL: u32 = 0x8;
+
+/// Timeouts short enough that a test sees idle connections go.
+const SHORT_TIMEOUTS: &[&str] = &[
+    "--port",
+    "0",
+    "--idle-timeout",
+    "200ms",
+    "--header-timeout",
+    "200ms",
+];
+
+/// One frame: its 9-byte header, then `payload`.
+fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let length = u32::try_from(payload.len()).unwrap().to_be_bytes();
+    let mut bytes = vec![length[1], length[2], length[3], kind, flags];
+    bytes.extend_from_slice(&stream.to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// The connection preface and an empty SETTINGS frame: all a client must send first.
+fn hello() -> Vec<u8> {
+    let mut bytes = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    bytes.extend(frame(SETTINGS, 0, 0, &[]));
+    bytes
+}
+
+/// A GET's header block in HPACK without Huffman coding or the dynamic table: `:method GET`
+/// and `:scheme http` from the static table, every other field as a literal.
+fn get_block(path: &str, fields: &[(&str, &str)]) -> Vec<u8> {
+    let short = |text: &str| u8::try_from(text.len()).ok().filter(|n| *n < 127).unwrap();
+    let mut block = vec![0x82, 0x86];
+    // `:path`, a literal whose name is entry 4 of the static table.
+    block.push(0x04);
+    block.push(short(path));
+    block.extend_from_slice(path.as_bytes());
+    for (name, value) in fields {
+        block.push(0x00);
+        block.push(short(name));
+        block.extend_from_slice(name.as_bytes());
+        block.push(short(value));
+        block.extend_from_slice(value.as_bytes());
+    }
+    block
+}
+
+/// Reads what the server sends until it closes the connection; `None` if it stays open.
+async fn read_until_closed(socket: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut received = Vec::new();
+    tokio::time::timeout(PATIENCE, async {
+        let mut buffer = [0; 1024];
+        while let Ok(read @ 1..) = socket.read(&mut buffer).await {
+            received.extend_from_slice(&buffer[..read]);
+        }
+    })
+    .await
+    .ok()?;
+    Some(received)
+}
+
+/// The type of each whole frame in what a server sent.
+fn frame_types(mut bytes: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    while bytes.len() >= 9 {
+        let length =
+            usize::from(bytes[0]) << 16 | usize::from(bytes[1]) << 8 | usize::from(bytes[2]);
+        types.push(bytes[3]);
+        bytes = &bytes[(9 + length).min(bytes.len())..];
+    }
+    types
+}
+
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served_on_the_same_port() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+
+    // Act
+    let response = client
+        .post(format!("{url}{CREATE}"))
+        .bearer_auth("sk-mr-test")
+        .json(&minimal())
+        .send()
+        .await
+        .unwrap();
+    let version = response.version();
+    let status = response.status();
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(version, reqwest::Version::HTTP_2);
+    assert_eq!(status, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_client_stuck_in_a_request_head_gets_goaway_and_is_dropped_when_it_stays() {
+    // Arrange: a HEADERS frame that announces 64 bytes and sends 4, then silence (no PING
+    // acknowledged, nothing read back).
+    let (mut child, url) = spawn(SHORT_TIMEOUTS, None).await;
+    let mut socket = TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let mut sent = hello();
+    sent.extend_from_slice(&[0, 0, 64, HEADERS, END_HEADERS, 0, 0, 0, 1]);
+    sent.extend_from_slice(&[0x82, 0x86, 0x84, 0x41]);
+
+    // Act
+    socket.write_all(&sent).await.unwrap();
+    let received = read_until_closed(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let received = received.expect("the connection stayed open");
+    assert!(
+        frame_types(&received).contains(&GOAWAY),
+        "no GOAWAY before the close: {received:?}"
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_request_the_client_cancels_does_not_keep_its_connection_busy() {
+    // Arrange: a read the mock holds back for 30 s (`Prefer: latency`), which the client
+    // cancels with RST_STREAM and then stays, silent.
+    let (mut child, url) = spawn(SHORT_TIMEOUTS, None).await;
+    let mut socket = TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
+    let fields = [
+        ("authorization", "Bearer sk-mr-test"),
+        ("prefer", "latency=30s"),
+    ];
+    let mut sent = hello();
+    sent.extend(frame(
+        HEADERS,
+        END_HEADERS | END_STREAM,
+        1,
+        &get_block(&path, &fields),
+    ));
+    socket.write_all(&sent).await.unwrap();
+
+    // Act
+    socket
+        .write_all(&frame(RST_STREAM, 0, 1, &CANCEL.to_be_bytes()))
+        .await
+        .unwrap();
+    let received = read_until_closed(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert: the cancelled request no longer counts, so the connection went idle and, as
+    // the client stayed silent after GOAWAY, was dropped.
+    let received = received.expect("the connection stayed open: the request still counted");
+    assert!(
+        frame_types(&received).contains(&GOAWAY),
+        "no GOAWAY before the close: {received:?}"
+    );
+    assert!(exit.success());
+}
