@@ -7,8 +7,10 @@
 //! - **Bodies are read under limits**: a `Content-Length` over
 //!   [`MAX_BODY_BYTES`] gets 413 before a byte of the body
 //!   is read; a chunked body gets 413 as soon as it crosses the limit, so no request holds
-//!   more than the limit; a body that sends nothing for [`Settings::body_timeout`] gets 408.
-//!   Each closes its connection.
+//!   more than the limit; a body that sends nothing for [`Settings::body_timeout`], or
+//!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
+//!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
+//!   gets 503 with `Retry-After: 1`. Each closes its connection.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
 //!   for its next request), and a connection with no request in flight for
@@ -41,7 +43,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, SemaphorePermit, watch};
 
 use crate::MockCore;
 use crate::admin::PeerAddr;
@@ -87,6 +89,17 @@ pub struct Drained {
     pub abandoned: usize,
 }
 
+/// Request-body bytes held at once by the whole server. Each request may send up to
+/// [`MAX_BODY_BYTES`], but a thousand connections, or 200 streams of one h2 connection, doing
+/// so at once would hold gigabytes: past this budget a body is answered 503 with
+/// `Retry-After: 1` instead.
+pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
+
+/// The slowest a body may arrive, on average, once [`Settings::body_timeout`] has passed
+/// since it started: a client that sends a byte just often enough to beat the timeout
+/// would otherwise hold its request, and its connection's slot, for as long as it likes.
+pub const MIN_BODY_BYTES_PER_SECOND: u64 = 1024;
+
 /// Bodies at least this large are validated on the blocking pool.
 const HEAVY_BODY_BYTES: usize = 64 * 1024;
 
@@ -108,6 +121,7 @@ pub async fn serve(
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let bodies = Arc::new(Semaphore::new(MAX_BODY_BYTES_HELD));
     let (stop, stopping) = watch::channel(false);
     let mut failures = AcceptFailures::default();
     tokio::pin!(shutdown);
@@ -124,6 +138,7 @@ pub async fn serve(
                 match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
                         let connection = Connection {
+                            bodies: bodies.clone(),
                             core: core.clone(),
                             settings: settings.clone(),
                             builder: builder.clone(),
@@ -234,6 +249,8 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
 
 /// One accepted connection and what it needs.
 struct Connection {
+    /// The server's budget of request-body bytes, a permit per byte held.
+    bodies: Arc<Semaphore>,
     core: MockCore,
     settings: Arc<Settings>,
     builder: Arc<auto::Builder<TokioExecutor>>,
@@ -295,13 +312,22 @@ impl Connection {
             last: AtomicU64::new(0),
         });
         let service = {
-            let (core, settings, activity) =
-                (self.core.clone(), self.settings.clone(), activity.clone());
+            let (core, settings, bodies, activity) = (
+                self.core.clone(),
+                self.settings.clone(),
+                self.bodies.clone(),
+                activity.clone(),
+            );
             hyper::service::service_fn(move |request| {
-                let (core, settings, activity) = (core.clone(), settings.clone(), activity.clone());
+                let (core, settings, bodies, activity) = (
+                    core.clone(),
+                    settings.clone(),
+                    bodies.clone(),
+                    activity.clone(),
+                );
                 async move {
                     let _in_flight = InFlight::enter(activity);
-                    let response = respond(&core, &settings, peer, request).await;
+                    let response = respond(&core, &settings, &bodies, peer, request).await;
                     Ok::<_, Infallible>(response)
                 }
             })
@@ -361,6 +387,7 @@ impl Connection {
 async fn respond(
     core: &MockCore,
     settings: &Settings,
+    bodies: &Semaphore,
     peer: SocketAddr,
     request: http::Request<Incoming>,
 ) -> http::Response<Full<Bytes>> {
@@ -371,8 +398,10 @@ async fn respond(
         shorten(request.uri().path(), 200)
     );
     let (parts, body) = request.into_parts();
-    let bytes = match read_body(&parts.headers, body, settings.body_timeout).await {
-        Ok(bytes) => bytes,
+    // The body's bytes count against the server's budget until the answer is made.
+    let (bytes, _held) = match read_body(&parts.headers, body, settings.body_timeout, bodies).await
+    {
+        Ok(read) => read,
         Err(refused) => {
             tracing::info!(
                 "{} {} -> {} in {:?} (body refused)",
@@ -415,13 +444,15 @@ async fn respond(
     answer.response.map(Full::new)
 }
 
-/// The whole body, or the answer refusing it: 413 over the limit (before reading when the
-/// length is declared), 408 when it stalls.
-async fn read_body(
+/// The whole body and its share of the server's budget of body bytes, or the answer refusing
+/// it: 413 over the limit (before reading when the length is declared), 408 when it stalls
+/// or arrives slower than [`MIN_BODY_BYTES_PER_SECOND`], 503 when the budget is spent.
+async fn read_body<'a>(
     headers: &http::HeaderMap,
     mut body: Incoming,
     stall: Duration,
-) -> Result<Bytes, Reply> {
+    bodies: &'a Semaphore,
+) -> Result<(Bytes, Option<SemaphorePermit<'a>>), Reply> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -433,8 +464,10 @@ async fn read_body(
     }
     if body.is_end_stream() {
         // No body (a GET): nothing to wait for.
-        return Ok(Bytes::new());
+        return Ok((Bytes::new(), None));
     }
+    let started = Instant::now();
+    let mut held: Option<SemaphorePermit<'a>> = None;
     let capacity = declared.map_or(0, |length| length.min(1 << 20) as usize);
     let mut bytes = BytesMut::with_capacity(capacity);
     loop {
@@ -448,7 +481,7 @@ async fn read_body(
                     ),
                 ));
             }
-            Ok(None) => return Ok(bytes.freeze()),
+            Ok(None) => return Ok((bytes.freeze(), held)),
             Ok(Some(Err(error))) => {
                 return Err(Reply::detail(
                     400,
@@ -464,7 +497,36 @@ async fn read_body(
             if bytes.len() + data.len() > MAX_BODY_BYTES {
                 return Err(too_large(None));
             }
+            let share = u32::try_from(data.len())
+                .ok()
+                .and_then(|bytes| bodies.try_acquire_many(bytes).ok());
+            let Some(share) = share else {
+                return Err(Reply::detail(
+                    503,
+                    format!(
+                        "Service Unavailable: the mock is receiving {} MiB of request bodies at once, its most; retry shortly",
+                        MAX_BODY_BYTES_HELD >> 20
+                    ),
+                )
+                .header("retry-after", "1"));
+            };
+            match held.as_mut() {
+                Some(held) => held.merge(share),
+                None => held = Some(share),
+            }
             bytes.extend_from_slice(&data);
+        }
+        let due = started.elapsed().saturating_sub(stall).as_secs_f64()
+            * MIN_BODY_BYTES_PER_SECOND as f64;
+        if (bytes.len() as f64) < due {
+            return Err(Reply::detail(
+                408,
+                format!(
+                    "Request Timeout: the body arrives slower than {MIN_BODY_BYTES_PER_SECOND} bytes/s ({} bytes in {:.1?})",
+                    bytes.len(),
+                    started.elapsed()
+                ),
+            ));
         }
     }
 }

@@ -195,6 +195,90 @@ async fn a_body_that_stalls_gets_408_after_the_body_timeout() {
 }
 
 #[tokio::test]
+async fn a_body_that_drips_just_fast_enough_to_beat_the_body_timeout_gets_408() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--body-timeout", "300ms"], None).await;
+    let address = address(&url);
+    let socket = TcpStream::connect(&address).await.unwrap();
+    let (mut reader, mut writer) = socket.into_split();
+
+    // Act: 1 000 bytes announced, one sent every 100 ms (the whole body would take 100 s).
+    let head = create_head(&address, Some(1000));
+    let drip = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        // Until the server hangs up.
+        while writer.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        std::io::Result::Ok(())
+    });
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(PATIENCE, reader.read(&mut answer))
+        .await
+        .expect("no answer while the body dripped")
+        .unwrap();
+    drip.abort();
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let text = String::from_utf8_lossy(&answer[..read]);
+    assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
+    assert!(text.contains("slower than 1024 bytes/s"), "{text}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn bodies_beyond_what_the_server_holds_at_once_get_503_with_retry_after() {
+    // Arrange: five uploads of a byte short of the body limit each, more than the server
+    // holds at once; none can finish, so only the budget can answer them.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let body = std::sync::Arc::new(vec![b' '; LIMIT - 1]);
+    let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+
+    // Act
+    let uploads: Vec<_> = (0..5)
+        .map(|_| {
+            let (address, body, answers) = (address.clone(), body.clone(), answers.clone());
+            tokio::spawn(async move {
+                let socket = TcpStream::connect(&address).await.unwrap();
+                let (mut reader, mut writer) = socket.into_split();
+                let head = create_head(&address, Some(LIMIT));
+                let upload = async {
+                    let _ = writer.write_all(head.as_bytes()).await;
+                    let _ = writer.write_all(&body).await;
+                    // Held open, a byte short, until the answer comes or the test ends.
+                    std::future::pending::<()>().await;
+                };
+                let mut answer = vec![0; 4096];
+                tokio::select! {
+                    () = upload => {}
+                    Ok(read @ 1..) = reader.read(&mut answer) => {
+                        let _ = answers.send(String::from_utf8_lossy(&answer[..read]).into_owned());
+                    }
+                }
+            })
+        })
+        .collect();
+    let first = tokio::time::timeout(PATIENCE, answered.recv())
+        .await
+        .expect("no upload was refused")
+        .unwrap();
+    // The uploads still held hang up, so that the shutdown has nothing in flight to wait for.
+    uploads.iter().for_each(|upload| upload.abort());
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert!(first.starts_with("HTTP/1.1 503 "), "{first}");
+    assert!(
+        first.to_ascii_lowercase().contains("retry-after: 1"),
+        "{first}"
+    );
+    assert!(first.contains("128 MiB of request bodies"), "{first}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
 async fn a_request_head_that_never_ends_is_cut_off_after_the_header_timeout() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0", "--header-timeout", "200ms"], None).await;
