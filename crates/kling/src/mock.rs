@@ -241,6 +241,10 @@ fn journal_out(journal: &Journal, output: Output) {
                 clean(&violation.message)
             );
         }
+        let left_out = entry.violations_total - entry.violations.len() as i64;
+        if left_out > 0 {
+            println!("    … and {left_out} more");
+        }
     }
 }
 

@@ -16,6 +16,9 @@ use serde::Serialize;
 const MAX_PATH_CHARS: usize = 200;
 /// The longest violation message kept.
 const MAX_MESSAGE_CHARS: usize = 300;
+/// The broken rules kept per entry (a 400 answer lists up to 100): enough to see what went
+/// wrong, and a full journal stays a few megabytes, in memory and as an answer.
+pub const MAX_VIOLATIONS_KEPT: usize = 10;
 
 /// One request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,8 +33,11 @@ pub struct JournalEntry {
     pub path: String,
     /// The status answered.
     pub status: u16,
-    /// The rules the request broke (empty unless it was refused for them).
+    /// The first rules the request broke, at most [`MAX_VIOLATIONS_KEPT`] (empty unless it
+    /// was refused for them).
     pub violations: Vec<JournalViolation>,
+    /// How many rules its answer listed; more than `violations` holds when some were left out.
+    pub violations_total: usize,
 }
 
 /// A broken rule of a refused request.
@@ -66,6 +72,7 @@ struct Kept {
     path: String,
     status: u16,
     violations: Vec<JournalViolation>,
+    violations_total: usize,
 }
 
 impl Kept {
@@ -76,6 +83,7 @@ impl Kept {
             path: self.path.clone(),
             status: self.status,
             violations: self.violations.clone(),
+            violations_total: self.violations_total,
         }
     }
 }
@@ -115,12 +123,14 @@ impl Journal {
             status,
             violations: violations
                 .iter()
+                .take(MAX_VIOLATIONS_KEPT)
                 .map(|v| JournalViolation {
                     pointer: crate::text::shorten(&v.pointer, MAX_PATH_CHARS),
                     rule: v.rule.to_string(),
                     message: crate::text::shorten(&v.message, MAX_MESSAGE_CHARS),
                 })
                 .collect(),
+            violations_total: violations.len(),
         };
         let mut entries = self.lock();
         while entries.len() >= self.capacity {
@@ -156,6 +166,34 @@ mod tests {
         // Assert
         let paths: Vec<_> = journal.newest_first().into_iter().map(|e| e.path).collect();
         assert_eq!(paths, ["/c", "/b"]);
+    }
+
+    #[test]
+    fn an_entry_keeps_the_first_rules_broken_and_how_many_there_were() {
+        // Arrange
+        let journal = Journal::new(1);
+        let broken: Vec<_> = (0..40)
+            .map(|index| mulerouter_kling::Violation {
+                pointer: format!("/key{index}"),
+                rule: "additionalProperties",
+                message: "is not allowed".into(),
+            })
+            .collect();
+
+        // Act
+        journal.record(&http::Method::POST, "/a", 400, &broken);
+
+        // Assert
+        let entry = journal.newest_first().remove(0);
+        assert_eq!(entry.violations_total, 40);
+        let kept: Vec<_> = entry
+            .violations
+            .iter()
+            .map(|v| v.pointer.as_str())
+            .collect();
+        assert_eq!(kept.len(), MAX_VIOLATIONS_KEPT);
+        assert_eq!(kept[0], "/key0");
+        assert_eq!(kept[MAX_VIOLATIONS_KEPT - 1], "/key9");
     }
 
     #[test]

@@ -120,7 +120,10 @@ async fn kling_mock_journal_shows_each_broken_rule_with_its_pointer_in_text_and_
             mulerouter_kling_mock::typed::create_generation::PATH
         ))
         .bearer_auth("sk-mr-test")
-        .json(&serde_json::json!({ "prompt": "p", "video": "https://example.com/v.mp4", "duration": 99 }))
+        .json(&serde_json::json!({
+            "prompt": "p", "video": "https://example.com/v.mp4", "duration": 99,
+            "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10, "k": 11
+        }))
         .send()
         .await
         .unwrap();
@@ -143,8 +146,19 @@ async fn kling_mock_journal_shows_each_broken_rule_with_its_pointer_in_text_and_
     let plain = text(&plain.stdout);
     assert!(plain.contains("POST   400"), "{plain}");
     assert!(plain.contains("/duration maximum: "), "{plain}");
+    assert!(
+        plain.contains("… and 2 more"),
+        "12 rules broken, 10 kept: {plain}"
+    );
     let json: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(json["entries"][0]["violations"][0]["pointer"], "/duration");
+    let pointers: Vec<_> = json["entries"][0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["pointer"].as_str().unwrap())
+        .collect();
+    assert!(pointers.contains(&"/duration"), "{pointers:?}");
+    assert_eq!(json["entries"][0]["violations_total"], 12);
     assert!(!plain.contains("sk-mr-test"));
 }
 

@@ -325,6 +325,28 @@ async fn the_journal_shows_a_refused_request_with_its_pointers_and_never_the_key
 }
 
 #[tokio::test]
+async fn the_journal_keeps_the_first_ten_rules_of_a_refused_request_and_how_many_there_were() {
+    // Arrange: 25 keys the document does not know, each its own broken rule.
+    let (_mock, http, admin) = manual_mock().await;
+    let mut body = minimal();
+    for index in 0..25 {
+        body[format!("unknown_{index:02}")] = json!(index);
+    }
+
+    // Act
+    let refused = http.create(&body).await;
+    let journal = admin.get("/journal").await.json();
+
+    // Assert
+    assert_eq!(refused.json()["violations"].as_array().unwrap().len(), 25);
+    let entry = &journal["entries"][0];
+    assert_eq!(entry["violations_total"], 25);
+    let kept = entry["violations"].as_array().unwrap();
+    assert_eq!(kept.len(), mulerouter_kling_mock::MAX_VIOLATIONS_KEPT);
+    assert_eq!(kept[0], refused.json()["violations"][0]);
+}
+
+#[tokio::test]
 async fn the_journal_keeps_only_as_many_entries_as_its_size() {
     // Arrange
     let mock = MockMuleRouter::builder().journal_size(2).start().await;
