@@ -233,7 +233,7 @@ async fn main() -> ExitCode {
     let stats = core.stats();
     if drained.abandoned > 0 {
         tracing::warn!(
-            "stopped after {} requests; {} connections were still busy after --drain-timeout",
+            "stopped after {} requests; {} connections were still open after --drain-timeout (a request in flight, or an h2 client that did not answer GOAWAY)",
             stats.requests,
             drained.abandoned
         );
