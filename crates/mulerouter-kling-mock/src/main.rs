@@ -75,8 +75,9 @@ struct Args {
     latency: Duration,
 
     /// How long an HTTP/1.1 request head may take to arrive (also how long a kept-alive
-    /// connection waits for its next request), and how long a connection asked to close
-    /// (idle, or at shutdown; on h2 a GOAWAY) may stay open before it is dropped.
+    /// connection waits for its next request), how long a new connection may take to start
+    /// its first request, and how long a connection asked to close (idle, or at shutdown; on
+    /// h2 a GOAWAY) may stay open before it is dropped.
     #[arg(long, default_value = "30s", value_parser = duration)]
     header_timeout: Duration,
 

@@ -13,9 +13,10 @@
 //!   gets 503 with `Retry-After: 1`. Each closes its connection.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
-//!   for its next request), and a connection with no request in flight for
-//!   [`Settings::idle_timeout`] is closed. On h2 that is GOAWAY; a peer still connected
-//!   [`Settings::header_timeout`] later with nothing in flight (silent, or not reading its
+//!   for its next request); a new connection that has not started a request within it, on
+//!   any protocol, is closed; so is a connection with no request in flight for
+//!   [`Settings::idle_timeout`]. On h2 closing is a GOAWAY: a peer still connected
+//!   [`Settings::header_timeout`] later with nothing in flight (silent, not reading its
 //!   answer, or stuck in a request head) is dropped.
 //! - **A cap on connections**: past [`Settings::max_connections`], a new connection is
 //!   answered 503 with `Retry-After: 1` and closed.
@@ -56,8 +57,9 @@ use crate::text::shorten;
 /// days beside other people's tests.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// How long an HTTP/1.1 request head may take to arrive, and how long a connection asked
-    /// to close (idle, or at shutdown) may take to do so before it is dropped (default 30 s).
+    /// How long an HTTP/1.1 request head may take to arrive, how long a new connection may
+    /// take to start its first request, and how long a connection asked to close (idle, or
+    /// at shutdown) may take to do so before it is dropped (default 30 s).
     pub header_timeout: Duration,
     /// How long a request body may send nothing before it is answered 408 (default 30 s).
     pub body_timeout: Duration,
@@ -261,24 +263,32 @@ struct Connection {
 struct Activity {
     started: Instant,
     in_flight: AtomicUsize,
-    /// Milliseconds after `started` of the last request's end.
+    /// Milliseconds after `started` of the last request's end; [`Activity::NONE_YET`] until
+    /// one has ended.
     last: AtomicU64,
 }
 
 impl Activity {
+    const NONE_YET: u64 = u64::MAX;
+
     fn touch(&self) {
         let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last.store(elapsed, Ordering::Relaxed);
     }
 
     /// When the connection goes idle unless something happens: `idle` after the last
-    /// request ended, or after now while one is in flight.
-    fn idle_at(&self, idle: Duration) -> tokio::time::Instant {
+    /// request ended, or after now while one is in flight. Before its first request a
+    /// connection gets `first` at most: one that sends nothing, or stops inside the h2
+    /// preface, has not started a request head, so hyper's header timeout does not see it.
+    fn idle_at(&self, idle: Duration, first: Duration) -> tokio::time::Instant {
         if self.in_flight.load(Ordering::Relaxed) > 0 {
             return tokio::time::Instant::now() + idle;
         }
-        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
-        tokio::time::Instant::from_std(self.started + last + idle)
+        let since_start = match self.last.load(Ordering::Relaxed) {
+            Self::NONE_YET => first.min(idle),
+            last => Duration::from_millis(last) + idle,
+        };
+        tokio::time::Instant::from_std(self.started + since_start)
     }
 }
 
@@ -309,7 +319,7 @@ impl Connection {
         let activity = Arc::new(Activity {
             started: Instant::now(),
             in_flight: AtomicUsize::new(0),
-            last: AtomicU64::new(0),
+            last: AtomicU64::new(Activity::NONE_YET),
         });
         let service = {
             let (core, settings, bodies, activity) = (
@@ -338,13 +348,15 @@ impl Connection {
         // closes at once, but on h2 hyper sends GOAWAY and a PING and waits for the peer, so
         // a peer that stays silent, or stopped reading an answer, would keep its slot forever.
         let grace = self.settings.header_timeout;
+        // Idle: `idle_timeout` after the last request, and before the first one `grace` too.
+        let idle = self.settings.idle_timeout;
         let mut give_up_at = None;
         if *self.stopping.borrow() {
             connection.as_mut().graceful_shutdown();
             give_up_at = Some(tokio::time::Instant::now() + grace);
         }
         loop {
-            let idle_at = activity.idle_at(self.settings.idle_timeout);
+            let idle_at = activity.idle_at(idle, grace);
             let closing = give_up_at.is_some();
             tokio::select! {
                 result = connection.as_mut() => {
@@ -360,9 +372,9 @@ impl Connection {
                     }
                 }
                 () = tokio::time::sleep_until(idle_at), if !closing => {
-                    let idle = activity.in_flight.load(Ordering::Relaxed) == 0
-                        && activity.idle_at(self.settings.idle_timeout) <= tokio::time::Instant::now();
-                    if idle {
+                    let quiet = activity.in_flight.load(Ordering::Relaxed) == 0
+                        && activity.idle_at(idle, grace) <= tokio::time::Instant::now();
+                    if quiet {
                         tracing::debug!("closing the idle connection from {peer}");
                         connection.as_mut().graceful_shutdown();
                         give_up_at = Some(tokio::time::Instant::now() + grace);

@@ -297,6 +297,21 @@ async fn a_request_head_that_never_ends_is_cut_off_after_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn a_connection_that_never_starts_a_request_is_closed_after_the_header_timeout() {
+    // Arrange: the idle timeout keeps its default (60 s); nothing is sent, so no request
+    // head has started for hyper to time.
+    let (mut child, url) = spawn(&["--port", "0", "--header-timeout", "200ms"], None).await;
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+
+    // Act
+    closed_by_server(&mut socket).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert: reaching here means the server closed the connection.
+    assert!(exit.success());
+}
+
+#[tokio::test]
 async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0", "--idle-timeout", "200ms"], None).await;
