@@ -24,8 +24,8 @@
 //!   descriptors), the server says so once, retries with a growing pause (10 ms to 1 s) and
 //!   says when it accepts again.
 //! - **Shutdown drains**: once `shutdown` completes, nothing new is accepted, idle
-//!   connections close, and every request in flight is answered, for up to
-//!   [`Settings::drain_timeout`].
+//!   connections close (an h2 peer that ignores GOAWAY is dropped a second later), and
+//!   every request in flight is answered, for up to [`Settings::drain_timeout`].
 //! - A client that half-closes its side after sending a request still gets the answer.
 
 use std::convert::Infallible;
@@ -101,6 +101,9 @@ pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 /// since it started: a client that sends a byte just often enough to beat the timeout
 /// would otherwise hold its request, and its connection's slot, for as long as it likes.
 pub const MIN_BODY_BYTES_PER_SECOND: u64 = 1024;
+
+/// The longest a connection with nothing in flight stays open once shutdown has begun.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Bodies at least this large are validated on the blocking pool.
 const HEAVY_BODY_BYTES: usize = 64 * 1024;
@@ -348,12 +351,15 @@ impl Connection {
         // closes at once, but on h2 hyper sends GOAWAY and a PING and waits for the peer, so
         // a peer that stays silent, or stopped reading an answer, would keep its slot forever.
         let grace = self.settings.header_timeout;
+        // At shutdown at most a second: the drain waits for answers, not for peers that
+        // ignore GOAWAY.
+        let stop_grace = grace.min(SHUTDOWN_GRACE);
         // Idle: `idle_timeout` after the last request, and before the first one `grace` too.
         let idle = self.settings.idle_timeout;
         let mut give_up_at = None;
         if *self.stopping.borrow() {
             connection.as_mut().graceful_shutdown();
-            give_up_at = Some(tokio::time::Instant::now() + grace);
+            give_up_at = Some(tokio::time::Instant::now() + stop_grace);
         }
         loop {
             let idle_at = activity.idle_at(idle, grace);
@@ -368,7 +374,7 @@ impl Connection {
                 changed = self.stopping.changed(), if !closing => {
                     if changed.is_err() || *self.stopping.borrow() {
                         connection.as_mut().graceful_shutdown();
-                        give_up_at = Some(tokio::time::Instant::now() + grace);
+                        give_up_at = Some(tokio::time::Instant::now() + stop_grace);
                     }
                 }
                 () = tokio::time::sleep_until(idle_at), if !closing => {

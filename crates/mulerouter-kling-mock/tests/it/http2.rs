@@ -187,3 +187,33 @@ async fn a_request_the_client_cancels_does_not_keep_its_connection_busy() {
     );
     assert!(exit.success());
 }
+
+#[tokio::test]
+async fn at_shutdown_a_client_that_ignores_goaway_does_not_hold_up_the_exit() {
+    // Arrange: an idle h2 client that acknowledges nothing, the default header timeout
+    // (30 s), and a drain timeout of 5 s.
+    let (mut child, url) = spawn(&["--port", "0", "--drain-timeout", "5s"], Some("info")).await;
+    let mut socket = TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    socket.write_all(&hello()).await.unwrap();
+    let mut settings = [0; 9];
+    socket.read_exact(&mut settings).await.unwrap();
+
+    // Act
+    let exit = terminate(&mut child).await;
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+
+    // Assert: the connection was let go within the drain timeout, not abandoned by it.
+    assert_eq!(settings[3], SETTINGS, "{settings:?}");
+    assert!(exit.success());
+    assert!(logs.contains("stopped after"), "{logs}");
+    assert!(!logs.contains("still open"), "{logs}");
+}
