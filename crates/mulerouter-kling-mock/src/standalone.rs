@@ -236,13 +236,8 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         let detail = format!(
             "Service Unavailable: the mock serves at most {cap} connections at once (--max-connections); retry shortly"
         );
-        let mut response = Reply::detail(503, detail)
-            .header("retry-after", "1")
-            .into_response(head_only);
-        response
-            .headers_mut()
-            .insert(CONNECTION, http::HeaderValue::from_static("close"));
-        Ok::<_, Infallible>(response.map(Full::new))
+        let reply = Reply::detail(503, detail).header("retry-after", "1");
+        Ok::<_, Infallible>(closing(reply, head_only))
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -250,6 +245,16 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         .keep_alive(false)
         .serve_connection(TokioIo::new(stream), service);
     let _ = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;
+}
+
+/// `reply` as an answer after which the connection closes (a refused request: what else it
+/// sent is not read).
+fn closing(reply: Reply, head_only: bool) -> http::Response<Full<Bytes>> {
+    let mut response = reply.into_response(head_only);
+    response
+        .headers_mut()
+        .insert(CONNECTION, http::HeaderValue::from_static("close"));
+    response.map(Full::new)
 }
 
 /// One accepted connection and what it needs.
@@ -389,7 +394,7 @@ impl Connection {
                 () = tokio::time::sleep_until(give_up_at.unwrap_or(idle_at)), if closing => {
                     if activity.in_flight.load(Ordering::Relaxed) == 0 {
                         tracing::debug!(
-                            "dropping the connection from {peer}: still open {grace:?} after it was asked to close"
+                            "dropping the connection from {peer}: still open after it was asked to close"
                         );
                         return;
                     }
@@ -428,13 +433,7 @@ async fn respond(
                 refused.status,
                 started.elapsed()
             );
-            let mut response = refused
-                .header("connection", "close")
-                .into_response(parts.method == http::Method::HEAD);
-            response
-                .headers_mut()
-                .insert(CONNECTION, http::HeaderValue::from_static("close"));
-            return response.map(Full::new);
+            return closing(refused, parts.method == http::Method::HEAD);
         }
     };
     let mut request = http::Request::from_parts(parts, bytes);
