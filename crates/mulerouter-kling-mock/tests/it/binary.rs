@@ -11,6 +11,14 @@ use crate::common::{CREATE, Http, minimal};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_mulerouter-kling-mock");
 
+/// Long enough for any answer on a loaded machine; only reached when something is wrong.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// `host:port` of a URL the binary printed.
+pub fn address(url: &str) -> String {
+    url.trim_start_matches("http://").to_string()
+}
+
 /// Starts the binary with `args` and returns it with the URL its first line prints; its
 /// logs (`RUST_LOG=log`) go to a pipe, or nowhere without `log`.
 pub async fn spawn(args: &[&str], log: Option<&str>) -> (Child, String) {
@@ -79,6 +87,20 @@ pub async fn terminate(child: &mut Child) -> std::process::ExitStatus {
         .unwrap()
 }
 
+/// [`terminate`], then everything the binary logged (it was started with a log filter).
+pub async fn terminate_with_logs(child: &mut Child) -> (std::process::ExitStatus, String) {
+    let exit = terminate(child).await;
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    (exit, logs)
+}
+
 #[tokio::test]
 async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
     // Arrange
@@ -89,15 +111,7 @@ async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
     let created = http.create(&minimal()).await.json();
     let id = created["task_info"]["id"].as_str().unwrap();
     let read_status = http.get(id).await.status;
-    let exit = terminate(&mut child).await;
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let (exit, logs) = terminate_with_logs(&mut child).await;
 
     // Assert
     assert_eq!(created["task_info"]["status"], "pending");
@@ -117,11 +131,11 @@ async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
 async fn an_upload_cut_short_is_one_log_line_and_the_binary_keeps_serving() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0"], Some("info")).await;
-    let address = url.trim_start_matches("http://");
+    let address = address(&url);
     let http = Http::at(&url);
 
     // Act: announce a megabyte, send a few bytes, hang up.
-    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
     let head = format!(
         "POST {CREATE} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer sk-mr-test\r\n\
          Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{\"prompt\":"

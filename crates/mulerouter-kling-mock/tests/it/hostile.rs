@@ -9,18 +9,13 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::Child;
 
-use crate::binary::{spawn, spawn_with_fd_limit, terminate};
+use crate::binary::{
+    PATIENCE, address, spawn, spawn_with_fd_limit, terminate, terminate_with_logs,
+};
 use crate::common::{CREATE, Http, get_path, minimal};
 
 /// The documented body limit.
 const LIMIT: usize = mulerouter_kling_mock::document::MAX_BODY_BYTES;
-
-/// Long enough for any answer on a loaded machine; only reached when something is wrong.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-fn address(url: &str) -> String {
-    url.trim_start_matches("http://").to_string()
-}
 
 /// A create's request head, announcing `length` bytes of JSON (or chunks, with `None`).
 fn create_head(address: &str, length: Option<usize>) -> String {
@@ -481,15 +476,7 @@ async fn connect_absolute_targets_and_unknown_methods_get_a_4xx_in_the_error_sha
         socket.write_all(request.as_bytes()).await.unwrap();
         answers.push(read_answer(&mut socket).await);
     }
-    let exit = terminate(&mut child).await;
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let (exit, logs) = terminate_with_logs(&mut child).await;
 
     // Assert
     let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();

@@ -4,16 +4,11 @@
 //! The misbehaving clients write raw frames, so that they can do what no well-behaved client
 //! library would: stop mid-frame, never acknowledge a PING, cancel a request and stay.
 
-use std::time::Duration;
-
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::binary::{spawn, terminate};
+use crate::binary::{PATIENCE, address, spawn, terminate, terminate_with_logs};
 use crate::common::{CREATE, get_path, minimal};
-
-/// Long enough for any answer on a loaded machine; only reached when something is wrong.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 const HEADERS: u8 = 0x1;
 const RST_STREAM: u8 = 0x3;
@@ -127,9 +122,7 @@ async fn a_client_stuck_in_a_request_head_gets_goaway_and_is_dropped_when_it_sta
     // Arrange: a HEADERS frame that announces 64 bytes and sends 4, then silence (no PING
     // acknowledged, nothing read back).
     let (mut child, url) = spawn(SHORT_TIMEOUTS, None).await;
-    let mut socket = TcpStream::connect(url.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
     let mut sent = hello();
     sent.extend_from_slice(&[0, 0, 64, HEADERS, END_HEADERS, 0, 0, 0, 1]);
     sent.extend_from_slice(&[0x82, 0x86, 0x84, 0x41]);
@@ -153,9 +146,7 @@ async fn a_request_the_client_cancels_does_not_keep_its_connection_busy() {
     // Arrange: a read the mock holds back for 30 s (`Prefer: latency`), which the client
     // cancels with RST_STREAM and then stays, silent.
     let (mut child, url) = spawn(SHORT_TIMEOUTS, None).await;
-    let mut socket = TcpStream::connect(url.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
     let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
     let fields = [
         ("authorization", "Bearer sk-mr-test"),
@@ -193,23 +184,13 @@ async fn at_shutdown_a_client_that_ignores_goaway_does_not_hold_up_the_exit() {
     // Arrange: an idle h2 client that acknowledges nothing, the default header timeout
     // (30 s), and a drain timeout of 5 s.
     let (mut child, url) = spawn(&["--port", "0", "--drain-timeout", "5s"], Some("info")).await;
-    let mut socket = TcpStream::connect(url.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
     socket.write_all(&hello()).await.unwrap();
     let mut settings = [0; 9];
     socket.read_exact(&mut settings).await.unwrap();
 
     // Act
-    let exit = terminate(&mut child).await;
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let (exit, logs) = terminate_with_logs(&mut child).await;
 
     // Assert: the connection was let go within the drain timeout, not abandoned by it.
     assert_eq!(settings[3], SETTINGS, "{settings:?}");
