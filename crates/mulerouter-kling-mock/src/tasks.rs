@@ -129,9 +129,10 @@ struct Store {
 }
 
 /// Hashes task ids. The mock draws them at random (`fastrand`, not cryptographic: nothing
-/// depends on ids being unguessable in a mock), so their bits are already spread evenly and a multiply per word mixes enough; SipHash's defence
-/// against keys chosen to collide is not needed, as requests only look ids up (and the map
-/// grows and shrinks by the hundred thousand under load, rehashing every id each time).
+/// depends on ids being unguessable in a mock), so their bits are already spread evenly and
+/// a multiply per word mixes enough; SipHash's defence against keys chosen to collide is not
+/// needed, as requests only look ids up (and the map grows and shrinks by the hundred
+/// thousand under load, rehashing every id each time).
 #[derive(Default)]
 struct IdHasher(u64);
 

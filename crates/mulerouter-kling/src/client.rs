@@ -117,8 +117,8 @@ impl Client {
         .await
     }
 
-    /// Reads a task's current state. Retried on 429, 500, 502, 503, 504 and transport errors, within the
-    /// call's budget ([`ClientBuilder::call_timeout`]).
+    /// Reads a task's current state. Retried on 429, 500, 502, 503, 504 and transport
+    /// errors, within the call's budget ([`ClientBuilder::call_timeout`]).
     pub async fn get(&self, task_id: Uuid) -> Result<TaskResponse, Error> {
         self.send(Operation::Get, Repeat::Safe, || {
             self.raw.get_generation().task_id(task_id).send()

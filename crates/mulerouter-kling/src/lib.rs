@@ -32,8 +32,9 @@
 //! - **Checks before sending.** Every rule of the API document is checked on the client; a
 //!   request the service would reject returns [`Error::InvalidInput`] naming each field and
 //!   rule, and nothing is sent.
-//! - **Safe retries.** Reads retry on 429, 500, 502, 503, 504 and transport errors, honouring `Retry-After`.
-//!   A create is billed, so it is retried only when nothing can have been created.
+//! - **Safe retries.** Reads retry on 429, 500, 502, 503, 504 and transport errors,
+//!   honouring `Retry-After`. A create is billed, so it is retried only when nothing can
+//!   have been created.
 //! - **Bounded time and memory.** Each call has a budget for all its attempts
 //!   ([`ClientBuilder::call_timeout`]), a wait has a deadline that cuts a poll in flight, and
 //!   no answer is read past [`ClientBuilder::max_response_bytes`] (default 4 MiB).
