@@ -244,10 +244,10 @@
 //!
 //! listens on `127.0.0.1:4010` (`--port 0` picks a free port; the first line printed says
 //! which), prints a `curl` example and a key that works, and logs one line per request
-//! (`RUST_LOG` filters). It serves HTTP/1.1 and h2c on hyper with bounded bodies, timeouts,
-//! a connection cap and a draining shutdown on Ctrl-C or SIGTERM (see [`standalone`] for
-//! each limit and its flag). `--api-key` or `MULEROUTER_MOCK_API_KEY` accepts one key only.
-//! Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.
+//! (`RUST_LOG` filters). It serves HTTP/1.1 and h2c on hyper with bounded bodies and unread
+//! answers, timeouts, a connection cap and a draining shutdown on Ctrl-C or SIGTERM (see
+//! [`standalone`] for each limit and its flag). `--api-key` or `MULEROUTER_MOCK_API_KEY`
+//! accepts one key only. Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.
 //!
 //! Its memory stays flat however long it runs: finished tasks are evicted after
 //! [`task_ttl`](MockMuleRouterBuilder::task_ttl), the number held is capped by

@@ -11,6 +11,10 @@
 //!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
 //!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
 //!   gets 503 with `Retry-After: 1`. Each closes its connection.
+//! - **Unread answers are bounded**: an answer's bytes count until hyper takes them (on h2,
+//!   as the client's flow-control window allows); while more than
+//!   [`MAX_UNSENT_ANSWER_BYTES`] are waiting, a new request gets 503 with `Retry-After: 1`
+//!   before the core acts on it.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
 //!   for its next request); a new connection that has not started a request within it, on
@@ -38,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -52,6 +56,10 @@ use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
 use crate::reply::Reply;
 use crate::text::shorten;
+
+mod outgoing;
+
+use outgoing::{Outgoing, Unsent};
 
 /// How the standalone server treats its clients. The defaults suit a mock that runs for
 /// days beside other people's tests.
@@ -97,6 +105,11 @@ pub struct Drained {
 /// `Retry-After: 1` instead.
 pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 
+/// Answer bytes held by the whole server that its clients have not taken yet: an h2 client that opens 200 streams with a flow-control window of 0 and
+/// reads nothing keeps every answer it asked for. While more than this is held, a new request
+/// is answered 503 with `Retry-After: 1`, before the mock acts on it.
+pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
+
 /// The slowest a body may arrive, on average, once [`Settings::body_timeout`] has passed
 /// since it started: a client that sends a byte just often enough to beat the timeout
 /// would otherwise hold its request, and its connection's slot, for as long as it likes.
@@ -126,7 +139,10 @@ pub async fn serve(
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(settings.max_connections));
-    let bodies = Arc::new(Semaphore::new(MAX_BODY_BYTES_HELD));
+    let limits = Arc::new(Limits {
+        bodies: Semaphore::new(MAX_BODY_BYTES_HELD),
+        unsent: Unsent::default(),
+    });
     let (stop, stopping) = watch::channel(false);
     let mut failures = AcceptFailures::default();
     tokio::pin!(shutdown);
@@ -143,7 +159,7 @@ pub async fn serve(
                 match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
                         let connection = Connection {
-                            bodies: bodies.clone(),
+                            limits: limits.clone(),
                             core: core.clone(),
                             settings: settings.clone(),
                             builder: builder.clone(),
@@ -249,18 +265,25 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
 
 /// `reply` as an answer after which the connection closes (a refused request: what else it
 /// sent is not read).
-fn closing(reply: Reply, head_only: bool) -> http::Response<Full<Bytes>> {
+fn closing(reply: Reply, head_only: bool) -> http::Response<Outgoing> {
     let mut response = reply.into_response(head_only);
     response
         .headers_mut()
         .insert(CONNECTION, http::HeaderValue::from_static("close"));
-    response.map(Full::new)
+    response.map(Outgoing::uncounted)
+}
+
+/// What the whole server holds for its clients, and its limits.
+struct Limits {
+    /// The budget of request-body bytes being received, a permit per byte held.
+    bodies: Semaphore,
+    /// Answer bytes not yet taken by their clients.
+    unsent: Unsent,
 }
 
 /// One accepted connection and what it needs.
 struct Connection {
-    /// The server's budget of request-body bytes, a permit per byte held.
-    bodies: Arc<Semaphore>,
+    limits: Arc<Limits>,
     core: MockCore,
     settings: Arc<Settings>,
     builder: Arc<auto::Builder<TokioExecutor>>,
@@ -330,22 +353,22 @@ impl Connection {
             last: AtomicU64::new(Activity::NONE_YET),
         });
         let service = {
-            let (core, settings, bodies, activity) = (
+            let (core, settings, limits, activity) = (
                 self.core.clone(),
                 self.settings.clone(),
-                self.bodies.clone(),
+                self.limits.clone(),
                 activity.clone(),
             );
             hyper::service::service_fn(move |request| {
-                let (core, settings, bodies, activity) = (
+                let (core, settings, limits, activity) = (
                     core.clone(),
                     settings.clone(),
-                    bodies.clone(),
+                    limits.clone(),
                     activity.clone(),
                 );
                 async move {
                     let _in_flight = InFlight::enter(activity);
-                    let response = respond(&core, &settings, &bodies, peer, request).await;
+                    let response = respond(&core, &settings, &limits, peer, request).await;
                     Ok::<_, Infallible>(response)
                 }
             })
@@ -406,14 +429,15 @@ impl Connection {
     }
 }
 
-/// Reads the body under the limits, asks the core, holds the answer back as asked.
+/// Reads the body under the limits, asks the core (unless the server holds too many unsent
+/// answers), holds the answer back as asked.
 async fn respond(
     core: &MockCore,
     settings: &Settings,
-    bodies: &Semaphore,
+    limits: &Limits,
     peer: SocketAddr,
     request: http::Request<Incoming>,
-) -> http::Response<Full<Bytes>> {
+) -> http::Response<Outgoing> {
     let started = Instant::now();
     tracing::debug!(
         "{} {} received",
@@ -422,8 +446,8 @@ async fn respond(
     );
     let (parts, body) = request.into_parts();
     // The body's bytes count against the server's budget until the answer is made.
-    let (bytes, _held) = match read_body(&parts.headers, body, settings.body_timeout, bodies).await
-    {
+    let read = read_body(&parts.headers, body, settings.body_timeout, &limits.bodies).await;
+    let (bytes, _held) = match read {
         Ok(read) => read,
         Err(refused) => {
             tracing::info!(
@@ -436,6 +460,21 @@ async fn respond(
             return closing(refused, parts.method == http::Method::HEAD);
         }
     };
+    if limits.unsent.bytes() > MAX_UNSENT_ANSWER_BYTES {
+        tracing::info!(
+            "{} {} -> 503 (answers not taken: {} bytes)",
+            parts.method,
+            shorten(parts.uri.path(), 200),
+            limits.unsent.bytes()
+        );
+        let detail = format!(
+            "Service Unavailable: the mock holds {} MiB of answers its clients have not read yet, its most; retry shortly",
+            MAX_UNSENT_ANSWER_BYTES >> 20
+        );
+        let reply = Reply::detail(503, detail).header("retry-after", "1");
+        let response = reply.into_response(parts.method == http::Method::HEAD);
+        return response.map(|bytes| limits.unsent.body(bytes));
+    }
     let mut request = http::Request::from_parts(parts, bytes);
     // The admin API tells loopback callers from others by it (an extension costs an
     // allocation, so only its requests carry one).
@@ -449,16 +488,18 @@ async fn respond(
             Err(_) => {
                 return Reply::detail(500, "the mock failed unexpectedly; please report this bug")
                     .into_response(false)
-                    .map(Full::new);
+                    .map(Outgoing::uncounted);
             }
         }
     } else {
         core.answer(request)
     };
+    // Counted from now: an answer held back (`Prefer`, a fault's delay) is held all the same.
+    let response = answer.response.map(|bytes| limits.unsent.body(bytes));
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
-    answer.response.map(Full::new)
+    response
 }
 
 /// The whole body and its share of the server's budget of body bytes, or the answer refusing

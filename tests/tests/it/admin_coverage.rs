@@ -6,12 +6,14 @@ use std::collections::BTreeSet;
 
 use contract_tests::document::admin_document;
 use mulerouter_kling_mock::document::validate_admin_response;
-use mulerouter_kling_mock::{MockMuleRouter, Timing};
+use mulerouter_kling_mock::standalone::{self, Settings};
+use mulerouter_kling_mock::{MockCore, MockMuleRouter, Timing};
 use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
 
 /// (operation, documented response key, method, path (`{id}`: a task the mock holds), body,
-/// status sent). The `4XX` rows marked `locked` are sent without the token to a mock that
-/// requires one.
+/// status sent, the mock it is sent to).
+#[derive(Clone, Copy)]
 struct Row {
     operation: &'static str,
     key: &'static str,
@@ -19,7 +21,19 @@ struct Row {
     path: &'static str,
     body: Option<fn() -> Value>,
     status: u16,
-    locked: bool,
+    to: To,
+}
+
+/// Which mock a row is sent to.
+#[derive(Clone, Copy)]
+enum To {
+    /// One that needs no admin token.
+    Open,
+    /// One that requires a token, sent without it.
+    Locked,
+    /// The standalone server, as the binary runs it, with its one connection taken: every
+    /// request past it gets the 503 each admin route documents.
+    Busy,
 }
 
 const fn row(
@@ -36,25 +50,25 @@ const fn row(
         path,
         body: None,
         status,
-        locked: false,
+        to: To::Open,
     }
 }
 
 fn rows() -> Vec<Row> {
-    vec![
+    let rows = vec![
         row("health", "200", "GET", "/__admin/health", 200),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("health", "4XX", "GET", "/__admin/health", 401)
         },
         row("version", "200", "GET", "/__admin/version", 200),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("version", "4XX", "GET", "/__admin/version", 401)
         },
         row("reset", "204", "POST", "/__admin/reset", 204),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("reset", "4XX", "POST", "/__admin/reset", 401)
         },
         row(
@@ -73,7 +87,7 @@ fn rows() -> Vec<Row> {
         ),
         row("delete_tasks", "200", "DELETE", "/__admin/tasks", 200),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("delete_tasks", "4XX", "DELETE", "/__admin/tasks", 401)
         },
         row("get_task", "200", "GET", "/__admin/tasks/{id}", 200),
@@ -122,7 +136,7 @@ fn rows() -> Vec<Row> {
         },
         row("list_faults", "200", "GET", "/__admin/faults", 200),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("list_faults", "4XX", "GET", "/__admin/faults", 401)
         },
         Row {
@@ -135,17 +149,45 @@ fn rows() -> Vec<Row> {
         },
         row("clear_faults", "204", "DELETE", "/__admin/faults", 204),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("clear_faults", "4XX", "DELETE", "/__admin/faults", 401)
         },
         row("journal", "200", "GET", "/__admin/journal?limit=5", 200),
         row("journal", "4XX", "GET", "/__admin/journal?limit=0", 400),
         row("clear_journal", "204", "DELETE", "/__admin/journal", 204),
         Row {
-            locked: true,
+            to: To::Locked,
             ..row("clear_journal", "4XX", "DELETE", "/__admin/journal", 401)
         },
-    ]
+    ];
+    // Each operation's 503, sent as its refused request was, to a busy server.
+    let busy = rows.iter().filter(|row| row.key == "4XX").map(|row| Row {
+        key: "503",
+        status: 503,
+        to: To::Busy,
+        ..*row
+    });
+    busy.chain(rows.iter().copied()).collect()
+}
+
+/// The standalone server on `core`, with `--max-connections 1` and that connection taken
+/// (returned: hold it while the server is asked); its base URL.
+async fn busy(core: MockCore) -> (String, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let settings = Settings {
+        max_connections: 1,
+        ..Settings::default()
+    };
+    tokio::spawn(standalone::serve(
+        listener,
+        core,
+        settings,
+        std::future::pending(),
+    ));
+    // Accepted first, so it holds the one slot.
+    let holder = TcpStream::connect(address).await.unwrap();
+    (format!("http://{address}"), holder)
 }
 
 /// (operation id, response key) for everything the admin document defines.
@@ -199,10 +241,15 @@ async fn every_provoked_admin_response_conforms_to_the_admin_document() {
         .admin_token("admin-secret")
         .start()
         .await;
+    let (busy, _holder) = busy(open.core().clone()).await;
     let http = reqwest::Client::new();
 
     for row in rows() {
-        let mock = if row.locked { &locked } else { &open };
+        let base = match row.to {
+            To::Open => open.uri(),
+            To::Locked => locked.uri(),
+            To::Busy => busy.clone(),
+        };
         // Faults a row queued would answer the next row's create.
         open.clear_faults();
         // A fresh task for each row: some rows delete or finish theirs.
@@ -222,8 +269,7 @@ async fn every_provoked_admin_response_conforms_to_the_admin_document() {
             .unwrap();
         let id = created["task_info"]["id"].as_str().unwrap();
         let path = row.path.replace("{id}", id);
-        let mut request =
-            http.request(row.method.parse().unwrap(), format!("{}{path}", mock.uri()));
+        let mut request = http.request(row.method.parse().unwrap(), format!("{base}{path}"));
         if let Some(body) = row.body {
             request = request.json(&body());
         }

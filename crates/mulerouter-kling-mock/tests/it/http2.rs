@@ -7,8 +7,12 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use std::time::Duration;
+
+use serde_json::json;
+
 use crate::binary::{PATIENCE, address, spawn, terminate, terminate_with_logs};
-use crate::common::{CREATE, get_path, minimal};
+use crate::common::{CREATE, Http, get_path, minimal};
 
 const HEADERS: u8 = 0x1;
 const RST_STREAM: u8 = 0x3;
@@ -16,6 +20,9 @@ const SETTINGS: u8 = 0x4;
 const GOAWAY: u8 = 0x7;
 const END_STREAM: u8 = 0x1;
 const END_HEADERS: u8 = 0x4;
+/// `SETTINGS_INITIAL_WINDOW_SIZE`: how much a peer may send on a new stream before the
+/// receiver says it may send more.
+const INITIAL_WINDOW_SIZE: u16 = 0x4;
 /// `RST_STREAM`'s error code for a request the client no longer wants.
 const CANCEL: u32 = 0x8;
 
@@ -62,6 +69,22 @@ fn get_block(path: &str, fields: &[(&str, &str)]) -> Vec<u8> {
         block.extend_from_slice(value.as_bytes());
     }
     block
+}
+
+/// Reads frames until `count` of `kind` have come; the frames read.
+async fn read_frames_until(socket: &mut TcpStream, kind: u8, count: usize) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut buffer = [0; 16 * 1024];
+    let seen = |bytes: &[u8]| frame_types(bytes).iter().filter(|&&t| t == kind).count();
+    while seen(&received) < count {
+        let read = tokio::time::timeout(PATIENCE, socket.read(&mut buffer))
+            .await
+            .expect("the frames come within the test's patience")
+            .unwrap();
+        assert!(read > 0, "closed after {:?}", frame_types(&received));
+        received.extend_from_slice(&buffer[..read]);
+    }
+    received
 }
 
 /// Reads what the server sends until it closes the connection; `None` if it stays open.
@@ -197,4 +220,59 @@ async fn at_shutdown_a_client_that_ignores_goaway_does_not_hold_up_the_exit() {
     assert!(exit.success());
     assert!(logs.contains("stopped after"), "{logs}");
     assert!(!logs.contains("still open"), "{logs}");
+}
+
+#[tokio::test]
+async fn answers_a_client_leaves_unread_are_bounded_and_the_next_request_gets_503_until_it_goes() {
+    // Arrange: a full journal (500 refused creates, each keeping its first 10 broken rules:
+    // about half a megabyte an answer), and an h2 client that allows no data on its streams
+    // (initial window 0) and asks for the journal on 140 of them: more than the 64 MiB of
+    // unread answers the server holds.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    let long = "x".repeat(400);
+    let refused = json!({
+        "prompt": "", "video": long, "duration": long, "mode": long, "aspect_ratio": long,
+        "keep_audio": long, "negative_prompt": 5,
+        "elements": [{"type": long}, {"type": long}, {"type": long}, {"type": long}],
+    });
+    for _ in 0..500 {
+        assert_eq!(http.create(&refused).await.status, 400);
+    }
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+    let mut sent = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    let mut window_zero = INITIAL_WINDOW_SIZE.to_be_bytes().to_vec();
+    window_zero.extend_from_slice(&0u32.to_be_bytes());
+    sent.extend(frame(SETTINGS, 0, 0, &window_zero));
+    let streams = 140;
+    for stream in (1..).step_by(2).take(streams) {
+        let block = get_block("/__admin/journal", &[]);
+        sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
+    }
+    socket.write_all(&sent).await.unwrap();
+    // Every answer is made once its head is sent (a head is not held back by the window).
+    read_frames_until(&mut socket, HEADERS, streams).await;
+
+    // Act
+    let while_held = http.send(http.request("GET", "/__admin/journal")).await;
+    drop(socket);
+    // The server learns of the close on its own time: ask until it has let go (bounded).
+    let mut after = 503;
+    for _ in 0..200 {
+        let health = http.request("GET", "/__admin/health");
+        after = http.send(health).await.status;
+        if after != 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(while_held.status, 503);
+    assert_eq!(while_held.header("retry-after"), Some("1"));
+    let detail = while_held.json()["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("have not read"), "{detail}");
+    assert_eq!(after, 200);
+    assert!(exit.success());
 }
