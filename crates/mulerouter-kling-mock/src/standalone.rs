@@ -11,10 +11,10 @@
 //!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
 //!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
 //!   gets 503 with `Retry-After: 1`. Each closes its connection.
-//! - **Unread answers are bounded**: an answer's bytes count until hyper takes them (on h2,
-//!   as the client's flow-control window allows); while more than
-//!   [`MAX_UNSENT_ANSWER_BYTES`] are waiting, a new request gets 503 with `Retry-After: 1`
-//!   before the core acts on it.
+//! - **Unread answers are bounded**: an answer's bytes count until they are written to the
+//!   socket (on h2, as the client's flow-control window allows); while more than
+//!   [`MAX_UNSENT_ANSWER_BYTES`] wait, a new request gets 503 with `Retry-After: 1` before
+//!   the core acts on it.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
 //!   for its next request); a new connection that has not started a request within it, on
@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -57,9 +57,9 @@ use crate::document::MAX_BODY_BYTES;
 use crate::reply::Reply;
 use crate::text::shorten;
 
-mod outgoing;
+mod unsent;
 
-use outgoing::{Outgoing, Unsent};
+use unsent::Unsent;
 
 /// How the standalone server treats its clients. The defaults suit a mock that runs for
 /// days beside other people's tests.
@@ -105,9 +105,10 @@ pub struct Drained {
 /// `Retry-After: 1` instead.
 pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 
-/// Answer bytes held by the whole server that its clients have not taken yet: an h2 client that opens 200 streams with a flow-control window of 0 and
-/// reads nothing keeps every answer it asked for. While more than this is held, a new request
-/// is answered 503 with `Retry-After: 1`, before the mock acts on it.
+/// Answer bytes the whole server holds that are not written to their sockets yet: an h2
+/// client that opens 200 streams with a flow-control window of 0 and reads nothing keeps
+/// every answer it asked for. While more than this is held, a new request is answered 503
+/// with `Retry-After: 1`, before the mock acts on it.
 pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
 
 /// The slowest a body may arrive, on average, once [`Settings::body_timeout`] has passed
@@ -265,12 +266,12 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
 
 /// `reply` as an answer after which the connection closes (a refused request: what else it
 /// sent is not read).
-fn closing(reply: Reply, head_only: bool) -> http::Response<Outgoing> {
+fn closing(reply: Reply, head_only: bool) -> http::Response<Full<Bytes>> {
     let mut response = reply.into_response(head_only);
     response
         .headers_mut()
         .insert(CONNECTION, http::HeaderValue::from_static("close"));
-    response.map(Outgoing::uncounted)
+    response.map(Full::new)
 }
 
 /// What the whole server holds for its clients, and its limits.
@@ -437,7 +438,7 @@ async fn respond(
     limits: &Limits,
     peer: SocketAddr,
     request: http::Request<Incoming>,
-) -> http::Response<Outgoing> {
+) -> http::Response<Full<Bytes>> {
     let started = Instant::now();
     tracing::debug!(
         "{} {} received",
@@ -473,7 +474,7 @@ async fn respond(
         );
         let reply = Reply::detail(503, detail).header("retry-after", "1");
         let response = reply.into_response(parts.method == http::Method::HEAD);
-        return response.map(|bytes| limits.unsent.body(bytes));
+        return response.map(|bytes| Full::new(limits.unsent.count(bytes)));
     }
     let mut request = http::Request::from_parts(parts, bytes);
     // The admin API tells loopback callers from others by it (an extension costs an
@@ -488,14 +489,16 @@ async fn respond(
             Err(_) => {
                 return Reply::detail(500, "the mock failed unexpectedly; please report this bug")
                     .into_response(false)
-                    .map(Outgoing::uncounted);
+                    .map(Full::new);
             }
         }
     } else {
         core.answer(request)
     };
     // Counted from now: an answer held back (`Prefer`, a fault's delay) is held all the same.
-    let response = answer.response.map(|bytes| limits.unsent.body(bytes));
+    let response = answer
+        .response
+        .map(|bytes| Full::new(limits.unsent.count(bytes)));
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
