@@ -15,6 +15,8 @@
 //!   socket (on h2, as the client's flow-control window allows); while more than
 //!   [`MAX_UNSENT_ANSWER_BYTES`] wait, a new request gets 503 with `Retry-After: 1` before
 //!   the core acts on it.
+//! - **Heads are small**: an HTTP/1.1 request head over [`MAX_HEAD_BYTES`] gets 431 (h2:
+//!   16 KiB), so a connection holds little while its head arrives.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
 //!   for its next request); a new connection that has not started a request within it, on
@@ -119,6 +121,12 @@ pub const MIN_BODY_BYTES_PER_SECOND: u64 = 1024;
 /// The longest a connection with nothing in flight stays open once shutdown has begun.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
+/// The most an HTTP/1.1 request head may take (request line and headers), which is also the
+/// most hyper buffers for a connection's reads: hyper's default, about 400 KiB, let 1 000
+/// clients that each send most of a huge head hold 394 MiB. Over it: 431, and the connection
+/// closes. h2 limits a head to 16 KiB by default.
+pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+
 /// Bodies at least this large are validated on the blocking pool.
 const HEAVY_BODY_BYTES: usize = 64 * 1024;
 
@@ -135,6 +143,7 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
         .half_close(true)
         .keep_alive(true);
     builder.http2().timer(TokioTimer::new());

@@ -1,6 +1,6 @@
-//! The standalone binary against clients that misbehave: huge, stalled and cut bodies, slow
-//! heads, idle and excess connections, exhausted file descriptors, proxy-style requests,
-//! half-closed sockets and a shutdown with requests in flight.
+//! The standalone binary against clients that misbehave: huge, stalled and cut bodies, huge
+//! and slow heads, idle and excess connections, exhausted file descriptors, proxy-style
+//! requests, half-closed sockets and a shutdown with requests in flight.
 
 use std::time::Duration;
 
@@ -288,6 +288,34 @@ async fn a_request_head_that_never_ends_is_cut_off_after_the_header_timeout() {
     let exit = terminate(&mut child).await;
 
     // Assert: reaching here means the server closed the connection.
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_request_head_gets_431_as_soon_as_it_reaches_32_kib_and_a_smaller_one_is_served() {
+    // Arrange: a head that never ends, cut at exactly the limit (so the server has read all
+    // of it when it answers), under the default header timeout of 30 s; and, on another
+    // connection, a whole head of 24 KiB.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let mut endless = TcpStream::connect(&address).await.unwrap();
+    let mut modest = TcpStream::connect(&address).await.unwrap();
+    let start = "GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+    let limit = mulerouter_kling_mock::standalone::MAX_HEAD_BYTES;
+    let endless_head = format!("{start}{}", "a".repeat(limit - start.len()));
+    let modest_head = format!("{start}{}\r\n\r\n", "a".repeat(24 * 1024));
+
+    // Act
+    endless.write_all(endless_head.as_bytes()).await.unwrap();
+    let (over, _) = read_answer(&mut endless).await;
+    closed_by_server(&mut endless).await;
+    modest.write_all(modest_head.as_bytes()).await.unwrap();
+    let (under, _) = read_answer(&mut modest).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(over, 431);
+    assert_eq!(under, 200);
     assert!(exit.success());
 }
 
