@@ -5,8 +5,10 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use procfs::process::Process;
+use procfs::{CpuTime, CurrentSI, KernelStats, ProcResult};
+
 use crate::load::DISTURBED;
-use crate::procfs;
 
 /// Which cores wrk and the servers run on (`taskset` lists).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,18 +97,38 @@ struct Snapshot {
 }
 
 impl Snapshot {
+    /// Read from `/proc`; whatever cannot be read counts as zero.
     fn now(servers: &[u32]) -> Self {
-        let (all, busy) = procfs::machine_ticks();
+        let (all, busy) = KernelStats::current().map_or((0, 0), |stats| machine(&stats.total));
         let servers: u64 = servers
             .iter()
-            .map(|&pid| procfs::process_ticks(pid, false))
+            .map(|&pid| process_ticks(Process::new(pid as i32), false))
             .sum();
         Self {
             all,
             busy,
-            ours: procfs::process_ticks("self", true) + servers,
+            ours: process_ticks(Process::myself(), true) + servers,
         }
     }
+}
+
+/// `(all, user + nice + system + steal)` of the first 8 counters of the `cpu` line of
+/// `/proc/stat`: time the hypervisor gave to other guests counts as busy too, and guest time
+/// is left out, being already counted in user time.
+fn machine(cpu: &CpuTime) -> (u64, u64) {
+    let busy = cpu.user + cpu.nice + cpu.system + cpu.steal.unwrap_or(0);
+    let waiting = cpu.iowait.unwrap_or(0) + cpu.irq.unwrap_or(0) + cpu.softirq.unwrap_or(0);
+    (busy + cpu.idle + waiting, busy)
+}
+
+/// The user and system clock ticks of `process`, with those of the children it has waited
+/// for when `children`.
+fn process_ticks(process: ProcResult<Process>, children: bool) -> u64 {
+    let Ok(stat) = process.and_then(|process| process.stat()) else {
+        return 0;
+    };
+    let waited = (stat.cutime + stat.cstime).max(0) as u64;
+    stat.utime + stat.stime + if children { waited } else { 0 }
 }
 
 /// The share of one core that processes other than ours used between two snapshots.
@@ -123,11 +145,13 @@ fn others(before: Snapshot, after: Snapshot, cores: usize) -> f64 {
 
 /// The CPU time (user and system) a process has used, at the usual 100 ticks a second.
 pub fn process_time(pid: u32) -> Duration {
-    Duration::from_millis(procfs::process_ticks(pid, false) * 10)
+    Duration::from_millis(process_ticks(Process::new(pid as i32), false) * 10)
 }
 
 #[cfg(test)]
 mod tests {
+    use procfs::FromBufReadSI;
+
     use super::*;
 
     #[test]
@@ -139,5 +163,23 @@ mod tests {
         };
         // 100 ticks elapsed per core; 10 ticks were someone else's.
         assert!((others(Snapshot::default(), after, 2) - 0.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_machine_counts_steal_as_busy_and_guest_time_once() {
+        // Arrange: user nice system idle iowait irq softirq steal guest guest_nice.
+        let stat = "cpu  10 1 5 100 2 0 3 4 7 0\nctxt 1\nbtime 1\nprocesses 1\n";
+        let system = procfs::ExplicitSystemInfo {
+            boot_time_secs: 1,
+            ticks_per_second: 100,
+            page_size: 4096,
+            is_little_endian: true,
+        };
+
+        // Act
+        let stats = KernelStats::from_buf_read(stat.as_bytes(), &system).unwrap();
+
+        // Assert
+        assert_eq!(machine(&stats.total), (125, 20));
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::load::{self, AUTHORIZATION, CREATE_PATH, VALID};
 use crate::targets::Server;
-use crate::{cpu, http, procfs};
+use crate::{cpu, http, memory};
 
 /// One hostile body and what it cost.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub fn measure(mock: &Path, scratch: &Path, cpus: Option<&str>) -> Result<Vec<Ho
         ("a 30 MiB prompt", &|to| with_neighbour(to, &long_prompt)),
         ("Content-Length: 40 MB, no body sent", &declared_too_large),
     ];
-    let peak = |pid| procfs::process_mib(pid, "VmHWM");
+    let peak = |pid| memory::process_mib(pid, |status| status.vmhwm);
     let mut measured = Vec::new();
     for (what, send) in cases {
         let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;

@@ -18,7 +18,6 @@ mod in_process;
 mod load;
 mod memory;
 mod plot;
-mod procfs;
 mod report;
 mod setting;
 mod table;

@@ -6,11 +6,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cpu;
+use procfs::process::{Process, Status};
+
 use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, Plan, VALID};
 use crate::targets::Server;
 use crate::wrk::{self, DONE, lua_string};
-use crate::{procfs, tools};
+use crate::{cpu, tools};
 
 /// One round of load.
 const ROUND: Duration = Duration::from_secs(5);
@@ -66,8 +67,7 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
     let (url, connections) = (format!("{}/", server.url()), 16);
-    // Resident memory, in MiB.
-    let rss = || procfs::process_mib(server.pid(), "VmRSS");
+    let rss = || process_mib(server.pid(), |status| status.vmrss);
     let mut memory = Memory {
         start_mib: rss()?,
         connections,
@@ -99,6 +99,15 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     std::thread::sleep(Duration::from_secs(3));
     memory.idle_mib = rss()?;
     Ok(memory)
+}
+
+/// A memory figure of `/proc/<pid>/status`, counted in kB there, in MiB: `|s| s.vmrss` is
+/// the resident memory now, `|s| s.vmhwm` the most it has been.
+pub fn process_mib(pid: u32, figure: impl Fn(&Status) -> Option<u64>) -> Result<f64, String> {
+    let status = Process::new(pid as i32).and_then(|process| process.status());
+    let kib = status.ok().as_ref().and_then(figure);
+    kib.map(|kib| kib as f64 / 1024.0)
+        .ok_or_else(|| format!("cannot read the memory of process {pid} in /proc"))
 }
 
 /// The memory run's mix, per connection slot in turn: a valid create, three reads of the
@@ -147,4 +156,17 @@ setup = function(thread) table.insert(threads, thread) end
         invalid = lua_string(INVALID),
         counters = counters.join(", "),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_of_this_process_is_read_in_mib() {
+        let rss = process_mib(std::process::id(), |status| status.vmrss);
+
+        assert!(rss.as_ref().is_ok_and(|mib| *mib > 0.0), "{rss:?}");
+        assert!(process_mib(std::process::id(), |_| None).is_err());
+    }
 }
