@@ -63,8 +63,8 @@ pub fn measure(root: &Path, target_dir: &Path, runs: usize) -> Result<Vec<Timing
         tools::run_checked(
             Command::new(program).args(words).current_dir(root),
             Duration::from_secs(900),
-        )?;
-        Ok(started.elapsed())
+        )
+        .map(|_| started.elapsed())
     };
     timed(CASES[0].1)?;
     CASES

@@ -2,46 +2,33 @@
 //! missing (`wrk` from Debian with apt-get, Prism from the npm registry into a cache folder
 //! under `target/`); and files written with their folder.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::thread::JoinHandle;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use wait_timeout::ChildExt;
+use process_control::{ChildExt, Control, Output};
 
 /// The Prism release line that runs on Node 20 (newer ones need Node 24).
 pub const PRISM_PACKAGE: &str = "@stoplight/prism-cli@5.14";
 const PRISM_VERSION_PREFIX: &str = "5.14.";
 
-/// Runs `command` to completion, killing it after `limit`.
+/// Runs `command` to completion, killing it after `limit`. Both pipes are drained while it
+/// runs, so a chatty program cannot block on a full pipe.
 pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, String> {
     let shown = format!("{command:?}");
-    let mut child = command
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    // Drain both pipes while waiting, so a chatty program cannot block on a full pipe.
-    let out = drain(child.stdout.take());
-    let err = drain(child.stderr.take());
-    let status = match child.wait_timeout(limit) {
-        Ok(Some(status)) => status,
-        Ok(None) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!(
-                "{shown} did not finish within {limit:?}; stopped it"
-            ));
-        }
-        Err(error) => return Err(format!("{shown}: {error}")),
-    };
-    Ok(Output {
-        status,
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    })
+    let output = child
+        .controlled_with_output()
+        .time_limit(limit)
+        .terminate_for_timeout()
+        .wait()
+        .map_err(|e| format!("{shown}: {e}"))?;
+    output.ok_or_else(|| format!("{shown} did not finish within {limit:?}; stopped it"))
 }
 
 /// [`run_bounded`], failing with what the program printed unless it exits with success.
@@ -57,16 +44,6 @@ pub fn run_checked(command: &mut Command, limit: Duration) -> Result<Output, Str
         String::from_utf8_lossy(out),
         String::from_utf8_lossy(err)
     ))
-}
-
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut buffer);
-        }
-        buffer
-    })
 }
 
 /// Whether `program` starts with `args`, whatever its exit status (`wrk --version` exits 1).
@@ -131,7 +108,7 @@ pub fn ensure_prism(cache: &Path) -> Result<(PathBuf, String), String> {
         "installing {PRISM_PACKAGE} into {} with npm",
         cache.display()
     );
-    run_checked(
+    let _installed = run_checked(
         Command::new("npm")
             .arg("install")
             .arg("--prefix")
@@ -175,4 +152,21 @@ pub fn first_line(program: &str, args: &[&str]) -> String {
                 .map(|line| line.trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn a_program_is_stopped_at_its_limit_and_its_output_kept_otherwise() {
+        let started = Instant::now();
+        let stopped = run_bounded(Command::new("sleep").arg("10"), Duration::from_millis(200));
+        assert!(stopped.is_err() && started.elapsed() < Duration::from_secs(5));
+
+        let echoed = run_checked(Command::new("echo").arg("hi"), Duration::from_secs(10));
+        assert_eq!(echoed.map(|output| output.stdout), Ok(b"hi\n".to_vec()));
+    }
 }
