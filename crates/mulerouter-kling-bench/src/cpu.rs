@@ -169,17 +169,11 @@ mod tests {
     fn the_machine_counts_steal_as_busy_and_guest_time_once() {
         // Arrange: user nice system idle iowait irq softirq steal guest guest_nice.
         let stat = "cpu  10 1 5 100 2 0 3 4 7 0\nctxt 1\nbtime 1\nprocesses 1\n";
-        let system = procfs::ExplicitSystemInfo {
-            boot_time_secs: 1,
-            ticks_per_second: 100,
-            page_size: 4096,
-            is_little_endian: true,
-        };
 
         // Act
-        let stats = KernelStats::from_buf_read(stat.as_bytes(), &system).unwrap();
+        let stats = KernelStats::from_buf_read(stat.as_bytes(), procfs::current_system_info());
 
         // Assert
-        assert_eq!(machine(&stats.total), (125, 20));
+        assert_eq!(machine(&stats.unwrap().total), (125, 20));
     }
 }

@@ -36,18 +36,15 @@ pub enum Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Baseline => "baseline",
-            Self::BareWiremock => "bare wiremock",
-            Self::Mock => "mock",
-            Self::InProcess => "in-process mock",
-            Self::Prism => "Prism",
-        })
+        match self {
+            Self::InProcess => f.write_str("in-process mock"),
+            other => f.write_str(other.column()),
+        }
     }
 }
 
 impl Target {
-    /// Its name in the columns of the report.
+    /// Its name in the columns of the report (and, but for the in-process mock, elsewhere).
     pub fn column(self) -> &'static str {
         match self {
             Self::Baseline => "baseline",
