@@ -94,6 +94,11 @@ struct Args {
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
 
+    /// The most requests in flight at once, over every connection (h2 carries up to 100 on
+    /// one); more are answered 503.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_requests: u32,
+
     /// On Ctrl-C or SIGTERM, how long to wait for requests in flight.
     #[arg(long, default_value = "10s", value_parser = duration)]
     drain_timeout: Duration,
@@ -224,6 +229,7 @@ async fn main() -> ExitCode {
         body_timeout: args.body_timeout,
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections as usize,
+        max_requests: args.max_requests as usize,
         drain_timeout: args.drain_timeout,
     };
     let shutdown = async move {

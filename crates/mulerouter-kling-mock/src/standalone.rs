@@ -24,8 +24,11 @@
 //!   [`Settings::idle_timeout`]. On h2 closing is a GOAWAY: a peer still connected
 //!   [`Settings::header_timeout`] later with nothing in flight (silent, not reading its
 //!   answer, or stuck in a request head) is dropped.
-//! - **A cap on connections**: past [`Settings::max_connections`], a new connection is
-//!   answered 503 with `Retry-After: 1` and closed.
+//! - **A cap on connections and requests**: past [`Settings::max_connections`], a new
+//!   connection is answered 503 with `Retry-After: 1` and closed; past
+//!   [`Settings::max_requests`] in flight, a new request gets the same 503. An h2 connection
+//!   carries at most [`MAX_STREAMS_PER_CONNECTION`] requests at once; a stream past them is
+//!   refused (`REFUSED_STREAM`).
 //! - **Accept errors are survived**: when accepting fails (`EMFILE`: out of file
 //!   descriptors), the server says so once, retries with a growing pause (10 ms to 1 s) and
 //!   says when it accepts again.
@@ -77,6 +80,10 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// The most connections served at once (default 1 024).
     pub max_connections: usize,
+    /// The most requests in flight at once, over every connection (default 10 000): on h2
+    /// one connection may carry 100, and each request held (a `Prefer: latency`, a slow body)
+    /// costs a few KiB.
+    pub max_requests: usize,
     /// How long shutdown waits for requests in flight (default 10 s).
     pub drain_timeout: Duration,
 }
@@ -88,6 +95,7 @@ impl Default for Settings {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_requests: 10_000,
             drain_timeout: Duration::from_secs(10),
         }
     }
@@ -102,13 +110,13 @@ pub struct Drained {
 }
 
 /// Request-body bytes held at once by the whole server. Each request may send up to
-/// [`MAX_BODY_BYTES`], but a thousand connections, or 200 streams of one h2 connection, doing
+/// [`MAX_BODY_BYTES`], but a thousand connections, or 100 streams of one h2 connection, doing
 /// so at once would hold gigabytes: past this budget a body is answered 503 with
 /// `Retry-After: 1` instead.
 pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 
 /// Answer bytes the whole server holds that are not written to their sockets yet: an h2
-/// client that opens 200 streams with a flow-control window of 0 and reads nothing keeps
+/// client that opens 100 streams with a flow-control window of 0 and reads nothing keeps
 /// every answer it asked for. While more than this is held, a new request is answered 503
 /// with `Retry-After: 1`, before the mock acts on it.
 pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
@@ -126,6 +134,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// clients that each send most of a huge head hold 394 MiB. Over it: 431, and the connection
 /// closes. h2 limits a head to 16 KiB by default.
 pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+
+/// The most requests one h2 connection carries at once; the client is told in its SETTINGS,
+/// and a stream past it is refused before the mock sees it. Each request costs a few KiB
+/// until it is answered: hyper's default of 200 let 500 connections hold 368 MiB.
+pub const MAX_STREAMS_PER_CONNECTION: u32 = 100;
 
 /// Bodies at least this large are validated on the blocking pool.
 const HEAVY_BODY_BYTES: usize = 64 * 1024;
@@ -146,12 +159,16 @@ pub async fn serve(
         .max_buf_size(MAX_HEAD_BYTES)
         .half_close(true)
         .keep_alive(true);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION);
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(settings.max_connections));
     let limits = Arc::new(Limits {
         bodies: Semaphore::new(MAX_BODY_BYTES_HELD),
         unsent: Unsent::default(),
+        requests: AtomicUsize::new(0),
     });
     let (stop, stopping) = watch::channel(false);
     let mut failures = AcceptFailures::default();
@@ -289,6 +306,24 @@ struct Limits {
     bodies: Semaphore,
     /// Answer bytes not yet taken by their clients.
     unsent: Unsent,
+    /// Requests in flight.
+    requests: AtomicUsize,
+}
+
+/// A request counted among those in flight while it lives.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl<'a> Counted<'a> {
+    /// Counts a request in; how many are in flight with it.
+    fn enter(requests: &'a AtomicUsize) -> (Self, usize) {
+        (Self(requests), requests.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// One accepted connection and what it needs.
@@ -454,6 +489,20 @@ async fn respond(
         request.method(),
         shorten(request.uri().path(), 200)
     );
+    let (_counted, in_flight) = Counted::enter(&limits.requests);
+    if in_flight > settings.max_requests {
+        tracing::info!(
+            "{} {} -> 503 ({in_flight} requests in flight)",
+            request.method(),
+            shorten(request.uri().path(), 200)
+        );
+        let detail = format!(
+            "Service Unavailable: the mock answers at most {} requests at once (--max-requests); retry shortly",
+            settings.max_requests
+        );
+        let reply = Reply::detail(503, detail).header("retry-after", "1");
+        return closing(reply, request.method() == http::Method::HEAD);
+    }
     let (parts, body) = request.into_parts();
     // The body's bytes count against the server's budget until the answer is made.
     let read = read_body(&parts.headers, body, settings.body_timeout, &limits.bodies).await;

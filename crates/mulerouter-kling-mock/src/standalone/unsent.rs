@@ -2,7 +2,7 @@
 //!
 //! hyper holds an answer until it is written to the socket. On HTTP/1.1 that is one answer
 //! per connection, but on h2 the client's flow-control window decides when data may go: a
-//! client that opens its 200 streams with a window of 0 and reads nothing keeps every answer
+//! client that opens its 100 streams with a window of 0 and reads nothing keeps every answer
 //! it asked for in the server's memory (a full journal answer is up to about 2 MB). So each
 //! answer's bytes are counted from the moment it is made until hyper, or h2's send buffer,
 //! lets go of the last piece of it, and the server consults the count before it answers
@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 
 /// Answers smaller than this are not counted: an h2 stream costs the server about as much in
-/// its own state, which hyper's limit of 200 streams a connection and `--max-connections`
+/// its own state, which the limit of 100 streams a connection and `--max-connections`
 /// bound, and the everyday answers (a task, a refusal) stay as cheap as they were.
 const COUNTED_FROM: usize = 1024;
 

@@ -4,8 +4,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStderr, Command};
 
 use crate::common::{CREATE, Http, minimal};
 
@@ -85,6 +85,51 @@ pub async fn terminate(child: &mut Child) -> std::process::ExitStatus {
         .await
         .expect("the binary exits within 10 s of SIGTERM")
         .unwrap()
+}
+
+/// The log of a binary started with a log filter, read as a test waits for lines in it.
+pub struct Log {
+    lines: Lines<BufReader<ChildStderr>>,
+    /// Every line read so far.
+    pub text: String,
+}
+
+impl Log {
+    /// Takes the binary's log; [`terminate_with_logs`] no longer sees it.
+    pub fn of(child: &mut Child) -> Self {
+        let stderr = child.stderr.take().expect("started with a log filter");
+        Self {
+            lines: BufReader::new(stderr).lines(),
+            text: String::new(),
+        }
+    }
+
+    /// Reads until `count` more lines contain `wanted`.
+    pub async fn until(&mut self, wanted: &str, count: usize) {
+        let Self { lines, text } = self;
+        let mut seen = 0;
+        let reading = async {
+            while seen < count {
+                let Ok(Some(line)) = lines.next_line().await else {
+                    panic!("the log ended without {wanted:?}:\n{text}");
+                };
+                seen += usize::from(line.contains(wanted));
+                text.push_str(&line);
+                text.push('\n');
+            }
+        };
+        if tokio::time::timeout(PATIENCE, reading).await.is_err() {
+            panic!("{seen} of {count} {wanted:?} in the log:\n{}", self.text);
+        }
+    }
+}
+
+impl Log {
+    /// Reads the rest of the log in the background, so that the binary never blocks on a
+    /// full pipe.
+    pub fn drain(mut self) {
+        tokio::spawn(async move { while let Ok(Some(_)) = self.lines.next_line().await {} });
+    }
 }
 
 /// [`terminate`], then everything the binary logged (it was started with a log filter).

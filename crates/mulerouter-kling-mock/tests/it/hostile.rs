@@ -7,10 +7,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::Child;
 
 use crate::binary::{
-    PATIENCE, address, spawn, spawn_with_fd_limit, terminate, terminate_with_logs,
+    Log, PATIENCE, address, spawn, spawn_with_fd_limit, terminate, terminate_with_logs,
 };
 use crate::common::{CREATE, Http, get_path, minimal};
 
@@ -83,26 +82,6 @@ async fn closed_by_server(socket: &mut TcpStream) {
         }
         Err(_) => panic!("the connection stayed open"),
     }
-}
-
-/// Reads the binary's log until a line contains `wanted`; the lines read.
-async fn log_until(child: &mut Child, wanted: &str) -> String {
-    let stderr = child.stderr.as_mut().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let mut logs = String::new();
-    tokio::time::timeout(PATIENCE, async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            logs.push_str(&line);
-            logs.push('\n');
-            if line.contains(wanted) {
-                return;
-            }
-        }
-        panic!("the log ended without {wanted:?}:\n{logs}");
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {wanted:?} in the log:\n{logs}"));
-    logs
 }
 
 #[tokio::test]
@@ -400,7 +379,8 @@ async fn out_of_file_descriptors_the_server_says_so_once_and_accepts_again_once_
     for _ in 0..80 {
         held.push(TcpStream::connect(&address).await.unwrap());
     }
-    let mut logs = log_until(&mut child, "cannot accept connections").await;
+    let mut log = Log::of(&mut child);
+    log.until("cannot accept connections", 1).await;
 
     // Act
     drop(held);
@@ -408,7 +388,8 @@ async fn out_of_file_descriptors_the_server_says_so_once_and_accepts_again_once_
     let created = tokio::time::timeout(PATIENCE, http.create(&minimal()))
         .await
         .expect("a create is answered once descriptors are free");
-    logs.push_str(&log_until(&mut child, "accepting connections again").await);
+    log.until("accepting connections again", 1).await;
+    let logs = log.text;
     let exit = terminate(&mut child).await;
 
     // Assert

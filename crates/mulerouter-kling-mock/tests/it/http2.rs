@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::binary::{PATIENCE, address, spawn, terminate, terminate_with_logs};
+use crate::binary::{Log, PATIENCE, address, spawn, terminate, terminate_with_logs};
 use crate::common::{CREATE, Http, get_path, minimal};
 
 const HEADERS: u8 = 0x1;
@@ -25,6 +25,8 @@ const END_HEADERS: u8 = 0x4;
 const INITIAL_WINDOW_SIZE: u16 = 0x4;
 /// `RST_STREAM`'s error code for a request the client no longer wants.
 const CANCEL: u32 = 0x8;
+/// `RST_STREAM`'s error code for a stream the server did not take up.
+const REFUSED_STREAM: u32 = 0x7;
 
 /// Timeouts short enough that a test sees idle connections go.
 const SHORT_TIMEOUTS: &[&str] = &[
@@ -101,16 +103,23 @@ async fn read_until_closed(socket: &mut TcpStream) -> Option<Vec<u8>> {
     Some(received)
 }
 
-/// The type of each whole frame in what a server sent.
-fn frame_types(mut bytes: &[u8]) -> Vec<u8> {
-    let mut types = Vec::new();
+/// Each whole frame in what a server sent: its type, stream and payload.
+fn frames(mut bytes: &[u8]) -> Vec<(u8, u32, Vec<u8>)> {
+    let mut frames = Vec::new();
     while bytes.len() >= 9 {
         let length =
             usize::from(bytes[0]) << 16 | usize::from(bytes[1]) << 8 | usize::from(bytes[2]);
-        types.push(bytes[3]);
-        bytes = &bytes[(9 + length).min(bytes.len())..];
+        let stream = u32::from_be_bytes(bytes[5..9].try_into().unwrap()) & 0x7fff_ffff;
+        let end = (9 + length).min(bytes.len());
+        frames.push((bytes[3], stream, bytes[9..end].to_vec()));
+        bytes = &bytes[end..];
     }
-    types
+    frames
+}
+
+/// The type of each whole frame in what a server sent.
+fn frame_types(bytes: &[u8]) -> Vec<u8> {
+    frames(bytes).into_iter().map(|(kind, _, _)| kind).collect()
 }
 
 #[tokio::test]
@@ -226,8 +235,8 @@ async fn at_shutdown_a_client_that_ignores_goaway_does_not_hold_up_the_exit() {
 async fn answers_a_client_leaves_unread_are_bounded_and_the_next_request_gets_503_until_it_goes() {
     // Arrange: a full journal (500 refused creates, each keeping its first 10 broken rules:
     // about half a megabyte an answer), and an h2 client that allows no data on its streams
-    // (initial window 0) and asks for the journal on 140 of them: more than the 64 MiB of
-    // unread answers the server holds.
+    // (initial window 0) and asks for the journal on 70 streams of each of two connections:
+    // more than the 64 MiB of unread answers the server holds.
     let (mut child, url) = spawn(&["--port", "0"], None).await;
     let http = Http::at(&url);
     let long = "x".repeat(400);
@@ -239,24 +248,28 @@ async fn answers_a_client_leaves_unread_are_bounded_and_the_next_request_gets_50
     for _ in 0..500 {
         assert_eq!(http.create(&refused).await.status, 400);
     }
-    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
     let mut sent = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
     let mut window_zero = INITIAL_WINDOW_SIZE.to_be_bytes().to_vec();
     window_zero.extend_from_slice(&0u32.to_be_bytes());
     sent.extend(frame(SETTINGS, 0, 0, &window_zero));
-    let streams = 140;
+    let streams = 70;
     for stream in (1..).step_by(2).take(streams) {
         let block = get_block("/__admin/journal", &[]);
         sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
     }
-    socket.write_all(&sent).await.unwrap();
-    // Every answer is made once its head is sent (a head is not held back by the window).
-    read_frames_until(&mut socket, HEADERS, streams).await;
+    let mut sockets = Vec::new();
+    for _ in 0..2 {
+        let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+        socket.write_all(&sent).await.unwrap();
+        // Every answer is made once its head is sent (a head is not held back by the window).
+        read_frames_until(&mut socket, HEADERS, streams).await;
+        sockets.push(socket);
+    }
 
     // Act
     let while_held = http.send(http.request("GET", "/__admin/journal")).await;
-    drop(socket);
-    // The server learns of the close on its own time: ask until it has let go (bounded).
+    drop(sockets);
+    // The server learns of the closes on its own time: ask until it has let go (bounded).
     let mut after = 503;
     for _ in 0..200 {
         let health = http.request("GET", "/__admin/health");
@@ -274,5 +287,89 @@ async fn answers_a_client_leaves_unread_are_bounded_and_the_next_request_gets_50
     let detail = while_held.json()["detail"].as_str().unwrap().to_string();
     assert!(detail.contains("have not read"), "{detail}");
     assert_eq!(after, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn requests_past_max_requests_in_flight_get_503_until_one_ends() {
+    // Arrange: `--max-requests 2`, and one h2 connection carrying two reads the mock holds
+    // back for 30 s (`Prefer: latency`).
+    let args = ["--port", "0", "--max-requests", "2"];
+    let (mut child, url) = spawn(&args, Some("debug")).await;
+    let mut log = Log::of(&mut child);
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+    let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
+    let fields = [
+        ("authorization", "Bearer sk-mr-test"),
+        ("prefer", "latency=30s"),
+    ];
+    let mut sent = hello();
+    for stream in [1, 3] {
+        let block = get_block(&path, &fields);
+        sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
+    }
+    socket.write_all(&sent).await.unwrap();
+    log.until(&format!("{path} received"), 2).await;
+    log.drain();
+    let http = Http::at(&url);
+
+    // Act
+    let refused = http.create(&minimal()).await;
+    socket
+        .write_all(&frame(RST_STREAM, 0, 1, &CANCEL.to_be_bytes()))
+        .await
+        .unwrap();
+    // The server learns of the cancel on its own time: ask until it counts (bounded).
+    let mut after = 503;
+    for _ in 0..200 {
+        after = http.create(&minimal()).await.status;
+        if after != 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The other held read ends with its connection, so that shutdown need not wait for it.
+    drop(socket);
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    let detail = refused.json()["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("at most 2 requests at once"), "{detail}");
+    assert_eq!(after, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_stream_past_the_hundred_a_connection_carries_is_refused() {
+    // Arrange: 101 reads on one connection, each held back for 30 s (`Prefer: latency`).
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+    let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
+    let fields = [
+        ("authorization", "Bearer sk-mr-test"),
+        ("prefer", "latency=30s"),
+    ];
+    let mut sent = hello();
+    let streams: Vec<u32> = (1..).step_by(2).take(101).collect();
+    for &stream in &streams {
+        let block = get_block(&path, &fields);
+        sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
+    }
+
+    // Act
+    socket.write_all(&sent).await.unwrap();
+    let received = read_frames_until(&mut socket, RST_STREAM, 1).await;
+    drop(socket);
+    let exit = terminate(&mut child).await;
+
+    // Assert: the one reset is the last stream's, refused.
+    let reset = frames(&received)
+        .into_iter()
+        .find(|(kind, _, _)| *kind == RST_STREAM)
+        .unwrap();
+    assert_eq!(reset.1, streams[100]);
+    assert_eq!(reset.2, REFUSED_STREAM.to_be_bytes());
     assert!(exit.success());
 }
