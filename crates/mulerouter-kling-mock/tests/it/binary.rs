@@ -7,7 +7,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, Command};
 
-use crate::common::{CREATE, Http, minimal};
+use crate::common::{Answer, CREATE, Http, minimal};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_mulerouter-kling-mock");
 
@@ -130,6 +130,33 @@ impl Log {
     pub fn drain(mut self) {
         tokio::spawn(async move { while let Ok(Some(_)) = self.lines.next_line().await {} });
     }
+}
+
+/// The status of `request` sent until the answer is not 503, at most 200 times 10 ms apart:
+/// after a client lets go of something the server was holding for it, the server learns of
+/// it on its own time.
+pub async fn status_once_not_busy(
+    http: &Http,
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> u16 {
+    let mut status = 503;
+    for _ in 0..200 {
+        status = http.send(request()).await.status;
+        if status != 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    status
+}
+
+/// Asserts that `answer` is the 503 of a server at one of its limits: `Retry-After: 1`, and a
+/// detail that says `which`.
+pub fn assert_busy(answer: &Answer, which: &str) {
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    let detail = answer.json()["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains(which), "{detail}");
 }
 
 /// [`terminate`], then everything the binary logged (it was started with a log filter).
