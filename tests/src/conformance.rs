@@ -3,6 +3,10 @@
 //! Every answer is checked with the same validator the mock uses (status documented for the
 //! operation, body matching its schema) and must parse with the generated client's types.
 //! Checks that create a task are billed on the real service, so they run only when allowed.
+//!
+//! The server is not trusted: each request has a time limit ([`Options::timeout`], the answer
+//! included) and an answer is read up to [`MAX_ANSWER_BYTES`], so a server that stalls or
+//! sends without end fails its checks instead of hanging the run or filling memory.
 
 use std::time::Duration;
 
@@ -11,8 +15,15 @@ use mulerouter_kling_mock::document::validate_response;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// The create path; a task is read at `{CREATE}/{id}`.
-pub const CREATE: &str = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
+/// The create path, from the document's generated constants; a task is read at
+/// `{CREATE}/{id}`.
+pub const CREATE: &str = mulerouter_kling_mock::typed::create_generation::PATH;
+
+/// The most of one answer read: the API's answers are a few KiB.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Each request's time limit unless the caller sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where and how to reach the server under test.
 #[derive(Clone)]
@@ -32,13 +43,25 @@ impl std::fmt::Debug for Target {
     }
 }
 
-/// Which checks to run.
-#[derive(Debug, Clone, Default)]
+/// Which checks to run, and how long each request may take.
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Run the checks that create tasks (billed on the real service).
     pub allow_create: bool,
     /// A task to read back and check.
     pub task_id: Option<Uuid>,
+    /// Each request's time limit, from sending it to the end of its answer.
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            allow_create: false,
+            task_id: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
 }
 
 /// How a check ended.
@@ -141,6 +164,24 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
+/// Why a request got no answer, in words that say what to check.
+fn no_answer(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer within the time limit (--timeout); is the server up and reachable?".into()
+    } else {
+        format!("no answer: {error}")
+    }
+}
+
+/// Why an answer's body did not arrive whole.
+fn broken_off(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "the answer was still arriving at the time limit (--timeout)".into()
+    } else {
+        format!("the body broke off: {error}")
+    }
+}
+
 /// An answer as received.
 struct Answer {
     status: u16,
@@ -150,7 +191,7 @@ struct Answer {
 /// Runs every check that `options` allows, in order.
 pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
+        .timeout(options.timeout)
         .build()
         .expect("an HTTP client builds");
     let runner = Runner {
@@ -274,16 +315,18 @@ impl Runner {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, String> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("no answer: {e}"))?;
+        let mut response = request.send().await.map_err(|e| no_answer(&e))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| format!("the body broke off: {e}"))?
-            .to_vec();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| broken_off(&e))? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(format!(
+                    "{status} with an answer over {} MiB (the API's answers are a few KiB); stopped reading",
+                    MAX_ANSWER_BYTES >> 20
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Answer { status, body })
     }
 

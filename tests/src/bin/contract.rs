@@ -1,7 +1,9 @@
 //! `contract`: conformance checks of a server against the OpenAPI document.
-//! Run it as `cargo xtask contract [--base-url URL] [--allow-create] [--task-id ID]`.
+//! Run it as `cargo xtask contract [--base-url URL] [--allow-create] [--task-id ID]
+//! [--timeout DURATION]`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use contract_tests::conformance::{self, Options, Target, Verdict};
@@ -23,6 +25,14 @@ struct Cli {
     /// A task of yours to read back and check.
     #[arg(long)]
     task_id: Option<uuid::Uuid>,
+    /// Each request's time limit, its answer included (e.g. 500ms, 10s, 1m).
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    timeout: Duration,
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    mulerouter_kling_mock::parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration like 500ms, 10s or 1m"))
 }
 
 #[tokio::main]
@@ -32,6 +42,7 @@ async fn main() -> ExitCode {
         // Nothing is billed on the built-in mock.
         allow_create: cli.allow_create || cli.base_url.is_none(),
         task_id: cli.task_id,
+        timeout: cli.timeout,
     };
     let token = std::env::var("MULEROUTER_API_KEY")
         .ok()
