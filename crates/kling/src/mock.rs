@@ -279,6 +279,11 @@ fn refused(error: &Error<AdminError>, output: Output) -> u8 {
                 ),
             )
         }
+        // The admin client's only custom error: an answer too large to be the mock's.
+        Error::Custom(message) => (
+            exit::UNEXPECTED,
+            format!("{message}: is {BASE_URL_ENV} a MuleRouter mock?"),
+        ),
         other => (
             exit::UNEXPECTED,
             format!("unexpected answer from the mock: {other}"),

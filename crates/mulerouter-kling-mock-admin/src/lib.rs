@@ -80,5 +80,62 @@ impl std::error::Error for ConnectError {
     }
 }
 
-/// The generated client's hooks: none beyond progenitor's defaults.
-impl progenitor_client::ClientHooks<()> for Client {}
+/// The most of one answer read: the largest the mock gives, a full journal, is a few MB.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Marks an answer whose body went past [`MAX_ANSWER_BYTES`]; what was read of it is dropped.
+#[derive(Debug, Clone, Copy)]
+struct TooLarge;
+
+/// The generated client's hooks. progenitor reads a body whole before parsing it, so a server
+/// at the wrong address answering with gigabytes, or without end, would be held in memory
+/// until the time limit: the body is read here first, up to [`MAX_ANSWER_BYTES`], and an
+/// answer past it becomes an [`Error::Custom`] saying so.
+impl progenitor_client::ClientHooks<()> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        use progenitor_client::ClientInfo;
+        let mut response = self.client().execute(request).await?;
+        let limit = MAX_ANSWER_BYTES;
+        let mut too_large = response
+            .content_length()
+            .is_some_and(|length| length > limit as u64);
+        let mut body = Vec::new();
+        while !too_large {
+            let Some(chunk) = response.chunk().await? else {
+                break;
+            };
+            too_large = body.len() + chunk.len() > limit;
+            if !too_large {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        // Dropping the response closes its connection: the rest is never received.
+        let (mut parts, _) = http::Response::from(response).into_parts();
+        if too_large {
+            parts.extensions.insert(TooLarge);
+            body = Vec::new();
+        }
+        Ok(http::Response::from_parts(parts, body).into())
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _: &progenitor_client::OperationInfo,
+    ) -> Result<(), Error<E>> {
+        match result {
+            Ok(response) if response.extensions().get::<TooLarge>().is_some() => {
+                Err(Error::Custom(format!(
+                    "the answer ({}) went past {} MiB, more than any answer of the mock's admin API; stopped reading",
+                    response.status(),
+                    MAX_ANSWER_BYTES >> 20
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -10,6 +10,7 @@ use serde_json::Value;
 use wiremock::ResponseTemplate;
 
 use crate::common::{server_answering, text};
+use crate::raw_server::{Answer, RawServer};
 
 /// A mock served by the standalone server until the test ends.
 struct Served {
@@ -262,6 +263,32 @@ async fn kling_mock_against_a_server_that_is_not_a_mock_says_so() {
     // Assert
     assert_eq!(output.status.code(), Some(9), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("is MULEROUTER_BASE_URL a MuleRouter mock?"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kling_mock_against_a_server_answering_without_end_stops_reading_at_16_mib() {
+    // Arrange: a 200 whose body never ends (and no length announced).
+    let server = RawServer::start(Answer::Endless {
+        status: 200,
+        content_length: None,
+    })
+    .await;
+    let url = server.uri().to_string();
+
+    // Act
+    let output =
+        tokio::task::spawn_blocking(move || kling_mock(&url).arg("journal").output().unwrap())
+            .await
+            .unwrap();
+
+    // Assert: exit 1 (an oversized answer), at the limit rather than the 30 s time limit.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("went past 16 MiB"), "{stderr}");
+    assert!(
+        stderr.contains("is MULEROUTER_BASE_URL a MuleRouter mock?"),
+        "{stderr}"
+    );
 }
 
 #[test]
