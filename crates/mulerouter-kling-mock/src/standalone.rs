@@ -474,8 +474,8 @@ impl Connection {
     }
 }
 
-/// Reads the body under the limits, asks the core (unless the server holds too many unsent
-/// answers), holds the answer back as asked.
+/// Reads the body under the limits, asks the core (unless the server is at a limit: requests
+/// in flight, unsent answers), holds the answer back as asked.
 async fn respond(
     core: &MockCore,
     settings: &Settings,
