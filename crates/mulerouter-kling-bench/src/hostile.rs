@@ -73,7 +73,7 @@ fn with_neighbour(address: SocketAddr, body: &str) -> Sent {
             .ok()
             .map(|answer| (answer.status, started.elapsed()))
     });
-    let answer = http::send(address, &load::create(body)).map_err(ureq::Error::into_io)?;
+    let answer = http::send(address, &load::create(body))?;
     Ok((answer.status, neighbour.join().ok().flatten()))
 }
 
