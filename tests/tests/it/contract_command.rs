@@ -3,11 +3,10 @@
 
 use std::process::Output;
 
+use misbehaving_server::{Answer, RawServer};
 use mulerouter_kling::{ApiKey, Client, types::CreateGenerationRequest};
 use mulerouter_kling_mock::MockMuleRouter;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -24,53 +23,6 @@ async fn contract(args: &[&str], key: Option<&str>) -> Output {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// How a misbehaving server answers each request.
-#[derive(Clone, Copy)]
-enum Misbehaviour {
-    /// Reads the request, then says nothing and keeps the connection open.
-    Silence,
-    /// 200 with a chunked JSON body that never ends.
-    Endless,
-}
-
-/// A server on 127.0.0.1 that misbehaves as told; its base URL.
-async fn misbehaving(how: Misbehaviour) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(answer(socket, how));
-        }
-    });
-    url
-}
-
-async fn answer(mut socket: TcpStream, how: Misbehaviour) {
-    // The request's head (the checker's bodies are small enough to come with it).
-    let mut head = Vec::new();
-    let mut buffer = [0; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match socket.read(&mut buffer).await {
-            Ok(read @ 1..) => head.extend_from_slice(&buffer[..read]),
-            _ => return,
-        }
-    }
-    match how {
-        Misbehaviour::Silence => {
-            // Held until the client gives up.
-            let _ = socket.read(&mut buffer).await;
-        }
-        Misbehaviour::Endless => {
-            let start = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
-            let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
-            if socket.write_all(start.as_bytes()).await.is_err() {
-                return;
-            }
-            while socket.write_all(chunk.as_bytes()).await.is_ok() {}
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -222,10 +174,14 @@ async fn without_a_base_url_the_built_in_mock_is_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_stops_answering_fails_each_check_once_past_4_mib() {
     // Arrange
-    let url = misbehaving(Misbehaviour::Endless).await;
+    let server = RawServer::answering(Answer::Endless {
+        status: 200,
+        content_length: None,
+    })
+    .await;
 
     // Act
-    let output = contract(&["--base-url", &url], Some(SECRET)).await;
+    let output = contract(&["--base-url", server.uri()], Some(SECRET)).await;
 
     // Assert: every check that ran failed on the size, not on the (30 s) time limit.
     let text = stdout(&output);
@@ -237,10 +193,11 @@ async fn a_server_that_never_stops_answering_fails_each_check_once_past_4_mib() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_answers_fails_each_check_at_the_time_limit() {
     // Arrange
-    let url = misbehaving(Misbehaviour::Silence).await;
+    let server = RawServer::answering(Answer::Silence).await;
 
     // Act
-    let output = contract(&["--base-url", &url, "--timeout", "300ms"], Some(SECRET)).await;
+    let args = ["--base-url", server.uri(), "--timeout", "300ms"];
+    let output = contract(&args, Some(SECRET)).await;
 
     // Assert
     let text = stdout(&output);

@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use crate::common::*;
-use crate::raw_server::{Answer, RawServer};
+use misbehaving_server::{Answer, RawServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_against_an_endless_error_answer_stops_reading_at_the_limit() {
     // Arrange: a 500 with a body that never ends (and no length announced).
-    let server = RawServer::start(Answer::Endless {
+    let server = RawServer::answering(Answer::Endless {
         status: 500,
         content_length: None,
     })

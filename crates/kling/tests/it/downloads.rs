@@ -10,7 +10,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
-use crate::raw_server::{Answer, RawServer};
+use misbehaving_server::{Answer, RawServer};
 
 const VIDEO: &[u8] = b"\0\0\0\x18ftypmp42 a tiny stand-in for a video";
 
@@ -59,7 +59,7 @@ fn saved_name(name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_that_stalls_ends_at_the_timeout_and_leaves_nothing_behind() {
     // Arrange: headers and 1 KB of a 10 MB video, then nothing.
-    let video = RawServer::start(Answer::Stall {
+    let video = RawServer::answering(Answer::Stall {
         length: 10_000_000,
         sent: 1024,
     })
@@ -80,7 +80,7 @@ async fn a_download_that_stalls_ends_at_the_timeout_and_leaves_nothing_behind() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_idle_for_longer_than_the_idle_timeout_is_abandoned() {
     // Arrange
-    let video = RawServer::start(Answer::Stall {
+    let video = RawServer::answering(Answer::Stall {
         length: 10_000_000,
         sent: 1024,
     })
@@ -100,7 +100,7 @@ async fn a_download_idle_for_longer_than_the_idle_timeout_is_abandoned() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_announced_larger_than_max_size_is_refused_before_reading() {
     // Arrange: a 5 GB video announced by Content-Length.
-    let video = RawServer::start(Answer::Endless {
+    let video = RawServer::answering(Answer::Endless {
         status: 200,
         content_length: Some(5_000_000_000),
     })
@@ -123,7 +123,7 @@ async fn a_download_announced_larger_than_max_size_is_refused_before_reading() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_download_stops_at_max_size_and_leaves_no_partial_file() {
     // Arrange: no Content-Length, no end.
-    let video = RawServer::start(Answer::Endless {
+    let video = RawServer::answering(Answer::Endless {
         status: 200,
         content_length: None,
     })

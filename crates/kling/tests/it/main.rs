@@ -8,7 +8,6 @@ mod cli;
 mod common;
 mod downloads;
 mod mock;
-mod raw_server;
 mod terminal;
 mod timeouts;
 mod verbose;

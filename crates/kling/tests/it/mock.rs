@@ -10,7 +10,7 @@ use serde_json::Value;
 use wiremock::ResponseTemplate;
 
 use crate::common::{server_answering, text};
-use crate::raw_server::{Answer, RawServer};
+use misbehaving_server::{Answer, RawServer};
 
 /// A mock served by the standalone server until the test ends.
 struct Served {
@@ -268,7 +268,7 @@ async fn kling_mock_against_a_server_that_is_not_a_mock_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kling_mock_against_a_server_answering_without_end_stops_reading_at_16_mib() {
     // Arrange: a 200 whose body never ends (and no length announced).
-    let server = RawServer::start(Answer::Endless {
+    let server = RawServer::answering(Answer::Endless {
         status: 200,
         content_length: None,
     })

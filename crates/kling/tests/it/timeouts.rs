@@ -5,7 +5,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use crate::raw_server::{Answer, RawServer};
+use misbehaving_server::{Answer, RawServer};
 
 /// A guard far above `--timeout 1`; the figure itself is measured by hand, not here.
 const GUARD: Duration = Duration::from_secs(6);
@@ -19,7 +19,7 @@ fn run_guarded(command: &mut assert_cmd::Command) -> (Output, Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_against_a_silent_server_times_out_with_exit_code_8() {
     // Arrange
-    let server = RawServer::start(Answer::Silence).await;
+    let server = RawServer::answering(Answer::Silence).await;
 
     // Act
     let (output, took) =
@@ -34,7 +34,7 @@ async fn status_against_a_silent_server_times_out_with_exit_code_8() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_against_a_silent_server_times_out_and_warns_the_task_may_exist() {
     // Arrange
-    let server = RawServer::start(Answer::Silence).await;
+    let server = RawServer::answering(Answer::Silence).await;
 
     // Act
     let (output, took) = run_guarded(against_uri(server.uri()).args([
@@ -57,7 +57,7 @@ async fn generate_against_a_silent_server_times_out_and_warns_the_task_may_exist
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_against_a_silent_server_ends_at_its_timeout_although_a_poll_is_in_flight() {
     // Arrange
-    let server = RawServer::start(Answer::Silence).await;
+    let server = RawServer::answering(Answer::Silence).await;
 
     // Act
     let (output, took) =
@@ -72,7 +72,7 @@ async fn wait_against_a_silent_server_ends_at_its_timeout_although_a_poll_is_in_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_in_json_mode_is_a_json_error_naming_the_operation() {
     // Arrange
-    let server = RawServer::start(Answer::Silence).await;
+    let server = RawServer::answering(Answer::Silence).await;
 
     // Act
     let (output, _) = run_guarded(against_uri(server.uri()).args([

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use crate::raw_server::{Answer, RawServer};
+use misbehaving_server::{Answer, RawServer};
 use mulerouter_kling::{DEFAULT_MAX_RESPONSE_BYTES, Error};
 use reqwest::StatusCode;
 use wiremock::matchers::method;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use crate::raw_server::{Answer, RawServer};
+use misbehaving_server::{Answer, RawServer};
 use mulerouter_kling::{Error, Operation, WaitOptions};
 use serde_json::json;
 use tokio::time::Instant;

@@ -7,7 +7,6 @@ mod bounded;
 mod common;
 mod deadlines;
 mod errors;
-mod raw_server;
 mod retries;
 mod retryable_statuses;
 mod sends;

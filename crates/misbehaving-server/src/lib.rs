@@ -1,8 +1,20 @@
-//! A misbehaving HTTP server on 127.0.0.1, for what wiremock cannot play: answers that never
-//! come, bodies that never end or are far larger than they should be.
+//! A misbehaving HTTP/1.1 server on 127.0.0.1, for what wiremock cannot play in the tests of
+//! the workspace's clients (the API client, `kling`, the contract checker): answers that never
+//! come, bodies that stall, never end or are far larger than they should be.
 //!
-//! It runs on the test's own runtime, so tests with paused time stay deterministic: a server
-//! that never answers lets the clock jump straight to the next deadline.
+//! It runs on the runtime of the test that starts it, so tests with paused time stay
+//! deterministic (a server that never answers lets the clock jump straight to the next
+//! deadline), and it stops with that runtime. A test that blocks on a process it spawned
+//! needs a multi-threaded runtime, so that the server keeps serving meanwhile.
+//!
+//! ```no_run
+//! use misbehaving_server::{Answer, RawServer};
+//!
+//! # async fn run() {
+//! let server = RawServer::answering(Answer::Silence).await;
+//! // Point the client under test at `server.uri()`; it must give up on its own.
+//! # }
+//! ```
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +29,9 @@ use tokio::time::Instant;
 pub enum Answer {
     /// Reads the request and never answers (the connection stays open).
     Silence,
+    /// A 200 with its headers and the first `sent` bytes of a `length`-byte body, then
+    /// nothing more (the connection stays open).
+    Stall { length: u64, sent: usize },
     /// A complete answer.
     Full {
         status: u16,
@@ -32,6 +47,7 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// A complete JSON answer.
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
         Self::Full {
             status,
@@ -53,6 +69,11 @@ pub struct RawServer {
 }
 
 impl RawServer {
+    /// Serves `answer` to every request.
+    pub async fn answering(answer: Answer) -> Self {
+        Self::start(vec![answer]).await
+    }
+
     /// Serves `answers` to consecutive requests (on any connection); the last one from then on.
     pub async fn start(answers: Vec<Answer>) -> Self {
         assert!(!answers.is_empty());
@@ -84,6 +105,7 @@ impl RawServer {
         }
     }
 
+    /// Its base URL, `http://127.0.0.1:PORT`.
     pub fn uri(&self) -> &str {
         &self.uri
     }
@@ -127,10 +149,14 @@ async fn serve(mut stream: TcpStream, (answers, counter, arrivals, sent): Shared
         arrivals.lock().unwrap().push(Instant::now());
         let answer = &answers[index.min(answers.len() - 1)];
         match answer {
-            Answer::Silence => {
-                // Hold the connection open without a word until the client gives up.
-                let mut sink = [0u8; 1024];
-                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            Answer::Silence => return hold(stream).await,
+            Answer::Stall { length, sent } => {
+                let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n");
+                if stream.write_all(head.as_bytes()).await.is_ok()
+                    && stream.write_all(&vec![0u8; *sent]).await.is_ok()
+                {
+                    hold(stream).await;
+                }
                 return;
             }
             Answer::Full {
@@ -172,6 +198,12 @@ async fn serve(mut stream: TcpStream, (answers, counter, arrivals, sent): Shared
             }
         }
     }
+}
+
+/// Keeps the connection open without a word until the client hangs up.
+async fn hold(mut stream: TcpStream) {
+    let mut sink = [0u8; 1024];
+    while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
 }
 
 /// Reads one request's head (and whatever body came with it); false when the client left.
