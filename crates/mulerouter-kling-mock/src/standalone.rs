@@ -276,10 +276,9 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
             while let Some(Ok(_)) = body.frame().await {}
         })
         .await;
-        let detail = format!(
-            "Service Unavailable: the mock serves at most {cap} connections at once (--max-connections); retry shortly"
-        );
-        let reply = Reply::detail(503, detail).header("retry-after", "1");
+        let reply = at_limit(&format!(
+            "serves at most {cap} connections at once (--max-connections)"
+        ));
         Ok::<_, Infallible>(closing(reply, head_only))
     });
     let connection = hyper::server::conn::http1::Builder::new()
@@ -288,6 +287,13 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         .keep_alive(false)
         .serve_connection(TokioIo::new(stream), service);
     let _ = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;
+}
+
+/// The 503 of a server at one of its limits, in the documented error shape, saying which
+/// (`what` completes "the mock …") and when to retry (`Retry-After: 1`).
+fn at_limit(what: &str) -> Reply {
+    let detail = format!("Service Unavailable: the mock {what}; retry shortly");
+    Reply::detail(503, detail).header("retry-after", "1")
 }
 
 /// `reply` as an answer after which the connection closes (a refused request: what else it
@@ -496,11 +502,10 @@ async fn respond(
             request.method(),
             shorten(request.uri().path(), 200)
         );
-        let detail = format!(
-            "Service Unavailable: the mock answers at most {} requests at once (--max-requests); retry shortly",
+        let reply = at_limit(&format!(
+            "answers at most {} requests at once (--max-requests)",
             settings.max_requests
-        );
-        let reply = Reply::detail(503, detail).header("retry-after", "1");
+        ));
         return closing(reply, request.method() == http::Method::HEAD);
     }
     let (parts, body) = request.into_parts();
@@ -519,18 +524,17 @@ async fn respond(
             return closing(refused, parts.method == http::Method::HEAD);
         }
     };
-    if limits.unsent.bytes() > MAX_UNSENT_ANSWER_BYTES {
+    let unsent = limits.unsent.bytes();
+    if unsent > MAX_UNSENT_ANSWER_BYTES {
         tracing::info!(
-            "{} {} -> 503 (answers not taken: {} bytes)",
+            "{} {} -> 503 (answers not taken: {unsent} bytes)",
             parts.method,
             shorten(parts.uri.path(), 200),
-            limits.unsent.bytes()
         );
-        let detail = format!(
-            "Service Unavailable: the mock holds {} MiB of answers its clients have not read yet, its most; retry shortly",
+        let reply = at_limit(&format!(
+            "holds {} MiB of answers its clients have not read yet, its most",
             MAX_UNSENT_ANSWER_BYTES >> 20
-        );
-        let reply = Reply::detail(503, detail).header("retry-after", "1");
+        ));
         let response = reply.into_response(parts.method == http::Method::HEAD);
         return response.map(|bytes| Full::new(limits.unsent.count(bytes)));
     }
@@ -620,14 +624,10 @@ async fn read_body<'a>(
                 .ok()
                 .and_then(|bytes| bodies.try_acquire_many(bytes).ok());
             let Some(share) = share else {
-                return Err(Reply::detail(
-                    503,
-                    format!(
-                        "Service Unavailable: the mock is receiving {} MiB of request bodies at once, its most; retry shortly",
-                        MAX_BODY_BYTES_HELD >> 20
-                    ),
-                )
-                .header("retry-after", "1"));
+                return Err(at_limit(&format!(
+                    "is receiving {} MiB of request bodies at once, its most",
+                    MAX_BODY_BYTES_HELD >> 20
+                )));
             };
             match held.as_mut() {
                 Some(held) => held.merge(share),
