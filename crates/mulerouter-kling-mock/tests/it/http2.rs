@@ -51,9 +51,38 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 
 /// The connection preface and an empty SETTINGS frame: all a client must send first.
 fn hello() -> Vec<u8> {
+    hello_with(&[])
+}
+
+/// The connection preface and a SETTINGS frame of `settings` (identifier, value).
+fn hello_with(settings: &[(u16, u32)]) -> Vec<u8> {
     let mut bytes = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-    bytes.extend(frame(SETTINGS, 0, 0, &[]));
+    let payload: Vec<u8> = settings
+        .iter()
+        .flat_map(|(id, value)| [&id.to_be_bytes()[..], &value.to_be_bytes()[..]].concat())
+        .collect();
+    bytes.extend(frame(SETTINGS, 0, 0, &payload));
     bytes
+}
+
+/// The path of the reads [`held_reads`] sends: a task nobody created.
+fn held_path() -> String {
+    get_path("8e1e315e-b50d-4334-a231-be7d19a372f4")
+}
+
+/// [`hello`], then on each of `streams` a read that the mock holds back for 30 s
+/// (`Prefer: latency`).
+fn held_reads(streams: &[u32]) -> Vec<u8> {
+    let fields = [
+        ("authorization", "Bearer sk-mr-test"),
+        ("prefer", "latency=30s"),
+    ];
+    let block = get_block(&held_path(), &fields);
+    let mut sent = hello();
+    for &stream in streams {
+        sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
+    }
+    sent
 }
 
 /// A GET's header block in HPACK without Huffman coding or the dynamic table: `:method GET`
@@ -181,19 +210,7 @@ async fn a_request_the_client_cancels_does_not_keep_its_connection_busy() {
     // cancels with RST_STREAM and then stays, silent.
     let (mut child, url) = spawn(SHORT_TIMEOUTS, None).await;
     let mut socket = TcpStream::connect(address(&url)).await.unwrap();
-    let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
-    let fields = [
-        ("authorization", "Bearer sk-mr-test"),
-        ("prefer", "latency=30s"),
-    ];
-    let mut sent = hello();
-    sent.extend(frame(
-        HEADERS,
-        END_HEADERS | END_STREAM,
-        1,
-        &get_block(&path, &fields),
-    ));
-    socket.write_all(&sent).await.unwrap();
+    socket.write_all(&held_reads(&[1])).await.unwrap();
 
     // Act
     socket
@@ -250,10 +267,7 @@ async fn answers_a_client_leaves_unread_are_bounded_and_the_next_request_gets_50
     for _ in 0..500 {
         assert_eq!(http.create(&refused).await.status, 400);
     }
-    let mut sent = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-    let mut window_zero = INITIAL_WINDOW_SIZE.to_be_bytes().to_vec();
-    window_zero.extend_from_slice(&0u32.to_be_bytes());
-    sent.extend(frame(SETTINGS, 0, 0, &window_zero));
+    let mut sent = hello_with(&[(INITIAL_WINDOW_SIZE, 0)]);
     let streams = 70;
     for stream in (1..).step_by(2).take(streams) {
         let block = get_block("/__admin/journal", &[]);
@@ -288,18 +302,8 @@ async fn requests_past_max_requests_in_flight_get_503_until_one_ends() {
     let (mut child, url) = spawn(&args, Some("debug")).await;
     let mut log = Log::of(&mut child);
     let mut socket = TcpStream::connect(address(&url)).await.unwrap();
-    let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
-    let fields = [
-        ("authorization", "Bearer sk-mr-test"),
-        ("prefer", "latency=30s"),
-    ];
-    let mut sent = hello();
-    for stream in [1, 3] {
-        let block = get_block(&path, &fields);
-        sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
-    }
-    socket.write_all(&sent).await.unwrap();
-    log.until(&format!("{path} received"), 2).await;
+    socket.write_all(&held_reads(&[1, 3])).await.unwrap();
+    log.until(&format!("{} received", held_path()), 2).await;
     log.drain();
     let http = Http::at(&url);
 
@@ -325,20 +329,10 @@ async fn a_stream_past_the_hundred_a_connection_carries_is_refused() {
     // Arrange: 101 reads on one connection, each held back for 30 s (`Prefer: latency`).
     let (mut child, url) = spawn(&["--port", "0"], None).await;
     let mut socket = TcpStream::connect(address(&url)).await.unwrap();
-    let path = get_path("8e1e315e-b50d-4334-a231-be7d19a372f4");
-    let fields = [
-        ("authorization", "Bearer sk-mr-test"),
-        ("prefer", "latency=30s"),
-    ];
-    let mut sent = hello();
     let streams: Vec<u32> = (1..).step_by(2).take(101).collect();
-    for &stream in &streams {
-        let block = get_block(&path, &fields);
-        sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
-    }
 
     // Act
-    socket.write_all(&sent).await.unwrap();
+    socket.write_all(&held_reads(&streams)).await.unwrap();
     let received = read_frames_until(&mut socket, RST_STREAM, 1).await;
     drop(socket);
     let exit = terminate(&mut child).await;
