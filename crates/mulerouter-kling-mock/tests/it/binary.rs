@@ -122,9 +122,7 @@ impl Log {
             panic!("{seen} of {count} {wanted:?} in the log:\n{}", self.text);
         }
     }
-}
 
-impl Log {
     /// Reads the rest of the log in the background, so that the binary never blocks on a
     /// full pipe.
     pub fn drain(mut self) {
