@@ -79,10 +79,7 @@ pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
             format!("Not Found: no API path {}", shorten(path, 200)),
         ),
         Route::MethodNotAllowed(allowed) => {
-            let mut allowed = allowed.join(", ");
-            if allowed.split(", ").any(|m| m == "GET") {
-                allowed.push_str(", HEAD");
-            }
+            let allowed = allow_list(allowed.iter().map(String::as_str));
             Reply::detail(
                 405,
                 format!(
@@ -127,6 +124,10 @@ fn operation_reply(
         }
     };
     let mut reply = reply;
+    if reply.status == 405 && !reply.has_header("allow") {
+        // An asked-for 405 says what the path takes, as the document's 405 does.
+        reply = reply.header("allow", allow(state, operation));
+    }
     if let Some(latency) = prefs.latency {
         reply = reply.delayed(latency);
         honoured.mark("latency");
@@ -135,6 +136,21 @@ fn operation_reply(
         reply = reply.header("preference-applied", shorten(&applied, 200));
     }
     reply
+}
+
+/// The `Allow` value of the path `operation` is on: its methods, and HEAD wherever GET.
+fn allow(state: &State, operation: &Operation) -> String {
+    let on_path = state.api.operations();
+    let methods = on_path.filter(|op| op.template == operation.template);
+    allow_list(methods.map(|op| op.method.as_str()))
+}
+
+fn allow_list<'a>(methods: impl Iterator<Item = &'a str>) -> String {
+    let mut methods: Vec<&str> = methods.collect();
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods.join(", ")
 }
 
 /// A queued fault, answered like `Prefer: code=…`.
@@ -158,6 +174,16 @@ fn forced(operation: &Operation, code: u16, prefs: &Preferences, honoured: &mut 
             "prefer",
             format!(
                 "Prefer: code={code} is not a documented response of {}",
+                operation.id
+            ),
+        );
+    }
+    if prefs.html_body && !operation.allows_html(code) {
+        return Reply::invalid(
+            "prefer",
+            format!(
+                "Prefer: body=html goes with the answers the document lets be an HTML page ({} of {}), not {code}",
+                operation.html_statuses(),
                 operation.id
             ),
         );

@@ -147,6 +147,9 @@ pub(crate) struct ResponseSpec {
     check: Option<Check>,
     /// `example` (named `""`) or each entry of `examples`, in document order.
     pub(crate) examples: Vec<(String, Value)>,
+    /// Whether the response may be an HTML page (`text/html`), as a proxy in front of the
+    /// service sends.
+    pub(crate) html: bool,
 }
 
 impl ResponseSpec {
@@ -207,6 +210,24 @@ impl Operation {
             .filter(|(coverage, _)| *coverage != Coverage::No)
             .min_by_key(|(coverage, _)| *coverage)
             .map(|(_, response)| response)
+    }
+
+    /// Whether the document lets `status` be answered with an HTML page.
+    pub(crate) fn allows_html(&self, status: u16) -> bool {
+        self.response(status).is_some_and(|response| response.html)
+    }
+
+    /// The responses that may be an HTML page, by their keys (`5XX`), for messages.
+    pub(crate) fn html_statuses(&self) -> String {
+        let keys: Vec<&str> = (self.responses.iter())
+            .filter(|response| response.html)
+            .map(|response| response.key.as_str())
+            .collect();
+        if keys.is_empty() {
+            "none".into()
+        } else {
+            keys.join(", ")
+        }
     }
 
     /// Checks the path parameters; `values` are percent-decoded, in template order.
@@ -557,15 +578,18 @@ impl Compiler<'_> {
             .flatten()
         {
             let response = resolve(document, response);
-            let media = response
-                .get("content")
-                .and_then(Value::as_object)
-                .and_then(|content| {
-                    content
-                        .iter()
-                        .find(|(media_type, _)| media_type.to_ascii_lowercase().contains("json"))
-                        .map(|(_, media)| media)
-                });
+            let content = response.get("content").and_then(Value::as_object);
+            let html = content.is_some_and(|content| {
+                content
+                    .keys()
+                    .any(|media_type| media_type.eq_ignore_ascii_case("text/html"))
+            });
+            let media = content.and_then(|content| {
+                content
+                    .iter()
+                    .find(|(media_type, _)| media_type.to_ascii_lowercase().contains("json"))
+                    .map(|(_, media)| media)
+            });
             let check = match media.and_then(|m| m.get("schema")) {
                 Some(schema) => Some(self.validator(schema)?),
                 None => None,
@@ -576,6 +600,7 @@ impl Compiler<'_> {
                 range: range_of(key),
                 check,
                 examples: media.map(|m| examples(document, m)).unwrap_or_default(),
+                html,
             });
         }
         let mut operation = Operation {

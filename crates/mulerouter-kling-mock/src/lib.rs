@@ -139,7 +139,7 @@
 //! | `task-error=3005` | on create: the task fails with this code when it finishes; on a read: it fails now. |
 //! | `latency=200ms` | answer after this delay (`ms`, `s`, `m`; a bare number is ms; at most 60 s). |
 //! | `retry-after=5` | with a 4xx/5xx `code`: the `Retry-After` seconds. |
-//! | `body=html` | with a 4xx/5xx `code`: an HTML page instead of JSON, as a proxy sends. |
+//! | `body=html` | with a 5xx `code` (the answers the document lets be HTML): an HTML page instead of JSON, as a proxy sends; with another `code`, 400. |
 //!
 //! ```text
 //! curl -i "$URL/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation/$ID" \

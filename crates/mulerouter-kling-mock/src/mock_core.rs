@@ -267,9 +267,11 @@ impl MockCore {
     ///
     /// # Panics
     ///
-    /// On a [`Fault::Status`] or [`Fault::ProxyError`] outside 400–599, or a
-    /// [`Fault::Latency`] over 60 s.
+    /// On a [`Fault::Status`] or [`Fault::ProxyError`] outside 400–599, a
+    /// [`Fault::ProxyError`] whose status the document does not let be an HTML page (only
+    /// 5xx), or a [`Fault::Latency`] over 60 s.
     pub fn inject(&self, fault: Fault) {
+        self.assert_html_documented(None, &fault);
         self.state.faults.push(fault);
     }
 
@@ -285,9 +287,40 @@ impl MockCore {
             self.state.api.operation(operation_id).is_some(),
             "the document has no operation {operation_id:?}"
         );
+        self.assert_html_documented(Some(operation_id), &fault);
         self.state
             .faults
             .push_for(Some(operation_id.to_string()), fault);
+    }
+
+    fn assert_html_documented(&self, operation_id: Option<&str>, fault: &Fault) {
+        if let Fault::ProxyError { status } = *fault
+            && let Some(why) = self.html_not_documented(operation_id, status)
+        {
+            panic!("{why}");
+        }
+    }
+
+    /// Why an HTML page may not answer `status` for `operation_id` (or, without one, for
+    /// every operation a fault could meet), if it may not: the document says which answers
+    /// may be HTML.
+    pub(crate) fn html_not_documented(
+        &self,
+        operation_id: Option<&str>,
+        status: u16,
+    ) -> Option<String> {
+        let api = &self.state.api;
+        let mut operations: Box<dyn Iterator<Item = &crate::document::Operation>> =
+            match operation_id {
+                Some(id) => Box::new(api.operation(id).into_iter()),
+                None => Box::new(api.operations()),
+            };
+        let refusing = operations.find(|operation| !operation.allows_html(status))?;
+        Some(format!(
+            "the document lets only {} answers of {} be an HTML page, not {status}",
+            refusing.html_statuses(),
+            refusing.id
+        ))
     }
 
     /// The faults waiting, in the order they will be used, each with the operation id it

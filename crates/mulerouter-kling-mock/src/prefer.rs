@@ -10,7 +10,7 @@
 //! | `task-error=3005` | on create: the new task will fail with this code when it finishes; on a task read: the task fails now. |
 //! | `latency=200ms` | answer after this delay (`ms`, `s` or `m`; a bare number is milliseconds; at most 60 s). |
 //! | `retry-after=5` | with a 4xx/5xx `code`: the `Retry-After` value in seconds (429 and 503 default to 1). |
-//! | `body=html` | with a 4xx/5xx `code`: a non-JSON HTML page instead, as a proxy in front of the service sends. |
+//! | `body=html` | with a 5xx `code` (the answers the document lets be HTML): a non-JSON HTML page instead, as a proxy in front of the service sends; with another `code`, 400. |
 //!
 //! Unknown preferences are ignored, as RFC 7240 asks; a known one with a value that makes no
 //! sense is answered 400. The answer lists in `Preference-Applied` only the preferences that

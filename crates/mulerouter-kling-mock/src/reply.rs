@@ -237,12 +237,12 @@ fn summary(violations: &[Violation]) -> String {
         .take(SHOWN)
         .map(|v| {
             let field = v.pointer.trim_start_matches('/').replace('/', ".");
-            let field = if field.is_empty() {
-                "body".to_string()
-            } else {
-                field
-            };
-            format!("{field}: {}", v.message)
+            match (field.is_empty(), v.rule) {
+                // The message names the header it is about.
+                (true, "prefer") => v.message.clone(),
+                (true, _) => format!("body: {}", v.message),
+                (false, _) => format!("{field}: {}", v.message),
+            }
         })
         .collect();
     if violations.len() > SHOWN {

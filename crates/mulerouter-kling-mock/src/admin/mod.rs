@@ -63,9 +63,6 @@ pub(crate) fn is_admin(path: &str) -> bool {
 
 /// The answer to an admin request.
 pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
-    if let Err(refused) = check_access(&core.state.admin, request) {
-        return refused;
-    }
     let path = request.uri().path();
     let rest = path.strip_prefix(PREFIX).unwrap_or_default();
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -74,9 +71,16 @@ pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
     } else {
         request.method()
     };
+    // The inspector page holds no data, and a browser opening it cannot send a token: it is
+    // served to anyone, and asks for the token in a field before it reads anything.
+    if segments.is_empty() && method == Method::GET {
+        return page::page();
+    }
+    if let Err(refused) = check_access(&core.state.admin, request) {
+        return refused;
+    }
     let query = request.uri().query().unwrap_or_default();
     let routed = match (segments.as_slice(), method) {
-        ([], &Method::GET) => Ok(page::page()),
         (["health"], &Method::GET) => Ok(json(200, &health(core))),
         (["version"], &Method::GET) => Ok(json(
             200,
@@ -423,6 +427,12 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
             ));
         }
     }
+    if let Some(status) = asked.status
+        && asked.body == BodyKind::Html
+        && let Some(why) = core.html_not_documented(asked.operation.as_deref(), status)
+    {
+        return bad(format!("`body: html`: {why}"));
+    }
     let effects = usize::from(asked.status.is_some())
         + usize::from(asked.latency_ms.is_some())
         + usize::from(asked.task_error.is_some());
@@ -465,7 +475,8 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
 
 fn journal(core: &MockCore, query: &str) -> Result<Reply, Reply> {
     let capacity = core.state.journal.capacity();
-    let limit = number(query, "limit", 1..=capacity.max(1))?.unwrap_or(capacity);
+    // "At most this many": a limit above what the journal keeps gives all it keeps.
+    let limit = number(query, "limit", 1..=usize::MAX)?.unwrap_or(capacity);
     let mut entries = core.journal();
     entries.truncate(limit);
     Ok(json(200, &Journal { capacity, entries }))

@@ -358,11 +358,34 @@ async fn the_journal_keeps_only_as_many_entries_as_its_size() {
     }
     let journal = admin.get("/journal").await.json();
     let limited = admin.get("/journal?limit=1").await.json();
+    let beyond = admin.get("/journal?limit=100").await;
 
     // Assert
     assert_eq!(journal["capacity"], 2);
     assert_eq!(journal["entries"].as_array().unwrap().len(), 2);
     assert_eq!(limited["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(beyond.status, 200, "a limit is at most, not exactly");
+    assert_eq!(beyond.json()["entries"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_inspector_page_opens_without_the_admin_token_and_what_it_reads_still_needs_it() {
+    // Arrange: a browser opening the page cannot send a token; the page asks for it.
+    let mock = MockMuleRouter::builder()
+        .admin_token("admin-secret")
+        .start()
+        .await;
+    let anyone = Admin::at(&mock.uri());
+
+    // Act
+    let page = anyone.get("/").await;
+    let tasks = anyone.get("/tasks?limit=100").await;
+    let journal = anyone.get("/journal?limit=100").await;
+
+    // Assert
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("id=\"token\""));
+    assert_eq!((tasks.status, journal.status), (401, 401));
 }
 
 #[tokio::test]
@@ -516,6 +539,13 @@ async fn each_bad_admin_request_is_refused_with_its_reason() {
             Some(json!({ "task_error": 3005, "operation": "get_generation" })),
             400,
             "cannot wait for get_generation",
+        ),
+        (
+            "POST",
+            "/faults".into(),
+            Some(json!({ "status": 429, "body": "html" })),
+            400,
+            "`body: html`: the document lets only 5XX answers of create_generation be an HTML page, not 429",
         ),
         (
             "POST",

@@ -280,6 +280,60 @@ async fn prefer_code_with_body_html_sends_a_proxy_page() {
 }
 
 #[tokio::test]
+async fn prefer_body_html_with_a_status_the_document_keeps_json_is_refused_saying_which_may_be_html()
+ {
+    // Arrange: the document lets only 5XX answers be an HTML page.
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+
+    // Act
+    let answer = http.create_preferring("code=429, body=html").await;
+
+    // Assert
+    assert_eq!(answer.status, 400);
+    let body = answer.json();
+    let detail = body["task_info"]["error"]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("Prefer: body=html goes with")
+            && detail.contains("(5XX of create_generation), not 429"),
+        "{detail}"
+    );
+    assert_eq!(mock.stats().tasks, 0);
+}
+
+#[test]
+#[should_panic(expected = "be an HTML page, not 403")]
+fn an_html_fault_with_a_status_the_document_keeps_json_is_a_mistake_in_the_test() {
+    let core = MockMuleRouter::builder().build_core("http://127.0.0.1:1");
+
+    core.respond_next_with_proxy_error(403);
+}
+
+#[tokio::test]
+async fn an_asked_for_405_says_in_allow_what_the_path_takes() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+    mock.inject_for(
+        "get_generation",
+        Fault::Status {
+            status: 405,
+            retry_after: None,
+        },
+    );
+
+    // Act
+    let preferred = http.create_preferring("code=405").await;
+    let injected = http.get("8e1e315e-b50d-4334-a231-be7d19a372f4").await;
+
+    // Assert
+    assert_eq!(preferred.status, 405);
+    assert_eq!(preferred.header("allow"), Some("POST"));
+    assert_eq!(injected.status, 405);
+    assert_eq!(injected.header("allow"), Some("GET, HEAD"));
+}
+
+#[tokio::test]
 async fn prefer_code_202_creates_the_task_and_answers_202() {
     // Arrange
     let mock = MockMuleRouter::start().await;
