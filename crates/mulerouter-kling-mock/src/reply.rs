@@ -377,7 +377,7 @@ pub(crate) fn task_body(task: &Snapshot, base: &str) -> Vec<u8> {
 }
 
 /// A time serialised as the service writes it (see [`with_timestamp`]).
-struct Timestamp(DateTime<Utc>);
+pub(crate) struct Timestamp(pub(crate) DateTime<Utc>);
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -25,7 +25,7 @@ use crate::reply::Reply;
 use crate::text::shorten;
 use crate::typed::create_generation;
 use model::{
-    AdminError, BodyKind, Deleted, FailRequest, FaultList, FaultRequest, Health, Journal,
+    AdminError, ApiTask, BodyKind, Deleted, FailRequest, FaultList, FaultRequest, Health, Journal,
     QueuedFault, TaskPage, Version,
 };
 
@@ -224,7 +224,7 @@ fn task_id(text: &str) -> Result<Uuid, Reply> {
 
 fn shown(task: Result<mulerouter_kling::types::TaskResponse, UnknownTask>) -> Result<Reply, Reply> {
     match task {
-        Ok(task) => Ok(json(200, &task)),
+        Ok(task) => Ok(json(200, &ApiTask(task))),
         Err(unknown) => Err(error(404, unknown.to_string())),
     }
 }
@@ -314,6 +314,7 @@ fn list_tasks(core: &MockCore, query: &str) -> Result<Reply, Reply> {
     let offset = number(query, "offset", 0..=usize::MAX)?.unwrap_or(0);
     let limit = number(query, "limit", 1..=MAX_PAGE)?.unwrap_or(DEFAULT_PAGE);
     let (total, tasks) = core.tasks_page(status, offset, limit);
+    let tasks: Vec<ApiTask> = tasks.into_iter().map(ApiTask).collect();
     let end = offset.saturating_add(tasks.len());
     Ok(json(
         200,

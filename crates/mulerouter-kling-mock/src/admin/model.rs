@@ -4,6 +4,7 @@ use mulerouter_kling::types::TaskResponse;
 use serde::{Deserialize, Serialize};
 
 use crate::journal::JournalEntry;
+use crate::reply::Timestamp;
 
 /// `{"detail": "…"}`: why an admin request was refused.
 #[derive(Debug, Serialize)]
@@ -24,10 +25,31 @@ pub(crate) struct Version {
     pub(crate) version: &'static str,
 }
 
+/// A task as a read of the API writes it: the same fields, and the timestamps in the API's
+/// form (`…+00:00`), not in chrono's (`…Z`), so that the two can be compared as text.
+#[derive(Debug)]
+pub(crate) struct ApiTask(pub(crate) TaskResponse);
+
+impl Serialize for ApiTask {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let info = &self.0.task_info;
+        let mut value = serde_json::to_value(&self.0).map_err(S::Error::custom)?;
+        for (field, at) in [
+            ("created_at", info.created_at),
+            ("updated_at", info.updated_at),
+        ] {
+            value["task_info"][field] =
+                serde_json::to_value(Timestamp(at)).map_err(S::Error::custom)?;
+        }
+        value.serialize(serializer)
+    }
+}
+
 /// One page of tasks, newest first.
 #[derive(Debug, Serialize)]
 pub(crate) struct TaskPage {
-    pub(crate) tasks: Vec<TaskResponse>,
+    pub(crate) tasks: Vec<ApiTask>,
     /// Tasks matching the filter, on every page.
     pub(crate) total: usize,
     pub(crate) offset: usize,

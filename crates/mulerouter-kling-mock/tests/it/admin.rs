@@ -369,6 +369,28 @@ async fn the_journal_keeps_only_as_many_entries_as_its_size() {
 }
 
 #[tokio::test]
+async fn a_task_from_the_admin_api_is_written_as_a_read_of_the_api_writes_it() {
+    // Arrange
+    let (_mock, http, admin) = manual_mock().await;
+    let id = created(&http).await;
+
+    // Act
+    let read = http.get(&id).await.json();
+    let one = admin.get(&format!("/tasks/{id}")).await.json();
+    let listed = admin.get("/tasks").await.json();
+
+    // Assert: the same text, timestamps included (`…+00:00`).
+    assert!(
+        read["task_info"]["created_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("+00:00")
+    );
+    assert_eq!(one, read);
+    assert_eq!(listed["tasks"][0], read);
+}
+
+#[tokio::test]
 async fn the_inspector_page_opens_without_the_admin_token_and_what_it_reads_still_needs_it() {
     // Arrange: a browser opening the page cannot send a token; the page asks for it.
     let mock = MockMuleRouter::builder()
