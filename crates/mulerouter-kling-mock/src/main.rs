@@ -13,7 +13,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
 use mulerouter_kling_mock::standalone::{self, Settings};
 use mulerouter_kling_mock::{MockMuleRouter, Timing};
 use tracing_subscriber::EnvFilter;
@@ -25,8 +26,9 @@ use tracing_subscriber::EnvFilter;
     about = "An offline MuleRouter (Kling V3 Omni reference-video-to-video) that checks every request against the OpenAPI document."
 )]
 struct Args {
-    /// Address to listen on.
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// Address to listen on: an IP address or a host name (`localhost`); 0.0.0.0 listens on
+    /// every interface (see --public-url).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_parser = host)]
     host: IpAddr,
 
     /// Port to listen on; 0 picks a free one (the printed URL says which).
@@ -39,13 +41,20 @@ struct Args {
     #[arg(long, value_enum, default_value_t = TimingArg::Wall)]
     timing: TimingArg,
 
-    /// With `--timing wall`: how long a new task stays `pending` (e.g. 500ms, 2s).
-    #[arg(long, default_value = "1s", value_parser = duration)]
-    pending: Duration,
+    /// With `--timing wall`: how long a new task stays `pending` (e.g. 500ms, 2s)
+    /// [default: 1s].
+    #[arg(long, value_parser = duration)]
+    pending: Option<Duration>,
 
-    /// With `--timing wall`: how long it then stays `processing`.
-    #[arg(long, default_value = "4s", value_parser = duration)]
-    processing: Duration,
+    /// With `--timing wall`: how long it then stays `processing` [default: 4s].
+    #[arg(long, value_parser = duration)]
+    processing: Option<Duration>,
+
+    /// The base URL clients reach the mock at, for the links in its answers (result videos)
+    /// and its banner, e.g. `http://mock.internal:4010` behind a proxy or in another
+    /// container [default: http://<host>:<port>, 127.0.0.1 for 0.0.0.0].
+    #[arg(long, env = "MULEROUTER_MOCK_PUBLIC_URL", value_parser = public_url)]
+    public_url: Option<String>,
 
     /// Accept only this bearer token (default: any token shaped like a MuleRouter key,
     /// `sk-mr-` and more). Prefer the environment variable: a flag shows in `ps`.
@@ -66,9 +75,9 @@ struct Args {
     #[arg(long, default_value = "1h", value_parser = duration)]
     task_ttl: Duration,
 
-    /// The most tasks held; the oldest are evicted first.
-    #[arg(long, default_value_t = 100_000)]
-    max_tasks: usize,
+    /// The most tasks held (at least 1); the oldest are evicted first.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_tasks: u32,
 
     /// Answer every API request after this delay.
     #[arg(long, default_value = "0ms", value_parser = duration)]
@@ -114,9 +123,55 @@ enum TimingArg {
     Manual,
 }
 
+/// A duration with its unit: a bare number would be read as milliseconds, which nobody
+/// writing `--task-ttl 3600` means.
 fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text != "0" && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{text:?} has no unit: write {text}s, {text}ms, {text}m or {text}h"
+        ));
+    }
     mulerouter_kling_mock::parse_duration(text)
         .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s, 5m or 1h"))
+}
+
+/// An IP address, or a host name resolved to its first IPv4 address (else its first).
+fn host(text: &str) -> Result<IpAddr, String> {
+    if let Ok(ip) = text.parse() {
+        return Ok(ip);
+    }
+    let resolved = std::net::ToSocketAddrs::to_socket_addrs(&(text, 0));
+    let first = resolved.map(|addresses| {
+        let addresses: Vec<IpAddr> = addresses.map(|address| address.ip()).collect();
+        let v4 = addresses.iter().find(|ip| ip.is_ipv4());
+        v4.or(addresses.first()).copied()
+    });
+    match first {
+        Ok(Some(ip)) => Ok(ip),
+        Ok(None) => Err(format!("{text:?} has no address")),
+        Err(error) => Err(format!(
+            "{text:?} is neither an IP address nor a host name this machine resolves: {error}"
+        )),
+    }
+}
+
+/// An `http` or `https` URL with a host and neither query nor fragment, without its
+/// trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    let problem =
+        |what: &str| format!("{text:?} {what}: give a base URL like http://mock.internal:4010");
+    let uri: http::Uri = text.parse().map_err(|_| problem("is not a URL"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(problem("is not an http or https URL"));
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(problem("has no host"));
+    }
+    if uri.query().is_some() || text.contains('#') {
+        return Err(problem("has a query or fragment"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 /// The journal's size, bounded: an entry holds at most a short path and the violations listed.
@@ -131,6 +186,16 @@ fn journal_size(text: &str) -> Result<usize, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if !matches!(args.timing, TimingArg::Wall)
+        && (args.pending.is_some() || args.processing.is_some())
+    {
+        Args::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--pending and --processing time the steps of --timing wall; with --timing poll or manual, tasks move on reads or when asked",
+            )
+            .exit();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -142,8 +207,8 @@ async fn main() -> ExitCode {
 
     let timing = match args.timing {
         TimingArg::Wall => Timing::WallClock {
-            pending: args.pending,
-            processing: args.processing,
+            pending: args.pending.unwrap_or(Duration::from_secs(1)),
+            processing: args.processing.unwrap_or(Duration::from_secs(4)),
         },
         TimingArg::Poll => Timing::PerPoll,
         TimingArg::Manual => Timing::Manual,
@@ -162,7 +227,7 @@ async fn main() -> ExitCode {
     let mut builder = MockMuleRouter::builder()
         .timing(timing)
         .task_ttl(args.task_ttl)
-        .max_tasks(args.max_tasks)
+        .max_tasks(args.max_tasks as usize)
         .latency(args.latency)
         .journal_size(args.journal_size)
         .listen_on(bound)
@@ -176,10 +241,8 @@ async fn main() -> ExitCode {
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }
-    let core = builder.build_core(format!(
-        "http://{}",
-        mulerouter_kling_mock::reachable(bound)
-    ));
+    let listening = format!("http://{}", mulerouter_kling_mock::reachable(bound));
+    let core = builder.build_core(args.public_url.clone().unwrap_or(listening.clone()));
 
     // Listen for the signals before saying where the mock listens: a supervisor that stops
     // the mock as soon as it has read the banner must get a clean shutdown.
@@ -191,7 +254,16 @@ async fn main() -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "MuleRouter mock listening on {}", core.uri());
+    // The first line says where to connect from this machine, whatever the links say.
+    let _ = writeln!(out, "MuleRouter mock listening on {listening}");
+    if args.public_url.is_some() {
+        let _ = writeln!(out, "Links in answers use --public-url {}", core.uri());
+    } else if bound.ip().is_unspecified() {
+        let _ = writeln!(
+            out,
+            "Links in answers (result videos) use {listening}; for clients on other machines give --public-url"
+        );
+    }
     let _ = writeln!(out, "Create a task:\n{}", core.curl_example());
     let key = if key_given {
         "<the key given with --api-key or MULEROUTER_MOCK_API_KEY>".to_string()
@@ -240,12 +312,13 @@ async fn main() -> ExitCode {
     let stats = core.stats();
     if drained.abandoned > 0 {
         tracing::warn!(
-            "stopped after {} requests; {} connections were still open after --drain-timeout (a request in flight, or an h2 client that did not answer GOAWAY)",
+            "stopped after {} request(s); {} connection(s) were still open after --drain-timeout (a request in flight, or an h2 client that did not answer GOAWAY)",
             stats.requests,
             drained.abandoned
         );
     } else {
-        tracing::info!("stopped after {} requests", stats.requests);
+        let plural = if stats.requests == 1 { "" } else { "s" };
+        tracing::info!("stopped after {} request{plural}", stats.requests);
     }
     ExitCode::SUCCESS
 }

@@ -307,6 +307,84 @@ async fn the_binary_says_why_when_the_port_is_taken() {
 }
 
 #[tokio::test]
+async fn flags_that_would_be_misread_are_refused_saying_what_to_write() {
+    // Arrange
+    let cases: [(&[&str], &str); 5] = [
+        (&["--task-ttl", "3600"], "\"3600\" has no unit: write 3600s"),
+        (&["--idle-timeout", "60"], "\"60\" has no unit"),
+        (&["--max-tasks", "0"], "--max-tasks"),
+        (
+            &["--timing", "manual", "--pending", "5s"],
+            "--pending and --processing time the steps of --timing wall",
+        ),
+        (
+            &["--public-url", "mock.internal:4010"],
+            "give a base URL like http://mock.internal:4010",
+        ),
+    ];
+    for (args, expected) in cases {
+        // Act
+        let output = tokio::time::timeout(PATIENCE, Command::new(BINARY).args(args).output())
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Assert
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn links_in_answers_use_the_public_url_and_the_banner_still_says_where_it_listens() {
+    // Arrange: listening on every interface, reached by others under another name.
+    let (mut child, url) = spawn(
+        &[
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--timing",
+            "manual",
+            "--public-url",
+            "http://mock.internal:9999/",
+        ],
+        None,
+    )
+    .await;
+    let http = Http::at(&url);
+    let id = http.create(&minimal()).await.json()["task_info"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Act
+    let done = http.get_preferring(&id, "example=completed").await.json();
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let video = done["videos"][0].as_str().unwrap();
+    assert!(
+        video.starts_with(&format!("http://mock.internal:9999/files/{id}")),
+        "{video}"
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_host_name_is_resolved_to_listen_on() {
+    // Act: the first line must name 127.0.0.1 (checked by spawn).
+    let (mut child, url) = spawn(&["--host", "localhost", "--port", "0"], None).await;
+    let answer = Http::at(&url).create(&minimal()).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(answer.status, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
 async fn a_token_not_shaped_like_a_key_gets_401_saying_what_is_expected() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0"], None).await;
