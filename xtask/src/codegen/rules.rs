@@ -116,8 +116,10 @@ fn render(document: &Value) -> Result<String, String> {
             });
         }
     }
+    let phases = phase_tables(document)?;
     let tokens = quote! {
-        //! Every field of every JSON request body, with the rules the document gives it.
+        //! Every field of every JSON request body, with the rules the document gives it, and
+        //! the values of each open string type whose schema lists them in `x-phases`.
         //!
         //! `pointer` is a JSON pointer in which `*` stands for any array index and
         //! `[tag=value]` after a segment selects one branch of a tagged `oneOf`; the client
@@ -126,10 +128,54 @@ fn render(document: &Value) -> Result<String, String> {
         use crate::validate::{Rule, Tag, Type};
 
         #(#tables)*
+        #(#phases)*
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("the rules table does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// A table per component schema with `x-phases` (an open string type: the values the
+/// document knows, each with what it means for someone waiting on a task), so that the
+/// hand-written type that reads them is checked against the document (`crate::status`).
+fn phase_tables(document: &Value) -> Result<Vec<proc_macro2::TokenStream>, String> {
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mut tables = Vec::new();
+    for (name, schema) in schemas.into_iter().flatten() {
+        let Some(phases) = schema.get("x-phases") else {
+            continue;
+        };
+        let at = format!("/components/schemas/{name}/x-phases");
+        let phases = phases
+            .as_object()
+            .ok_or_else(|| format!("{at} must map each value to its phase"))?;
+        let mut rows = Vec::new();
+        // Sorted, whatever order the JSON map keeps.
+        let sorted: std::collections::BTreeMap<&String, &Value> = phases.iter().collect();
+        for (value, phase) in sorted {
+            let variant = match phase.as_str() {
+                Some("in_progress") => quote!(InProgress),
+                Some("succeeded") => quote!(Succeeded),
+                Some("failed") => quote!(Failed),
+                _ => {
+                    return Err(format!(
+                        "{at}/{value}: {phase} is not a phase (in_progress, succeeded or failed)"
+                    ));
+                }
+            };
+            rows.push(quote!((#value, crate::Phase::#variant)));
+        }
+        let constant = format_ident!("{}_PHASES", name.to_shouty_snake_case());
+        let doc = format!(" The values `{name}` documents, sorted, each with its phase.");
+        tables.push(quote! {
+            #[doc = #doc]
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub(crate) static #constant: &[(&str, crate::Phase)] = &[#(#rows),*];
+        });
+    }
+    Ok(tables)
 }
 
 /// The schema of a request body's JSON media type, if it has one.

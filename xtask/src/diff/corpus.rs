@@ -45,6 +45,20 @@ const CREATE: &str =
 const GET: &str = "/paths/~1vendors~1klingai~1v1~1kling-v3-omni~1reference-video-to-video~1generation~1{task_id}/get";
 const REQUEST: &str = "/components/schemas/CreateGenerationRequest";
 
+/// Where the fixture's `TaskStatus` lists its known values once [`with_phases`] ran.
+const PHASES: &str = "/components/schemas/TaskStatus/x-phases";
+
+/// Gives the fixture's `TaskStatus` an `x-phases` list (the frozen copy predates it).
+fn with_phases(document: &mut Value) {
+    let phases = json!({ "pending": "in_progress", "completed": "succeeded", "failed": "failed" });
+    set(
+        document,
+        "/components/schemas/TaskStatus",
+        "x-phases",
+        phases,
+    );
+}
+
 /// The value at `pointer`, which must exist.
 pub fn at<'v>(document: &'v mut Value, pointer: &str) -> &'v mut Value {
     document
@@ -705,6 +719,34 @@ pub fn cases() -> Vec<Case> {
             rule: "response-enum-value-added",
             class: NonBreaking,
             edit: |d| push(d, "/components/schemas/TaskStatus/enum", json!("cancelled")),
+        },
+        Case {
+            name: "response_known_value_added_that_finishes_a_task",
+            setup: Some(with_phases),
+            rule: "response-known-value-added",
+            class: Breaking,
+            edit: |d| set(d, PHASES, "cancelled", json!("failed")),
+        },
+        Case {
+            name: "response_known_value_added_that_keeps_a_task_going",
+            setup: Some(with_phases),
+            rule: "response-known-value-added",
+            class: NonBreaking,
+            edit: |d| set(d, PHASES, "upscaling", json!("in_progress")),
+        },
+        Case {
+            name: "response_known_value_given_another_phase",
+            setup: Some(with_phases),
+            rule: "response-known-value-phase-changed",
+            class: Breaking,
+            edit: |d| set(d, PHASES, "pending", json!("failed")),
+        },
+        Case {
+            name: "response_known_value_removed",
+            setup: Some(with_phases),
+            rule: "response-known-value-removed",
+            class: NonBreaking,
+            edit: |d| remove(d, PHASES, "pending"),
         },
         Case {
             name: "response_enum_value_added_to_a_closed_enum",

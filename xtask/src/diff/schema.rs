@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::change::{ANSWERS, Change, Class, MOCK_USERS, Readers, SENDERS, Side};
 use super::load::escape;
@@ -558,6 +558,8 @@ const KEYWORDS: &[&str] = &[
     "readOnly",
     "writeOnly",
     "deprecated",
+    // The known values of an open string type, each with its phase (`TaskStatus`).
+    "x-phases",
 ];
 
 impl<'v> View<'v> {
@@ -738,6 +740,19 @@ enum Effect {
     Default,
     /// Informational.
     Note,
+    /// A value of an open string type's `x-phases` added (finished or not), removed, or
+    /// given another phase.
+    Phase(PhaseChange),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhaseChange {
+    /// `x-phases` itself added or removed: a list for tools, nothing clients read.
+    Listed,
+    AddedInProgress,
+    AddedFinished,
+    Removed,
+    Changed,
 }
 
 #[derive(Debug)]
@@ -878,8 +893,80 @@ fn effects(key: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Found> {
             }],
             _ => vec![],
         },
+        "x-phases" => {
+            let (Some(before), Some(after)) = (
+                old.and_then(Value::as_object),
+                new.and_then(Value::as_object),
+            ) else {
+                let what = if new.is_some() { "added" } else { "removed" };
+                return vec![found(what, Effect::Phase(PhaseChange::Listed))];
+            };
+            let one = |rule: &str, change, value: &String| Found {
+                rule: rule.into(),
+                effect: Effect::Phase(change),
+                old: before.get(value).map(|phase| json!({ value: phase })),
+                new: after.get(value).map(|phase| json!({ value: phase })),
+            };
+            let mut out = Vec::new();
+            for (value, phase) in after {
+                match before.get(value) {
+                    None if phase == "in_progress" => {
+                        out.push(one(
+                            "known-value-added",
+                            PhaseChange::AddedInProgress,
+                            value,
+                        ));
+                    }
+                    None => out.push(one("known-value-added", PhaseChange::AddedFinished, value)),
+                    Some(old) if old != phase => {
+                        out.push(one(
+                            "known-value-phase-changed",
+                            PhaseChange::Changed,
+                            value,
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for value in before.keys().filter(|value| !after.contains_key(*value)) {
+                out.push(one("known-value-removed", PhaseChange::Removed, value));
+            }
+            out
+        }
         // readOnly / writeOnly: which side carries the value changes.
         _ => vec![found("changed", Effect::Different)],
+    }
+}
+
+/// A change to the known values of an open string type: clients parse any value, but one
+/// they do not know counts as "not finished", so a new finished value keeps their waits
+/// polling until they time out.
+fn phase_judgement(change: PhaseChange, readers: &str) -> (Class, String) {
+    match change {
+        PhaseChange::Listed => (
+            Class::NonBreaking,
+            format!("{readers}: the list of known values is for tools; clients read what they did"),
+        ),
+        PhaseChange::AddedInProgress => (
+            Class::NonBreaking,
+            format!(
+                "{readers}: clients built before read the new value as not finished, which it is"
+            ),
+        ),
+        PhaseChange::AddedFinished => (
+            Class::Breaking,
+            format!(
+                "{readers}: clients built before read the new value as not finished, so a wait polls on until it times out; give the client's `TaskStatus` a variant (`crates/mulerouter-kling/src/status.rs`; its test fails until then)"
+            ),
+        ),
+        PhaseChange::Changed => (
+            Class::Breaking,
+            format!("{readers}: clients built before take the value for its old phase"),
+        ),
+        PhaseChange::Removed => (
+            Class::NonBreaking,
+            format!("{readers}: a value no longer sent; clients still read it"),
+        ),
     }
 }
 
@@ -950,6 +1037,7 @@ fn judge(
         String::new()
     };
     match found.effect {
+        Effect::Phase(change) => phase_judgement(change, readers),
         Effect::Note => (
             Class::NonBreaking,
             format!(
