@@ -31,6 +31,7 @@ pub const COMMAND: &str = "cargo xtask codegen";
 /// Renders every output and writes or checks it.
 pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
     let mut stale = Vec::new();
+    let mut wrote = false;
     for output in OUTPUTS {
         let rendered = render(root, output)?;
         let path = root.join(output.path);
@@ -43,9 +44,19 @@ pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
                 fs::write(&path, &rendered)
                     .map_err(|e| format!("cannot write {}: {e}", output.path))?;
                 eprintln!("wrote {}", output.path);
+                wrote = true;
             }
+            Mode::Check if only_the_fingerprint_differs(&current, &rendered) => stale.push(format!(
+                "{}: only the document's sha256 in the header differs; the document changed where the code does not show it (a description or an example, say)\n",
+                output.path
+            )),
             Mode::Check => stale.push(diff(output.path, &current, &rendered)),
         }
+    }
+    if wrote {
+        eprintln!(
+            "next: `cargo xtask diff` says what the change breaks and for whom; `cargo test --workspace` runs the tests (snapshots that moved fail with their diff: review them with `cargo insta review`, or accept them all with `INSTA_UPDATE=always`, then read `git diff`)"
+        );
     }
     if stale.is_empty() {
         Ok(())
@@ -66,6 +77,13 @@ pub fn render(root: &Path, output: &Output) -> Result<String, String> {
         outputs::Kind::Rules => rules::generate(&source)?,
     };
     Ok(format!("{}{}", header::render(&source), body))
+}
+
+/// Whether two renderings differ in their first line alone: the header, which carries the
+/// document's fingerprint.
+fn only_the_fingerprint_differs(current: &str, rendered: &str) -> bool {
+    let body = |text: &str| text.split_once('\n').map(|(_, rest)| rest.to_string());
+    current != rendered && body(current).is_some() && body(current) == body(rendered)
 }
 
 /// A unified diff of a stale file, bounded so a wholly different file stays readable.
@@ -124,6 +142,16 @@ mod tests {
         fs::remove_dir_all(&scratch).unwrap();
         assert!(error.contains("run `cargo xtask codegen`"), "{error}");
         assert!(error.contains("-// a hand edit"), "{error}");
+    }
+
+    #[test]
+    fn a_header_that_differs_only_in_the_fingerprint_is_said_to_be_just_that() {
+        let current = "// @generated from a.yaml (sha256 aaa).\nfn f() {}\n";
+        let rendered = "// @generated from a.yaml (sha256 bbb).\nfn f() {}\n";
+
+        assert!(only_the_fingerprint_differs(current, rendered));
+        assert!(!only_the_fingerprint_differs(current, current));
+        assert!(!only_the_fingerprint_differs(current, "// x\nfn g() {}\n"));
     }
 
     #[test]

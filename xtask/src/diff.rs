@@ -10,7 +10,7 @@
 
 mod change;
 mod changelog;
-mod load;
+pub(crate) mod load;
 mod operations;
 mod render;
 mod rust_api;
@@ -254,6 +254,9 @@ fn outcome(root: &Path, args: &Args) -> Result<Outcome, String> {
     }
     if !args.check_version {
         outcome.code = 1;
+        outcome.notes.push(
+            "breaking changes (exit 1): a release with them raises the client crate's version (0.x: the minor number); `cargo xtask diff --check-version` checks that, and `--write-changelog` adds the entry to its CHANGELOG.md".into(),
+        );
         return Ok(outcome);
     }
     let base = compared.base.as_deref().unwrap_or("HEAD");
@@ -489,6 +492,14 @@ mod tests {
                 .contains("breaking     create_generation request body /prompt"),
             "{}",
             outcome.report
+        );
+        assert!(
+            outcome
+                .notes
+                .iter()
+                .any(|note| note.contains("--check-version")),
+            "the next step is said: {:?}",
+            outcome.notes
         );
     }
 

@@ -26,30 +26,19 @@ impl Source {
         Self::from_bytes(relative, &bytes)
     }
 
-    /// A document from its bytes; `relative` is where it is said to come from.
+    /// A document from its bytes; `relative` is where it is said to come from. Read and
+    /// checked as `cargo xtask diff` reads it (YAML or JSON, OpenAPI 3.0.x, every `$ref`
+    /// resolving), so that a broken reference is reported with where it is before a
+    /// generator trips over it.
     pub fn from_bytes(relative: &str, bytes: &[u8]) -> Result<Self, String> {
-        let document = parse(bytes)
-            .map_err(|e| format!("{relative} is not a valid OpenAPI 3.0 document: {e}"))?;
-        if !document.openapi.starts_with("3.0.") {
-            return Err(format!(
-                "{relative} declares OpenAPI {}; the generator supports 3.0.x only",
-                document.openapi
-            ));
-        }
-        let json = serde_yaml_ng::from_slice(bytes)
-            .map_err(|e| format!("{relative} is not valid YAML: {e}"))?;
+        let loaded = crate::diff::load::parse(relative, bytes)?;
         Ok(Self {
             path: relative.to_string(),
             sha256: format!("{:x}", Sha256::digest(bytes)),
-            document,
-            json,
+            document: loaded.api,
+            json: loaded.value,
         })
     }
-}
-
-/// YAML is a superset of JSON, so one parser reads both.
-pub fn parse(bytes: &[u8]) -> Result<openapiv3::OpenAPI, String> {
-    serde_yaml_ng::from_slice(bytes).map_err(|e| e.to_string())
 }
 
 /// Follows a local `$ref` (`#/components/...`) to its target, repeatedly; a reference that
@@ -71,4 +60,26 @@ pub fn resolve<'a>(
         value = target;
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dangling_reference_is_reported_with_where_it_is_before_any_generator_runs() {
+        // Arrange: a property refers to a schema that is not there (a typo, say).
+        let yaml = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {type: object, properties: {mode: {$ref: '#/components/schemas/Modes'}}}\n";
+
+        // Act
+        let error = Source::from_bytes("openapi/t.yaml", yaml.as_bytes()).unwrap_err();
+
+        // Assert
+        assert!(
+            error.contains(
+                "the $ref `#/components/schemas/Modes` at /components/schemas/A/properties/mode points at nothing"
+            ),
+            "{error}"
+        );
+    }
 }

@@ -51,6 +51,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Document, String> {
     let api: openapiv3::OpenAPI = serde_yaml_ng::from_slice(bytes)
         .map_err(|e| format!("{name} is not a valid OpenAPI 3.0 document: {e}"))?;
     check_references(name, &value, &value, &mut String::new())?;
+    check_enum_names(name, &value, &mut String::new())?;
     Ok(Document {
         name: name.to_string(),
         value,
@@ -114,6 +115,45 @@ fn check_references(name: &str, root: &Value, here: &Value, at: &mut String) -> 
                 let length = at.len();
                 at.push_str(&format!("/{index}"));
                 check_references(name, root, value, at)?;
+                at.truncate(length);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Fails on an `x-enum-varnames` that does not name each value of its `enum`, in order:
+/// other ecosystems' generators name the enum's members with it, and a value added without
+/// its name shifts or drops names silently.
+fn check_enum_names(name: &str, here: &Value, at: &mut String) -> Result<(), String> {
+    match here {
+        Value::Object(map) => {
+            if let Some(names) = map.get("x-enum-varnames") {
+                let values = map
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let named = names.as_array().map_or(0, Vec::len);
+                if named != values {
+                    return Err(format!(
+                        "{name}: x-enum-varnames at {at} names {named} values but its enum has {values}: give each value its name, in the enum's order"
+                    ));
+                }
+            }
+            for (key, value) in map {
+                let length = at.len();
+                at.push('/');
+                at.push_str(&escape(key));
+                check_enum_names(name, value, at)?;
+                at.truncate(length);
+            }
+        }
+        Value::Array(items) => {
+            for (index, value) in items.iter().enumerate() {
+                let length = at.len();
+                at.push_str(&format!("/{index}"));
+                check_enum_names(name, value, at)?;
                 at.truncate(length);
             }
         }
@@ -273,6 +313,23 @@ mod tests {
         // Assert
         assert!(
             error.contains("x.yaml is not a valid OpenAPI 3.0 document"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn enum_names_that_do_not_name_each_value_are_refused_naming_where_they_are() {
+        // Arrange: a value added to the enum without its name.
+        let yaml = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Ratio: {type: string, enum: ['16:9', '4:3'], x-enum-varnames: [RATIO_16_9]}\n";
+
+        // Act
+        let error = parse("x.yaml", yaml.as_bytes()).err().unwrap();
+
+        // Assert
+        assert!(
+            error.contains(
+                "x-enum-varnames at /components/schemas/Ratio names 1 values but its enum has 2"
+            ),
             "{error}"
         );
     }
