@@ -703,7 +703,7 @@ pub fn cases() -> Vec<Case> {
             name: "response_property_became_required",
             setup: None,
             rule: "response-property-became-required",
-            class: NonBreaking,
+            class: Behaviour,
             edit: |d| {
                 set(
                     d,

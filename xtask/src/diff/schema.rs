@@ -344,8 +344,10 @@ impl<'a> Walk<'a> {
                             ),
                             (_, true) => (
                                 "became-required",
-                                Class::NonBreaking,
-                                format!("{readers}: `{name}` is always present now"),
+                                Class::Behaviour,
+                                format!(
+                                    "{readers}: `{name}` is always present now; clients generated from this document fail to parse {messages} without it (and `types` builders need it), where older ones read it as absent"
+                                ),
                             ),
                             (_, false) => (
                                 "became-optional",
