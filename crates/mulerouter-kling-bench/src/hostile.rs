@@ -69,7 +69,7 @@ fn with_neighbour(address: SocketAddr, body: &str) -> Sent {
         // Sent once the hostile body is on its way.
         std::thread::sleep(Duration::from_millis(5));
         let started = Instant::now();
-        http::send(address, &load::create(VALID))
+        http::send(address, &load::create(&VALID))
             .ok()
             .map(|answer| (answer.status, started.elapsed()))
     });

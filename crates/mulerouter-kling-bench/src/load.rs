@@ -5,6 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use crate::cpu::{self, Pinning};
@@ -16,9 +17,22 @@ use crate::wrk::{self, Summary};
 /// The create path of the document, from the generated constants.
 pub const CREATE_PATH: &str = mulerouter_kling_mock::typed::create_generation::PATH;
 
-/// The document's `full` example of a create request: every field, two elements, so every
-/// rule of the schema is evaluated.
-pub const VALID: &str = r#"{"prompt":"The dancer from <<<element_1>>> performs in the street from <<<element_2>>>, cinematic lighting","video":"https://example.com/source-video.mp4","negative_prompt":"blurry, low quality, watermark","keep_audio":true,"elements":[{"type":"image","frontal_image":"https://example.com/dancer-front.png","reference_images":["https://example.com/dancer-side.png","https://example.com/dancer-back.png"]},{"type":"video","reference_videos":["https://example.com/street.mp4"]}],"mode":"std","aspect_ratio":"16:9","duration":10}"#;
+/// The document's `full` example of a create request (every field, two elements, so every
+/// rule of the schema is evaluated), read from the document the mock embeds, so that it
+/// follows the document.
+pub static VALID: LazyLock<String> = LazyLock::new(|| {
+    use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
+    let document: serde_json::Value =
+        serde_yaml_ng::from_str(SOURCE).unwrap_or_else(|e| panic!("{SOURCE_PATH}: {e}"));
+    let operation = CREATE_PATH.replace('~', "~0").replace('/', "~1");
+    let pointer = format!(
+        "/paths/{operation}/post/requestBody/content/application~1json/examples/full/value"
+    );
+    let example = document
+        .pointer(&pointer)
+        .unwrap_or_else(|| panic!("{SOURCE_PATH} has no create example named `full` ({pointer})"));
+    example.to_string()
+});
 
 /// Breaks three rules: `prompt` empty, `video` missing, `duration` above 15.
 pub const INVALID: &str = r#"{"prompt":"","duration":99}"#;
@@ -280,7 +294,7 @@ fn prepare<'a>(
 ) -> Result<Prepared<'a>, String> {
     let task;
     let request = match workload {
-        Workload::Create => create(VALID),
+        Workload::Create => create(&VALID),
         Workload::Invalid => create(INVALID),
         Workload::Get => {
             // A task that exists: created now on the mocks, the examples' id elsewhere.
@@ -318,7 +332,7 @@ fn prepare<'a>(
 /// Creates a task on the mock at `address`; returns its id.
 pub fn create_task(address: SocketAddr) -> Result<String, String> {
     let answer =
-        http::send(address, &create(VALID)).map_err(|e| format!("creating a task: {e}"))?;
+        http::send(address, &create(&VALID)).map_err(|e| format!("creating a task: {e}"))?;
     task_id(&answer.body).ok_or_else(|| format!("no task id in {}", answer.body))
 }
 
@@ -351,5 +365,31 @@ fn check(
             "{name}: {} socket errors or timeouts",
             summary.socket_errors
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_valid_create_is_the_documents_full_example_and_the_document_allows_it() {
+        let body: serde_json::Value = serde_json::from_str(&VALID).unwrap();
+
+        let checked =
+            mulerouter_kling_mock::document::validate_request_body("POST", CREATE_PATH, &body);
+
+        assert_eq!(checked, Ok(()));
+        assert_eq!(body["elements"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn the_invalid_create_breaks_three_rules() {
+        let body: serde_json::Value = serde_json::from_str(INVALID).unwrap();
+
+        let checked =
+            mulerouter_kling_mock::document::validate_request_body("POST", CREATE_PATH, &body);
+
+        assert_eq!(checked.map_err(|violations| violations.len()), Err(3));
     }
 }

@@ -152,7 +152,7 @@ setup = function(thread) table.insert(threads, thread) end
 {DONE}"#,
         auth = lua_string(AUTHORIZATION.1),
         path = lua_string(CREATE_PATH),
-        valid = lua_string(VALID),
+        valid = lua_string(&VALID),
         invalid = lua_string(INVALID),
         counters = counters.join(", "),
     )
