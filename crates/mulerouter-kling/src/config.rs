@@ -19,7 +19,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = crate::body_limit::DEFAULT_MAX_RESPO
 /// MuleRouter's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.mulerouter.ai";
 
-/// An API key. Its `Debug` and `Display` never show it.
+/// An API key. Its `Debug` output never shows it, and it has no `Display`: the key cannot be
+/// printed by accident.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
