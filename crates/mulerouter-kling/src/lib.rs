@@ -47,6 +47,25 @@
 //! - **Secrets stay secret.** The key is sent as `Authorization: Bearer …`, marked sensitive,
 //!   and never printed by `Debug`.
 //!
+//! # Types from other crates
+//!
+//! The API's values are written with a few types from other crates; they are re-exported, so
+//! a program needs no dependency of its own to call the API: [`Uuid`] (task ids), [`Url`]
+//! (result videos) and [`serde_json`] (for [`parse_request`] and its `json!` macro).
+//!
+//! ```
+//! use mulerouter_kling::{Url, Uuid, parse_request, serde_json};
+//!
+//! let task_id: Uuid = "8e1e315e-b50d-4334-a231-be7d19a372f4".parse().unwrap();
+//! let request = parse_request(&serde_json::json!({
+//!     "prompt": "A paper boat on a rainy street",
+//!     "video": "https://example.com/source.mp4",
+//! }))
+//! .unwrap();
+//! let video = Url::parse("https://cdn.example.com/result.mp4").unwrap();
+//! # let _ = (task_id, request, video);
+//! ```
+//!
 //! The generated code is committed in `src/generated.rs`; `cargo xtask codegen` rewrites it
 //! from `openapi/kling-v3-omni-reference-video-to-video.yaml`.
 
@@ -80,6 +99,13 @@ pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
 pub use validate::{InvalidInput, Violation, parse_request, validate};
 pub use wait::{CompletedTask, WaitOptions};
+
+/// The `serde_json` crate, for [`parse_request`]'s argument and its `json!` macro.
+pub use serde_json;
+/// Result video URLs ([`CompletedTask::videos`]).
+pub use url::Url;
+/// Task ids ([`Client::get`], [`Client::wait_for_completion`]).
+pub use uuid::Uuid;
 
 /// The generated client, for calls the hand-written layer does not wrap.
 pub mod raw {
