@@ -98,7 +98,7 @@ pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
 pub use validate::{InvalidInput, Violation, parse_request, validate};
-pub use wait::{CompletedTask, WaitOptions};
+pub use wait::{CompletedTask, MIN_POLL_INTERVAL, WaitOptions};
 
 /// The `serde_json` crate, for [`parse_request`]'s argument and its `json!` macro.
 pub use serde_json;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::common::*;
-use mulerouter_kling::{Error, WaitOptions};
+use mulerouter_kling::{Error, MIN_POLL_INTERVAL, WaitOptions};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -166,4 +166,56 @@ async fn transient_errors_while_waiting_are_retried() {
 
     // Assert
     assert!(done.is_ok(), "{done:?}");
+}
+
+#[tokio::test]
+async fn a_multiplier_too_large_for_a_duration_waits_at_the_longest_pause_instead_of_panicking() {
+    for multiplier in [f64::INFINITY, 1e300, f64::NAN, -1.0] {
+        // Arrange
+        let server = server_answering(vec![
+            task_body("processing"),
+            task_body("processing"),
+            completed_body(),
+        ])
+        .await;
+        let options = WaitOptions {
+            multiplier,
+            ..quick()
+        };
+
+        // Act
+        let done = client_for(&server)
+            .wait_for_completion_with(task_id(), &options, |_| {})
+            .await;
+
+        // Assert
+        assert!(done.is_ok(), "multiplier {multiplier}: {done:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_zero_interval_still_pauses_between_polls_so_the_service_is_not_hammered() {
+    // Arrange
+    let server = server_answering(vec![task_body("processing")]).await;
+    let options = WaitOptions {
+        timeout: MIN_POLL_INTERVAL * 4,
+        initial_interval: Duration::ZERO,
+        max_interval: Duration::ZERO,
+        multiplier: 1.0,
+    };
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &options, |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert: one poll at the start and one after each pause of the floor, at most.
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    let polls = server.received_requests().await.unwrap().len();
+    assert!(
+        (2..=5).contains(&polls),
+        "{polls} polls in {:?}",
+        options.timeout
+    );
 }
