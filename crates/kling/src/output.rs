@@ -173,10 +173,12 @@ fn error_json(error: &Error, code: u8) -> Value {
         Error::Timeout {
             task_id,
             last_status,
+            last_failure,
             ..
         } => {
             body["task_id"] = json!(task_id);
             body["last_status"] = json!(last_status);
+            body["last_failure"] = json!(last_failure.as_ref().map(|e| e.to_string()));
         }
         Error::TimedOut { operation, after } => {
             body["operation"] = json!(operation.to_string());

@@ -58,21 +58,30 @@ pub enum Error {
     #[error("{0}")]
     TaskFailed(TaskFailure),
 
-    /// `wait_for_completion` gave up before the task finished; the task may still finish.
-    #[error("{}", timeout_text(*.task_id, .last_status.as_ref(), *.waited))]
+    /// **The wait** ([`Client::wait_for_completion`](crate::Client::wait_for_completion))
+    /// reached its own deadline ([`WaitOptions::timeout`](crate::WaitOptions::timeout))
+    /// before the task finished: the task is **still running** as far as is known, and may
+    /// yet finish; wait for it again or read it later. Not to be confused with
+    /// [`Error::TimedOut`], one call that got no answer in time.
+    #[error("{}", timeout_text(*.task_id, .last_status.as_ref(), .last_failure.as_deref(), *.waited))]
     Timeout {
         /// The task waited for.
         task_id: Uuid,
-        /// Its status at the last poll; `None` when no poll was answered in time.
+        /// Its status at the last poll answered; `None` when no poll was answered.
         last_status: Option<TaskStatus>,
+        /// Why the last poll failed, when it did with a transient error (the wait polls
+        /// again after those, until its deadline); `None` when the last poll was answered.
+        last_failure: Option<Box<Error>>,
         /// How long was waited.
         waited: Duration,
     },
 
-    /// One call (its attempts and the waits between them) took longer than its budget
-    /// ([`ClientBuilder::call_timeout`](crate::ClientBuilder::call_timeout)), or every
-    /// attempt ran into the per-request timeout; what was in flight was abandoned.
-    #[error("{} timed out after {}: the service did not answer in time{}", operation.doing(), seconds(*.after), operation.aftermath())]
+    /// **One call** got no answer in time: its attempts and the waits between them took
+    /// longer than its budget ([`ClientBuilder::call_timeout`](crate::ClientBuilder::call_timeout)),
+    /// or every attempt ran into the per-request timeout; what was in flight was abandoned.
+    /// It says nothing about the task's progress (for a create, the task may exist). A wait
+    /// does not end on it: it polls again, and ends with [`Error::Timeout`] at its deadline.
+    #[error("call timed out: {} got no answer within {}{}", operation.doing(), seconds(*.after), operation.aftermath())]
     TimedOut {
         /// What timed out.
         operation: Operation,
@@ -141,7 +150,7 @@ impl Operation {
             Self::Create => {
                 "; the task may have been created (check for a new task before retrying)"
             }
-            Self::Get => "",
+            Self::Get => "; read it again",
         }
     }
 }
@@ -185,17 +194,24 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn timeout_text(task_id: Uuid, last_status: Option<&TaskStatus>, waited: Duration) -> String {
-    match last_status {
-        Some(status) => format!(
-            "task {task_id} was still {status} after {}; poll it again later",
-            seconds(waited)
-        ),
-        None => format!(
-            "timed out after {} waiting for task {task_id}: the service did not answer in time; poll it again later",
-            seconds(waited)
-        ),
-    }
+fn timeout_text(
+    task_id: Uuid,
+    last_status: Option<&TaskStatus>,
+    last_failure: Option<&Error>,
+    waited: Duration,
+) -> String {
+    let state = match (last_status, last_failure) {
+        (Some(status), None) => format!("it is still {status}"),
+        (None, None) => "no poll was answered in time".to_string(),
+        (Some(status), Some(failure)) => {
+            format!("it was last seen {status}, then polls failed, the last with: {failure}")
+        }
+        (None, Some(failure)) => format!("every poll failed, the last with: {failure}"),
+    };
+    format!(
+        "gave up waiting for task {task_id} after {} (the wait's deadline): {state}; the task may still finish, wait for it again later",
+        seconds(waited)
+    )
 }
 
 fn overflow_text(received: u64, announced: Option<u64>) -> String {
@@ -217,6 +233,22 @@ fn hint_for(status: StatusCode) -> &'static str {
 }
 
 impl Error {
+    /// Whether the failure is temporary, so that the same request may well succeed later: a
+    /// 429, a 500/502/503/504, a transport error (no connection, a connection lost) or a
+    /// call that timed out ([`Error::TimedOut`]). Waiting will not mend the others: a key
+    /// refused, a task not found, a request or an answer that breaks the rules, a failed
+    /// task. A wait polls again after a transient failure instead of ending.
+    ///
+    /// It does not say whether repeating is *safe*: a create that failed in transport or
+    /// timed out may have created its task (the message says so).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::RateLimited(_) | Self::Transport { .. } | Self::TimedOut { .. } => true,
+            Self::Api(details) => crate::retry::is_retryable_status(details.status),
+            _ => false,
+        }
+    }
+
     /// The HTTP status the service answered with, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {

@@ -40,9 +40,11 @@
 //!   no answer is read past [`ClientBuilder::max_response_bytes`] (default 4 MiB).
 //! - **Visible.** Each request, retry (with its reason and wait) and poll is logged through
 //!   [`tracing`](https://docs.rs/tracing); the key never is.
-//! - **Waiting.** [`Client::wait_for_completion`] polls with backoff and a deadline, accepts
-//!   every documented status spelling ([`TaskStatus`]) and returns the video URLs or a
-//!   [`TaskFailure`] with the task's error code.
+//! - **Waiting.** [`Client::wait_for_completion`] polls with backoff and a deadline, rides
+//!   out transient failures ([`Error::is_transient`]) until that deadline, accepts every
+//!   documented status spelling ([`TaskStatus`]) and returns the video URLs or a
+//!   [`TaskFailure`] with the task's error code. [`Error::Timeout`] means the *wait* ran out
+//!   while the task was still running; [`Error::TimedOut`], that *one call* got no answer.
 //! - **Errors to act on.** One [`Error`] to `match`, each variant saying what to do.
 //! - **Secrets stay secret.** The key is sent as `Authorization: Bearer …`, marked sensitive,
 //!   and never printed by `Debug`.

@@ -65,11 +65,19 @@ impl Client {
 
     /// Polls the task until it completes ([`CompletedTask`]), fails ([`Error::TaskFailed`]
     /// with the task's error code, title and detail) or `options.timeout` passes
-    /// ([`Error::Timeout`]). `on_poll` sees every state read, e.g. to show progress.
+    /// ([`Error::Timeout`]: the task is still running, or its state could not be read).
+    /// `on_poll` sees every state read, e.g. to show progress.
     ///
     /// The deadline holds for the whole wait: a poll still in flight when it passes (a
     /// server that does not answer) is abandoned. Each poll is a [`Client::get`], so
-    /// transient errors are retried; an error that survives the retries ends the wait.
+    /// transient errors are retried within the poll; a poll that still fails with a
+    /// transient error ([`Error::is_transient`]: 429, 5xx, a call that timed out, a lost
+    /// connection) does not end the wait, which polls again after the next pause, until its
+    /// deadline: a long wait rides out a service that is briefly unavailable. Should the
+    /// deadline pass then, the [`Error::Timeout`] carries the last failure. Errors that
+    /// waiting cannot mend (401/403, 404, an invalid answer, …) end the wait at once, and
+    /// so does a connection that cannot be made before any poll was answered: that is more
+    /// likely a wrong base URL than a restart.
     pub async fn wait_for_completion_with(
         &self,
         task_id: Uuid,
@@ -79,40 +87,77 @@ impl Client {
         let started = Instant::now();
         let deadline = deadline_after(started, options.timeout);
         let mut interval = options.initial_interval.max(MIN_POLL_INTERVAL);
-        let mut last_status = None;
-        let timed_out = |last_status: Option<TaskStatus>| Error::Timeout {
+        let mut last_status: Option<TaskStatus> = None;
+        let mut last_failure: Option<Error> = None;
+        let timed_out = |last_status, last_failure: Option<Error>| Error::Timeout {
             task_id,
             last_status,
+            last_failure: last_failure.map(Box::new),
             waited: started.elapsed(),
         };
         for poll in 1u64.. {
             tracing::debug!(%task_id, poll, "polling");
-            let task = match tokio::time::timeout_at(deadline, self.get(task_id)).await {
-                Ok(task) => task?,
+            let mut pause = interval;
+            match tokio::time::timeout_at(deadline, self.get(task_id)).await {
                 Err(_) => {
                     tracing::info!(%task_id, poll, "the wait's deadline passed during a poll");
-                    return Err(timed_out(last_status));
+                    return Err(timed_out(last_status, last_failure));
                 }
-            };
-            on_poll(&task);
-            let status = &task.task_info.status;
-            match status.phase() {
-                Phase::Succeeded => return completed(task),
-                Phase::Failed => return Err(Error::TaskFailed(failure(task_id, &task.task_info))),
-                Phase::InProgress => {}
+                Ok(Err(error)) if rides_out(&error, last_status.is_some()) => {
+                    // A service that asked for a longer pause gets it.
+                    if let Some(asked) = error.details().and_then(|d| d.retry_after) {
+                        pause = pause.max(asked);
+                    }
+                    last_failure = Some(error);
+                }
+                Ok(Err(error)) => return Err(error),
+                Ok(Ok(task)) => {
+                    last_failure = None;
+                    on_poll(&task);
+                    let status = &task.task_info.status;
+                    match status.phase() {
+                        Phase::Succeeded => return completed(task),
+                        Phase::Failed => {
+                            return Err(Error::TaskFailed(failure(task_id, &task.task_info)));
+                        }
+                        Phase::InProgress => {}
+                    }
+                    last_status = Some(status.clone());
+                }
             }
-            last_status = Some(status.clone());
             let now = Instant::now();
             if now >= deadline {
-                return Err(timed_out(last_status));
+                return Err(timed_out(last_status, last_failure));
             }
-            let pause = interval.min(deadline - now);
-            tracing::info!(%task_id, poll, %status, next_poll_in = ?pause, "task not finished yet");
+            let pause = pause.min(deadline - now);
+            match (&last_failure, &last_status) {
+                (Some(error), _) => {
+                    tracing::warn!(%task_id, poll, %error, next_poll_in = ?pause, "a poll failed; polling again until the wait's deadline");
+                }
+                (None, Some(status)) => {
+                    tracing::info!(%task_id, poll, %status, next_poll_in = ?pause, "task not finished yet");
+                }
+                (None, None) => {}
+            }
             tokio::time::sleep(pause).await;
             interval = next_interval(interval, options);
         }
         unreachable!("polls are counted by an unbounded range")
     }
+}
+
+/// Whether a wait polls again after this failed poll: a transient failure, except a
+/// connection never made before any poll was answered (a wrong address, most likely, which
+/// waiting would only hide for the whole wait).
+fn rides_out(error: &Error, answered_before: bool) -> bool {
+    let never_connected = matches!(
+        error,
+        Error::Transport {
+            maybe_sent: false,
+            ..
+        }
+    );
+    error.is_transient() && (answered_before || !never_connected)
 }
 
 /// The pause after `interval`: grown by the multiplier, between [`MIN_POLL_INTERVAL`] and
