@@ -105,8 +105,9 @@ pub enum Error {
         announced: Option<u64>,
     },
 
-    /// The request did not get an answer: connection, TLS, timeout.
-    #[error("transport error: {}{}", causes(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
+    /// The request did not get an answer: connection, TLS, timeout. When the connection could
+    /// not be made, the message asks whether a server is running at the base URL.
+    #[error("transport error: {}{}{}", causes(source), connect_hint(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
     Transport {
         /// The underlying error.
         #[source]
@@ -192,6 +193,29 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// For a connection that could not be made (refused, unreachable, a name that does not
+/// resolve, a connect timeout): the address tried, since the usual cause is a server that is
+/// not running or a base URL that points at the wrong place.
+fn connect_hint(source: &reqwest::Error) -> String {
+    if !source.is_connect() {
+        return String::new();
+    }
+    match source.url() {
+        Some(url) => format!("; is a server running at {}?", base_url_of(url)),
+        None => "; is the server running?".to_string(),
+    }
+}
+
+/// The base URL a request URL was made from: every path of the API starts with
+/// `/vendors/`, so what comes before it is the base URL as configured, prefix included.
+fn base_url_of(url: &url::Url) -> String {
+    let text = url.as_str();
+    match text.find("/vendors/") {
+        Some(end) => text[..end].to_string(),
+        None => url.origin().ascii_serialization(),
+    }
 }
 
 fn timeout_text(

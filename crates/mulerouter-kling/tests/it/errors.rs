@@ -212,6 +212,32 @@ async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing
 }
 
 #[tokio::test]
+async fn a_refused_connection_asks_whether_a_server_is_running_at_the_base_url() {
+    // Arrange: nothing listens there; the base URL has a path prefix, as behind a proxy.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base_url = format!("http://127.0.0.1:{port}/api");
+    let client = builder_at(&base_url)
+        .retry_policy(mulerouter_kling::RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    // Act
+    let error = client.get(task_id()).await.unwrap_err();
+
+    // Assert
+    let text = error.to_string();
+    assert!(text.contains("Connection refused"), "{text}");
+    assert!(
+        text.ends_with(&format!("; is a server running at {base_url}?")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn a_request_timeout_on_create_warns_that_the_task_may_exist() {
     // Arrange
     let server = MockServer::start().await;
