@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::TaskStatus;
 use crate::body_limit::human_size;
+use crate::config::{API_KEY_ENV, BASE_URL_ENV, Origin};
 use crate::validate::InvalidInput;
 
 /// Everything that can go wrong, grouped by what the caller should do about it.
@@ -34,8 +35,9 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
-    /// 401 or 403: the token is missing, malformed, invalid, expired or not allowed here.
-    #[error("authentication failed ({}): {}; check MULEROUTER_API_KEY (a key looks like sk-mr-…)", .0.status, .0.summary())]
+    /// 401 or 403: the token is missing, malformed, invalid, expired or not allowed here. The
+    /// message says where the key came from: `MULEROUTER_API_KEY`, or the program.
+    #[error("authentication failed ({}): {}; {}", .0.status, .0.summary(), .0.auth_hint())]
     Auth(Box<ApiErrorDetails>),
 
     /// 402: the account's balance does not cover the request.
@@ -46,8 +48,10 @@ pub enum Error {
     #[error("rate limited (429): {}; retry after {}", .0.summary(), .0.retry_after.map(|d| format!("{}s", d.as_secs())).unwrap_or_else(|| "a while".to_string()))]
     RateLimited(Box<ApiErrorDetails>),
 
-    /// 404: no task with this id (or a wrong base URL).
-    #[error("not found (404): {}; check the task id and MULEROUTER_BASE_URL", .0.summary())]
+    /// 404: no task with this id (or a wrong base URL). The message fits the call: a read
+    /// names the task id and the base URL, a create only the base URL, each with where it
+    /// came from (`MULEROUTER_BASE_URL`, the program, or the default).
+    #[error("not found (404): {}; {}", .0.summary(), .0.not_found_hint())]
     NotFound(Box<ApiErrorDetails>),
 
     /// Any other error status from the service (400, 409, 5xx, …) after the retries allowed.
@@ -257,6 +261,19 @@ fn hint_for(status: StatusCode) -> &'static str {
 }
 
 impl Error {
+    /// The error with what the call was, for the hint of its message.
+    pub(crate) fn in_context(mut self, context: CallContext) -> Self {
+        if let Self::Auth(details)
+        | Self::InsufficientBalance(details)
+        | Self::RateLimited(details)
+        | Self::NotFound(details)
+        | Self::Api(details) = &mut self
+        {
+            details.context = Some(Box::new(context));
+        }
+        self
+    }
+
     /// Whether the failure is temporary, so that the same request may well succeed later: a
     /// 429, a 500/502/503/504, a transport error (no connection, a connection lost) or a
     /// call that timed out ([`Error::TimedOut`]). Waiting will not mend the others: a key
@@ -319,9 +336,52 @@ pub struct ApiErrorDetails {
     pub traceparent: Option<String>,
     /// How long the service asked to wait (`Retry-After`), when it said.
     pub retry_after: Option<Duration>,
+    /// The call that got this answer, for the hint of the message.
+    pub(crate) context: Option<Box<CallContext>>,
+}
+
+/// What a call was and where its settings came from, so that a hint names what to fix.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CallContext {
+    pub operation: Operation,
+    pub task_id: Option<Uuid>,
+    pub base_url: String,
+    pub base_url_origin: Origin,
+    pub api_key_origin: Origin,
 }
 
 impl ApiErrorDetails {
+    fn auth_hint(&self) -> String {
+        let origin = self.context.as_ref().map(|c| c.api_key_origin);
+        let whose = match origin {
+            Some(Origin::Program) => "the API key the program gives the client".to_string(),
+            Some(Origin::Environment) | Some(Origin::Default) | None => API_KEY_ENV.to_string(),
+        };
+        format!("check {whose} (a key looks like sk-mr-…)")
+    }
+
+    fn not_found_hint(&self) -> String {
+        let Some(context) = &self.context else {
+            return "check the task id and the base URL".to_string();
+        };
+        let base_url = match context.base_url_origin {
+            Origin::Environment => format!("{} ({BASE_URL_ENV})", context.base_url),
+            Origin::Program => format!("{} (the base URL set in the program)", context.base_url),
+            Origin::Default => format!("{} (the default base URL)", context.base_url),
+        };
+        match (context.operation, context.task_id) {
+            (Operation::Get, Some(task_id)) => {
+                format!("check the task id {task_id}, and that the task was created at {base_url}")
+            }
+            (Operation::Get, None) => {
+                format!("check the task id, and that the task was created at {base_url}")
+            }
+            (Operation::Create, _) => format!(
+                "there is no create endpoint at {base_url}: check that the base URL is the server's root, without /vendors/…"
+            ),
+        }
+    }
+
     /// One line: title and detail, or what is known.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
@@ -384,6 +444,61 @@ impl fmt::Display for TaskFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn details(status: u16, operation: Operation, origin: Origin) -> ApiErrorDetails {
+        ApiErrorDetails {
+            status: StatusCode::from_u16(status).unwrap(),
+            code: None,
+            title: None,
+            detail: Some("no".to_string()),
+            violations: Vec::new(),
+            traceparent: None,
+            retry_after: None,
+            context: Some(Box::new(CallContext {
+                operation,
+                task_id: Some(Uuid::nil()),
+                base_url: "http://127.0.0.1:4010".to_string(),
+                base_url_origin: origin,
+                api_key_origin: origin,
+            })),
+        }
+    }
+
+    #[test]
+    fn settings_from_the_environment_are_named_by_their_variable() {
+        // Arrange
+        let auth = Error::Auth(Box::new(details(401, Operation::Get, Origin::Environment)));
+        let read = Error::NotFound(Box::new(details(404, Operation::Get, Origin::Environment)));
+        let create = Error::NotFound(Box::new(details(
+            404,
+            Operation::Create,
+            Origin::Environment,
+        )));
+
+        // Act / Assert
+        assert_eq!(
+            auth.to_string(),
+            "authentication failed (401 Unauthorized): no; check MULEROUTER_API_KEY (a key looks like sk-mr-…)"
+        );
+        assert_eq!(
+            read.to_string(),
+            "not found (404): no; check the task id 00000000-0000-0000-0000-000000000000, and that the task was created at http://127.0.0.1:4010 (MULEROUTER_BASE_URL)"
+        );
+        assert_eq!(
+            create.to_string(),
+            "not found (404): no; there is no create endpoint at http://127.0.0.1:4010 (MULEROUTER_BASE_URL): check that the base URL is the server's root, without /vendors/…"
+        );
+    }
+
+    #[test]
+    fn the_default_base_url_is_called_the_default() {
+        let read = Error::NotFound(Box::new(details(404, Operation::Get, Origin::Default)));
+        assert!(
+            read.to_string()
+                .ends_with("created at http://127.0.0.1:4010 (the default base URL)"),
+            "{read}"
+        );
+    }
 
     #[test]
     fn durations_read_as_milliseconds_or_tenths_of_seconds() {
