@@ -132,6 +132,13 @@ pub enum Error {
     },
 }
 
+/// So that `parse_request(…)?` works in a function returning this crate's [`Error`].
+impl From<InvalidInput> for Error {
+    fn from(input: InvalidInput) -> Self {
+        Self::InvalidInput(input)
+    }
+}
+
 /// What a call was doing when it ran out of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -27,6 +27,44 @@
 //! # }
 //! ```
 //!
+//! # Building a request
+//!
+//! Two ways, checked by the same rules before anything is sent:
+//!
+//! - **From plain values** (recommended as soon as optional fields come in):
+//!   [`parse_request`] on a [`serde_json::json!`] value takes every field as the API
+//!   document writes it (`"aspect_ratio": "16:9"`, `"mode": "pro"`, strings for text) and
+//!   reports **every** broken rule at once, each with its field and a plain message. Its
+//!   [`InvalidInput`] turns into [`Error::InvalidInput`] with `?`.
+//! - **The generated builder** ([`types::CreateGenerationRequest::builder`]): typed field
+//!   names, but optional fields take their own types rather than strings
+//!   (`.mode(Mode::Pro)`, `.aspect_ratio(AspectRatio::X169)`; a negative prompt must be
+//!   parsed into `CreateGenerationRequestNegativePrompt` first), and it stops at the first
+//!   value it refuses, reported in its own words.
+//!
+//! ```
+//! use mulerouter_kling::{Error, parse_request, serde_json::json, types::CreateGenerationRequest};
+//!
+//! fn request(prompt: &str, video: &str) -> Result<CreateGenerationRequest, Error> {
+//!     Ok(parse_request(&json!({
+//!         "prompt": prompt,
+//!         "video": video,
+//!         "negative_prompt": "blurry, low quality",
+//!         "aspect_ratio": "16:9",
+//!         "mode": "pro",
+//!         "duration": 10,
+//!     }))?)
+//! }
+//!
+//! assert!(request("A paper boat on a rainy street", "https://example.com/in.mp4").is_ok());
+//!
+//! // Every problem at once, not only the first.
+//! let Err(Error::InvalidInput(input)) = request("", "not a url") else { panic!() };
+//! assert_eq!(input.violations().len(), 2);
+//! assert_eq!(input.violations()[0].pointer, "/prompt");
+//! assert_eq!(input.violations()[1].pointer, "/video");
+//! ```
+//!
 //! What this layer adds to the generated code ([`raw::Client`], [`types`]):
 //!
 //! - **Checks before sending.** Every rule of the API document is checked on the client; a
