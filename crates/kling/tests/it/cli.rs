@@ -336,3 +336,22 @@ fn a_plain_progress_line_is_printed_when_not_on_a_terminal() {
         "{stderr}"
     );
 }
+
+#[test]
+fn offline_a_task_from_an_earlier_command_is_explained_not_blamed_on_the_id() {
+    for command in ["status", "wait"] {
+        // Act
+        let output = run(offline().args([command, TASK_ID, "--timeout", "5"]));
+
+        // Assert
+        assert_eq!(output.status.code(), Some(6), "{}", text(&output.stderr));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("lives only as long as the command that created it"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("kling generate … --wait"), "{stderr}");
+        assert!(stderr.contains("mulerouter-kling-mock"), "{stderr}");
+        assert!(!stderr.contains("check the task id"), "{stderr}");
+    }
+}
