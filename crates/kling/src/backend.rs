@@ -15,6 +15,14 @@ pub struct Backend {
 }
 
 impl Backend {
+    /// Whether this is the built-in mock, started for this command alone.
+    pub fn is_offline(&self) -> bool {
+        #[cfg(feature = "offline-mock")]
+        return self.mock.is_some();
+        #[cfg(not(feature = "offline-mock"))]
+        return false;
+    }
+
     /// How long to pause before the first poll: the mock answers at once, the service takes
     /// minutes.
     pub fn first_poll_interval(&self) -> Duration {

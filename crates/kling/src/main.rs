@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use mulerouter_kling::WaitOptions;
+use mulerouter_kling::{API_KEY_ENV, BASE_URL_ENV, Error, WaitOptions};
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -89,6 +89,7 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
                         &generate.waiting,
                         deadline,
                         output,
+                        Origin::ThisCommand,
                     )
                     .await
                 }
@@ -105,11 +106,19 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
                     output.status(&task);
                     exit::OK
                 }
-                Err(error) => output.error(&error),
+                Err(error) => read_failed(&backend, task_id, &error, output),
             }
         }
         Command::Wait { task_id, waiting } => {
-            wait(&backend, task_id, &waiting, deadline, output).await
+            wait(
+                &backend,
+                task_id,
+                &waiting,
+                deadline,
+                output,
+                Origin::EarlierCommand,
+            )
+            .await
         }
         Command::Mock(_) => exit::UNEXPECTED,
     }
@@ -122,12 +131,38 @@ fn left(deadline: Instant) -> Duration {
         .max(Duration::from_millis(1))
 }
 
+/// Which command created the task a command reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    ThisCommand,
+    EarlierCommand,
+}
+
+/// Reports a failed read of a task given on the command line. Offline, a task not found is
+/// the rule rather than a typo: each command starts a mock of its own, empty.
+fn read_failed(backend: &backend::Backend, task_id: Uuid, error: &Error, output: Output) -> u8 {
+    if backend.is_offline() && matches!(error, Error::NotFound(_)) {
+        return output.error_saying(
+            error,
+            &format!(
+                "not found (404): the built-in mock has no task {task_id}: without {API_KEY_ENV}, \
+                 each kling command starts a mock of its own, so an offline task lives only as \
+                 long as the command that created it; create and wait in one command with \
+                 `kling generate … --wait`, or run `mulerouter-kling-mock` and point \
+                 {BASE_URL_ENV} at it (with {API_KEY_ENV} set to a key it accepts, e.g. sk-mr-test)"
+            ),
+        );
+    }
+    output.error(error)
+}
+
 async fn wait(
     backend: &backend::Backend,
     task_id: Uuid,
     waiting: &Waiting,
     deadline: Instant,
     output: Output,
+    origin: Origin,
 ) -> u8 {
     let options = WaitOptions {
         timeout: left(deadline),
@@ -142,6 +177,9 @@ async fn wait(
     progress.finish();
     let done = match result {
         Ok(done) => done,
+        Err(error) if origin == Origin::EarlierCommand => {
+            return read_failed(backend, task_id, &error, output);
+        }
         Err(error) => return output.error(&error),
     };
     let saved = match &waiting.download {

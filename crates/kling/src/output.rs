@@ -85,11 +85,17 @@ impl Output {
 
     /// Prints an error (JSON on stdout with `--json`, text on stderr) and returns the exit code.
     pub fn error(&self, error: &Error) -> u8 {
+        self.error_saying(error, &error.to_string())
+    }
+
+    /// Prints an error like [`Output::error`], with `message` in place of the client's own
+    /// (when the command knows better what went wrong).
+    pub fn error_saying(&self, error: &Error, message: &str) -> u8 {
         let code = exit::for_error(error);
         if self.json {
-            print_json(&error_json(error, code));
+            print_json(&error_json(error, code, message));
         } else {
-            err!("{}", error_text(error));
+            err!("{}", error_text(error, message));
         }
         code
     }
@@ -144,8 +150,8 @@ fn kind(error: &Error) -> &'static str {
     }
 }
 
-fn error_json(error: &Error, code: u8) -> Value {
-    let mut body = json!({"kind": kind(error), "exit_code": code, "message": error.to_string()});
+fn error_json(error: &Error, code: u8, message: &str) -> Value {
+    let mut body = json!({"kind": kind(error), "exit_code": code, "message": message});
     if let Some(status) = error.status() {
         body["status"] = json!(status.as_u16());
     }
@@ -173,10 +179,12 @@ fn error_json(error: &Error, code: u8) -> Value {
         Error::Timeout {
             task_id,
             last_status,
+            last_failure,
             ..
         } => {
             body["task_id"] = json!(task_id);
             body["last_status"] = json!(last_status);
+            body["last_failure"] = json!(last_failure.as_ref().map(|e| e.to_string()));
         }
         Error::TimedOut { operation, after } => {
             body["operation"] = json!(operation.to_string());
@@ -197,8 +205,8 @@ fn error_json(error: &Error, code: u8) -> Value {
     json!({"error": body})
 }
 
-fn error_text(error: &Error) -> String {
-    let mut lines = vec![format!("error: {error}")];
+fn error_text(error: &Error, message: &str) -> String {
+    let mut lines = vec![format!("error: {message}")];
     let mut field = |name: &str, value: Option<String>| {
         if let Some(value) = value {
             lines.push(format!("  {name:<12} {value}"));

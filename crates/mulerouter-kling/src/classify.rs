@@ -112,6 +112,7 @@ fn details_from_body(status: StatusCode, headers: &HeaderMap, body: &ApiError) -
         violations: body.violations.clone(),
         traceparent: traceparent(headers),
         retry_after: retry::retry_after(headers),
+        context: None,
     }
 }
 
@@ -125,6 +126,7 @@ fn details_from_text(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Ap
         violations: Vec::new(),
         traceparent: traceparent(headers),
         retry_after: retry::retry_after(headers),
+        context: None,
     }
 }
 

@@ -9,7 +9,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::classify::classify;
-use crate::error::Operation;
+use crate::config::Origin;
+use crate::error::{CallContext, Operation};
 use crate::observe::observed;
 use crate::types::{ApiError, CreateGenerationRequest, TaskResponse};
 use crate::{ClientBuilder, Error, RetryPolicy, validate};
@@ -21,6 +22,14 @@ use crate::{ClientBuilder, Error, RetryPolicy, validate};
 pub struct Client {
     raw: crate::raw::Client,
     limits: Limits,
+    origins: Origins,
+}
+
+/// Where the key and the base URL came from, for the hints of errors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origins {
+    pub api_key: Origin,
+    pub base_url: Origin,
 }
 
 /// How much time and memory one call may use.
@@ -69,8 +78,12 @@ impl Client {
             .build()
     }
 
-    pub(crate) fn from_parts(raw: crate::raw::Client, limits: Limits) -> Self {
-        Self { raw, limits }
+    pub(crate) fn from_parts(raw: crate::raw::Client, limits: Limits, origins: Origins) -> Self {
+        Self {
+            raw,
+            limits,
+            origins,
+        }
     }
 
     /// The same client (sharing its connections) with another budget for each call; see
@@ -111,7 +124,7 @@ impl Client {
             ))
         })?;
         validate::validate(&request).map_err(Error::InvalidInput)?;
-        self.send(Operation::Create, Repeat::OnlyIfNotReceived, || {
+        self.send(Operation::Create, None, Repeat::OnlyIfNotReceived, || {
             self.raw.create_generation().body(request.clone()).send()
         })
         .await
@@ -120,15 +133,40 @@ impl Client {
     /// Reads a task's current state. Retried on 429, 500, 502, 503, 504 and transport
     /// errors, within the call's budget ([`ClientBuilder::call_timeout`]).
     pub async fn get(&self, task_id: Uuid) -> Result<TaskResponse, Error> {
-        self.send(Operation::Get, Repeat::Safe, || {
+        self.send(Operation::Get, Some(task_id), Repeat::Safe, || {
             self.raw.get_generation().task_id(task_id).send()
         })
         .await
     }
 
     /// Runs `call` until it succeeds, fails for good, or the call's budget runs out; the
-    /// budget cuts whatever is in flight, a read or a wait between attempts.
+    /// budget cuts whatever is in flight, a read or a wait between attempts. An error the
+    /// service answered with learns what the call was, for its hint.
     async fn send<F, Fut>(
+        &self,
+        operation: Operation,
+        task_id: Option<Uuid>,
+        repeat: Repeat,
+        call: F,
+    ) -> Result<TaskResponse, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<TaskResponse>, RawError<ApiError>>>,
+    {
+        self.send_within_budget(operation, repeat, call)
+            .await
+            .map_err(|error| {
+                error.in_context(CallContext {
+                    operation,
+                    task_id,
+                    base_url: self.base_url().to_string(),
+                    base_url_origin: self.origins.base_url,
+                    api_key_origin: self.origins.api_key,
+                })
+            })
+    }
+
+    async fn send_within_budget<F, Fut>(
         &self,
         operation: Operation,
         repeat: Repeat,

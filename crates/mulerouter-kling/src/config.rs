@@ -19,7 +19,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = crate::body_limit::DEFAULT_MAX_RESPO
 /// MuleRouter's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.mulerouter.ai";
 
-/// An API key. Its `Debug` and `Display` never show it.
+/// An API key. Its `Debug` output never shows it, and it has no `Display`: the key cannot be
+/// printed by accident.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
@@ -55,11 +56,24 @@ impl fmt::Debug for ApiKey {
     }
 }
 
+/// Where a setting came from, so that an error's hint names the place to fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Not set: the built-in default.
+    Default,
+    /// From `MULEROUTER_API_KEY` or `MULEROUTER_BASE_URL`.
+    Environment,
+    /// Given in code, to [`ClientBuilder`].
+    Program,
+}
+
 /// Settings for a [`Client`]; start from [`Client::builder`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
+    api_key_origin: Origin,
     base_url: String,
+    base_url_origin: Origin,
     connect_timeout: Duration,
     request_timeout: Duration,
     call_timeout: Duration,
@@ -71,7 +85,9 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             api_key: None,
+            api_key_origin: Origin::Default,
             base_url: DEFAULT_BASE_URL.to_string(),
+            base_url_origin: Origin::Default,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             call_timeout: DEFAULT_CALL_TIMEOUT,
@@ -91,10 +107,12 @@ impl ClientBuilder {
             ))
         })?;
         let mut builder = Self::default().api_key(ApiKey::new(key)?);
+        builder.api_key_origin = Origin::Environment;
         if let Ok(base_url) = std::env::var(BASE_URL_ENV)
             && !base_url.trim().is_empty()
         {
             builder = builder.base_url(base_url.trim());
+            builder.base_url_origin = Origin::Environment;
         }
         Ok(builder)
     }
@@ -102,12 +120,14 @@ impl ClientBuilder {
     /// The key sent as `Authorization: Bearer …`.
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.api_key = Some(key);
+        self.api_key_origin = Origin::Program;
         self
     }
 
     /// The service's address, without the `/vendors/…` path (default: production).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
+        self.base_url_origin = Origin::Program;
         self
     }
 
@@ -174,6 +194,10 @@ impl ClientBuilder {
                 retry: self.retry,
                 call_timeout: self.call_timeout,
                 max_response_bytes: self.max_response_bytes,
+            },
+            crate::client::Origins {
+                api_key: self.api_key_origin,
+                base_url: self.base_url_origin,
             },
         ))
     }

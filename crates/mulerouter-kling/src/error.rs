@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::TaskStatus;
 use crate::body_limit::human_size;
+use crate::config::{API_KEY_ENV, BASE_URL_ENV, Origin};
 use crate::validate::InvalidInput;
 
 /// Everything that can go wrong, grouped by what the caller should do about it.
@@ -34,8 +35,9 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
-    /// 401 or 403: the token is missing, malformed, invalid, expired or not allowed here.
-    #[error("authentication failed ({}): {}; check MULEROUTER_API_KEY (a key looks like sk-mr-…)", .0.status, .0.summary())]
+    /// 401 or 403: the token is missing, malformed, invalid, expired or not allowed here. The
+    /// message says where the key came from: `MULEROUTER_API_KEY`, or the program.
+    #[error("authentication failed ({}): {}; {}", .0.status, .0.summary(), .0.auth_hint())]
     Auth(Box<ApiErrorDetails>),
 
     /// 402: the account's balance does not cover the request.
@@ -46,8 +48,10 @@ pub enum Error {
     #[error("rate limited (429): {}; retry after {}", .0.summary(), .0.retry_after.map(|d| format!("{}s", d.as_secs())).unwrap_or_else(|| "a while".to_string()))]
     RateLimited(Box<ApiErrorDetails>),
 
-    /// 404: no task with this id (or a wrong base URL).
-    #[error("not found (404): {}; check the task id and MULEROUTER_BASE_URL", .0.summary())]
+    /// 404: no task with this id (or a wrong base URL). The message fits the call: a read
+    /// names the task id and the base URL, a create only the base URL, each with where it
+    /// came from (`MULEROUTER_BASE_URL`, the program, or the default).
+    #[error("not found (404): {}; {}", .0.summary(), .0.not_found_hint())]
     NotFound(Box<ApiErrorDetails>),
 
     /// Any other error status from the service (400, 409, 5xx, …) after the retries allowed.
@@ -58,21 +62,30 @@ pub enum Error {
     #[error("{0}")]
     TaskFailed(TaskFailure),
 
-    /// `wait_for_completion` gave up before the task finished; the task may still finish.
-    #[error("{}", timeout_text(*.task_id, .last_status.as_ref(), *.waited))]
+    /// **The wait** ([`Client::wait_for_completion`](crate::Client::wait_for_completion))
+    /// reached its own deadline ([`WaitOptions::timeout`](crate::WaitOptions::timeout))
+    /// before the task finished: the task is **still running** as far as is known, and may
+    /// yet finish; wait for it again or read it later. Not to be confused with
+    /// [`Error::TimedOut`], one call that got no answer in time.
+    #[error("{}", timeout_text(*.task_id, .last_status.as_ref(), .last_failure.as_deref(), *.waited))]
     Timeout {
         /// The task waited for.
         task_id: Uuid,
-        /// Its status at the last poll; `None` when no poll was answered in time.
+        /// Its status at the last poll answered; `None` when no poll was answered.
         last_status: Option<TaskStatus>,
+        /// Why the last poll failed, when it did with a transient error (the wait polls
+        /// again after those, until its deadline); `None` when the last poll was answered.
+        last_failure: Option<Box<Error>>,
         /// How long was waited.
         waited: Duration,
     },
 
-    /// One call (its attempts and the waits between them) took longer than its budget
-    /// ([`ClientBuilder::call_timeout`](crate::ClientBuilder::call_timeout)), or every
-    /// attempt ran into the per-request timeout; what was in flight was abandoned.
-    #[error("{} timed out after {}: the service did not answer in time{}", operation.doing(), seconds(*.after), operation.aftermath())]
+    /// **One call** got no answer in time: its attempts and the waits between them took
+    /// longer than its budget ([`ClientBuilder::call_timeout`](crate::ClientBuilder::call_timeout)),
+    /// or every attempt ran into the per-request timeout; what was in flight was abandoned.
+    /// It says nothing about the task's progress (for a create, the task may exist). A wait
+    /// does not end on it: it polls again, and ends with [`Error::Timeout`] at its deadline.
+    #[error("call timed out: {} got no answer within {}{}", operation.doing(), seconds(*.after), operation.aftermath())]
     TimedOut {
         /// What timed out.
         operation: Operation,
@@ -96,8 +109,9 @@ pub enum Error {
         announced: Option<u64>,
     },
 
-    /// The request did not get an answer: connection, TLS, timeout.
-    #[error("transport error: {}{}", causes(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
+    /// The request did not get an answer: connection, TLS, timeout. When the connection could
+    /// not be made, the message asks whether a server is running at the base URL.
+    #[error("transport error: {}{}{}", causes(source), connect_hint(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
     Transport {
         /// The underlying error.
         #[source]
@@ -116,6 +130,13 @@ pub enum Error {
         /// The start of the body, for logs.
         body: String,
     },
+}
+
+/// So that `parse_request(…)?` works in a function returning this crate's [`Error`].
+impl From<InvalidInput> for Error {
+    fn from(input: InvalidInput) -> Self {
+        Self::InvalidInput(input)
+    }
 }
 
 /// What a call was doing when it ran out of time.
@@ -141,7 +162,7 @@ impl Operation {
             Self::Create => {
                 "; the task may have been created (check for a new task before retrying)"
             }
-            Self::Get => "",
+            Self::Get => "; read it again",
         }
     }
 }
@@ -185,17 +206,47 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn timeout_text(task_id: Uuid, last_status: Option<&TaskStatus>, waited: Duration) -> String {
-    match last_status {
-        Some(status) => format!(
-            "task {task_id} was still {status} after {}; poll it again later",
-            seconds(waited)
-        ),
-        None => format!(
-            "timed out after {} waiting for task {task_id}: the service did not answer in time; poll it again later",
-            seconds(waited)
-        ),
+/// For a connection that could not be made (refused, unreachable, a name that does not
+/// resolve, a connect timeout): the address tried, since the usual cause is a server that is
+/// not running or a base URL that points at the wrong place.
+fn connect_hint(source: &reqwest::Error) -> String {
+    if !source.is_connect() {
+        return String::new();
     }
+    match source.url() {
+        Some(url) => format!("; is a server running at {}?", base_url_of(url)),
+        None => "; is the server running?".to_string(),
+    }
+}
+
+/// The base URL a request URL was made from: every path of the API starts with
+/// `/vendors/`, so what comes before it is the base URL as configured, prefix included.
+fn base_url_of(url: &url::Url) -> String {
+    let text = url.as_str();
+    match text.find("/vendors/") {
+        Some(end) => text[..end].to_string(),
+        None => url.origin().ascii_serialization(),
+    }
+}
+
+fn timeout_text(
+    task_id: Uuid,
+    last_status: Option<&TaskStatus>,
+    last_failure: Option<&Error>,
+    waited: Duration,
+) -> String {
+    let state = match (last_status, last_failure) {
+        (Some(status), None) => format!("it is still {status}"),
+        (None, None) => "no poll was answered in time".to_string(),
+        (Some(status), Some(failure)) => {
+            format!("it was last seen {status}, then polls failed, the last with: {failure}")
+        }
+        (None, Some(failure)) => format!("every poll failed, the last with: {failure}"),
+    };
+    format!(
+        "gave up waiting for task {task_id} after {} (the wait's deadline): {state}; the task may still finish, wait for it again later",
+        seconds(waited)
+    )
 }
 
 fn overflow_text(received: u64, announced: Option<u64>) -> String {
@@ -217,6 +268,35 @@ fn hint_for(status: StatusCode) -> &'static str {
 }
 
 impl Error {
+    /// The error with what the call was, for the hint of its message.
+    pub(crate) fn in_context(mut self, context: CallContext) -> Self {
+        if let Self::Auth(details)
+        | Self::InsufficientBalance(details)
+        | Self::RateLimited(details)
+        | Self::NotFound(details)
+        | Self::Api(details) = &mut self
+        {
+            details.context = Some(Box::new(context));
+        }
+        self
+    }
+
+    /// Whether the failure is temporary, so that the same request may well succeed later: a
+    /// 429, a 500/502/503/504, a transport error (no connection, a connection lost) or a
+    /// call that timed out ([`Error::TimedOut`]). Waiting will not mend the others: a key
+    /// refused, a task not found, a request or an answer that breaks the rules, a failed
+    /// task. A wait polls again after a transient failure instead of ending.
+    ///
+    /// It does not say whether repeating is *safe*: a create that failed in transport or
+    /// timed out may have created its task (the message says so).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::RateLimited(_) | Self::Transport { .. } | Self::TimedOut { .. } => true,
+            Self::Api(details) => crate::retry::is_retryable_status(details.status),
+            _ => false,
+        }
+    }
+
     /// The HTTP status the service answered with, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -263,9 +343,52 @@ pub struct ApiErrorDetails {
     pub traceparent: Option<String>,
     /// How long the service asked to wait (`Retry-After`), when it said.
     pub retry_after: Option<Duration>,
+    /// The call that got this answer, for the hint of the message.
+    pub(crate) context: Option<Box<CallContext>>,
+}
+
+/// What a call was and where its settings came from, so that a hint names what to fix.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CallContext {
+    pub operation: Operation,
+    pub task_id: Option<Uuid>,
+    pub base_url: String,
+    pub base_url_origin: Origin,
+    pub api_key_origin: Origin,
 }
 
 impl ApiErrorDetails {
+    fn auth_hint(&self) -> String {
+        let origin = self.context.as_ref().map(|c| c.api_key_origin);
+        let whose = match origin {
+            Some(Origin::Program) => "the API key the program gives the client".to_string(),
+            Some(Origin::Environment) | Some(Origin::Default) | None => API_KEY_ENV.to_string(),
+        };
+        format!("check {whose} (a key looks like sk-mr-…)")
+    }
+
+    fn not_found_hint(&self) -> String {
+        let Some(context) = &self.context else {
+            return "check the task id and the base URL".to_string();
+        };
+        let base_url = match context.base_url_origin {
+            Origin::Environment => format!("{} ({BASE_URL_ENV})", context.base_url),
+            Origin::Program => format!("{} (the base URL set in the program)", context.base_url),
+            Origin::Default => format!("{} (the default base URL)", context.base_url),
+        };
+        match (context.operation, context.task_id) {
+            (Operation::Get, Some(task_id)) => {
+                format!("check the task id {task_id}, and that the task was created at {base_url}")
+            }
+            (Operation::Get, None) => {
+                format!("check the task id, and that the task was created at {base_url}")
+            }
+            (Operation::Create, _) => format!(
+                "there is no create endpoint at {base_url}: check that the base URL is the server's root, without /vendors/…"
+            ),
+        }
+    }
+
     /// One line: title and detail, or what is known.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
@@ -328,6 +451,61 @@ impl fmt::Display for TaskFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn details(status: u16, operation: Operation, origin: Origin) -> ApiErrorDetails {
+        ApiErrorDetails {
+            status: StatusCode::from_u16(status).unwrap(),
+            code: None,
+            title: None,
+            detail: Some("no".to_string()),
+            violations: Vec::new(),
+            traceparent: None,
+            retry_after: None,
+            context: Some(Box::new(CallContext {
+                operation,
+                task_id: Some(Uuid::nil()),
+                base_url: "http://127.0.0.1:4010".to_string(),
+                base_url_origin: origin,
+                api_key_origin: origin,
+            })),
+        }
+    }
+
+    #[test]
+    fn settings_from_the_environment_are_named_by_their_variable() {
+        // Arrange
+        let auth = Error::Auth(Box::new(details(401, Operation::Get, Origin::Environment)));
+        let read = Error::NotFound(Box::new(details(404, Operation::Get, Origin::Environment)));
+        let create = Error::NotFound(Box::new(details(
+            404,
+            Operation::Create,
+            Origin::Environment,
+        )));
+
+        // Act / Assert
+        assert_eq!(
+            auth.to_string(),
+            "authentication failed (401 Unauthorized): no; check MULEROUTER_API_KEY (a key looks like sk-mr-…)"
+        );
+        assert_eq!(
+            read.to_string(),
+            "not found (404): no; check the task id 00000000-0000-0000-0000-000000000000, and that the task was created at http://127.0.0.1:4010 (MULEROUTER_BASE_URL)"
+        );
+        assert_eq!(
+            create.to_string(),
+            "not found (404): no; there is no create endpoint at http://127.0.0.1:4010 (MULEROUTER_BASE_URL): check that the base URL is the server's root, without /vendors/…"
+        );
+    }
+
+    #[test]
+    fn the_default_base_url_is_called_the_default() {
+        let read = Error::NotFound(Box::new(details(404, Operation::Get, Origin::Default)));
+        assert!(
+            read.to_string()
+                .ends_with("created at http://127.0.0.1:4010 (the default base URL)"),
+            "{read}"
+        );
+    }
 
     #[test]
     fn durations_read_as_milliseconds_or_tenths_of_seconds() {

@@ -27,6 +27,44 @@
 //! # }
 //! ```
 //!
+//! # Building a request
+//!
+//! Two ways, checked by the same rules before anything is sent:
+//!
+//! - **From plain values** (recommended as soon as optional fields come in):
+//!   [`parse_request`] on a [`serde_json::json!`] value takes every field as the API
+//!   document writes it (`"aspect_ratio": "16:9"`, `"mode": "pro"`, strings for text) and
+//!   reports **every** broken rule at once, each with its field and a plain message. Its
+//!   [`InvalidInput`] turns into [`Error::InvalidInput`] with `?`.
+//! - **The generated builder** ([`types::CreateGenerationRequest::builder`]): typed field
+//!   names, but optional fields take their own types rather than strings
+//!   (`.mode(Mode::Pro)`, `.aspect_ratio(AspectRatio::X169)`; a negative prompt must be
+//!   parsed into `CreateGenerationRequestNegativePrompt` first), and it stops at the first
+//!   value it refuses, reported in its own words.
+//!
+//! ```
+//! use mulerouter_kling::{Error, parse_request, serde_json::json, types::CreateGenerationRequest};
+//!
+//! fn request(prompt: &str, video: &str) -> Result<CreateGenerationRequest, Error> {
+//!     Ok(parse_request(&json!({
+//!         "prompt": prompt,
+//!         "video": video,
+//!         "negative_prompt": "blurry, low quality",
+//!         "aspect_ratio": "16:9",
+//!         "mode": "pro",
+//!         "duration": 10,
+//!     }))?)
+//! }
+//!
+//! assert!(request("A paper boat on a rainy street", "https://example.com/in.mp4").is_ok());
+//!
+//! // Every problem at once, not only the first.
+//! let Err(Error::InvalidInput(input)) = request("", "not a url") else { panic!() };
+//! assert_eq!(input.violations().len(), 2);
+//! assert_eq!(input.violations()[0].pointer, "/prompt");
+//! assert_eq!(input.violations()[1].pointer, "/video");
+//! ```
+//!
 //! What this layer adds to the generated code ([`raw::Client`], [`types`]):
 //!
 //! - **Checks before sending.** Every rule of the API document is checked on the client; a
@@ -40,12 +78,33 @@
 //!   no answer is read past [`ClientBuilder::max_response_bytes`] (default 4 MiB).
 //! - **Visible.** Each request, retry (with its reason and wait) and poll is logged through
 //!   [`tracing`](https://docs.rs/tracing); the key never is.
-//! - **Waiting.** [`Client::wait_for_completion`] polls with backoff and a deadline, accepts
-//!   every documented status spelling ([`TaskStatus`]) and returns the video URLs or a
-//!   [`TaskFailure`] with the task's error code.
+//! - **Waiting.** [`Client::wait_for_completion`] polls with backoff and a deadline, rides
+//!   out transient failures ([`Error::is_transient`]) until that deadline, accepts every
+//!   documented status spelling ([`TaskStatus`]) and returns the video URLs or a
+//!   [`TaskFailure`] with the task's error code. [`Error::Timeout`] means the *wait* ran out
+//!   while the task was still running; [`Error::TimedOut`], that *one call* got no answer.
 //! - **Errors to act on.** One [`Error`] to `match`, each variant saying what to do.
 //! - **Secrets stay secret.** The key is sent as `Authorization: Bearer …`, marked sensitive,
 //!   and never printed by `Debug`.
+//!
+//! # Types from other crates
+//!
+//! The API's values are written with a few types from other crates; they are re-exported, so
+//! a program needs no dependency of its own to call the API: [`Uuid`] (task ids), [`Url`]
+//! (result videos) and [`serde_json`] (for [`parse_request`] and its `json!` macro).
+//!
+//! ```
+//! use mulerouter_kling::{Url, Uuid, parse_request, serde_json};
+//!
+//! let task_id: Uuid = "8e1e315e-b50d-4334-a231-be7d19a372f4".parse().unwrap();
+//! let request = parse_request(&serde_json::json!({
+//!     "prompt": "A paper boat on a rainy street",
+//!     "video": "https://example.com/source.mp4",
+//! }))
+//! .unwrap();
+//! let video = Url::parse("https://cdn.example.com/result.mp4").unwrap();
+//! # let _ = (task_id, request, video);
+//! ```
 //!
 //! The generated code is committed in `src/generated.rs`; `cargo xtask codegen` rewrites it
 //! from `openapi/kling-v3-omni-reference-video-to-video.yaml`.
@@ -79,7 +138,14 @@ pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
 pub use validate::{InvalidInput, Violation, parse_request, validate};
-pub use wait::{CompletedTask, WaitOptions};
+pub use wait::{CompletedTask, MIN_POLL_INTERVAL, WaitOptions};
+
+/// The `serde_json` crate, for [`parse_request`]'s argument and its `json!` macro.
+pub use serde_json;
+/// Result video URLs ([`CompletedTask::videos`]).
+pub use url::Url;
+/// Task ids ([`Client::get`], [`Client::wait_for_completion`]).
+pub use uuid::Uuid;
 
 /// The generated client, for calls the hand-written layer does not wrap.
 pub mod raw {

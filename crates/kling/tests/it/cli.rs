@@ -217,6 +217,28 @@ async fn each_error_class_has_its_own_exit_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_not_found_names_the_task_id_and_the_base_url_from_the_environment() {
+    // Arrange
+    let server = server_answering(
+        ResponseTemplate::new(404).set_body_json(json!({"detail": "Task not found"})),
+    )
+    .await;
+
+    // Act
+    let output = run(against(&server).args(["status", TASK_ID]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(6));
+    assert_stderr_contains(
+        &output,
+        &format!(
+            "check the task id {TASK_ID}, and that the task was created at {} (MULEROUTER_BASE_URL)",
+            server.uri()
+        ),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_error_on_create_exits_9_without_retrying() {
     // Arrange
     let server = MockServer::start().await;
@@ -313,4 +335,23 @@ fn a_plain_progress_line_is_printed_when_not_on_a_terminal() {
         stderr.lines().any(|l| l.contains(": completed")),
         "{stderr}"
     );
+}
+
+#[test]
+fn offline_a_task_from_an_earlier_command_is_explained_not_blamed_on_the_id() {
+    for command in ["status", "wait"] {
+        // Act
+        let output = run(offline().args([command, TASK_ID, "--timeout", "5"]));
+
+        // Assert
+        assert_eq!(output.status.code(), Some(6), "{}", text(&output.stderr));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("lives only as long as the command that created it"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("kling generate … --wait"), "{stderr}");
+        assert!(stderr.contains("mulerouter-kling-mock"), "{stderr}");
+        assert!(!stderr.contains("check the task id"), "{stderr}");
+    }
 }

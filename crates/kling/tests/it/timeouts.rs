@@ -27,7 +27,10 @@ async fn status_against_a_silent_server_times_out_with_exit_code_8() {
 
     // Assert
     assert_eq!(output.status.code(), Some(8), "{}", text(&output.stderr));
-    assert_stderr_contains(&output, "reading the task timed out after 1s");
+    assert_stderr_contains(
+        &output,
+        "call timed out: reading the task got no answer within 1s",
+    );
     assert!(took < GUARD, "took {took:?}");
 }
 
@@ -49,7 +52,10 @@ async fn generate_against_a_silent_server_times_out_and_warns_the_task_may_exist
 
     // Assert
     assert_eq!(output.status.code(), Some(8), "{}", text(&output.stderr));
-    assert_stderr_contains(&output, "creating the task timed out after 1s");
+    assert_stderr_contains(
+        &output,
+        "call timed out: creating the task got no answer within 1s",
+    );
     assert_stderr_contains(&output, "may have been created");
     assert!(took < GUARD, "took {took:?}");
 }
@@ -65,7 +71,7 @@ async fn wait_against_a_silent_server_ends_at_its_timeout_although_a_poll_is_in_
 
     // Assert
     assert_eq!(output.status.code(), Some(8), "{}", text(&output.stderr));
-    assert_stderr_contains(&output, "timed out after 2s waiting for task");
+    assert_stderr_contains(&output, "gave up waiting for task");
     assert!(took < GUARD, "took {took:?}");
 }
 

@@ -21,7 +21,7 @@ async fn get_answered_with(response: ResponseTemplate) -> Error {
 }
 
 #[tokio::test]
-async fn a_401_is_an_auth_error_that_names_the_variable_to_check() {
+async fn a_401_for_a_key_given_in_code_says_to_check_that_key_rather_than_a_variable() {
     let error = get_answered_with(
         ResponseTemplate::new(401)
             .set_body_json(json!({"detail": "Invalid Authorization header format"})),
@@ -34,7 +34,7 @@ async fn a_401_is_an_auth_error_that_names_the_variable_to_check() {
         details.detail.as_deref(),
         Some("Invalid Authorization header format")
     );
-    assert!(error.to_string().contains("MULEROUTER_API_KEY"), "{error}");
+    insta::assert_snapshot!(error, @"authentication failed (401 Unauthorized): Invalid Authorization header format; check the API key the program gives the client (a key looks like sk-mr-…)");
 }
 
 #[tokio::test]
@@ -63,6 +63,53 @@ async fn a_404_is_not_found() {
     )
     .await;
     assert!(matches!(error, Error::NotFound(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_404_on_a_read_names_the_task_id_and_the_base_url_set_in_the_program() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"detail": "Task not found"})))
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server).get(task_id()).await.unwrap_err();
+
+    // Assert
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "not found (404): Task not found; check the task id {TASK_ID}, and that the task was created at {} (the base URL set in the program)",
+            server.uri()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_404_on_a_create_names_the_base_url_and_no_task_id() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"detail": "Not Found"})))
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server)
+        .create(minimal_request())
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "not found (404): Not Found; there is no create endpoint at {} (the base URL set in the program): check that the base URL is the server's root, without /vendors/…",
+            server.uri()
+        )
+    );
 }
 
 #[tokio::test]
@@ -209,6 +256,32 @@ async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing
         "{error:?}"
     );
     assert!(error.to_string().contains("Connection refused"), "{error}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_asks_whether_a_server_is_running_at_the_base_url() {
+    // Arrange: nothing listens there; the base URL has a path prefix, as behind a proxy.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base_url = format!("http://127.0.0.1:{port}/api");
+    let client = builder_at(&base_url)
+        .retry_policy(mulerouter_kling::RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    // Act
+    let error = client.get(task_id()).await.unwrap_err();
+
+    // Assert
+    let text = error.to_string();
+    assert!(text.contains("Connection refused"), "{text}");
+    assert!(
+        text.ends_with(&format!("; is a server running at {base_url}?")),
+        "{text}"
+    );
 }
 
 #[tokio::test]

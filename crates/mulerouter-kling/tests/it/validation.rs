@@ -393,3 +393,26 @@ fn a_whole_number_written_as_a_decimal_is_refused_where_the_type_cannot_hold_it(
     assert_eq!(input.violations()[0].pointer, "/duration");
     assert_eq!(input.violations()[0].rule, "type");
 }
+
+#[test]
+fn a_request_from_plain_values_lists_every_broken_rule_and_converts_with_the_question_mark() {
+    // Arrange
+    fn request(
+        prompt: &str,
+        video: &str,
+        aspect_ratio: &str,
+    ) -> Result<CreateGenerationRequest, Error> {
+        Ok(parse_request(&json!({
+            "prompt": prompt,
+            "video": video,
+            "negative_prompt": "blurry",
+            "aspect_ratio": aspect_ratio,
+        }))?)
+    }
+
+    // Act
+    let error = request("", "not a url", "4:3").unwrap_err();
+
+    // Assert
+    insta::assert_snapshot!(error, @r#"invalid request, nothing was sent: aspect_ratio: "4:3" is not one of "16:9", "9:16", "1:1" (enum); prompt: must not be empty (minLength); video: doesn't match pattern "^https?://[A-Za-z0-9\[][!-~]*$" (pattern)"#);
+}

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::common::*;
-use mulerouter_kling::{Error, WaitOptions};
+use misbehaving_server::{Answer, RawServer};
+use mulerouter_kling::{Error, MIN_POLL_INTERVAL, Operation, RetryPolicy, WaitOptions};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -166,4 +167,214 @@ async fn transient_errors_while_waiting_are_retried() {
 
     // Assert
     assert!(done.is_ok(), "{done:?}");
+}
+
+#[tokio::test]
+async fn a_multiplier_too_large_for_a_duration_waits_at_the_longest_pause_instead_of_panicking() {
+    for multiplier in [f64::INFINITY, 1e300, f64::NAN, -1.0] {
+        // Arrange
+        let server = server_answering(vec![
+            task_body("processing"),
+            task_body("processing"),
+            completed_body(),
+        ])
+        .await;
+        let options = WaitOptions {
+            multiplier,
+            ..quick()
+        };
+
+        // Act
+        let done = client_for(&server)
+            .wait_for_completion_with(task_id(), &options, |_| {})
+            .await;
+
+        // Assert
+        assert!(done.is_ok(), "multiplier {multiplier}: {done:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_zero_interval_still_pauses_between_polls_so_the_service_is_not_hammered() {
+    // Arrange
+    let server = server_answering(vec![task_body("processing")]).await;
+    let options = WaitOptions {
+        timeout: MIN_POLL_INTERVAL * 4,
+        initial_interval: Duration::ZERO,
+        max_interval: Duration::ZERO,
+        multiplier: 1.0,
+    };
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &options, |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert: one poll at the start and one after each pause of the floor, at most.
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    let polls = server.received_requests().await.unwrap().len();
+    assert!(
+        (2..=5).contains(&polls),
+        "{polls} polls in {:?}",
+        options.timeout
+    );
+}
+
+#[tokio::test]
+async fn a_poll_that_still_fails_after_its_retries_does_not_end_the_wait() {
+    // Arrange: more 503s in a row than one poll's attempts (4), then the result.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"detail": "busy"})))
+        .up_to_n_times(6)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
+        .mount(&server)
+        .await;
+
+    // Act
+    let done = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await;
+
+    // Assert
+    assert!(done.is_ok(), "{done:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn a_poll_that_runs_out_of_its_call_budget_does_not_end_the_wait() {
+    // Arrange: the first read is never answered, the next one is.
+    let server =
+        RawServer::start(vec![Answer::Silence, Answer::json(200, &completed_body())]).await;
+    let client = builder_at(server.uri())
+        .call_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+
+    // Act
+    let done = client
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await;
+
+    // Assert
+    assert!(done.is_ok(), "{done:?}");
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_wait_whose_deadline_passes_after_failed_polls_says_so_with_the_last_failure() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({"detail": "down for maintenance"})),
+        )
+        .mount(&server)
+        .await;
+    let client = builder_at(&server.uri())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let options = WaitOptions {
+        timeout: Duration::from_millis(500),
+        ..quick()
+    };
+
+    // Act
+    let error = client
+        .wait_for_completion_with(task_id(), &options, |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert
+    let Error::Timeout {
+        last_status,
+        last_failure: Some(failure),
+        ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*last_status, None);
+    assert_eq!(failure.status().map(|s| s.as_u16()), Some(503));
+    let text = error.to_string();
+    assert!(text.starts_with("gave up waiting for task"), "{text}");
+    assert!(
+        text.contains("every poll failed, the last with: the service answered 503"),
+        "{text}"
+    );
+    assert!(text.contains("down for maintenance"), "{text}");
+    assert!(server.received_requests().await.unwrap().len() > 1);
+}
+
+#[tokio::test]
+async fn errors_that_waiting_cannot_mend_end_the_wait_at_once() {
+    for status in [401, 403, 404, 400] {
+        // Arrange
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"detail": "no"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        // Act
+        let error = client_for(&server)
+            .wait_for_completion_with(task_id(), &quick(), |_| {})
+            .await
+            .unwrap_err();
+
+        // Assert
+        assert!(!error.is_transient(), "{error:?}");
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+    }
+}
+
+#[tokio::test]
+async fn a_connection_refused_before_any_answer_ends_the_wait_at_once() {
+    // Arrange: a port nothing listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = builder_at(&format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+
+    // Act
+    let error = client
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert: the refusal itself, not a Timeout ten seconds later.
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                maybe_sent: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn transient_errors_are_the_ones_worth_waiting_out() {
+    // Arrange
+    let timed_out = Error::TimedOut {
+        operation: Operation::Get,
+        after: Duration::from_secs(1),
+    };
+    let config = Error::Config("no key".to_string());
+
+    // Act / Assert
+    assert!(timed_out.is_transient());
+    assert!(!config.is_transient());
 }
