@@ -147,6 +147,32 @@ pub use url::Url;
 /// Task ids ([`Client::get`], [`Client::wait_for_completion`]).
 pub use uuid::Uuid;
 
+/// The document's rules, as the client checks them: one [`Rule`](rules::Rule) per field of
+/// each request body (limits, allowed values, defaults, what a pattern asks for in words),
+/// and the task states the document knows with their [`Phase`]. Generated from the OpenAPI
+/// document by `cargo xtask codegen`, so a tool built on them (a form, a command line) follows
+/// the document.
+///
+/// ```
+/// use mulerouter_kling::rules::{self, CREATE_GENERATION};
+///
+/// let duration = rules::field(CREATE_GENERATION, "/duration").unwrap();
+/// assert_eq!((duration.minimum, duration.maximum), (Some(3.0), Some(15.0)));
+/// assert_eq!(duration.default, Some("5"));
+/// let modes = rules::field(CREATE_GENERATION, "/mode").unwrap();
+/// assert!(modes.enumeration.contains(&"pro"));
+/// ```
+pub mod rules {
+    pub use crate::generated_rules::*;
+    pub use crate::validate::{Rule, Tag, Type};
+
+    /// The row of `table` for the field at `pointer` (`*` for any array index, as in
+    /// [`Rule::pointer`]).
+    pub fn field(table: &'static [Rule], pointer: &str) -> Option<&'static Rule> {
+        table.iter().find(|rule| rule.pointer == pointer)
+    }
+}
+
 /// The generated client, for calls the hand-written layer does not wrap.
 pub mod raw {
     pub use crate::generated::{Client, builder};

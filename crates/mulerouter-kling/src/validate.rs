@@ -13,7 +13,7 @@ use std::fmt;
 use crate::generated_rules::CREATE_GENERATION;
 use crate::types::CreateGenerationRequest;
 
-pub(crate) use rules::{Rule, Tag, Type};
+pub use rules::{Rule, Tag, Type};
 
 /// Every generated table, so that each pattern in them is compiled once.
 const TABLES: &[&[Rule]] = &[CREATE_GENERATION];

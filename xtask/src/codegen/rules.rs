@@ -112,7 +112,7 @@ fn render(document: &Value) -> Result<String, String> {
             let rows = walker.rows.iter().map(Row::tokens);
             tables.push(quote! {
                 #[doc = #doc]
-                pub(crate) static #name: &[Rule] = &[#(#rows),*];
+                pub static #name: &[Rule] = &[#(#rows),*];
             });
         }
     }
@@ -171,8 +171,7 @@ fn phase_tables(document: &Value) -> Result<Vec<proc_macro2::TokenStream>, Strin
         let doc = format!(" The values `{name}` documents, sorted, each with its phase.");
         tables.push(quote! {
             #[doc = #doc]
-            #[cfg_attr(not(test), allow(dead_code))]
-            pub(crate) static #constant: &[(&str, crate::Phase)] = &[#(#rows),*];
+            pub static #constant: &[(&str, crate::Phase)] = &[#(#rows),*];
         });
     }
     Ok(tables)
@@ -204,7 +203,9 @@ struct Row {
     min_length: Option<u64>,
     max_length: Option<u64>,
     pattern: Option<String>,
+    pattern_description: Option<String>,
     format: Option<String>,
+    default: Option<String>,
     minimum: Option<f64>,
     maximum: Option<f64>,
     min_items: Option<u64>,
@@ -257,7 +258,15 @@ impl Row {
             "pattern",
             self.pattern.as_ref().map(|v| quote!(#v)),
         ));
+        fields.extend(optional(
+            "pattern_description",
+            self.pattern_description.as_ref().map(|v| quote!(#v)),
+        ));
         fields.extend(optional("format", self.format.as_ref().map(|v| quote!(#v))));
+        fields.extend(optional(
+            "default",
+            self.default.as_ref().map(|v| quote!(#v)),
+        ));
         fields.extend(optional("minimum", self.minimum.map(|v| quote!(#v))));
         fields.extend(optional("maximum", self.maximum.map(|v| quote!(#v))));
         fields.extend(optional("min_items", self.min_items.map(|v| quote!(#v))));
@@ -344,6 +353,14 @@ impl Walker<'_> {
             None => object,
         };
         for (keyword, value) in object {
+            // Two annotations go into the table: what leaving a field out means, and what
+            // its pattern asks for in words.
+            if keyword == "default" || keyword == "x-pattern-description" {
+                merged
+                    .entry(keyword.clone())
+                    .or_insert_with(|| value.clone());
+                continue;
+            }
             if ANNOTATIONS.contains(&keyword.as_str()) || keyword.starts_with("x-") {
                 continue;
             }
@@ -436,6 +453,16 @@ impl Walker<'_> {
             regress::Regex::new(pattern)
                 .map_err(|e| format!("{at}: pattern {pattern:?} does not compile: {e}"))?;
             row.pattern = Some(pattern.to_string());
+            // What the pattern asks for in words, for messages: a regular expression tells
+            // a person little.
+            row.pattern_description = match schema.get("x-pattern-description") {
+                None => None,
+                Some(Value::String(words)) => Some(words.clone()),
+                Some(_) => return Err(format!("{at}: `x-pattern-description` must be a string")),
+            };
+        }
+        if let Some(default) = schema.get("default") {
+            row.default = Some(default.to_string());
         }
         if let Some(format) = schema.get("format").and_then(Value::as_str)
             && !DATA_FORMATS.contains(&format)
@@ -718,7 +745,7 @@ mod tests {
                 "responses": {"200": {"description": "ok"}},
             }}},
             "components": {"schemas": {
-                "Name": {"type": "string", "minLength": 1, "pattern": "^[a-z]+$"},
+                "Name": {"type": "string", "minLength": 1, "pattern": "^[a-z]+$", "x-pattern-description": "lower-case letters"},
                 "Node": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}}},
             }},
         })
@@ -735,7 +762,7 @@ mod tests {
                 "name": {"$ref": "#/components/schemas/Name"},
                 "alias": {"type": "string", "nullable": true, "allOf": [{"$ref": "#/components/schemas/Name"}]},
                 "tags": {"type": "array", "maxItems": 2, "items": {"type": "string", "format": "uuid"}},
-                "size": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 9},
+                "size": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 9, "default": 3},
             },
         }));
 
@@ -743,16 +770,15 @@ mod tests {
         let file = render(&document).unwrap();
 
         // Assert
-        assert!(
-            file.contains("pub(crate) static CREATE_THING: &[Rule]"),
-            "{file}"
-        );
+        assert!(file.contains("pub static CREATE_THING: &[Rule]"), "{file}");
         for expected in [
             r#"pointer: "/name""#,
             r#"pointer: "/alias""#,
             r#"pointer: "/tags/*""#,
             r#"format: Some("uuid")"#,
             "maximum: Some(9f64)",
+            r#"default: Some("3")"#,
+            r#"pattern_description: Some("lower-case letters")"#,
             "max_items: Some(2u64)",
             "additional_properties: false",
             "nullable: true",

@@ -52,8 +52,8 @@ pub fn derive(name: &str, document: &openapiv3::OpenAPI) -> Result<Api, String> 
         let (code, module) = match kind {
             Generated::Client => (client::generate(&source)?, "raw"),
             Generated::Wiremock { types } => (wiremock::generate(&source, types)?, "typed"),
-            // The rules table is crate-private: its changes reach users only as the document
-            // rules the diff already reports.
+            // The rules table (`mulerouter_kling::rules`) holds the document's rules as data:
+            // its changes are the document rules the diff already reports.
             Generated::Rules => continue,
         };
         let file = syn::parse_file(&code)

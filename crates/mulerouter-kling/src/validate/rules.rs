@@ -12,16 +12,19 @@ use super::Violation;
 
 /// The JSON Schema `type` a value must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "the table uses the types its document has; the walk knows them all"
-)]
-pub(crate) enum Type {
+#[non_exhaustive]
+pub enum Type {
+    /// `string`
     String,
+    /// `integer` (`5.0` counts, as in JSON Schema)
     Integer,
+    /// `number`
     Number,
+    /// `boolean`
     Boolean,
+    /// `array`
     Array,
+    /// `object`
     Object,
 }
 
@@ -59,38 +62,58 @@ fn is_integer(number: &Number) -> bool {
 
 /// A `oneOf` whose branches are told apart by one property, e.g. an element's `type`.
 #[derive(Debug)]
-pub(crate) struct Tag {
+#[non_exhaustive]
+pub struct Tag {
     /// The property that names the branch.
-    pub(crate) property: &'static str,
+    pub property: &'static str,
     /// Its allowed values, one per branch; the branch's rows are under `pointer[property=value]`.
-    pub(crate) values: &'static [&'static str],
+    pub values: &'static [&'static str],
 }
 
-/// The rules of one field: the JSON Schema keywords the document gives it.
+/// The rules of one field: the JSON Schema keywords the document gives it. Rows are
+/// generated from the document (see [`crate::rules`]); a field the document does not
+/// constrain in some way has `None` (or an empty list) there.
 #[derive(Debug)]
-pub(crate) struct Rule {
+#[non_exhaustive]
+pub struct Rule {
     /// A JSON pointer in which `*` stands for any array index and `[tag=value]` selects a
-    /// branch of a tagged `oneOf`.
-    pub(crate) pointer: &'static str,
-    pub(crate) ty: Option<Type>,
-    pub(crate) nullable: bool,
-    pub(crate) tag: Option<Tag>,
-    pub(crate) required: &'static [&'static str],
+    /// branch of a tagged `oneOf` (`/elements/*[type=image]/reference_images`).
+    pub pointer: &'static str,
+    /// The JSON type the value must have.
+    pub ty: Option<Type>,
+    /// Whether `null` is allowed too.
+    pub nullable: bool,
+    /// For an object that is one of several shapes: the property that says which.
+    pub tag: Option<Tag>,
+    /// The properties an object must have.
+    pub required: &'static [&'static str],
     /// Every property the document names.
-    pub(crate) properties: &'static [&'static str],
-    pub(crate) additional_properties: bool,
+    pub properties: &'static [&'static str],
+    /// Whether an object may have properties the document does not name.
+    pub additional_properties: bool,
     /// In Unicode code points, like the document.
-    pub(crate) min_length: Option<u64>,
-    pub(crate) max_length: Option<u64>,
+    pub min_length: Option<u64>,
+    /// In Unicode code points, like the document.
+    pub max_length: Option<u64>,
     /// An ECMA-262 regular expression that must match somewhere in the string.
-    pub(crate) pattern: Option<&'static str>,
-    pub(crate) format: Option<&'static str>,
-    pub(crate) minimum: Option<f64>,
-    pub(crate) maximum: Option<f64>,
-    pub(crate) min_items: Option<u64>,
-    pub(crate) max_items: Option<u64>,
+    pub pattern: Option<&'static str>,
+    /// What [`pattern`](Self::pattern) asks for, in words (the document's
+    /// `x-pattern-description`), for messages.
+    pub pattern_description: Option<&'static str>,
+    /// `uri`, `uuid` or `date-time`.
+    pub format: Option<&'static str>,
+    /// What leaving the field out means, as JSON text (`5`, `false`).
+    pub default: Option<&'static str>,
+    /// The smallest number allowed.
+    pub minimum: Option<f64>,
+    /// The largest number allowed.
+    pub maximum: Option<f64>,
+    /// The fewest items an array may have.
+    pub min_items: Option<u64>,
+    /// The most items an array may have.
+    pub max_items: Option<u64>,
     /// The allowed values, when the document lists them (strings only).
-    pub(crate) enumeration: &'static [&'static str],
+    pub enumeration: &'static [&'static str],
 }
 
 impl Rule {
@@ -106,7 +129,9 @@ impl Rule {
         min_length: None,
         max_length: None,
         pattern: None,
+        pattern_description: None,
         format: None,
+        default: None,
         minimum: None,
         maximum: None,
         min_items: None,
@@ -222,11 +247,11 @@ impl Walk {
         if let Some(pattern) = rule.pattern
             && !matches(pattern, text)
         {
-            self.push(
-                at,
-                "pattern",
-                format!("doesn't match pattern \"{pattern}\""),
-            );
+            let message = match rule.pattern_description {
+                Some(wanted) => format!("{} is not {wanted}", quote(&Value::from(text))),
+                None => format!("doesn't match pattern \"{pattern}\""),
+            };
+            self.push(at, "pattern", message);
             broken = true;
         }
         // A string that already breaks its shape gets one violation, not two for one mistake.

@@ -414,5 +414,5 @@ fn a_request_from_plain_values_lists_every_broken_rule_and_converts_with_the_que
     let error = request("", "not a url", "4:3").unwrap_err();
 
     // Assert
-    insta::assert_snapshot!(error, @r#"invalid request, nothing was sent: aspect_ratio: "4:3" is not one of "16:9", "9:16", "1:1" (enum); prompt: must not be empty (minLength); video: doesn't match pattern "^https?://[A-Za-z0-9\[][!-~]*$" (pattern)"#);
+    insta::assert_snapshot!(error, @r#"invalid request, nothing was sent: aspect_ratio: "4:3" is not one of "16:9", "9:16", "1:1" (enum); prompt: must not be empty (minLength); video: "not a url" is not an http or https URL (printable ASCII, the host starting with a letter, a digit or `[`) (pattern)"#);
 }
