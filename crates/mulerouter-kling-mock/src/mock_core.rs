@@ -117,6 +117,12 @@ fn log(
     }
 }
 
+/// `duration` in whole seconds, rounded up: a `Retry-After` rounded down would ask for a
+/// retry sooner than meant (under a second: at once).
+fn whole_seconds_up(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+}
+
 /// A task id the mock does not know (never created, or evicted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnknownTask(pub Uuid);
@@ -331,10 +337,13 @@ impl MockCore {
 
     /// The next API request is answered with `status` (400–599) and the document's example
     /// body for it; `retry_after` sets `Retry-After` (429 and 503 default to 1 s).
+    ///
+    /// `Retry-After` is whole seconds: a fraction is rounded up (1.5 s is sent as `2`,
+    /// 300 ms as `1`), so a client that honours it never retries sooner than asked.
     pub fn respond_next_with_status(&self, status: u16, retry_after: Option<Duration>) {
         self.inject(Fault::Status {
             status,
-            retry_after: retry_after.map(|d| d.as_secs()),
+            retry_after: retry_after.map(whole_seconds_up),
         });
     }
 

@@ -543,3 +543,23 @@ async fn preference_applied_lists_only_what_shaped_the_answer() {
         "retry-after only applies to an error status"
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_with_a_fraction_of_a_second_is_rounded_up_to_whole_seconds() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+    mock.respond_next_with_status(503, Some(Duration::from_millis(1500)));
+    mock.respond_next_with_status(429, Some(Duration::from_millis(300)));
+    mock.respond_next_with_status(503, Some(Duration::from_secs(2)));
+
+    // Act
+    let one_and_a_half = http.create(&minimal()).await;
+    let under_one = http.create(&minimal()).await;
+    let whole = http.create(&minimal()).await;
+
+    // Assert
+    assert_eq!(one_and_a_half.header("retry-after"), Some("2"));
+    assert_eq!(under_one.header("retry-after"), Some("1"));
+    assert_eq!(whole.header("retry-after"), Some("2"));
+}
