@@ -414,7 +414,7 @@ fn get(
     let mut moved = false;
     if example.is_some() || prefs.task_error.is_some() {
         let Some(before) = state.tasks.peek(id) else {
-            return Reply::detail(404, "Task not found");
+            return task_not_found(state);
         };
         // A preference moves only a task that has not finished; a finished one is answered
         // as it is, and the preference is not listed as applied.
@@ -440,7 +440,35 @@ fn get(
             }
             Reply::json_shared(status, body)
         }
-        None => Reply::detail(404, "Task not found"),
+        None => task_not_found(state),
+    }
+}
+
+/// 404 for a task id the mock does not hold, in the document's shape (`detail`), saying
+/// why an id a client got from this mock can be unknown: finished tasks expire after the
+/// task TTL, and the oldest go past the cap.
+fn task_not_found(state: &State) -> Reply {
+    Reply::detail(
+        404,
+        format!(
+            "Task not found: this mock never created it, or it finished more than {} ago (finished tasks expire after the task TTL, --task-ttl), or it was evicted as one of the oldest past --max-tasks ({})",
+            human_duration(state.tasks.ttl()),
+            state.tasks.max_tasks()
+        ),
+    )
+}
+
+/// A duration as the binary's flags take it: `1h`, `90s`, `250ms`.
+fn human_duration(duration: std::time::Duration) -> String {
+    let (seconds, millis) = (duration.as_secs(), duration.subsec_millis());
+    if duration.subsec_nanos() != 0 {
+        return format!("{}ms", seconds * 1000 + u64::from(millis));
+    }
+    match seconds {
+        0 => "0s".to_string(),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -534,4 +562,20 @@ pub(crate) fn too_large(length: Option<u64>) -> Reply {
         None => format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
     };
     Reply::detail(413, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::human_duration;
+
+    #[test]
+    fn a_ttl_is_written_in_the_largest_unit_that_divides_it() {
+        assert_eq!(human_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(human_duration(Duration::from_secs(300)), "5m");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(human_duration(Duration::ZERO), "0s");
+    }
 }

@@ -250,7 +250,8 @@
 //! accepts one key only. Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.
 //!
 //! Its memory stays flat however long it runs: finished tasks are evicted after
-//! [`task_ttl`](MockMuleRouterBuilder::task_ttl), the number held is capped by
+//! [`task_ttl`](MockMuleRouterBuilder::task_ttl) (a read of one then gets 404, its `detail`
+//! saying that finished tasks expire and after how long), the number held is capped by
 //! [`max_tasks`](MockMuleRouterBuilder::max_tasks), and the journal of the last requests is
 //! a ring of [`journal_size`](MockMuleRouterBuilder::journal_size) entries (`--journal-size`,
 //! default 500); nothing else is kept per request.
