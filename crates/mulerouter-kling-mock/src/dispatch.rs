@@ -161,7 +161,10 @@ fn fault_reply(operation: &Operation, fault: &Fault) -> Reply {
             retry_after,
         } => error_example(operation, status, None, retry_after)
             .unwrap_or_else(|| Reply::detail(status, reply::reason(status))),
-        Fault::ProxyError { status } => Reply::proxy_page(status),
+        Fault::ProxyError {
+            status,
+            retry_after,
+        } => with_retry_after(Reply::proxy_page(status), status, retry_after),
         // Latency and task errors live in their own queues.
         Fault::Latency(_) | Fault::TaskError(_) => Reply::detail(500, "unexpected fault"),
     }
@@ -191,7 +194,10 @@ fn forced(operation: &Operation, code: u16, prefs: &Preferences, honoured: &mut 
     honoured.mark("code");
     if prefs.html_body {
         honoured.mark("body");
-        return Reply::proxy_page(code);
+        if prefs.retry_after.is_some() {
+            honoured.mark("retry-after");
+        }
+        return with_retry_after(Reply::proxy_page(code), code, prefs.retry_after);
     }
     match error_example(operation, code, prefs.example.as_deref(), prefs.retry_after) {
         Some(reply) => {
@@ -223,11 +229,20 @@ fn error_example(
         None if example.is_none() => json!({ "detail": reply::reason(status) }),
         None => return None,
     };
-    let mut reply = Reply::json(status, body);
-    if let Some(seconds) = retry_after.or(matches!(status, 429 | 503).then_some(1)) {
-        reply = reply.header("retry-after", seconds.to_string());
+    Some(with_retry_after(
+        Reply::json(status, body),
+        status,
+        retry_after,
+    ))
+}
+
+/// `reply` with `Retry-After`: the seconds asked for, else 1 on 429 and 503 (the statuses a
+/// client waits out), JSON or HTML alike: the document declares the header on both.
+fn with_retry_after(reply: Reply, status: u16, retry_after: Option<u64>) -> Reply {
+    match retry_after.or(matches!(status, 429 | 503).then_some(1)) {
+        Some(seconds) => reply.header("retry-after", seconds.to_string()),
+        None => reply,
     }
-    Some(reply)
 }
 
 fn unknown_example(operation: &Operation, status: u16, name: &str) -> Reply {

@@ -119,7 +119,9 @@
 //! mock.respond_next_with_proxy_error(502); // an HTML page, as a proxy sends
 //! assert_eq!(client.create(request()).await.unwrap_err().status().unwrap(), 502);
 //!
-//! mock.fail_next_task_with(3001); // accepted now, fails when it finishes
+//! // Accepted now, fails when it finishes (`advance` finishes it as planned; `complete` is
+//! // an explicit request and completes it).
+//! mock.fail_next_task_with(3001);
 //! let id = client.create(request()).await.unwrap().task_info.id;
 //! client.get(id).await.unwrap(); // processing
 //! let failed = client.get(id).await.unwrap();
@@ -139,7 +141,7 @@
 //! | `task-error=3005` | on create: the task fails with this code when it finishes; on a read: it fails now. |
 //! | `latency=200ms` | answer after this delay (`ms`, `s`, `m`; a bare number is ms; at most 60 s). |
 //! | `retry-after=5` | with a 4xx/5xx `code`: the `Retry-After` seconds. |
-//! | `body=html` | with a 5xx `code` (the answers the document lets be HTML): an HTML page instead of JSON, as a proxy sends; with another `code`, 400. |
+//! | `body=html` | with a 5xx `code` (the answers the document lets be HTML): an HTML page instead of JSON, as a proxy sends, with `Retry-After` as the JSON answer would have it; with another `code`, 400. |
 //!
 //! ```text
 //! curl -i "$URL/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation/$ID" \

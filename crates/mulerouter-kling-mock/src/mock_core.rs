@@ -218,6 +218,10 @@ impl MockCore {
     }
 
     /// Finishes the task with its video, unless it has finished already.
+    ///
+    /// An explicit request to complete it: a failure planned for the task (a queued
+    /// [`Fault::TaskError`] it took when it was created, or `Prefer: task-error=…` on its
+    /// create) is dropped. [`advance`](Self::advance) finishes it as planned instead.
     pub fn complete(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
         self.shown(task_id, self.state.tasks.complete(task_id))
     }
@@ -300,7 +304,7 @@ impl MockCore {
     }
 
     fn assert_html_documented(&self, operation_id: Option<&str>, fault: &Fault) {
-        if let Fault::ProxyError { status } = *fault
+        if let Fault::ProxyError { status, .. } = *fault
             && let Some(why) = self.html_not_documented(operation_id, status)
         {
             panic!("{why}");
@@ -347,9 +351,13 @@ impl MockCore {
         });
     }
 
-    /// The next API request is answered with `status` and an HTML page, as a proxy would.
+    /// The next API request is answered with `status` (5xx) and an HTML page, as a proxy
+    /// would; a 503 carries `Retry-After: 1` (queue a [`Fault::ProxyError`] to set it).
     pub fn respond_next_with_proxy_error(&self, status: u16) {
-        self.inject(Fault::ProxyError { status });
+        self.inject(Fault::ProxyError {
+            status,
+            retry_after: None,
+        });
     }
 
     /// The next API request is answered after `latency` more.

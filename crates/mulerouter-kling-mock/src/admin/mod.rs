@@ -350,9 +350,13 @@ fn fault_list(core: &MockCore) -> FaultList {
                     shown.body = Some(BodyKind::Json);
                     shown.retry_after = retry_after;
                 }
-                Fault::ProxyError { status } => {
+                Fault::ProxyError {
+                    status,
+                    retry_after,
+                } => {
                     shown.status = Some(status);
                     shown.body = Some(BodyKind::Html);
+                    shown.retry_after = retry_after;
                 }
                 Fault::Latency(latency) => {
                     shown.latency_ms = Some(millis(latency));
@@ -374,13 +378,19 @@ fn millis(duration: Duration) -> u64 {
 
 /// `POST /__admin/faults`: checks the whole request, then queues `count` of each effect.
 fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply, Reply> {
-    let asked: FaultRequest = body(request)?;
+    let mut asked: FaultRequest = body(request)?;
     let bad = |detail: String| Err(error(400, detail));
+    // No delay is not a fault: a client that sends every field (`"latency_ms": 0` beside a
+    // `status`) would otherwise queue an entry that does nothing but show up in the list.
+    asked.latency_ms = asked.latency_ms.filter(|latency| *latency > 0);
     if asked.status.is_none() && (asked.body == BodyKind::Html || asked.retry_after.is_some()) {
         return bad("`body` and `retry_after` shape a `status` answer; give a `status`".into());
     }
     if asked.status.is_none() && asked.latency_ms.is_none() && asked.task_error.is_none() {
-        return bad("a fault needs at least one of `status`, `latency_ms`, `task_error`".into());
+        return bad(
+            "a fault needs at least one of `status`, `latency_ms` (above 0), `task_error`, e.g. {\"status\": 503}"
+                .into(),
+        );
     }
     if !(1..=MAX_FAULT_COUNT).contains(&asked.count) {
         return bad(format!(
@@ -392,9 +402,6 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
         && !(400..=599).contains(&status)
     {
         return bad(format!("`status` must be from 400 to 599, got {status}"));
-    }
-    if asked.body == BodyKind::Html && asked.retry_after.is_some() {
-        return bad("`retry_after` goes with a JSON body, not `body: html`".into());
     }
     let max_latency = millis(crate::prefer::MAX_LATENCY);
     if let Some(latency) = asked.latency_ms
@@ -454,7 +461,10 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
                 status,
                 retry_after: asked.retry_after,
             },
-            BodyKind::Html => Fault::ProxyError { status },
+            BodyKind::Html => Fault::ProxyError {
+                status,
+                retry_after: asked.retry_after,
+            },
         });
     }
     if let Some(latency) = asked.latency_ms {

@@ -280,6 +280,32 @@ async fn prefer_code_with_body_html_sends_a_proxy_page() {
 }
 
 #[tokio::test]
+async fn prefer_code_503_with_body_html_carries_retry_after_as_the_json_answer_does() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+
+    // Act
+    let default = http.create_preferring("code=503, body=html").await;
+    let asked = http
+        .create_preferring("code=502, body=html, retry-after=4")
+        .await;
+
+    // Assert
+    assert_eq!(default.header("retry-after"), Some("1"));
+    assert_eq!(asked.status, 502);
+    assert_eq!(asked.header("retry-after"), Some("4"));
+    assert!(
+        asked
+            .header("preference-applied")
+            .unwrap()
+            .contains("retry-after"),
+        "{:?}",
+        asked.header("preference-applied")
+    );
+}
+
+#[tokio::test]
 async fn prefer_body_html_with_a_status_the_document_keeps_json_is_refused_saying_which_may_be_html()
  {
     // Arrange: the document lets only 5XX answers be an HTML page.
