@@ -50,7 +50,10 @@
 //!
 //! A request the document does not allow gets 400 with the broken rules, each with the JSON
 //! pointer of the field and the JSON Schema keyword (`maximum`, `required`,
-//! `additionalProperties`, …), in the document's `ApiError` shape. Size limits (`maxItems`,
+//! `additionalProperties`, …), in the document's `ApiError` shape. One mistake is one
+//! violation: a value that breaks a URL's `pattern` and its `format: uri` for the same reason
+//! (`"/v.mp4"`) is listed once, as `pattern`, and the URL patterns are said in words ("is not
+//! an http or https URL …"), not quoted as regular expressions. Size limits (`maxItems`,
 //! `maxLength`, `maxProperties`) are checked while the body is parsed: the items of an array
 //! past its `maxItems` are counted, not kept, and not checked. At most [`MAX_VIOLATIONS`] are
 //! listed, and finding them stops there, so any body within the 32 MiB limit costs little to
