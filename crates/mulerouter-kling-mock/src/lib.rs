@@ -10,7 +10,9 @@
 //!
 //! # Getting started
 //!
-//! Start a [`MockMuleRouter`] and hand its [`uri`](MockCore::uri) to the client:
+//! Start a [`MockMuleRouter`] and hand its [`uri`](MockCore::uri) to the client (or take
+//! [`mock.client()`](MockMuleRouter::client), set up for tests: a key the mock accepts,
+//! retries after milliseconds):
 //!
 //! ```
 //! use std::time::Duration;
@@ -47,6 +49,18 @@
 //!     assert_eq!(mock.created_requests()[0].prompt.as_str(), "A paper boat on a rainy street");
 //! }
 //! ```
+//!
+//! ## Tests run in real time
+//!
+//! **Do not use `#[tokio::test(start_paused = true)]` with the in-process mock.** It answers
+//! on a real socket; while the test waits for it, tokio's paused clock has nothing to do and
+//! jumps ahead to the next timer, which is the client's timeout: the test fails most runs
+//! with the client timing out on an answer that was on its way. Keep tests fast instead with
+//! [`Timing::Manual`] (tasks move when the test says) or [`Timing::PerPoll`] (one step per
+//! read), and short waits: [`MockMuleRouter::client`] retries after milliseconds, and
+//! [`MockMuleRouter::wait_options`] polls every few. For wall-clock timing and the task TTL,
+//! advance a [`ManualClock`] rather than tokio's. Paused time suits only [`MockCore`] driven
+//! without a socket ([`MockCore::answer`]).
 //!
 //! A request the document does not allow gets 400 with the broken rules, each with the JSON
 //! pointer of the field and the JSON Schema keyword (`maximum`, `required`,
@@ -221,11 +235,12 @@
 //! # Your own mocks beside it
 //!
 //! [`MockMuleRouter::server`] is the wiremock `MockServer` underneath; what you mount there
-//! is tried before the mock's own answers:
+//! is tried before the mock's own answers. Use the `wiremock` this crate re-exports
+//! (`mulerouter_kling_mock::wiremock`), so that your mocks are of the version the server is:
 //!
 //! ```
 //! use mulerouter_kling_mock::MockMuleRouter;
-//! use wiremock::{Mock, ResponseTemplate, matchers::path};
+//! use mulerouter_kling_mock::wiremock::{Mock, ResponseTemplate, matchers::path};
 //!
 //! # #[tokio::main]
 //! # async fn main() {
@@ -310,6 +325,9 @@ pub use journal::{JournalEntry, JournalViolation, MAX_VIOLATIONS_KEPT};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
 pub use tasks::Timing;
 pub use violations::MAX_VIOLATIONS;
+/// The wiremock this crate serves on, for mocks mounted on [`MockMuleRouter::server`]: a
+/// `wiremock` of another version in your `Cargo.toml` has types that do not fit it.
+pub use wiremock;
 
 #[doc(hidden)]
 pub use prefer::parse_duration;
