@@ -264,7 +264,11 @@
 //!
 //! listens on `127.0.0.1:4010` (`--port 0` picks a free port; the first line printed says
 //! which), prints a `curl` example and a key that works, and logs one line per request
-//! (`RUST_LOG` filters). It serves HTTP/1.1 and h2c on hyper with bounded bodies and unread
+//! (`RUST_LOG` filters): every API request and every admin request that changes something
+//! (`POST`, `DELETE`), at `info`; admin reads (the inspector page polls every second) at
+//! `debug`. Each line carries the `trace_id` of the `traceparent` its answer sent. A request
+//! with a valid W3C `traceparent` is answered in the same trace (same trace id, a new span
+//! id), as a gateway continues one; an invalid one is ignored. It serves HTTP/1.1 and h2c on hyper with bounded bodies and unread
 //! answers, timeouts, a connection cap and a draining shutdown on Ctrl-C or SIGTERM (see
 //! [`standalone`] for each limit and its flag). `--api-key` or `MULEROUTER_MOCK_API_KEY`
 //! accepts one key only. Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.

@@ -25,7 +25,7 @@ use crate::auth::Keys;
 use crate::document::Api;
 use crate::faults::{self, Fault, Faults};
 use crate::journal::{Journal, JournalEntry};
-use crate::reply::{self, Reply};
+use crate::reply::{self, Reply, Trace};
 use crate::tasks::{Snapshot, Tasks};
 use crate::typed::create_generation;
 
@@ -94,13 +94,15 @@ pub struct Answer {
     pub delay: Duration,
 }
 
-/// One line per request: method, path, status, time taken, latency added.
+/// One line per request: method, path, status, time taken, latency added, and the trace id
+/// of the answer's `traceparent` (a trace id quoted from an answer finds its line).
 /// `started` is `None` when the log does not keep such lines (the clock is not read then).
 fn log(
     request: &http::Request<Bytes>,
     status: u16,
     started: Option<std::time::Instant>,
     delay: Duration,
+    trace: &Trace,
 ) {
     let Some(started) = started else {
         return;
@@ -110,10 +112,31 @@ fn log(
         crate::text::shorten(request.uri().path(), 200),
     );
     let took = started.elapsed();
+    let trace_id = trace.trace_id();
     if delay.is_zero() {
-        tracing::info!("{method} {path} -> {status} in {took:?}");
+        tracing::info!(trace_id, "{method} {path} -> {status} in {took:?}");
     } else {
-        tracing::info!("{method} {path} -> {status} in {took:?} (+{delay:?} latency)");
+        tracing::info!(
+            trace_id,
+            "{method} {path} -> {status} in {took:?} (+{delay:?} latency)"
+        );
+    }
+}
+
+/// An admin request: at `info` when it changes something (a fault queued, a task failed, a
+/// reset), so that the log says what a test did to the mock between the app's requests; at
+/// `debug` when it only reads, as the inspector page does every second.
+fn log_admin(request: &http::Request<Bytes>, status: u16, trace: &Trace) {
+    let (method, trace_id) = (request.method(), trace.trace_id());
+    let reads = matches!(*method, http::Method::GET | http::Method::HEAD);
+    if reads && !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let path = crate::text::shorten(request.uri().path(), 200);
+    if reads {
+        tracing::debug!(trace_id, "{method} {path} -> {status}");
+    } else {
+        tracing::info!(trace_id, "{method} {path} -> {status}");
     }
 }
 
@@ -175,16 +198,11 @@ impl MockCore {
             Reply::detail(500, "the mock failed unexpectedly; please report this bug")
         });
         let delay = reply.delay;
+        let trace = Trace::for_request(request.headers());
         if admin {
-            // A page polling the admin API would drown the app's requests in the log.
-            tracing::debug!(
-                "{} {} -> {}",
-                request.method(),
-                crate::text::shorten(request.uri().path(), 200),
-                reply.status
-            );
+            log_admin(&request, reply.status, &trace);
         } else {
-            log(&request, reply.status, started, delay);
+            log(&request, reply.status, started, delay, &trace);
         }
         // The admin API's own traffic (a page polling it) would push the app's requests out.
         if !admin {
@@ -196,7 +214,7 @@ impl MockCore {
             );
         }
         Answer {
-            response: reply.into_response(head_only),
+            response: reply.into_traced_response(head_only, &trace),
             delay,
         }
     }
