@@ -129,7 +129,12 @@ fn log(
 fn log_admin(request: &http::Request<Bytes>, status: u16, trace: &Trace) {
     let (method, trace_id) = (request.method(), trace.trace_id());
     let reads = matches!(*method, http::Method::GET | http::Method::HEAD);
-    if reads && !tracing::enabled!(tracing::Level::DEBUG) {
+    let kept = if reads {
+        tracing::enabled!(tracing::Level::DEBUG)
+    } else {
+        tracing::enabled!(tracing::Level::INFO)
+    };
+    if !kept {
         return;
     }
     let path = crate::text::shorten(request.uri().path(), 200);
