@@ -161,7 +161,10 @@ fn fault_reply(operation: &Operation, fault: &Fault) -> Reply {
             retry_after,
         } => error_example(operation, status, None, retry_after)
             .unwrap_or_else(|| Reply::detail(status, reply::reason(status))),
-        Fault::ProxyError { status } => Reply::proxy_page(status),
+        Fault::ProxyError {
+            status,
+            retry_after,
+        } => with_retry_after(Reply::proxy_page(status), status, retry_after),
         // Latency and task errors live in their own queues.
         Fault::Latency(_) | Fault::TaskError(_) => Reply::detail(500, "unexpected fault"),
     }
@@ -191,7 +194,10 @@ fn forced(operation: &Operation, code: u16, prefs: &Preferences, honoured: &mut 
     honoured.mark("code");
     if prefs.html_body {
         honoured.mark("body");
-        return Reply::proxy_page(code);
+        if prefs.retry_after.is_some() {
+            honoured.mark("retry-after");
+        }
+        return with_retry_after(Reply::proxy_page(code), code, prefs.retry_after);
     }
     match error_example(operation, code, prefs.example.as_deref(), prefs.retry_after) {
         Some(reply) => {
@@ -223,11 +229,20 @@ fn error_example(
         None if example.is_none() => json!({ "detail": reply::reason(status) }),
         None => return None,
     };
-    let mut reply = Reply::json(status, body);
-    if let Some(seconds) = retry_after.or(matches!(status, 429 | 503).then_some(1)) {
-        reply = reply.header("retry-after", seconds.to_string());
+    Some(with_retry_after(
+        Reply::json(status, body),
+        status,
+        retry_after,
+    ))
+}
+
+/// `reply` with `Retry-After`: the seconds asked for, else 1 on 429 and 503 (the statuses a
+/// client waits out), JSON or HTML alike: the document declares the header on both.
+fn with_retry_after(reply: Reply, status: u16, retry_after: Option<u64>) -> Reply {
+    match retry_after.or(matches!(status, 429 | 503).then_some(1)) {
+        Some(seconds) => reply.header("retry-after", seconds.to_string()),
+        None => reply,
     }
-    Some(reply)
 }
 
 fn unknown_example(operation: &Operation, status: u16, name: &str) -> Reply {
@@ -414,7 +429,7 @@ fn get(
     let mut moved = false;
     if example.is_some() || prefs.task_error.is_some() {
         let Some(before) = state.tasks.peek(id) else {
-            return Reply::detail(404, "Task not found");
+            return task_not_found(state);
         };
         // A preference moves only a task that has not finished; a finished one is answered
         // as it is, and the preference is not listed as applied.
@@ -440,7 +455,35 @@ fn get(
             }
             Reply::json_shared(status, body)
         }
-        None => Reply::detail(404, "Task not found"),
+        None => task_not_found(state),
+    }
+}
+
+/// 404 for a task id the mock does not hold, in the document's shape (`detail`), saying
+/// why an id a client got from this mock can be unknown: finished tasks expire after the
+/// task TTL, and the oldest go past the cap.
+fn task_not_found(state: &State) -> Reply {
+    Reply::detail(
+        404,
+        format!(
+            "Task not found: this mock never created it, or it finished more than {} ago (finished tasks expire after the task TTL, --task-ttl), or it was evicted as one of the oldest past --max-tasks ({})",
+            human_duration(state.tasks.ttl()),
+            state.tasks.max_tasks()
+        ),
+    )
+}
+
+/// A duration as the binary's flags take it: `1h`, `90s`, `250ms`.
+fn human_duration(duration: std::time::Duration) -> String {
+    let (seconds, millis) = (duration.as_secs(), duration.subsec_millis());
+    if duration.subsec_nanos() != 0 {
+        return format!("{}ms", seconds * 1000 + u64::from(millis));
+    }
+    match seconds {
+        0 => "0s".to_string(),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -534,4 +577,20 @@ pub(crate) fn too_large(length: Option<u64>) -> Reply {
         None => format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
     };
     Reply::detail(413, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::human_duration;
+
+    #[test]
+    fn a_ttl_is_written_in_the_largest_unit_that_divides_it() {
+        assert_eq!(human_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(human_duration(Duration::from_secs(300)), "5m");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(human_duration(Duration::ZERO), "0s");
+    }
 }

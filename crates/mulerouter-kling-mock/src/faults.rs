@@ -23,10 +23,14 @@ pub enum Fault {
         retry_after: Option<u64>,
     },
     /// The next API request is answered with this status and an HTML page, as a proxy in
-    /// front of the service would send (not the documented JSON).
+    /// front of the service would send (not the documented JSON). `retry_after` (seconds)
+    /// sets `Retry-After`, which the document allows on these answers too; a 503 carries
+    /// `Retry-After: 1` when it is `None`, as a JSON one does.
     ProxyError {
-        /// 400–599.
+        /// 500–599: the answers the document lets be an HTML page.
         status: u16,
+        /// `Retry-After`, in seconds.
+        retry_after: Option<u64>,
     },
     /// The next API request is answered only after this delay (at most 60 s).
     Latency(Duration),
@@ -40,7 +44,7 @@ impl Fault {
     /// Panics on a status outside 400–599 or a latency over 60 s: a mistake in the test.
     pub(crate) fn check(&self) {
         match self {
-            Self::Status { status, .. } | Self::ProxyError { status } => assert!(
+            Self::Status { status, .. } | Self::ProxyError { status, .. } => assert!(
                 (400..=599).contains(status),
                 "a fault needs an error status (400-599), got {status}"
             ),
@@ -194,7 +198,10 @@ mod tests {
             status: 429,
             retry_after: None,
         });
-        faults.push(Fault::ProxyError { status: 502 });
+        faults.push(Fault::ProxyError {
+            status: 502,
+            retry_after: None,
+        });
         faults.push(Fault::TaskError(3005));
         assert!(matches!(
             faults.next_answer("op"),
@@ -202,7 +209,7 @@ mod tests {
         ));
         assert!(matches!(
             faults.next_answer("op"),
-            Some(Fault::ProxyError { status: 502 })
+            Some(Fault::ProxyError { status: 502, .. })
         ));
         assert_eq!(faults.next_answer("op"), None);
         assert_eq!(faults.next_task_error(), Some(3005));
@@ -226,7 +233,10 @@ mod tests {
         let faults = Faults::default();
         faults.push_for(
             Some("getGeneration".into()),
-            Fault::ProxyError { status: 503 },
+            Fault::ProxyError {
+                status: 503,
+                retry_after: None,
+            },
         );
 
         // Act
@@ -235,7 +245,13 @@ mod tests {
 
         // Assert
         assert_eq!(on_create, None);
-        assert_eq!(on_read, Some(Fault::ProxyError { status: 503 }));
+        assert_eq!(
+            on_read,
+            Some(Fault::ProxyError {
+                status: 503,
+                retry_after: None
+            })
+        );
     }
 
     #[test]

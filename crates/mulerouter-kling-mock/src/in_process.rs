@@ -83,6 +83,79 @@ impl MockMuleRouter {
     pub fn core(&self) -> &MockCore {
         &self.core
     }
+
+    /// A client of this mock set up for tests: its [`uri`](MockCore::uri), a key it accepts
+    /// ([`suggested_key`](MockCore::suggested_key)), and [`Self::retry_policy`]: retries
+    /// after milliseconds, not the production half second. Poll with
+    /// [`Self::wait_options`].
+    ///
+    /// Use it instead of `#[tokio::test(start_paused = true)]`: the mock answers on a real
+    /// socket, and paused time jumps ahead while the test waits for it, so the client's
+    /// timeouts fire (see [the guide](crate#tests-run-in-real-time)).
+    ///
+    /// ```
+    /// use mulerouter_kling::types::CreateGenerationRequest;
+    /// use mulerouter_kling_mock::{Fault, MockMuleRouter, Timing};
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// let mock = MockMuleRouter::builder().timing(Timing::PerPoll).start().await;
+    /// let client = mock.client();
+    /// // The first read gets 502; the client reads again after milliseconds.
+    /// mock.inject_for("get_generation", Fault::Status { status: 502, retry_after: None });
+    ///
+    /// let request = CreateGenerationRequest::builder().prompt("p").video("https://example.com/v.mp4");
+    /// let task = client.create(request).await.unwrap();
+    /// let done = client
+    ///     .wait_for_completion_with(task.task_info.id, &MockMuleRouter::wait_options(), |_| {})
+    ///     .await
+    ///     .unwrap();
+    ///
+    /// assert!(done.videos[0].as_str().starts_with(&mock.uri()));
+    /// assert!(mock.queued_faults().is_empty());
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the key the mock was started with ([`api_key`](MockMuleRouterBuilder::api_key))
+    /// is not one the client can send (empty, or not visible ASCII): build the client
+    /// yourself then.
+    pub fn client(&self) -> mulerouter_kling::Client {
+        let key = mulerouter_kling::ApiKey::new(self.suggested_key()).unwrap_or_else(|error| {
+            panic!("the mock's API key cannot be sent by the client ({error}); build a Client with Client::builder() instead")
+        });
+        mulerouter_kling::Client::builder()
+            .api_key(key)
+            .base_url(self.uri())
+            .retry_policy(Self::retry_policy())
+            .build()
+            .unwrap_or_else(|error| panic!("a client of the mock at {}: {error}", self.uri()))
+    }
+
+    /// The retry policy of [`Self::client`]: 4 attempts, 5 ms doubling to 50 ms between
+    /// them, and a `Retry-After` waited out up to 1 s (the mock's default on 429 and 503):
+    /// a test that queues a longer one gets the error at once instead of a slow test.
+    pub fn retry_policy() -> mulerouter_kling::RetryPolicy {
+        mulerouter_kling::RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(50),
+            max_retry_after: Duration::from_secs(1),
+        }
+    }
+
+    /// Polling for tests against the mock: every 5 ms growing to 50 ms, giving up after
+    /// 10 s (a task on [`Timing::PerPoll`] finishes in two reads; on
+    /// [`Timing::WallClock`] the polls follow the clock).
+    pub fn wait_options() -> mulerouter_kling::WaitOptions {
+        mulerouter_kling::WaitOptions {
+            timeout: Duration::from_secs(10),
+            initial_interval: Duration::from_millis(5),
+            max_interval: Duration::from_millis(50),
+            multiplier: 1.5,
+        }
+    }
 }
 
 /// The one wiremock responder: hands each request to the core.

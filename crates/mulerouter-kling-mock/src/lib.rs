@@ -10,7 +10,9 @@
 //!
 //! # Getting started
 //!
-//! Start a [`MockMuleRouter`] and hand its [`uri`](MockCore::uri) to the client:
+//! Start a [`MockMuleRouter`] and hand its [`uri`](MockCore::uri) to the client (or take
+//! [`mock.client()`](MockMuleRouter::client), set up for tests: a key the mock accepts,
+//! retries after milliseconds):
 //!
 //! ```
 //! use std::time::Duration;
@@ -48,9 +50,24 @@
 //! }
 //! ```
 //!
+//! ## Tests run in real time
+//!
+//! **Do not use `#[tokio::test(start_paused = true)]` with the in-process mock.** It answers
+//! on a real socket; while the test waits for it, tokio's paused clock has nothing to do and
+//! jumps ahead to the next timer, which is the client's timeout: the test fails most runs
+//! with the client timing out on an answer that was on its way. Keep tests fast instead with
+//! [`Timing::Manual`] (tasks move when the test says) or [`Timing::PerPoll`] (one step per
+//! read), and short waits: [`MockMuleRouter::client`] retries after milliseconds, and
+//! [`MockMuleRouter::wait_options`] polls every few. For wall-clock timing and the task TTL,
+//! advance a [`ManualClock`] rather than tokio's. Paused time suits only [`MockCore`] driven
+//! without a socket ([`MockCore::answer`]).
+//!
 //! A request the document does not allow gets 400 with the broken rules, each with the JSON
 //! pointer of the field and the JSON Schema keyword (`maximum`, `required`,
-//! `additionalProperties`, …), in the document's `ApiError` shape. Size limits (`maxItems`,
+//! `additionalProperties`, …), in the document's `ApiError` shape. One mistake is one
+//! violation: a value that breaks a URL's `pattern` and its `format: uri` for the same reason
+//! (`"/v.mp4"`) is listed once, as `pattern`, and the URL patterns are said in words ("is not
+//! an http or https URL …"), not quoted as regular expressions. Size limits (`maxItems`,
 //! `maxLength`, `maxProperties`) are checked while the body is parsed: the items of an array
 //! past its `maxItems` are counted, not kept, and not checked. At most [`MAX_VIOLATIONS`] are
 //! listed, and finding them stops there, so any body within the 32 MiB limit costs little to
@@ -119,7 +136,9 @@
 //! mock.respond_next_with_proxy_error(502); // an HTML page, as a proxy sends
 //! assert_eq!(client.create(request()).await.unwrap_err().status().unwrap(), 502);
 //!
-//! mock.fail_next_task_with(3001); // accepted now, fails when it finishes
+//! // Accepted now, fails when it finishes (`advance` finishes it as planned; `complete` is
+//! // an explicit request and completes it).
+//! mock.fail_next_task_with(3001);
 //! let id = client.create(request()).await.unwrap().task_info.id;
 //! client.get(id).await.unwrap(); // processing
 //! let failed = client.get(id).await.unwrap();
@@ -139,7 +158,7 @@
 //! | `task-error=3005` | on create: the task fails with this code when it finishes; on a read: it fails now. |
 //! | `latency=200ms` | answer after this delay (`ms`, `s`, `m`; a bare number is ms; at most 60 s). |
 //! | `retry-after=5` | with a 4xx/5xx `code`: the `Retry-After` seconds. |
-//! | `body=html` | with a 5xx `code` (the answers the document lets be HTML): an HTML page instead of JSON, as a proxy sends; with another `code`, 400. |
+//! | `body=html` | with a 5xx `code` (the answers the document lets be HTML): an HTML page instead of JSON, as a proxy sends, with `Retry-After` as the JSON answer would have it; with another `code`, 400. |
 //!
 //! ```text
 //! curl -i "$URL/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation/$ID" \
@@ -216,11 +235,12 @@
 //! # Your own mocks beside it
 //!
 //! [`MockMuleRouter::server`] is the wiremock `MockServer` underneath; what you mount there
-//! is tried before the mock's own answers:
+//! is tried before the mock's own answers. Use the `wiremock` this crate re-exports
+//! (`mulerouter_kling_mock::wiremock`), so that your mocks are of the version the server is:
 //!
 //! ```
 //! use mulerouter_kling_mock::MockMuleRouter;
-//! use wiremock::{Mock, ResponseTemplate, matchers::path};
+//! use mulerouter_kling_mock::wiremock::{Mock, ResponseTemplate, matchers::path};
 //!
 //! # #[tokio::main]
 //! # async fn main() {
@@ -244,13 +264,18 @@
 //!
 //! listens on `127.0.0.1:4010` (`--port 0` picks a free port; the first line printed says
 //! which), prints a `curl` example and a key that works, and logs one line per request
-//! (`RUST_LOG` filters). It serves HTTP/1.1 and h2c on hyper with bounded bodies and unread
+//! (`RUST_LOG` filters): every API request and every admin request that changes something
+//! (`POST`, `DELETE`), at `info`; admin reads (the inspector page polls every second) at
+//! `debug`. Each line carries the `trace_id` of the `traceparent` its answer sent. A request
+//! with a valid W3C `traceparent` is answered in the same trace (same trace id, a new span
+//! id), as a gateway continues one; an invalid one is ignored. It serves HTTP/1.1 and h2c on hyper with bounded bodies and unread
 //! answers, timeouts, a connection cap and a draining shutdown on Ctrl-C or SIGTERM (see
 //! [`standalone`] for each limit and its flag). `--api-key` or `MULEROUTER_MOCK_API_KEY`
 //! accepts one key only. Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.
 //!
 //! Its memory stays flat however long it runs: finished tasks are evicted after
-//! [`task_ttl`](MockMuleRouterBuilder::task_ttl), the number held is capped by
+//! [`task_ttl`](MockMuleRouterBuilder::task_ttl) (a read of one then gets 404, its `detail`
+//! saying that finished tasks expire and after how long), the number held is capped by
 //! [`max_tasks`](MockMuleRouterBuilder::max_tasks), and the journal of the last requests is
 //! a ring of [`journal_size`](MockMuleRouterBuilder::journal_size) entries (`--journal-size`,
 //! default 500); nothing else is kept per request.
@@ -304,6 +329,9 @@ pub use journal::{JournalEntry, JournalViolation, MAX_VIOLATIONS_KEPT};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
 pub use tasks::Timing;
 pub use violations::MAX_VIOLATIONS;
+/// The wiremock this crate serves on, for mocks mounted on [`MockMuleRouter::server`]: a
+/// `wiremock` of another version in your `Cargo.toml` has types that do not fit it.
+pub use wiremock;
 
 #[doc(hidden)]
 pub use prefer::parse_duration;

@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Prints the base URL and a `curl` example on stdout, logs one line per request on stderr
-//! (`RUST_LOG` filters), and on Ctrl-C or SIGTERM stops accepting, answers what is in
+//! (`RUST_LOG` filters; admin reads only at `debug`), each with the trace id of the
+//! `traceparent` it answered, and on Ctrl-C or SIGTERM stops accepting, answers what is in
 //! flight and exits 0.
 
 use std::io::{IsTerminal, Write};

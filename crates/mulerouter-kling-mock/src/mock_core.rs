@@ -25,7 +25,7 @@ use crate::auth::Keys;
 use crate::document::Api;
 use crate::faults::{self, Fault, Faults};
 use crate::journal::{Journal, JournalEntry};
-use crate::reply::{self, Reply};
+use crate::reply::{self, Reply, Trace};
 use crate::tasks::{Snapshot, Tasks};
 use crate::typed::create_generation;
 
@@ -94,13 +94,15 @@ pub struct Answer {
     pub delay: Duration,
 }
 
-/// One line per request: method, path, status, time taken, latency added.
+/// One line per request: method, path, status, time taken, latency added, and the trace id
+/// of the answer's `traceparent` (a trace id quoted from an answer finds its line).
 /// `started` is `None` when the log does not keep such lines (the clock is not read then).
 fn log(
     request: &http::Request<Bytes>,
     status: u16,
     started: Option<std::time::Instant>,
     delay: Duration,
+    trace: &Trace,
 ) {
     let Some(started) = started else {
         return;
@@ -110,11 +112,43 @@ fn log(
         crate::text::shorten(request.uri().path(), 200),
     );
     let took = started.elapsed();
+    let trace_id = trace.trace_id();
     if delay.is_zero() {
-        tracing::info!("{method} {path} -> {status} in {took:?}");
+        tracing::info!(trace_id, "{method} {path} -> {status} in {took:?}");
     } else {
-        tracing::info!("{method} {path} -> {status} in {took:?} (+{delay:?} latency)");
+        tracing::info!(
+            trace_id,
+            "{method} {path} -> {status} in {took:?} (+{delay:?} latency)"
+        );
     }
+}
+
+/// An admin request: at `info` when it changes something (a fault queued, a task failed, a
+/// reset), so that the log says what a test did to the mock between the app's requests; at
+/// `debug` when it only reads, as the inspector page does every second.
+fn log_admin(request: &http::Request<Bytes>, status: u16, trace: &Trace) {
+    let (method, trace_id) = (request.method(), trace.trace_id());
+    let reads = matches!(*method, http::Method::GET | http::Method::HEAD);
+    let kept = if reads {
+        tracing::enabled!(tracing::Level::DEBUG)
+    } else {
+        tracing::enabled!(tracing::Level::INFO)
+    };
+    if !kept {
+        return;
+    }
+    let path = crate::text::shorten(request.uri().path(), 200);
+    if reads {
+        tracing::debug!(trace_id, "{method} {path} -> {status}");
+    } else {
+        tracing::info!(trace_id, "{method} {path} -> {status}");
+    }
+}
+
+/// `duration` in whole seconds, rounded up: a `Retry-After` rounded down would ask for a
+/// retry sooner than meant (under a second: at once).
+fn whole_seconds_up(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 /// A task id the mock does not know (never created, or evicted).
@@ -169,16 +203,11 @@ impl MockCore {
             Reply::detail(500, "the mock failed unexpectedly; please report this bug")
         });
         let delay = reply.delay;
+        let trace = Trace::for_request(request.headers());
         if admin {
-            // A page polling the admin API would drown the app's requests in the log.
-            tracing::debug!(
-                "{} {} -> {}",
-                request.method(),
-                crate::text::shorten(request.uri().path(), 200),
-                reply.status
-            );
+            log_admin(&request, reply.status, &trace);
         } else {
-            log(&request, reply.status, started, delay);
+            log(&request, reply.status, started, delay, &trace);
         }
         // The admin API's own traffic (a page polling it) would push the app's requests out.
         if !admin {
@@ -190,7 +219,7 @@ impl MockCore {
             );
         }
         Answer {
-            response: reply.into_response(head_only),
+            response: reply.into_traced_response(head_only, &trace),
             delay,
         }
     }
@@ -212,6 +241,10 @@ impl MockCore {
     }
 
     /// Finishes the task with its video, unless it has finished already.
+    ///
+    /// An explicit request to complete it: a failure planned for the task (a queued
+    /// [`Fault::TaskError`] it took when it was created, or `Prefer: task-error=…` on its
+    /// create) is dropped. [`advance`](Self::advance) finishes it as planned instead.
     pub fn complete(&self, task_id: Uuid) -> Result<TaskResponse, UnknownTask> {
         self.shown(task_id, self.state.tasks.complete(task_id))
     }
@@ -294,7 +327,7 @@ impl MockCore {
     }
 
     fn assert_html_documented(&self, operation_id: Option<&str>, fault: &Fault) {
-        if let Fault::ProxyError { status } = *fault
+        if let Fault::ProxyError { status, .. } = *fault
             && let Some(why) = self.html_not_documented(operation_id, status)
         {
             panic!("{why}");
@@ -331,16 +364,23 @@ impl MockCore {
 
     /// The next API request is answered with `status` (400–599) and the document's example
     /// body for it; `retry_after` sets `Retry-After` (429 and 503 default to 1 s).
+    ///
+    /// `Retry-After` is whole seconds: a fraction is rounded up (1.5 s is sent as `2`,
+    /// 300 ms as `1`), so a client that honours it never retries sooner than asked.
     pub fn respond_next_with_status(&self, status: u16, retry_after: Option<Duration>) {
         self.inject(Fault::Status {
             status,
-            retry_after: retry_after.map(|d| d.as_secs()),
+            retry_after: retry_after.map(whole_seconds_up),
         });
     }
 
-    /// The next API request is answered with `status` and an HTML page, as a proxy would.
+    /// The next API request is answered with `status` (5xx) and an HTML page, as a proxy
+    /// would; a 503 carries `Retry-After: 1` (queue a [`Fault::ProxyError`] to set it).
     pub fn respond_next_with_proxy_error(&self, status: u16) {
-        self.inject(Fault::ProxyError { status });
+        self.inject(Fault::ProxyError {
+            status,
+            retry_after: None,
+        });
     }
 
     /// The next API request is answered after `latency` more.

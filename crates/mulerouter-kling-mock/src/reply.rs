@@ -158,9 +158,18 @@ impl Reply {
         }
     }
 
-    /// The response; for a `HEAD` request (`head_only`) the same head with no body, its
-    /// `Content-Length` the length the body would have.
+    /// The response with a fresh trace (see [`Self::into_traced_response`]).
     pub(crate) fn into_response(self, head_only: bool) -> http::Response<Bytes> {
+        self.into_traced_response(head_only, &Trace::fresh())
+    }
+
+    /// The response, its `traceparent` from `trace`; for a `HEAD` request (`head_only`) the
+    /// same head with no body, its `Content-Length` the length the body would have.
+    pub(crate) fn into_traced_response(
+        self,
+        head_only: bool,
+        trace: &Trace,
+    ) -> http::Response<Bytes> {
         let (body, content_type) = match self.body {
             Body::Empty => (Bytes::new(), None),
             Body::Json(value) => (
@@ -181,7 +190,7 @@ impl Reply {
                 headers.insert(name, value);
             }
         }
-        headers.insert(TRACEPARENT.clone(), traceparent());
+        headers.insert(TRACEPARENT.clone(), trace.header_value());
         if let Some(content_type) = content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
@@ -259,20 +268,113 @@ fn summary(violations: &[Violation]) -> String {
     parts.join("; ")
 }
 
-/// A fresh W3C trace context, as the service sends on every answer: a random trace id and
-/// span id from a fast thread-local generator (trace ids need to be unlikely to collide, not
-/// unpredictable).
-fn traceparent() -> HeaderValue {
+/// The W3C trace context of one answer (`traceparent`, as the service sends on every
+/// answer): the trace id of the request's own `traceparent` when it sent a valid one, as a
+/// gateway continues a trace, else a fresh one; always a new span id. Built on the stack:
+/// no allocation until the header value is made.
+#[derive(Clone, Copy)]
+pub(crate) struct Trace {
+    /// `00-<trace id>-<span id>-<flags>`, lowercase hex.
+    value: [u8; 55],
+}
+
+impl Trace {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut value = *b"00-00000000000000000000000000000000-0000000000000000-01";
-    let (trace, span) = (fastrand::u128(1..), fastrand::u64(1..));
-    for (at, bytes) in [(3, &trace.to_be_bytes()[..]), (36, &span.to_be_bytes()[..])] {
-        for (index, byte) in bytes.iter().enumerate() {
-            value[at + 2 * index] = HEX[usize::from(byte >> 4)];
-            value[at + 2 * index + 1] = HEX[usize::from(byte & 0xf)];
+
+    /// The trace a request continues (its valid `traceparent`), or a fresh one.
+    pub(crate) fn for_request(headers: &http::HeaderMap) -> Self {
+        let continued = headers
+            .get(&TRACEPARENT)
+            .and_then(|value| Self::continuing(value.as_bytes()));
+        continued.unwrap_or_else(Self::fresh)
+    }
+
+    /// A fresh trace: a random trace id and span id from a fast thread-local generator
+    /// (trace ids need to be unlikely to collide, not unpredictable), sampled.
+    pub(crate) fn fresh() -> Self {
+        let mut trace = Self {
+            value: *b"00-00000000000000000000000000000000-0000000000000000-01",
+        };
+        trace.write_hex(3, &fastrand::u128(1..).to_be_bytes());
+        trace.new_span();
+        trace
+    }
+
+    /// The trace `traceparent` belongs to, with a new span id, if it is a valid W3C trace
+    /// context (version 00 exactly; a later version by its first four fields, as the
+    /// specification asks); `None` otherwise, and the request is answered with a fresh
+    /// trace.
+    fn continuing(traceparent: &[u8]) -> Option<Self> {
+        let head = traceparent.get(..55)?;
+        let lower_hex = |bytes: &[u8]| bytes.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let (version, trace_id, parent_id, flags) =
+            (&head[0..2], &head[3..35], &head[36..52], &head[53..55]);
+        let well_formed = head[2] == b'-'
+            && head[35] == b'-'
+            && head[52] == b'-'
+            && lower_hex(version)
+            && lower_hex(trace_id)
+            && lower_hex(parent_id)
+            && lower_hex(flags)
+            && version != b"ff"
+            && trace_id.iter().any(|b| *b != b'0')
+            && parent_id.iter().any(|b| *b != b'0');
+        let length_fits = match version {
+            b"00" => traceparent.len() == 55,
+            _ => traceparent.len() == 55 || traceparent[55] == b'-',
+        };
+        if !(well_formed && length_fits) {
+            return None;
+        }
+        let mut trace = Self {
+            value: *b"00-00000000000000000000000000000000-0000000000000000-01",
+        };
+        trace.value[3..35].copy_from_slice(trace_id);
+        // Only the sampled flag is defined for version 00; it is passed on as received.
+        trace.value[53..55].copy_from_slice(flags);
+        if version != b"00" {
+            // Answered in the version this mock speaks: the sampled bit alone.
+            let sampled = Self::hex_value(flags[1]) & 1;
+            trace.value[53..55].copy_from_slice(if sampled == 1 { b"01" } else { b"00" });
+        }
+        trace.new_span();
+        Some(trace)
+    }
+
+    fn hex_value(digit: u8) -> u8 {
+        match digit {
+            b'0'..=b'9' => digit - b'0',
+            _ => digit - b'a' + 10,
         }
     }
-    HeaderValue::from_bytes(&value).unwrap_or_else(|_| HeaderValue::from_static("00-0-0-01"))
+
+    fn new_span(&mut self) {
+        self.write_hex(36, &fastrand::u64(1..).to_be_bytes());
+    }
+
+    fn write_hex(&mut self, at: usize, bytes: &[u8]) {
+        for (index, byte) in bytes.iter().enumerate() {
+            self.value[at + 2 * index] = Self::HEX[usize::from(byte >> 4)];
+            self.value[at + 2 * index + 1] = Self::HEX[usize::from(byte & 0xf)];
+        }
+    }
+
+    /// The trace id, 32 hex digits: what a log line carries, so that a `traceparent`
+    /// quoted in a bug report finds its request.
+    pub(crate) fn trace_id(&self) -> &str {
+        std::str::from_utf8(&self.value[3..35]).unwrap_or_default()
+    }
+
+    /// The whole `traceparent` value.
+    #[cfg(test)]
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.value).unwrap_or_default()
+    }
+
+    fn header_value(&self) -> HeaderValue {
+        HeaderValue::from_bytes(&self.value)
+            .unwrap_or_else(|_| HeaderValue::from_static("00-0-0-01"))
+    }
 }
 
 /// RFC 3339 as the service writes it: microseconds and `+00:00`.
@@ -510,7 +612,7 @@ mod tests {
 
     #[test]
     fn a_traceparent_is_a_w3c_trace_context() {
-        let value = traceparent();
+        let value = Trace::fresh().header_value();
         let text = value.to_str().unwrap();
         let parts: Vec<&str> = text.split('-').collect();
         assert_eq!(parts.len(), 4, "{text}");
@@ -521,7 +623,72 @@ mod tests {
                 .iter()
                 .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
         );
-        assert_ne!(traceparent(), value);
+        assert_ne!(Trace::fresh().header_value(), value);
+    }
+
+    fn with_traceparent(value: &str) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("traceparent", value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_valid_traceparent_is_continued_with_the_same_trace_id_and_a_new_span_id() {
+        // Arrange
+        let sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+
+        // Act
+        let trace = Trace::for_request(&with_traceparent(sent));
+
+        // Assert
+        assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        let parts: Vec<&str> = trace.as_str().split('-').collect();
+        assert_eq!(parts[0], "00");
+        assert_ne!(parts[2], "00f067aa0ba902b7", "a new span id");
+        assert_eq!(parts[3], "00", "the sampled flag as received");
+    }
+
+    #[test]
+    fn a_later_version_is_continued_by_its_first_four_fields() {
+        // Arrange
+        let sent = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-09-more";
+
+        // Act
+        let trace = Trace::for_request(&with_traceparent(sent));
+
+        // Assert
+        assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert!(trace.as_str().starts_with("00-") && trace.as_str().ends_with("-01"));
+    }
+
+    #[test]
+    fn an_invalid_traceparent_is_ignored_and_a_fresh_trace_started() {
+        let ignored = [
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", // upper case
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", // zero trace id
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", // zero parent id
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // version ff
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", // 00 with more
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",    // short
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // separator
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", // not hex
+        ];
+        for sent in ignored {
+            // Act
+            let trace = Trace::for_request(&with_traceparent(sent));
+
+            // Assert
+            assert_ne!(
+                trace.trace_id(),
+                "4bf92f3577b34da6a3ce929d0e0e4736",
+                "{sent}"
+            );
+            assert_ne!(
+                trace.trace_id(),
+                "00000000000000000000000000000000",
+                "{sent}"
+            );
+        }
     }
 
     #[test]

@@ -59,7 +59,7 @@ use crate::MockCore;
 use crate::admin::PeerAddr;
 use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
-use crate::reply::Reply;
+use crate::reply::{Reply, Trace};
 use crate::text::shorten;
 
 mod unsent;
@@ -271,7 +271,8 @@ const REFUSAL_PATIENCE: Duration = Duration::from_secs(1);
 async fn refuse_over_cap(stream: TcpStream, cap: usize) {
     let service = hyper::service::service_fn(move |request: http::Request<Incoming>| async move {
         let head_only = request.method() == http::Method::HEAD;
-        let mut body = request.into_body();
+        let (parts, mut body) = request.into_parts();
+        let request_headers = parts.headers;
         let _ = tokio::time::timeout(REFUSAL_PATIENCE, async {
             while let Some(Ok(_)) = body.frame().await {}
         })
@@ -279,7 +280,8 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         let reply = at_limit(&format!(
             "serves at most {cap} connections at once (--max-connections)"
         ));
-        Ok::<_, Infallible>(closing(reply, head_only))
+        let trace = Trace::for_request(&request_headers);
+        Ok::<_, Infallible>(closing(reply, head_only, &trace))
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -298,8 +300,8 @@ fn at_limit(what: &str) -> Reply {
 
 /// `reply` as an answer after which the connection closes (a refused request: what else it
 /// sent is not read).
-fn closing(reply: Reply, head_only: bool) -> http::Response<Full<Bytes>> {
-    let mut response = reply.into_response(head_only);
+fn closing(reply: Reply, head_only: bool, trace: &Trace) -> http::Response<Full<Bytes>> {
+    let mut response = reply.into_traced_response(head_only, trace);
     response
         .headers_mut()
         .insert(CONNECTION, http::HeaderValue::from_static("close"));
@@ -497,7 +499,9 @@ async fn respond(
     );
     let (_counted, in_flight) = Counted::enter(&limits.requests);
     if in_flight > settings.max_requests {
+        let trace = Trace::for_request(request.headers());
         tracing::info!(
+            trace_id = trace.trace_id(),
             "{} {} -> 503 ({in_flight} requests in flight)",
             request.method(),
             shorten(request.uri().path(), 200)
@@ -506,7 +510,7 @@ async fn respond(
             "answers at most {} requests at once (--max-requests)",
             settings.max_requests
         ));
-        return closing(reply, request.method() == http::Method::HEAD);
+        return closing(reply, request.method() == http::Method::HEAD, &trace);
     }
     let (parts, body) = request.into_parts();
     // The body's bytes count against the server's budget until the answer is made.
@@ -514,19 +518,23 @@ async fn respond(
     let (bytes, _held) = match read {
         Ok(read) => read,
         Err(refused) => {
+            let trace = Trace::for_request(&parts.headers);
             tracing::info!(
+                trace_id = trace.trace_id(),
                 "{} {} -> {} in {:?} (body refused)",
                 parts.method,
                 shorten(parts.uri.path(), 200),
                 refused.status,
                 started.elapsed()
             );
-            return closing(refused, parts.method == http::Method::HEAD);
+            return closing(refused, parts.method == http::Method::HEAD, &trace);
         }
     };
     let unsent = limits.unsent.bytes();
     if unsent > MAX_UNSENT_ANSWER_BYTES {
+        let trace = Trace::for_request(&parts.headers);
         tracing::info!(
+            trace_id = trace.trace_id(),
             "{} {} -> 503 (answers not taken: {unsent} bytes)",
             parts.method,
             shorten(parts.uri.path(), 200),
@@ -535,7 +543,7 @@ async fn respond(
             "holds {} MiB of answers its clients have not read yet, its most",
             MAX_UNSENT_ANSWER_BYTES >> 20
         ));
-        let response = reply.into_response(parts.method == http::Method::HEAD);
+        let response = reply.into_traced_response(parts.method == http::Method::HEAD, &trace);
         return response.map(|bytes| Full::new(limits.unsent.count(bytes)));
     }
     let mut request = http::Request::from_parts(parts, bytes);

@@ -167,6 +167,16 @@ impl Tasks {
         }
     }
 
+    /// How long a finished task stays readable.
+    pub(crate) fn ttl(&self) -> Duration {
+        self.limits.ttl
+    }
+
+    /// The most tasks held.
+    pub(crate) fn max_tasks(&self) -> usize {
+        self.limits.max_tasks
+    }
+
     fn lock(&self) -> MutexGuard<'_, Store> {
         // A panic elsewhere must not take the mock down with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)

@@ -63,7 +63,25 @@ pub(crate) fn finish(
     found.truncate(MAX_VIOLATIONS + 1);
     found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule));
     found.dedup();
+    drop_format_beside_pattern(&mut found);
     found
+}
+
+/// One mistake, one violation: a string that breaks its `pattern` (a URL schema's
+/// `^https?://…`) usually fails its `format: uri` for the same reason (`/v.mp4`, `street.mp4`),
+/// and the pattern's message says what is wanted, so the `format` violation at the same
+/// pointer goes. A value that matches the pattern but is still not a URI keeps its `format`
+/// violation: that is a different mistake.
+fn drop_format_beside_pattern(found: &mut Vec<Violation>) {
+    if !found.iter().any(|v| v.rule == "pattern") {
+        return;
+    }
+    let patterned: Vec<String> = found
+        .iter()
+        .filter(|v| v.rule == "pattern")
+        .map(|v| v.pointer.clone())
+        .collect();
+    found.retain(|v| v.rule != "format" || !patterned.contains(&v.pointer));
 }
 
 /// The size limits of a JSON Schema, compiled once: only the parts of the schema that hold
@@ -349,12 +367,14 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
             };
             format!("{value} is not of type {expected}")
         }
-        ValidationErrorKind::Pattern { pattern } => {
-            format!(
+        ValidationErrorKind::Pattern { pattern } => match described(pattern) {
+            Some(wanted) => format!("{value} is not {wanted}"),
+            // A pattern comes from the document, not the request: shown whole.
+            None => format!(
                 "{value} does not match the pattern {}",
-                shorten(pattern, 80)
-            )
-        }
+                shorten(pattern, 300)
+            ),
+        },
         ValidationErrorKind::Format { format } => format!("{value} is not a valid {format:?}"),
         ValidationErrorKind::OneOfNotValid { .. } => {
             format!("{value} matches none of the allowed shapes")
@@ -369,6 +389,24 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
             200,
         ),
     }
+}
+
+/// What a pattern of the document asks for, in words, for the patterns a person cannot be
+/// expected to read: the `http(s)` URL of `HttpUrl`, alone or as one of the forms of an
+/// `ImageSource`. Any other pattern is quoted as it is.
+fn described(pattern: &str) -> Option<&'static str> {
+    const URL: &str = r"https?://[A-Za-z0-9\[][!-~]*";
+    if pattern.strip_prefix('^')?.strip_suffix('$')? == URL {
+        return Some(
+            "an http or https URL (printable ASCII, the host starting with a letter, a digit or `[`)",
+        );
+    }
+    if pattern.contains(URL) && pattern.contains("data:image/") && pattern.contains("base64") {
+        return Some(
+            "an image: an http or https URL (printable ASCII), or png or jpeg data in Base64, alone or after `data:image/png;base64,` (or jpeg)",
+        );
+    }
+    None
 }
 
 fn bound_pointer(pointer: String) -> String {
@@ -471,6 +509,79 @@ mod tests {
         assert_eq!(
             (found[0].pointer.as_str(), found[0].rule),
             ("/p", "maxLength")
+        );
+    }
+
+    #[test]
+    fn a_value_breaking_a_url_pattern_and_its_format_is_one_pattern_violation_in_words() {
+        // Arrange
+        let schema = json!({ "type": "object", "properties": {
+            "video": { "type": "string", "format": "uri", "pattern": r"^https?://[A-Za-z0-9\[][!-~]*$" } } });
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+
+        // Act
+        let found = collect(
+            &validator,
+            &SizeLimits::compile(&schema),
+            &json!({ "video": "/v.mp4" }),
+        );
+
+        // Assert
+        let listed: Vec<_> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
+        assert_eq!(listed, [("/video", "pattern")]);
+        assert!(
+            found[0]
+                .message
+                .starts_with("\"/v.mp4\" is not an http or https URL"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_format_violation_stays_when_the_pattern_is_matched() {
+        // Arrange
+        let schema = json!({ "type": "string", "format": "uri", "pattern": "^https?://" });
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+
+        // Act
+        let found = collect(
+            &validator,
+            &SizeLimits::compile(&schema),
+            &json!("https://[::1/a.mp4"),
+        );
+
+        // Assert
+        let rules: Vec<_> = found.iter().map(|v| v.rule).collect();
+        assert_eq!(rules, ["format"]);
+    }
+
+    #[test]
+    fn an_image_source_pattern_is_described_in_words_not_cut() {
+        // Arrange
+        let pattern = r"^(https?://[A-Za-z0-9\[][!-~]*|data:image/(png|jpe?g);base64,[A-Za-z0-9+/=]+|[A-Za-z0-9+/=]+)$";
+        let schema = json!({ "type": "string", "pattern": pattern });
+
+        // Act
+        let found = collect(
+            &validator(&schema),
+            &SizeLimits::compile(&schema),
+            &json!("ftp://example.com/a.png"),
+        );
+
+        // Assert
+        let message = &found[0].message;
+        assert!(
+            message
+                .starts_with("\"ftp://example.com/a.png\" is not an image: an http or https URL")
+                && !message.contains('…'),
+            "{message}"
         );
     }
 

@@ -104,7 +104,7 @@ pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
             task_id(id).and_then(|id| shown(core.complete(id)))
         }
         (["tasks", id, "fail"], &Method::POST) => task_id(id).and_then(|id| {
-            let body: FailRequest = body(request)?;
+            let body: FailRequest = body(request, r#"{"code": 3005}"#)?;
             shown(core.fail(id, body.code))
         }),
         (["faults"], &Method::GET) => Ok(json(200, &fault_list(core))),
@@ -229,8 +229,12 @@ fn shown(task: Result<mulerouter_kling::types::TaskResponse, UnknownTask>) -> Re
     }
 }
 
-/// The JSON body as `T`, or 400 saying what is wrong with it.
-fn body<T: serde::de::DeserializeOwned>(request: &http::Request<Bytes>) -> Result<T, Reply> {
+/// The JSON body as `T`, or 400 saying what is wrong with it and what to send instead:
+/// `example` is a body the route takes, e.g. `{"status": 503}`.
+fn body<T: serde::de::DeserializeOwned>(
+    request: &http::Request<Bytes>,
+    example: &str,
+) -> Result<T, Reply> {
     let bytes = request.body();
     if bytes.len() > MAX_ADMIN_BODY {
         return Err(error(
@@ -238,28 +242,62 @@ fn body<T: serde::de::DeserializeOwned>(request: &http::Request<Bytes>) -> Resul
             format!("an admin request body is at most {MAX_ADMIN_BODY} bytes"),
         ));
     }
-    let refused = |field: &str, reason: String| {
-        error(
-            400,
-            format!(
-                "the body is not what this admin route takes: {field}: {}",
-                shorten(&reason, 200)
-            ),
-        )
-    };
     // The path says which field is wrong (`count`, `faults[0].status`), not only where.
     let mut json = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." {
-            "the body".to_string()
+    let parsed = serde_path_to_error::deserialize(&mut json)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            (path, e.into_inner())
+        })
+        .and_then(|value| json.end().map(|()| value).map_err(|e| (".".to_string(), e)));
+    parsed.map_err(|(path, e)| error(400, body_problem(bytes, &path, &e, example)))
+}
+
+/// Why a body was refused, in words, and what to send: serde's wording names the problem
+/// (`missing field`, `unknown field`, `invalid type`) but not the shape the route wants, and
+/// for a non-object it speaks of "struct FaultRequest with 7 elements".
+fn body_problem(bytes: &[u8], path: &str, error: &serde_json::Error, example: &str) -> String {
+    let send = format!("send a JSON object like {example}");
+    if error.is_syntax() || error.is_eof() {
+        let at = if error.line() > 0 {
+            format!(" (line {} column {})", error.line(), error.column())
         } else {
-            format!("`{path}`")
+            String::new()
         };
-        refused(&field, e.into_inner().to_string())
-    })?;
-    json.end().map_err(|e| refused("the body", e.to_string()))?;
-    Ok(value)
+        return format!("the body is not JSON{at}: {send}");
+    }
+    // Valid JSON of the wrong shape: an array, a string, a number…
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && !value.is_object()
+    {
+        let kind = match value {
+            serde_json::Value::Array(_) => "an array",
+            serde_json::Value::String(_) => "a string",
+            serde_json::Value::Number(_) => "a number",
+            serde_json::Value::Bool(_) => "a boolean",
+            _ => "null",
+        };
+        return format!("the body must be a JSON object, not {kind}: {send}");
+    }
+    let reason = error.to_string();
+    let reason = reason
+        .strip_suffix(&format!(
+            " at line {} column {}",
+            error.line(),
+            error.column()
+        ))
+        .unwrap_or(&reason);
+    let reason = reason
+        .replace("expected u16", "expected a whole number")
+        .replace("expected u32", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+        .replace("expected i64", "expected a whole number");
+    let reason = shorten(&reason, 200);
+    if path == "." {
+        format!("the body is not what this admin route takes: {reason}; {send}")
+    } else {
+        format!("the body is not what this admin route takes: `{path}`: {reason}; {send}")
+    }
 }
 
 /// `?name=value&…` as pairs; a name given twice keeps the last.
@@ -350,9 +388,13 @@ fn fault_list(core: &MockCore) -> FaultList {
                     shown.body = Some(BodyKind::Json);
                     shown.retry_after = retry_after;
                 }
-                Fault::ProxyError { status } => {
+                Fault::ProxyError {
+                    status,
+                    retry_after,
+                } => {
                     shown.status = Some(status);
                     shown.body = Some(BodyKind::Html);
+                    shown.retry_after = retry_after;
                 }
                 Fault::Latency(latency) => {
                     shown.latency_ms = Some(millis(latency));
@@ -374,13 +416,19 @@ fn millis(duration: Duration) -> u64 {
 
 /// `POST /__admin/faults`: checks the whole request, then queues `count` of each effect.
 fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply, Reply> {
-    let asked: FaultRequest = body(request)?;
+    let mut asked: FaultRequest = body(request, r#"{"status": 503}"#)?;
     let bad = |detail: String| Err(error(400, detail));
+    // No delay is not a fault: a client that sends every field (`"latency_ms": 0` beside a
+    // `status`) would otherwise queue an entry that does nothing but show up in the list.
+    asked.latency_ms = asked.latency_ms.filter(|latency| *latency > 0);
     if asked.status.is_none() && (asked.body == BodyKind::Html || asked.retry_after.is_some()) {
         return bad("`body` and `retry_after` shape a `status` answer; give a `status`".into());
     }
     if asked.status.is_none() && asked.latency_ms.is_none() && asked.task_error.is_none() {
-        return bad("a fault needs at least one of `status`, `latency_ms`, `task_error`".into());
+        return bad(
+            "a fault needs at least one of `status`, `latency_ms` (above 0), `task_error`, e.g. {\"status\": 503}"
+                .into(),
+        );
     }
     if !(1..=MAX_FAULT_COUNT).contains(&asked.count) {
         return bad(format!(
@@ -392,9 +440,6 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
         && !(400..=599).contains(&status)
     {
         return bad(format!("`status` must be from 400 to 599, got {status}"));
-    }
-    if asked.body == BodyKind::Html && asked.retry_after.is_some() {
-        return bad("`retry_after` goes with a JSON body, not `body: html`".into());
     }
     let max_latency = millis(crate::prefer::MAX_LATENCY);
     if let Some(latency) = asked.latency_ms
@@ -454,7 +499,10 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
                 status,
                 retry_after: asked.retry_after,
             },
-            BodyKind::Html => Fault::ProxyError { status },
+            BodyKind::Html => Fault::ProxyError {
+                status,
+                retry_after: asked.retry_after,
+            },
         });
     }
     if let Some(latency) = asked.latency_ms {

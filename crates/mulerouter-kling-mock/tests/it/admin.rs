@@ -281,6 +281,98 @@ async fn a_queued_task_error_fails_the_next_task_and_shows_in_the_rust_view_of_t
 }
 
 #[tokio::test]
+async fn a_status_and_a_task_error_queue_exactly_those_two_faults() {
+    // Arrange
+    let (mock, _http, admin) = manual_mock().await;
+
+    // Act: as a client that sends every field it knows, a zero latency included.
+    let queued = admin
+        .post(
+            "/faults",
+            json!({ "task_error": 3005, "status": 503, "latency_ms": 0 }),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(queued.status, 201);
+    assert_eq!(
+        queued.json()["faults"],
+        json!([{ "status": 503, "body": "json" }, { "task_error": 3005 }])
+    );
+    assert_eq!(
+        mock.queued_faults(),
+        [
+            (
+                None,
+                Fault::Status {
+                    status: 503,
+                    retry_after: None
+                }
+            ),
+            (None, Fault::TaskError(3005)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_html_fault_carries_the_retry_after_asked_for_and_a_503_one_second_by_default() {
+    // Arrange
+    let (_mock, http, admin) = manual_mock().await;
+    let asked = admin
+        .post(
+            "/faults",
+            json!({ "status": 502, "body": "html", "retry_after": 3 }),
+        )
+        .await;
+    admin
+        .post("/faults", json!({ "status": 503, "body": "html" }))
+        .await;
+
+    // Act
+    let bad_gateway = http.create(&minimal()).await;
+    let unavailable = http.create(&minimal()).await;
+
+    // Assert
+    assert_eq!(asked.status, 201);
+    assert_eq!(
+        asked.json()["faults"],
+        json!([{ "status": 502, "body": "html", "retry_after": 3 }])
+    );
+    assert_eq!(bad_gateway.status, 502);
+    assert!(String::from_utf8_lossy(&bad_gateway.body).contains("<html>"));
+    assert_eq!(bad_gateway.header("retry-after"), Some("3"));
+    assert_eq!(unavailable.status, 503);
+    assert_eq!(unavailable.header("retry-after"), Some("1"));
+}
+
+#[tokio::test]
+async fn completing_a_task_that_took_a_planned_failure_completes_it_and_advancing_fails_it() {
+    // Arrange: `complete` is an explicit request to complete; the plan is for `advance`.
+    let (_mock, http, admin) = manual_mock().await;
+    admin
+        .post("/faults", json!({ "task_error": 3005, "count": 2 }))
+        .await;
+    let completed_id = created(&http).await;
+    let advanced_id = created(&http).await;
+
+    // Act
+    let completed = admin
+        .post(&format!("/tasks/{completed_id}/complete"), json!(null))
+        .await;
+    admin
+        .post(&format!("/tasks/{advanced_id}/advance"), json!(null))
+        .await;
+    let advanced = admin
+        .post(&format!("/tasks/{advanced_id}/advance"), json!(null))
+        .await;
+
+    // Assert
+    assert_eq!(completed.json()["task_info"]["status"], "completed");
+    assert_eq!(advanced.json()["task_info"]["status"], "failed");
+    assert_eq!(advanced.json()["task_info"]["error"]["error_code"], 3005);
+}
+
+#[tokio::test]
 async fn faults_queued_in_rust_are_listed_and_cleared_through_the_admin_api() {
     // Arrange
     let (mock, http, admin) = manual_mock().await;
@@ -540,13 +632,6 @@ async fn each_bad_admin_request_is_refused_with_its_reason() {
             Some(json!({ "body": "html" })),
             400,
             "give a `status`",
-        ),
-        (
-            "POST",
-            "/faults".into(),
-            Some(json!({ "status": 502, "body": "html", "retry_after": 3 })),
-            400,
-            "goes with a JSON body",
         ),
         (
             "POST",
@@ -934,6 +1019,43 @@ async fn an_admin_body_with_a_wrong_type_is_refused_400_naming_the_field() {
 }
 
 #[tokio::test]
+async fn an_admin_body_of_the_wrong_shape_says_what_is_wrong_and_what_to_send() {
+    // Arrange
+    let (_mock, _http, admin) = manual_mock().await;
+    let raw = |body: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{}/__admin/faults", admin.base))
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let cases = [
+        (
+            "{a",
+            "the body is not JSON (line 1 column 2): send a JSON object like {\"status\": 503}",
+        ),
+        (
+            "[2,503]",
+            "the body must be a JSON object, not an array: send a JSON object like {\"status\": 503}",
+        ),
+        (
+            r#"{"status": "x"}"#,
+            "the body is not what this admin route takes: `status`: invalid type: string \"x\", expected a whole number; send a JSON object like {\"status\": 503}",
+        ),
+    ];
+
+    for (body, expected) in cases {
+        // Act
+        let answer = raw(body).send().await.unwrap();
+        let status = answer.status().as_u16();
+        let detail: Value = answer.json().await.unwrap();
+
+        // Assert
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(detail["detail"], expected, "{body}");
+    }
+}
+
+#[tokio::test]
 async fn an_admin_body_that_is_not_json_is_refused_400_with_the_parser_s_reason() {
     // Arrange
     let (mock, http, _admin) = manual_mock().await;
@@ -951,10 +1073,7 @@ async fn an_admin_body_that_is_not_json_is_refused_400_with_the_parser_s_reason(
 
     // Assert
     assert_eq!(status, 400);
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not what this admin route takes")
-    );
+    assert!(body["detail"].as_str().unwrap().starts_with(
+        "the body is not JSON (line 1 column 1): send a JSON object like {\"code\": 3005}"
+    ));
 }

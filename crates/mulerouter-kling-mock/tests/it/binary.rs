@@ -198,6 +198,84 @@ async fn the_binary_serves_on_a_free_port_and_stops_cleanly_on_sigterm() {
 }
 
 #[tokio::test]
+async fn each_log_line_carries_the_trace_id_of_the_answer_and_a_sent_trace_is_continued() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0", "--timing", "manual"], Some("info")).await;
+    let http = Http::at(&url);
+    let sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    // Act
+    let fresh = http.create(&minimal()).await;
+    let continued = http
+        .send(
+            http.request("POST", CREATE)
+                .json(&minimal())
+                .header("traceparent", sent),
+        )
+        .await;
+    let invalid = http
+        .send(
+            http.request("POST", CREATE)
+                .json(&minimal())
+                .header("traceparent", "00-not-a-trace-01"),
+        )
+        .await;
+    let fault = reqwest::Client::new()
+        .post(format!("{url}/__admin/faults"))
+        .body(r#"{"status": 503}"#)
+        .send()
+        .await
+        .unwrap();
+    let admin_read = reqwest::get(format!("{url}/__admin/faults")).await.unwrap();
+    let (_exit, logs) = terminate_with_logs(&mut child).await;
+
+    // Assert
+    let trace_id = |traceparent: Option<&str>| traceparent.unwrap()[3..35].to_string();
+    let fresh_id = trace_id(fresh.header("traceparent"));
+    let continued_id = trace_id(continued.header("traceparent"));
+    let invalid_id = trace_id(invalid.header("traceparent"));
+    assert_eq!(continued_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_ne!(
+        &continued.header("traceparent").unwrap()[36..52],
+        "00f067aa0ba902b7",
+        "a new span id"
+    );
+    assert_ne!(invalid_id, fresh_id);
+    let line_of = |id: &str| {
+        logs.lines()
+            .find(|line| line.contains(id))
+            .unwrap_or_else(|| panic!("no line with trace {id}:\n{logs}"))
+            .to_string()
+    };
+    for id in [&fresh_id, &continued_id, &invalid_id] {
+        assert!(
+            line_of(id).contains(&format!("POST {CREATE} -> 200")),
+            "{logs}"
+        );
+    }
+    let fault_id = trace_id(
+        fault
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+    );
+    assert!(
+        line_of(&fault_id).contains("POST /__admin/faults -> 201"),
+        "an admin change is logged at info: {logs}"
+    );
+    let read_id = trace_id(
+        admin_read
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+    );
+    assert!(
+        !logs.contains(&read_id),
+        "an admin read is logged at debug only: {logs}"
+    );
+}
+
+#[tokio::test]
 async fn an_upload_cut_short_is_one_log_line_and_the_binary_keeps_serving() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0"], Some("info")).await;

@@ -280,6 +280,32 @@ async fn prefer_code_with_body_html_sends_a_proxy_page() {
 }
 
 #[tokio::test]
+async fn prefer_code_503_with_body_html_carries_retry_after_as_the_json_answer_does() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+
+    // Act
+    let default = http.create_preferring("code=503, body=html").await;
+    let asked = http
+        .create_preferring("code=502, body=html, retry-after=4")
+        .await;
+
+    // Assert
+    assert_eq!(default.header("retry-after"), Some("1"));
+    assert_eq!(asked.status, 502);
+    assert_eq!(asked.header("retry-after"), Some("4"));
+    assert!(
+        asked
+            .header("preference-applied")
+            .unwrap()
+            .contains("retry-after"),
+        "{:?}",
+        asked.header("preference-applied")
+    );
+}
+
+#[tokio::test]
 async fn prefer_body_html_with_a_status_the_document_keeps_json_is_refused_saying_which_may_be_html()
  {
     // Arrange: the document lets only 5XX answers be an HTML page.
@@ -542,4 +568,24 @@ async fn preference_applied_lists_only_what_shaped_the_answer() {
         Some("task-error=3005, latency=1ms"),
         "retry-after only applies to an error status"
     );
+}
+
+#[tokio::test]
+async fn a_retry_after_with_a_fraction_of_a_second_is_rounded_up_to_whole_seconds() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+    mock.respond_next_with_status(503, Some(Duration::from_millis(1500)));
+    mock.respond_next_with_status(429, Some(Duration::from_millis(300)));
+    mock.respond_next_with_status(503, Some(Duration::from_secs(2)));
+
+    // Act
+    let one_and_a_half = http.create(&minimal()).await;
+    let under_one = http.create(&minimal()).await;
+    let whole = http.create(&minimal()).await;
+
+    // Assert
+    assert_eq!(one_and_a_half.header("retry-after"), Some("2"));
+    assert_eq!(under_one.header("retry-after"), Some("1"));
+    assert_eq!(whole.header("retry-after"), Some("2"));
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::DateTime;
 use mulerouter_kling::TaskStatus;
 use mulerouter_kling::types::{CreateGenerationRequest, Mode};
-use mulerouter_kling_mock::{ManualClock, MockMuleRouter, Timing, UnknownTask};
+use mulerouter_kling_mock::{Fault, ManualClock, MockMuleRouter, Timing, UnknownTask};
 use serde_json::json;
 
 use crate::common::{Http, client, minimal, quick_wait};
@@ -265,4 +265,43 @@ async fn driving_an_unknown_task_says_so() {
     assert_eq!(error, UnknownTask(id));
     assert_eq!(error.to_string(), format!("the mock has no task {id}"));
     assert!(mock.complete(id).is_err() && mock.fail(id, 3005).is_err());
+}
+
+#[tokio::test]
+async fn the_mocks_own_client_accepts_its_key_and_retries_a_server_error_after_milliseconds() {
+    // Arrange: a mock that accepts one key only, and a read answered 500 once (the
+    // production policy waits half a second before the retry).
+    let mock = MockMuleRouter::builder()
+        .api_key("sk-mr-only-this-one")
+        .timing(Timing::Manual)
+        .start()
+        .await;
+    let client = mock.client();
+    let id = client
+        .create(
+            CreateGenerationRequest::builder()
+                .prompt("p")
+                .video("https://example.com/v.mp4"),
+        )
+        .await
+        .unwrap()
+        .task_info
+        .id;
+    mock.inject_for(
+        "get_generation",
+        Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+    );
+
+    // Act
+    let started = std::time::Instant::now();
+    let read = client.get(id).await;
+    let took = started.elapsed();
+
+    // Assert
+    assert_eq!(read.unwrap().task_info.id, id);
+    assert!(mock.queued_faults().is_empty(), "the 500 was answered");
+    assert!(took < Duration::from_millis(450), "{took:?}");
 }

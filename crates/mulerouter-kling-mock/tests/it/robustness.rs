@@ -1,6 +1,8 @@
 //! Bad input of every kind gets a clear 4xx in the documented shape: never a 5xx, a panic or
 //! a hang.
 
+use std::time::Duration;
+
 use mulerouter_kling_mock::{MockMuleRouter, document::MAX_BODY_BYTES};
 use serde_json::{Value, json};
 
@@ -236,9 +238,12 @@ async fn a_wrong_key_gets_401_when_one_key_is_configured() {
 }
 
 #[tokio::test]
-async fn an_unknown_task_id_gets_404() {
+async fn an_unknown_task_id_gets_404_saying_finished_tasks_expire_after_the_mocks_ttl() {
     // Arrange
-    let mock = MockMuleRouter::start().await;
+    let mock = MockMuleRouter::builder()
+        .task_ttl(Duration::from_secs(90))
+        .start()
+        .await;
 
     // Act
     let answer = Http::new(&mock)
@@ -247,7 +252,14 @@ async fn an_unknown_task_id_gets_404() {
 
     // Assert
     assert_eq!(answer.status, 404);
-    assert_eq!(answer.json(), json!({ "detail": "Task not found" }));
+    let body = answer.json();
+    let detail = body["detail"].as_str().unwrap();
+    assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+    assert!(detail.starts_with("Task not found: "), "{detail}");
+    assert!(
+        detail.contains("finished more than 90s ago") && detail.contains("--task-ttl"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]

@@ -371,15 +371,31 @@ async fn a_video_element_is_checked_against_the_video_branch_only() {
 }
 
 #[tokio::test]
-async fn a_reference_video_that_is_not_a_url_breaks_pattern_and_format() {
+async fn a_reference_video_that_is_not_a_url_is_one_pattern_violation_not_a_format_one_too() {
     assert_rejected(
         body_with(json!({ "elements": [{ "type": "video", "reference_videos": ["street.mp4"] }] })),
-        &[
-            ("/elements/0/reference_videos/0", "format"),
-            ("/elements/0/reference_videos/0", "pattern"),
-        ],
+        &[("/elements/0/reference_videos/0", "pattern")],
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_relative_video_url_gets_one_violation_saying_an_http_url_is_wanted() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+
+    // Act
+    let answer = Http::new(&mock)
+        .create(&body_with(json!({ "video": "/v.mp4" })))
+        .await;
+
+    // Assert
+    assert_eq!(answer.violations(), [("/video".into(), "pattern".into())]);
+    let message = answer.json()["violations"][0]["message"].clone();
+    assert_eq!(
+        message,
+        "\"/v.mp4\" is not an http or https URL (printable ASCII, the host starting with a letter, a digit or `[`)"
+    );
 }
 
 #[tokio::test]
