@@ -6,6 +6,9 @@
 //! the object holding it. Values quoted in messages are cut short, so a 30 MB string in a
 //! request cannot make a 30 MB error.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use mulerouter_kling::Violation;
@@ -391,22 +394,35 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
     }
 }
 
-/// What a pattern of the document asks for, in words, for the patterns a person cannot be
-/// expected to read: the `http(s)` URL of `HttpUrl`, alone or as one of the forms of an
-/// `ImageSource`. Any other pattern is quoted as it is.
+/// What a pattern of the documents asks for, in words: the `x-pattern-description` beside it
+/// (the client's messages read the same words from its rule table). A pattern without one is
+/// quoted as it is.
 fn described(pattern: &str) -> Option<&'static str> {
-    const URL: &str = r"https?://[A-Za-z0-9\[][!-~]*";
-    if pattern.strip_prefix('^')?.strip_suffix('$')? == URL {
-        return Some(
-            "an http or https URL (printable ASCII, the host starting with a letter, a digit or `[`)",
-        );
+    static WORDS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let mut words = HashMap::new();
+        for source in [crate::document::SOURCE, crate::document::ADMIN_SOURCE] {
+            if let Ok(document) = serde_yaml_ng::from_str::<Value>(source) {
+                collect_pattern_words(&document, &mut words);
+            }
+        }
+        words
+    });
+    WORDS.get(pattern).map(String::as_str)
+}
+
+fn collect_pattern_words(value: &Value, words: &mut HashMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::String(pattern)), Some(Value::String(said))) =
+                (map.get("pattern"), map.get("x-pattern-description"))
+            {
+                words.insert(pattern.clone(), said.clone());
+            }
+            map.values().for_each(|v| collect_pattern_words(v, words));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_pattern_words(v, words)),
+        _ => {}
     }
-    if pattern.contains(URL) && pattern.contains("data:image/") && pattern.contains("base64") {
-        return Some(
-            "an image: an http or https URL (printable ASCII), or png or jpeg data in Base64, alone or after `data:image/png;base64,` (or jpeg)",
-        );
-    }
-    None
 }
 
 fn bound_pointer(pointer: String) -> String {
