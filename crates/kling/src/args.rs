@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 /// Generate videos with Kling V3 Omni reference-video-to-video through MuleRouter.
 ///
@@ -53,9 +53,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Generate {
-    /// Text prompt describing the transformation (1–2500 characters). Refer to elements as
-    /// <<<element_1>>>, <<<element_2>>>, … in list order.
-    #[arg(long)]
+    /// Text prompt describing the transformation (the document's length limits). Refer to
+    /// elements as <<<element_1>>>, <<<element_2>>>, … in list order.
+    #[arg(long, help = document::prompt_help())]
     pub prompt: String,
 
     /// The reference video's http(s) URL.
@@ -70,22 +70,22 @@ pub struct Generate {
     #[arg(long)]
     pub keep_audio: bool,
 
-    /// std (720P) or pro (1080P); the service defaults to pro.
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
+    /// Generation mode (std: 720P, pro: 1080P); the service decides when omitted.
+    #[arg(long, value_parser = document::allowed("/mode"))]
+    pub mode: Option<String>,
 
     /// Aspect ratio of the output; the service decides when omitted.
-    #[arg(long, value_enum)]
-    pub aspect_ratio: Option<AspectRatioArg>,
+    #[arg(long, value_parser = document::allowed("/aspect_ratio"))]
+    pub aspect_ratio: Option<String>,
 
-    /// Duration in seconds, 3 to 15.
-    #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
-    pub duration: i64,
+    /// Duration in seconds (the document's range and default).
+    #[arg(long, help = document::duration_help(), allow_negative_numbers = true)]
+    pub duration: Option<i64>,
 
-    /// An element as JSON, repeatable (at most 4 in all), e.g.
+    /// An element as JSON, repeatable (the document's most in all), e.g.
     /// '{"type":"video","reference_videos":["https://…/clip.mp4"]}' or
     /// '{"type":"image","frontal_image":"https://…/front.png","reference_images":["https://…/side.png"]}'.
-    #[arg(long = "element", value_name = "JSON")]
+    #[arg(long = "element", value_name = "JSON", help = document::element_help())]
     pub elements: Vec<String>,
 
     /// A JSON file holding an array of elements (added before any --element).
@@ -219,18 +219,50 @@ mod tests {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModeArg {
-    Std,
-    Pro,
-}
+/// What the flags of `generate` take from the document, through the client's rule table:
+/// allowed values, limits and defaults follow the document when it changes, instead of a copy
+/// here.
+mod document {
+    use clap::builder::PossibleValuesParser;
+    use mulerouter_kling::rules::{self, CREATE_GENERATION, Rule};
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AspectRatioArg {
-    #[value(name = "16:9")]
-    Wide,
-    #[value(name = "9:16")]
-    Tall,
-    #[value(name = "1:1")]
-    Square,
+    fn rule(pointer: &str) -> &'static Rule {
+        rules::field(CREATE_GENERATION, pointer)
+            .unwrap_or_else(|| panic!("the document has no request field {pointer}"))
+    }
+
+    /// The values the document allows for the field at `pointer`.
+    pub fn allowed(pointer: &str) -> PossibleValuesParser {
+        PossibleValuesParser::new(rule(pointer).enumeration.iter().copied())
+    }
+
+    pub fn prompt_help() -> String {
+        let prompt = rule("/prompt");
+        format!(
+            "Text prompt describing the transformation ({}–{} characters). Refer to elements as <<<element_1>>>, <<<element_2>>>, … in list order.",
+            prompt.min_length.unwrap_or(0),
+            prompt
+                .max_length
+                .map_or("any".into(), |max| max.to_string())
+        )
+    }
+
+    pub fn element_help() -> String {
+        let most = rule("/elements").max_items;
+        format!(
+            "An element as JSON, repeatable ({} in all), e.g.\n'{{\"type\":\"video\",\"reference_videos\":[\"https://…/clip.mp4\"]}}' or\n'{{\"type\":\"image\",\"frontal_image\":\"https://…/front.png\",\"reference_images\":[\"https://…/side.png\"]}}'",
+            most.map_or("any number".into(), |most| format!("at most {most}"))
+        )
+    }
+
+    pub fn duration_help() -> String {
+        let duration = rule("/duration");
+        let bound = |value: Option<f64>| value.map_or("?".into(), |v| format!("{v:.0}"));
+        format!(
+            "Duration in seconds, {} to {} [default: {}]",
+            bound(duration.minimum),
+            bound(duration.maximum),
+            duration.default.unwrap_or("the service's")
+        )
+    }
 }

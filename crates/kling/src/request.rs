@@ -10,7 +10,7 @@ use mulerouter_kling::types::CreateGenerationRequest;
 use mulerouter_kling::{Error, parse_request};
 use serde_json::{Map, Value, json};
 
-use crate::args::{AspectRatioArg, Generate, ModeArg};
+use crate::args::Generate;
 
 /// Why the flags do not make a request.
 #[derive(Debug)]
@@ -61,23 +61,17 @@ fn to_json(args: &Generate) -> Result<Value, Refused> {
     request.insert("prompt".into(), json!(args.prompt));
     request.insert("video".into(), json!(args.video));
     request.insert("keep_audio".into(), json!(args.keep_audio));
-    request.insert("duration".into(), json!(args.duration));
+    // Left out, the document's default applies (the request type fills it in).
+    if let Some(duration) = args.duration {
+        request.insert("duration".into(), json!(duration));
+    }
     if !elements.is_empty() {
         request.insert("elements".into(), Value::Array(elements));
     }
-    if let Some(mode) = args.mode {
-        let mode = match mode {
-            ModeArg::Std => "std",
-            ModeArg::Pro => "pro",
-        };
+    if let Some(mode) = &args.mode {
         request.insert("mode".into(), json!(mode));
     }
-    if let Some(ratio) = args.aspect_ratio {
-        let ratio = match ratio {
-            AspectRatioArg::Wide => "16:9",
-            AspectRatioArg::Tall => "9:16",
-            AspectRatioArg::Square => "1:1",
-        };
+    if let Some(ratio) = &args.aspect_ratio {
         request.insert("aspect_ratio".into(), json!(ratio));
     }
     if let Some(negative) = &args.negative_prompt {

@@ -40,6 +40,58 @@ fn generate_without_a_key_runs_offline_and_downloads_a_real_mp4() {
 }
 
 #[test]
+fn the_generate_flags_offer_the_values_limits_and_defaults_of_the_document() {
+    // Arrange: the client's rule table, generated from the document.
+    use mulerouter_kling::rules::{CREATE_GENERATION, field};
+    let rule = |pointer| field(CREATE_GENERATION, pointer).unwrap();
+    let (prompt, duration) = (rule("/prompt"), rule("/duration"));
+
+    // Act
+    let help = run(offline().args(["generate", "--help"]));
+    let refused = run(offline().args([
+        "generate",
+        "--prompt",
+        "p",
+        "--video",
+        "https://e.com/v.mp4",
+        "--mode",
+        "unlisted",
+    ]));
+
+    // Assert
+    // Help is wrapped to the terminal: compare words, not lines.
+    let help = text(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let values = |pointer| rule(pointer).enumeration.join(", ");
+    assert!(
+        help.contains(&format!("[possible values: {}]", values("/mode"))),
+        "{help}"
+    );
+    assert!(help.contains(&values("/aspect_ratio")), "{help}");
+    let limits = format!(
+        "({}–{} characters)",
+        prompt.min_length.unwrap(),
+        prompt.max_length.unwrap()
+    );
+    assert!(help.contains(&limits), "{help}");
+    let range = format!(
+        "{:.0} to {:.0} [default: {}]",
+        duration.minimum.unwrap(),
+        duration.maximum.unwrap(),
+        duration.default.unwrap()
+    );
+    assert!(help.contains(&range), "{help}");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains(&values("/mode")),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[test]
 fn invalid_input_is_refused_before_sending_with_the_field_and_exit_code_2() {
     let output = run(offline().args([
         "generate",
