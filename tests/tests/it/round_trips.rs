@@ -1,6 +1,7 @@
 //! Property-based round trips: one document, two validators (the client's and the mock's),
 //! no drift. Valid requests are generated from the document's limits; invalid ones break the
-//! document's rules one at a time and several at once.
+//! document's rules one at a time and several at once, and a test holds the breaks to the
+//! client's rule table so that a rule the document gains is broken here too.
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -21,6 +22,7 @@ struct Limits {
     negative_max: usize,
     duration: (i64, i64),
     elements_max: usize,
+    url_max: usize,
     reference_images: (usize, usize),
     modes: Vec<String>,
     aspect_ratios: Vec<String>,
@@ -48,6 +50,9 @@ static LIMITS: LazyLock<Limits> = LazyLock::new(|| {
             property("duration", "maximum") as i64,
         ),
         elements_max: property("elements", "maxItems") as usize,
+        url_max: document::component("HttpUrl").unwrap()["maxLength"]
+            .as_u64()
+            .unwrap() as usize,
         reference_images: (
             images["minItems"].as_u64().unwrap() as usize,
             images["maxItems"].as_u64().unwrap() as usize,
@@ -251,6 +256,65 @@ fn breaks() -> Vec<Break> {
         b("/model_name", |r, _| {
             r["model_name"] = json!("kling-v3-omni")
         }),
+        b("/video", |r, l| {
+            r["video"] = json!(format!("https://e.com/{}", "a".repeat(l.url_max)))
+        }),
+        b("/negative_prompt", |r, _| r["negative_prompt"] = json!(7)),
+        b("/mode", |r, _| r["mode"] = json!(7)),
+        b("/aspect_ratio", |r, _| r["aspect_ratio"] = json!(7)),
+        b("/elements/0", |r, _| r["elements"] = json!([7])),
+        b(
+            "/elements/0/colour",
+            |r, _| r["elements"] = json!([{"type": "video", "reference_videos": ["https://e.com/v.mp4"], "colour": "red"}]),
+        ),
+        b(
+            "/elements/0/type",
+            |r, _| {
+                r["elements"] = json!([{"type": 7, "reference_videos": ["https://e.com/v.mp4"]}])
+            },
+        ),
+        b(
+            "/elements/0/frontal_image",
+            |r, _| r["elements"] = json!([{"type": "image", "frontal_image": "", "reference_images": ["iVBORw0KGgo="]}]),
+        ),
+        b(
+            "/elements/0/frontal_image",
+            |r, _| r["elements"] = json!([{"type": "image", "frontal_image": "not an image!", "reference_images": ["iVBORw0KGgo="]}]),
+        ),
+        b(
+            "/elements/0/reference_images",
+            |r, _| r["elements"] = json!([{"type": "image", "reference_images": "iVBORw0KGgo="}]),
+        ),
+        b("/elements/0/reference_images/0", |r, _| {
+            r["elements"] = json!([{"type": "image", "reference_images": [""]}])
+        }),
+        b("/elements/0/reference_images/0", |r, _| {
+            r["elements"] = json!([{"type": "image", "reference_images": [7]}])
+        }),
+        b("/elements/0/reference_videos", |r, _| {
+            r["elements"] = json!([{"type": "video"}])
+        }),
+        b(
+            "/elements/0/reference_videos",
+            |r, _| {
+                r["elements"] =
+                    json!([{"type": "video", "reference_videos": "https://e.com/v.mp4"}])
+            },
+        ),
+        b(
+            "/elements/0/reference_videos/0",
+            |r, l| r["elements"] = json!([{"type": "video", "reference_videos": [format!("https://e.com/{}", "a".repeat(l.url_max))]}]),
+        ),
+        b(
+            "/elements/0/reference_videos/0",
+            |r, _| {
+                r["elements"] =
+                    json!([{"type": "video", "reference_videos": ["ftp://e.com/v.mp4"]}])
+            },
+        ),
+        b("/elements/0/reference_videos/0", |r, _| {
+            r["elements"] = json!([{"type": "video", "reference_videos": [7]}])
+        }),
     ]
 }
 
@@ -410,6 +474,115 @@ fn each_broken_rule_is_named_by_the_client_and_by_the_mock() {
             judgement.mock
         );
     }
+}
+
+/// Every rule of the client's table (generated from the document) as `(pointer, keyword)`,
+/// array indexes as `*` and tagged branches without their `[tag=value]`, the way a
+/// violation's pointer reads once its indexes are `*`.
+fn rules_of_the_document() -> BTreeSet<(String, &'static str)> {
+    use mulerouter_kling::rules::CREATE_GENERATION;
+    let mut rules = BTreeSet::new();
+    // A tag (an element's `type`) names the branch: any value it does not list, of whatever
+    // type, is refused as `enum`.
+    let tags: BTreeSet<String> = CREATE_GENERATION
+        .iter()
+        .filter_map(|rule| {
+            Some(format!(
+                "{}/{}",
+                untagged(rule.pointer),
+                rule.tag.as_ref()?.property
+            ))
+        })
+        .collect();
+    for rule in CREATE_GENERATION {
+        let at = untagged(rule.pointer);
+        let mut add = |keyword, present: bool| {
+            if present {
+                rules.insert((at.clone(), keyword));
+            }
+        };
+        add(
+            "type",
+            rule.ty.is_some() && !rule.pointer.is_empty() && !tags.contains(&at),
+        );
+        add("minLength", rule.min_length.is_some());
+        add("maxLength", rule.max_length.is_some());
+        add("pattern", rule.pattern.is_some());
+        add("format", rule.format.is_some());
+        add("minimum", rule.minimum.is_some());
+        add("maximum", rule.maximum.is_some());
+        add("minItems", rule.min_items.is_some());
+        add("maxItems", rule.max_items.is_some());
+        add("enum", !rule.enumeration.is_empty());
+        add("additionalProperties", !rule.additional_properties);
+        for property in rule.required {
+            rules.insert((format!("{at}/{property}"), "required"));
+        }
+    }
+    rules
+}
+
+/// `/elements/*[type=image]/reference_images` → `/elements/*/reference_images`.
+fn untagged(pointer: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for c in pointer.chars() {
+        match c {
+            '[' => skipping = true,
+            ']' => skipping = false,
+            c if !skipping => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A violation's pointer with its array indexes as `*`.
+fn indexes_as_stars(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn every_rule_of_the_document_is_broken_by_one_of_the_breaks() {
+    // Arrange: what the breaks break, as the client names it.
+    let base = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
+    let mut broken = BTreeSet::new();
+    for rule in breaks() {
+        let mut body = base.clone();
+        (rule.apply)(&mut body, &LIMITS);
+        if let Err(input) = parse_request(&body) {
+            for violation in input.violations() {
+                let mut at = indexes_as_stars(&violation.pointer);
+                // An unknown property is named at itself; the rule belongs to its object.
+                if violation.rule == "additionalProperties" {
+                    at.truncate(at.rfind('/').unwrap_or(0));
+                }
+                broken.insert((at, violation.rule));
+            }
+        }
+    }
+
+    // Act
+    let unbroken: Vec<_> = rules_of_the_document()
+        .into_iter()
+        .filter(|rule| !broken.contains(rule))
+        .collect();
+
+    // Assert: a rule the document gained is broken here too, or this names it.
+    assert!(
+        unbroken.is_empty(),
+        "rules of the document no break in `breaks()` breaks (add one each): {unbroken:?}"
+    );
 }
 
 #[test]
