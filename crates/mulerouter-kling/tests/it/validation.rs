@@ -47,9 +47,38 @@ enum Broken {
     Json(Value),
 }
 
+/// The document's rule for a request field (the client's table, generated from it): the
+/// limits below follow the document instead of copying it.
+fn rule(pointer: &str) -> &'static mulerouter_kling::rules::Rule {
+    mulerouter_kling::rules::field(mulerouter_kling::rules::CREATE_GENERATION, pointer).unwrap()
+}
+
+fn max_length(pointer: &str) -> usize {
+    rule(pointer).max_length.unwrap() as usize
+}
+
+/// The smallest and largest `duration`.
+fn durations() -> (i64, i64) {
+    let duration = rule("/duration");
+    (
+        duration.minimum.unwrap() as i64,
+        duration.maximum.unwrap() as i64,
+    )
+}
+
+/// A value the document does not list for `pointer`, whatever it lists.
+fn unlisted(pointer: &str) -> String {
+    let mut value = String::from("unlisted");
+    while rule(pointer).enumeration.contains(&value.as_str()) {
+        value.push('!');
+    }
+    value
+}
+
 /// Every way to break a rule.
 fn broken_requests() -> Vec<(&'static str, Broken)> {
     use Broken::{Json, Typed};
+    let (shortest, longest) = durations();
     let remove =
         |key: &'static str| Json(json_with(|r| drop(r.as_object_mut().unwrap().remove(key))));
     let set = |key: &str, value: Value| Json(json_with(|r| r[key] = value));
@@ -58,12 +87,18 @@ fn broken_requests() -> Vec<(&'static str, Broken)> {
         ("prompt missing", remove("prompt")),
         ("video missing", remove("video")),
         ("prompt empty", set("prompt", json!(""))),
-        ("prompt too long", set("prompt", json!("é".repeat(2501)))),
+        (
+            "prompt too long",
+            set("prompt", json!("é".repeat(max_length("/prompt") + 1))),
+        ),
         ("prompt null", set("prompt", Value::Null)),
         ("prompt not a string", set("prompt", json!(42))),
         (
             "negative prompt too long",
-            set("negative_prompt", json!("x".repeat(2501))),
+            set(
+                "negative_prompt",
+                json!("x".repeat(max_length("/negative_prompt") + 1)),
+            ),
         ),
         (
             "video not http",
@@ -77,7 +112,10 @@ fn broken_requests() -> Vec<(&'static str, Broken)> {
             "video too long",
             set(
                 "video",
-                json!(format!("https://example.com/{}", "a".repeat(2048))),
+                json!(format!(
+                    "https://example.com/{}",
+                    "a".repeat(max_length("/video"))
+                )),
             ),
         ),
         (
@@ -94,16 +132,26 @@ fn broken_requests() -> Vec<(&'static str, Broken)> {
             set("video", json!("https://例子.测试/v.mp4")),
         ),
         ("keep audio not a boolean", set("keep_audio", json!("yes"))),
-        ("mode unknown", set("mode", json!("ultra"))),
-        ("aspect ratio unknown", set("aspect_ratio", json!("4:3"))),
-        ("duration too short", Typed(with(|r| r.duration = 2))),
-        ("duration too long", Typed(with(|r| r.duration = 16))),
+        ("mode unknown", set("mode", json!(unlisted("/mode")))),
+        (
+            "aspect ratio unknown",
+            set("aspect_ratio", json!(unlisted("/aspect_ratio"))),
+        ),
+        (
+            "duration too short",
+            Typed(with(|r| r.duration = shortest - 1)),
+        ),
+        (
+            "duration too long",
+            Typed(with(|r| r.duration = longest + 1)),
+        ),
         ("duration negative", Typed(with(|r| r.duration = -5))),
         ("duration not whole", set("duration", json!(5.5))),
         (
-            "five elements",
+            "one element too many",
             Typed(with(|r| {
-                r.elements = (0..5).map(|_| image_element(1)).collect()
+                let most = rule("/elements").max_items.unwrap() as usize;
+                r.elements = (0..=most).map(|_| image_element(1)).collect()
             })),
         ),
         ("elements not a list", elements(json!({"type": "video"}))),
@@ -186,9 +234,9 @@ async fn server_expecting_nothing() -> (MockServer, Client) {
     (server, client)
 }
 
-/// Hands one broken request to the client as a user would: typed to `create`, JSON through
-/// `parse_request` and then to `create`.
-async fn refusal(client: &Client, request: Broken) -> InvalidInput {
+/// Hands one broken request (`case`) to the client as a user would: typed to `create`, JSON
+/// through `parse_request` and then to `create`.
+async fn refusal(client: &Client, case: &str, request: Broken) -> InvalidInput {
     let result = match request {
         Broken::Typed(request) => client.create(request).await,
         Broken::Json(json) => match parse_request(&json) {
@@ -198,7 +246,7 @@ async fn refusal(client: &Client, request: Broken) -> InvalidInput {
     };
     match result {
         Err(Error::InvalidInput(input)) => input,
-        other => panic!("expected InvalidInput, got {other:?}"),
+        other => panic!("{case}: expected InvalidInput, got {other:?}"),
     }
 }
 
@@ -210,7 +258,7 @@ async fn every_broken_rule_is_refused_with_the_field_and_the_rule_and_nothing_is
 
     for (case, request) in broken_requests() {
         // Act
-        let input = refusal(&client, request).await;
+        let input = refusal(&client, case, request).await;
 
         // Assert
         assert!(!input.violations().is_empty(), "{case}");
@@ -286,7 +334,7 @@ async fn all_violations_of_one_request_are_reported_together() {
     let (server, client) = server_expecting_nothing().await;
 
     // Act
-    let input = refusal(&client, Broken::Typed(request)).await;
+    let input = refusal(&client, "three rules at once", Broken::Typed(request)).await;
 
     // Assert
     server.verify().await;
@@ -307,9 +355,10 @@ async fn all_violations_of_one_request_are_reported_together() {
 
 #[test]
 fn requests_at_the_limits_are_valid() {
+    let (shortest, longest) = durations();
     let at_limits = with(|r| {
-        r.prompt = "é".repeat(2500).parse().unwrap();
-        r.duration = 15;
+        r.prompt = "é".repeat(max_length("/prompt")).parse().unwrap();
+        r.duration = longest;
         r.elements = vec![
             image_element(3),
             image_element(1),
@@ -324,7 +373,7 @@ fn requests_at_the_limits_are_valid() {
     });
     assert_eq!(mulerouter_kling::validate(&at_limits), Ok(()));
     assert_eq!(
-        mulerouter_kling::validate(&with(|r| r.duration = 3)),
+        mulerouter_kling::validate(&with(|r| r.duration = shortest)),
         Ok(())
     );
 }
@@ -335,7 +384,7 @@ fn a_request_read_from_json_reports_every_broken_rule_not_only_the_first() {
     let json = json!({
         "prompt": "",
         "video": "ftp://example.com/v.mp4",
-        "mode": "ultra",
+        "mode": unlisted("/mode"),
         "elements": [{"type": "image", "reference_images": []}],
         "model_name": "kling",
     });
@@ -364,12 +413,13 @@ fn a_request_read_from_json_reports_every_broken_rule_not_only_the_first() {
 #[test]
 fn a_request_read_from_json_at_the_limits_is_the_request_it_describes() {
     // Arrange
+    let (_, longest) = durations();
     let json = json!({
-        "prompt": "é".repeat(2500),
+        "prompt": "é".repeat(max_length("/prompt")),
         "video": "https://example.com/v.mp4",
         "negative_prompt": null,
         "aspect_ratio": null,
-        "duration": 15,
+        "duration": longest,
         "elements": [
             {"type": "image", "frontal_image": "data:image/png;base64,iVBORw0KGgo=", "reference_images": ["iVBORw0KGgo=", "https://example.com/a.png", "data:image/jpeg;base64,/9j/4AAQ"]},
             {"type": "video", "reference_videos": ["https://example.com/a.mp4"]},
@@ -380,8 +430,8 @@ fn a_request_read_from_json_at_the_limits_is_the_request_it_describes() {
     let request = parse_request(&json).unwrap();
 
     // Assert
-    assert_eq!(request.duration, 15);
-    assert_eq!(request.prompt.chars().count(), 2500);
+    assert_eq!(request.duration, longest);
+    assert_eq!(request.prompt.chars().count(), max_length("/prompt"));
     assert_eq!(request.elements.len(), 2);
     assert_eq!(mulerouter_kling::validate(&request), Ok(()));
 }
