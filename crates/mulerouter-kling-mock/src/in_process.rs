@@ -145,15 +145,16 @@ impl MockMuleRouter {
         }
     }
 
-    /// Polling for tests against the mock: every 5 ms growing to 50 ms, giving up after
-    /// 10 s (a task on [`Timing::PerPoll`] finishes in two reads; on
-    /// [`Timing::WallClock`] the polls follow the clock).
+    /// Polling for tests against the mock: every [`mulerouter_kling::MIN_POLL_INTERVAL`]
+    /// (the client's shortest pause, 100 ms), giving up after 10 s (a task on
+    /// [`Timing::PerPoll`] finishes in two reads; on [`Timing::WallClock`] the polls follow
+    /// the clock).
     pub fn wait_options() -> mulerouter_kling::WaitOptions {
         mulerouter_kling::WaitOptions {
             timeout: Duration::from_secs(10),
-            initial_interval: Duration::from_millis(5),
-            max_interval: Duration::from_millis(50),
-            multiplier: 1.5,
+            initial_interval: mulerouter_kling::MIN_POLL_INTERVAL,
+            max_interval: mulerouter_kling::MIN_POLL_INTERVAL,
+            multiplier: 1.0,
         }
     }
 }
