@@ -66,7 +66,7 @@ pub(crate) fn finish(
     found.truncate(MAX_VIOLATIONS + 1);
     found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule));
     found.dedup();
-    drop_format_beside_pattern(&mut found);
+    one_violation_per_mistake(&mut found);
     found
 }
 
@@ -74,17 +74,27 @@ pub(crate) fn finish(
 /// `^https?://…`) usually fails its `format: uri` for the same reason (`/v.mp4`, `street.mp4`),
 /// and the pattern's message says what is wanted, so the `format` violation at the same
 /// pointer goes. A value that matches the pattern but is still not a URI keeps its `format`
-/// violation: that is a different mistake.
-fn drop_format_beside_pattern(found: &mut Vec<Violation>) {
-    if !found.iter().any(|v| v.rule == "pattern") {
+/// violation: that is a different mistake. A string too short for its `minLength` keeps only
+/// that violation.
+fn one_violation_per_mistake(found: &mut Vec<Violation>) {
+    let at = |rule: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|v| v.rule == rule)
+            .map(|v| v.pointer.clone())
+            .collect()
+    };
+    let (too_short, patterned) = (at("minLength"), at("pattern"));
+    if too_short.is_empty() && patterned.is_empty() {
         return;
     }
-    let patterned: Vec<String> = found
-        .iter()
-        .filter(|v| v.rule == "pattern")
-        .map(|v| v.pointer.clone())
-        .collect();
-    found.retain(|v| v.rule != "format" || !patterned.contains(&v.pointer));
+    // A string too short to be judged (an empty image source) is one mistake too: its
+    // pattern and format go beside `minLength`, as the client reports it.
+    found.retain(|v| match v.rule {
+        "format" => !patterned.contains(&v.pointer) && !too_short.contains(&v.pointer),
+        "pattern" => !too_short.contains(&v.pointer),
+        _ => true,
+    });
 }
 
 /// The size limits of a JSON Schema, compiled once: only the parts of the schema that hold

@@ -231,6 +231,7 @@ impl Walk {
     fn text(&mut self, rule: &Rule, at: &str, text: &str) {
         let length = text.chars().count() as u64;
         let mut broken = false;
+        let mut too_short = false;
         if let Some(min) = rule.min_length.filter(|min| length < *min) {
             let message = if min == 1 {
                 "must not be empty".to_string()
@@ -239,12 +240,15 @@ impl Walk {
             };
             self.push(at, "minLength", message);
             broken = true;
+            too_short = true;
         }
         if let Some(max) = rule.max_length.filter(|max| length > *max) {
             self.push(at, "maxLength", format!("longer than {max} characters"));
             broken = true;
         }
-        if let Some(pattern) = rule.pattern
+        // A string too short to be judged (an empty image source) is one mistake, not also
+        // a broken pattern.
+        if let Some(pattern) = rule.pattern.filter(|_| !too_short)
             && !matches(pattern, text)
         {
             let message = match rule.pattern_description {

@@ -437,6 +437,22 @@ fn a_request_read_from_json_at_the_limits_is_the_request_it_describes() {
 }
 
 #[test]
+fn an_empty_image_source_is_one_violation_too_short_not_also_a_broken_pattern() {
+    let json = json_with(|r| {
+        r["elements"] = json!([{"type": "image", "reference_images": [""]}]);
+    });
+
+    let input = parse_request(&json).unwrap_err();
+
+    let found: Vec<_> = input
+        .violations()
+        .iter()
+        .map(|v| (v.pointer.as_str(), v.rule))
+        .collect();
+    assert_eq!(found, [("/elements/0/reference_images/0", "minLength")]);
+}
+
+#[test]
 fn a_whole_number_written_as_a_decimal_is_refused_where_the_type_cannot_hold_it() {
     // The document's `integer` admits 5.0; the request's i64 does not, and says where.
     let input = parse_request(&json_with(|r| r["duration"] = json!(5.0))).unwrap_err();
