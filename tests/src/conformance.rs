@@ -165,26 +165,48 @@ pub const CHECKS: &[Check] = &[
 ];
 
 /// Why a request got no answer, in words that say what to check.
-fn no_answer(error: &reqwest::Error) -> String {
+fn no_answer(error: &reqwest::Error, limit: Duration) -> String {
     if error.is_timeout() {
-        "no answer within the time limit (--timeout); is the server up and reachable?".into()
+        format!(
+            "no answer within {limit:?} (--timeout): the server is slow, or not reachable at that address"
+        )
+    } else if error.is_connect() {
+        format!(
+            "no connection: {}; is a server listening at that address?",
+            causes(error)
+        )
     } else {
-        format!("no answer: {error}")
+        format!("no answer: {}", causes(error))
     }
 }
 
 /// Why an answer's body did not arrive whole.
-fn broken_off(error: &reqwest::Error) -> String {
+fn broken_off(error: &reqwest::Error, limit: Duration) -> String {
     if error.is_timeout() {
-        "the answer was still arriving at the time limit (--timeout)".into()
+        format!("the answer was still arriving after {limit:?} (--timeout)")
     } else {
-        format!("the body broke off: {error}")
+        format!("the body broke off: {}", causes(error))
     }
+}
+
+/// An error with its causes (`error sending request: …: Connection refused`): reqwest's own
+/// text alone leaves out why.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// An answer as received.
 struct Answer {
     status: u16,
+    /// The media type of `Content-Type`, lower case, without parameters.
+    media_type: Option<String>,
     body: Vec<u8>,
 }
 
@@ -197,6 +219,7 @@ pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
     let runner = Runner {
         http,
         target: target.clone(),
+        timeout: options.timeout,
     };
     let mut created: Option<Uuid> = None;
     let mut outcomes = Vec::new();
@@ -219,6 +242,7 @@ pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
 struct Runner {
     http: reqwest::Client,
     target: Target,
+    timeout: Duration,
 }
 
 impl Runner {
@@ -251,8 +275,9 @@ impl Runner {
                 )
                 .await
             }
+            // The document allows any 4XX here: 400, 404 and 422 are what servers send.
             "rejects a task id that is not a uuid" => {
-                self.expect_get("not-a-uuid", self.bearer().as_deref(), &[400, 404])
+                self.expect_get("not-a-uuid", self.bearer().as_deref(), &[400, 404, 422])
                     .await
             }
             "reads the given task" => match options.task_id {
@@ -315,10 +340,23 @@ impl Runner {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, String> {
-        let mut response = request.send().await.map_err(|e| no_answer(&e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| no_answer(&e, self.timeout))?;
         let status = response.status().as_u16();
+        let media_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|value| value.trim().to_ascii_lowercase());
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| broken_off(&e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| broken_off(&e, self.timeout))?
+        {
             if body.len() + chunk.len() > MAX_ANSWER_BYTES {
                 return Err(format!(
                     "{status} with an answer over {} MiB (the API's answers are a few KiB); stopped reading",
@@ -327,7 +365,11 @@ impl Runner {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            media_type,
+            body,
+        })
     }
 
     /// Sends, then checks the status is one of `expected` and the answer conforms.
@@ -340,12 +382,7 @@ impl Runner {
     ) -> Result<String, String> {
         let answer = self.send(request).await?;
         if !expected.contains(&answer.status) {
-            return Err(format!(
-                "expected {}, got {}: {}",
-                list(expected),
-                answer.status,
-                snippet(&answer.body)
-            ));
+            return Err(unexpected(expected, &answer));
         }
         conforms(method, path, &answer)?;
         Ok(format!("{}", answer.status))
@@ -370,17 +407,15 @@ impl Runner {
             .send(self.post(self.bearer().as_deref()).json(&body))
             .await?;
         if answer.status != 400 {
-            return Err(format!(
-                "expected 400, got {}: {}",
-                answer.status,
-                snippet(&answer.body)
-            ));
+            return Err(unexpected(&[400], &answer));
         }
         conforms("POST", CREATE, &answer)?;
-        let text = String::from_utf8_lossy(&answer.body);
-        if !text.contains(field) {
+        // Named where an error says things (a violation's pointer, a message), not merely
+        // echoed back with the request.
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        if !said(&body).iter().any(|text| text.contains(field)) {
             return Err(format!(
-                "400, but the error does not name `{field}`: {}",
+                "400, but no message or violation of the error names `{field}`: {}",
                 snippet(&answer.body)
             ));
         }
@@ -397,11 +432,7 @@ impl Runner {
             )
             .await?;
         if answer.status != 200 {
-            return Err(format!(
-                "expected 200, got {}: {}",
-                answer.status,
-                snippet(&answer.body)
-            ));
+            return Err(unexpected(&[200], &answer));
         }
         conforms("GET", &path, &answer)?;
         let task: TaskResponse = serde_json::from_slice(&answer.body)
@@ -418,11 +449,7 @@ impl Runner {
             .send(self.post(self.bearer().as_deref()).json(&body))
             .await?;
         if ![200, 202].contains(&answer.status) {
-            return Err(format!(
-                "expected 200 or 202, got {}: {}",
-                answer.status,
-                snippet(&answer.body)
-            ));
+            return Err(unexpected(&[200, 202], &answer));
         }
         conforms("POST", CREATE, &answer)?;
         let task: TaskResponse = serde_json::from_slice(&answer.body)
@@ -437,9 +464,88 @@ impl Runner {
     }
 }
 
-/// The answer's status is documented for the operation, its body matches the schema, and the
-/// generated client can parse an error body.
+/// `expected …, got …` with the start of the answer; a 401 where none was expected says the
+/// server refused the token, which every later check would otherwise seem to fail for.
+fn unexpected(expected: &[u16], answer: &Answer) -> String {
+    let refused = if answer.status == 401 && !expected.contains(&401) {
+        " (the server refused the token: is MULEROUTER_API_KEY a key it accepts?)"
+    } else {
+        ""
+    };
+    format!(
+        "expected {}, got {}{refused}: {}",
+        list(expected),
+        answer.status,
+        snippet(&answer.body)
+    )
+}
+
+/// Where an error body says something: each violation's pointer and message, and the
+/// messages the document's `ApiError` names (`task_info.error.detail`/`title`, `detail`,
+/// `error`, `message`).
+fn said(body: &Value) -> Vec<String> {
+    let mut texts = Vec::new();
+    for violation in body["violations"].as_array().into_iter().flatten() {
+        for key in ["pointer", "message"] {
+            texts.extend(violation[key].as_str().map(str::to_string));
+        }
+    }
+    for pointer in [
+        "/task_info/error/detail",
+        "/task_info/error/title",
+        "/detail",
+        "/error",
+        "/message",
+    ] {
+        match body.pointer(pointer) {
+            Some(Value::String(text)) => texts.push(text.clone()),
+            Some(Value::Null) | None => {}
+            Some(other) => texts.push(other.to_string()),
+        }
+    }
+    texts
+}
+
+/// The media types the document declares for the answer with `status` to `method` (`GET`: the
+/// task read, `POST`: the create) (an exact code, then its `4XX`/`5XX` range, then `default`).
+fn declared_media_types(method: &str, status: u16) -> Vec<String> {
+    let template = if method == "GET" {
+        format!("{CREATE}/{{task_id}}")
+    } else {
+        CREATE.to_string()
+    };
+    let document = crate::document::document();
+    let responses = &document["paths"][template.as_str()][method.to_ascii_lowercase()]["responses"];
+    let range = format!("{}XX", status / 100);
+    let response = [status.to_string(), range, "default".into()]
+        .iter()
+        .find_map(|key| responses.get(key.as_str()));
+    let content = response.map(|r| &crate::document::resolve(r)["content"]);
+    content
+        .and_then(Value::as_object)
+        .map(|types| types.keys().map(|t| t.to_ascii_lowercase()).collect())
+        .unwrap_or_default()
+}
+
+/// The answer's status is documented for the operation, its `Content-Type` is one the
+/// document declares for it, its body matches the schema, and an error body parses with the
+/// generated client and carries a message.
 fn conforms(method: &str, path: &str, answer: &Answer) -> Result<(), String> {
+    let declared = declared_media_types(method, answer.status);
+    if !declared.is_empty() && !answer.body.is_empty() {
+        let sent = answer.media_type.as_deref().unwrap_or("no Content-Type");
+        if !declared.iter().any(|media_type| media_type == sent) {
+            return Err(format!(
+                "{} sent as {sent}; the document declares {} (a generated client reads the body by its Content-Type)",
+                answer.status,
+                declared.join(" or ")
+            ));
+        }
+    }
+    if answer.media_type.as_deref() == Some("text/html") {
+        // A proxy's page, declared on 5XX: nothing in it to check further.
+        return Ok(());
+    }
     validate_response(method, path, answer.status, &answer.body).map_err(|violations| {
         let listed: Vec<String> = violations
             .iter()
@@ -461,6 +567,15 @@ fn conforms(method: &str, path: &str, answer: &Answer) -> Result<(), String> {
     if answer.status >= 400 {
         serde_json::from_slice::<ApiError>(&answer.body)
             .map_err(|e| format!("the client cannot parse the error: {e}"))?;
+        // `ApiError` requires none of its fields, but says the body carries one of them.
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        if said(&body).is_empty() {
+            return Err(format!(
+                "{}: the error says nothing (no task_info.error, detail, error or message): {}",
+                answer.status,
+                snippet(&answer.body)
+            ));
+        }
     }
     Ok(())
 }
@@ -474,9 +589,40 @@ fn list(codes: &[u16]) -> String {
 }
 
 fn snippet(body: &[u8]) -> String {
+    const SHOWN: usize = 300;
     let text = String::from_utf8_lossy(body);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    flat.chars().take(200).collect()
+    if flat.chars().count() <= SHOWN {
+        return flat;
+    }
+    let mut shown: String = flat.chars().take(SHOWN).collect();
+    shown.push('…');
+    shown
+}
+
+/// The results as one JSON document, for CI: each check with `pass`, `fail` or `skip` and
+/// its detail, and the counts.
+pub fn json(base_url: &str, outcomes: &[Outcome]) -> Value {
+    let count =
+        |wanted: fn(&Verdict) -> bool| outcomes.iter().filter(|o| wanted(&o.verdict)).count();
+    let checks: Vec<Value> = outcomes
+        .iter()
+        .map(|outcome| {
+            let (result, detail) = match &outcome.verdict {
+                Verdict::Pass(detail) => ("pass", detail),
+                Verdict::Fail(detail) => ("fail", detail),
+                Verdict::Skip(detail) => ("skip", detail),
+            };
+            json!({ "check": outcome.check, "result": result, "detail": detail })
+        })
+        .collect();
+    json!({
+        "base_url": base_url,
+        "checks": checks,
+        "passed": count(|v| matches!(v, Verdict::Pass(_))),
+        "failed": count(|v| matches!(v, Verdict::Fail(_))),
+        "skipped": count(|v| matches!(v, Verdict::Skip(_))),
+    })
 }
 
 /// The results as a table, then a closing `N passed, N failed, N skipped` line.

@@ -4,10 +4,13 @@
 //! xtask keeps few dependencies and compiles quickly.
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use crate::workspace;
 
-pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+/// Runs the checker with `args` (its `--help` included) and exits as it did: 0 passed, 1 a
+/// check failed, 2 the command was given wrongly; a CI job can tell the last two apart.
+pub fn run(root: &Path, args: &[String]) -> ExitCode {
     let mut command = workspace::cargo(root);
     command
         .args([
@@ -20,5 +23,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "--",
         ])
         .args(args);
-    workspace::run(&mut command, "the contract checks")
+    match command.status() {
+        Ok(status) => ExitCode::from(
+            status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1),
+        ),
+        Err(error) => {
+            eprintln!("error: cannot run cargo: {error}");
+            ExitCode::from(2)
+        }
+    }
 }

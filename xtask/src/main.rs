@@ -57,7 +57,8 @@ enum Command {
     },
     /// Check a server against the document (default: the built-in mock). Arguments go to the
     /// checker: `--base-url URL`, `--allow-create`, `--task-id ID`, `--timeout DURATION`,
-    /// `--help`.
+    /// `--json`, `--help`; it exits 0 (passed), 1 (a check failed) or 2 (given wrongly).
+    #[command(disable_help_flag = true)]
     Contract {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -94,7 +95,7 @@ fn main() -> ExitCode {
             codegen::run(&workspace::root(), mode)
         }
         Command::Snapshots { references } => snapshots::check(&workspace::root(), &references),
-        Command::Contract { args } => contract::run(&workspace::root(), &args),
+        Command::Contract { args } => return contract::run(&workspace::root(), &args),
         Command::Bench { args } => bench::run(&workspace::root(), &args),
         Command::Diff(args) => return diff::run(&workspace::root(), args),
         Command::PythonClient => python_client::run(&workspace::root()),

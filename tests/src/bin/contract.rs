@@ -1,6 +1,9 @@
 //! `contract`: conformance checks of a server against the OpenAPI document.
 //! Run it as `cargo xtask contract [--base-url URL] [--allow-create] [--task-id ID]
-//! [--timeout DURATION]`.
+//! [--timeout DURATION] [--json]`.
+//!
+//! Exit codes: 0 every check run passed, 1 a check failed, 2 the command was given wrongly
+//! (a bad flag, no `MULEROUTER_API_KEY` with `--base-url`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,12 +14,14 @@ use mulerouter_kling_mock::MockMuleRouter;
 
 /// Checks a server implementing MuleRouter's Kling V3 Omni reference-video-to-video API
 /// against the OpenAPI document. Without --base-url, starts the mock and checks it.
+///
+/// Exit codes: 0 every check run passed, 1 a check failed, 2 the command was given wrongly.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask contract")]
+#[command(name = "cargo xtask contract", bin_name = "cargo xtask contract")]
 struct Cli {
     /// The server's base URL, e.g. `https://api.mulerouter.ai`. The token comes from
     /// MULEROUTER_API_KEY and is never printed.
-    #[arg(long)]
+    #[arg(long, value_parser = base_url)]
     base_url: Option<String>,
     /// Also run the checks that create tasks against --base-url (on the real service each
     /// create is billed). The built-in mock always gets every check.
@@ -28,11 +33,32 @@ struct Cli {
     /// Each request's time limit, its answer included (e.g. 500ms, 10s, 1m).
     #[arg(long, default_value = "30s", value_parser = duration)]
     timeout: Duration,
+    /// Print the results as one JSON document (for CI) instead of a table:
+    /// `{"base_url", "checks": [{"check", "result": "pass"|"fail"|"skip", "detail"}], "passed",
+    /// "failed", "skipped"}`.
+    #[arg(long)]
+    json: bool,
 }
 
 fn duration(text: &str) -> Result<Duration, String> {
-    mulerouter_kling_mock::parse_duration(text)
-        .ok_or_else(|| format!("{text:?} is not a duration like 500ms, 10s or 1m"))
+    match mulerouter_kling_mock::parse_duration(text) {
+        Some(Duration::ZERO) => {
+            Err("a time limit of 0 would fail every check; give one like 10s".into())
+        }
+        Some(limit) => Ok(limit),
+        None => Err(format!("{text:?} is not a duration like 500ms, 10s or 1m")),
+    }
+}
+
+/// An `http` or `https` URL with a host, without its trailing slash.
+fn base_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| {
+        format!("{text:?} is not a URL ({e}); give one like https://api.mulerouter.ai")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{text:?} is not an http or https URL with a host"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 #[tokio::main]
@@ -53,20 +79,16 @@ async fn main() -> ExitCode {
                 eprintln!("error: set MULEROUTER_API_KEY to check {base_url}");
                 return ExitCode::from(2);
             };
-            (
-                None,
-                Target {
-                    base_url: base_url.trim_end_matches('/').to_string(),
-                    token,
-                },
-            )
+            (None, Target { base_url, token })
         }
         None => {
             let mock = MockMuleRouter::start().await;
-            println!(
-                "No --base-url: checking the built-in mock at {}",
-                mock.uri()
-            );
+            if !cli.json {
+                println!(
+                    "No --base-url: checking the built-in mock at {}",
+                    mock.uri()
+                );
+            }
             let target = Target {
                 base_url: mock.uri(),
                 token: token.unwrap_or_else(|| "sk-mr-contract".into()),
@@ -74,9 +96,15 @@ async fn main() -> ExitCode {
             (Some(mock), target)
         }
     };
-    println!("Checking {} against the OpenAPI document", target.base_url);
+    if !cli.json {
+        println!("Checking {} against the OpenAPI document", target.base_url);
+    }
     let outcomes = conformance::run(&target, &options).await;
-    print!("{}", conformance::table(&outcomes));
+    if cli.json {
+        println!("{}", conformance::json(&target.base_url, &outcomes));
+    } else {
+        print!("{}", conformance::table(&outcomes));
+    }
     if outcomes
         .iter()
         .any(|o| matches!(o.verdict, Verdict::Fail(_)))

@@ -156,6 +156,138 @@ async fn a_server_with_a_wrong_error_shape_is_caught() {
     );
 }
 
+/// The checker's line for `check` against a server answering everything with `answer`.
+async fn line_against(answer: ResponseTemplate, check: &str) -> String {
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(answer).mount(&server).await;
+    let output = contract(
+        &["--base-url", &server.uri(), "--allow-create"],
+        Some(SECRET),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    text.lines()
+        .find(|line| line.starts_with(check))
+        .unwrap_or_else(|| panic!("no line for {check}: {text}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_sent_as_another_media_type_fails_naming_the_declared_one() {
+    // Arrange: the right status and body, but as text/plain, which a generated client reads
+    // as text.
+    let answer =
+        ResponseTemplate::new(404).set_body_raw(r#"{"detail":"Task not found"}"#, "text/plain");
+
+    // Act
+    let line = line_against(answer, "answers 404 for an unknown task").await;
+
+    // Assert
+    assert!(line.contains("FAIL"), "{line}");
+    assert!(
+        line.contains("sent as text/plain; the document declares application/json"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_400_that_echoes_the_field_but_blames_another_does_not_name_it() {
+    // Arrange: the request echoed back, the message about another field.
+    let answer = ResponseTemplate::new(400)
+        .set_body_json(json!({"detail": "prompt: missing", "input": {"duration": 99}}));
+
+    // Act
+    let line = line_against(answer, "rejects a broken rule, naming the field").await;
+
+    // Assert
+    assert!(line.contains("FAIL"), "{line}");
+    assert!(
+        line.contains("no message or violation of the error names `duration`"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_body_that_says_nothing_fails() {
+    // Act
+    let line = line_against(
+        ResponseTemplate::new(404).set_body_json(json!({})),
+        "answers 404 for an unknown task",
+    )
+    .await;
+
+    // Assert
+    assert!(
+        line.contains("FAIL") && line.contains("the error says nothing"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_said_to_be_the_cause() {
+    // Act: a server that refuses every token.
+    let line = line_against(
+        ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid API key"})),
+        "answers 404 for an unknown task",
+    )
+    .await;
+
+    // Assert
+    assert!(line.contains("the server refused the token"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_lists_each_check_with_its_result_and_the_counts() {
+    // Arrange
+    let mock = MockMuleRouter::start().await;
+
+    // Act
+    let output = contract(
+        &["--base-url", &mock.uri(), "--allow-create", "--json"],
+        Some(SECRET),
+    )
+    .await;
+
+    // Assert
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (
+            report["passed"].as_u64(),
+            report["failed"].as_u64(),
+            report["skipped"].as_u64()
+        ),
+        (Some(11), Some(0), Some(1))
+    );
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 12);
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["check"].is_string() && c["detail"].is_string())
+    );
+    assert_eq!(checks[0]["result"], "pass");
+}
+
+#[tokio::test]
+async fn a_base_url_or_time_limit_given_wrongly_exits_2_saying_what_to_give() {
+    for (args, expected) in [
+        (
+            ["--base-url", "notaurl"],
+            "give one like https://api.mulerouter.ai",
+        ),
+        (["--timeout", "0s"], "give one like 10s"),
+    ] {
+        let output = contract(&args, Some(SECRET)).await;
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(expected),
+            "{args:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_base_url_without_a_key_is_refused() {
     let output = contract(&["--base-url", "http://127.0.0.1:9"], None).await;
@@ -204,8 +336,7 @@ async fn a_server_that_never_answers_fails_each_check_at_the_time_limit() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("0 passed, 5 failed"), "{text}");
     assert_eq!(
-        text.matches("no answer within the time limit (--timeout)")
-            .count(),
+        text.matches("no answer within 300ms (--timeout)").count(),
         5,
         "{text}"
     );
