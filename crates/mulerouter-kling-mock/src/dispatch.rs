@@ -48,18 +48,24 @@ impl Behaviour {
     }
 }
 
+/// Whether `request` is one a proxy gets: `CONNECT`, or an HTTP/1 absolute-form target
+/// (`GET http://host/path`; HTTP/2 always carries scheme and authority).
+pub(crate) fn is_for_a_proxy<B>(request: &http::Request<B>) -> bool {
+    let uri = request.uri();
+    request.method() == Method::CONNECT
+        || (request.version() < http::Version::HTTP_2
+            && (uri.scheme().is_some() || uri.authority().is_some()))
+}
+
+/// What a request meant for a proxy gets.
+pub(crate) const NOT_A_PROXY: &str = "Bad Request: this is a server, not a proxy; send the path alone as the request target (`GET /vendors/…`)";
+
 /// The answer to `request`.
 pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
     let method = request.method();
     let uri = request.uri();
-    // HTTP/2 always carries scheme and authority; in HTTP/1 they make a proxy's request.
-    let proxy_form = request.version() < http::Version::HTTP_2
-        && (uri.scheme().is_some() || uri.authority().is_some());
-    if method == Method::CONNECT || proxy_form {
-        return Reply::detail(
-            400,
-            "Bad Request: this is a server, not a proxy; send the path alone as the request target (`GET /vendors/…`)",
-        );
+    if is_for_a_proxy(request) {
+        return Reply::detail(400, NOT_A_PROXY);
     }
     let path = uri.path();
     // The mock's own routes come before the document's: the videos it serves (the admin

@@ -63,6 +63,9 @@ pub(crate) fn is_admin(path: &str) -> bool {
 
 /// The answer to an admin request.
 pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
+    if crate::dispatch::is_for_a_proxy(request) {
+        return error(400, crate::dispatch::NOT_A_PROXY);
+    }
     let path = request.uri().path();
     let rest = path.strip_prefix(PREFIX).unwrap_or_default();
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -585,6 +588,22 @@ mod tests {
         // Assert
         assert_eq!(loopback.unwrap_err().status, 401);
         assert!(remote.is_ok());
+    }
+
+    #[test]
+    fn a_request_for_a_proxy_is_refused_on_admin_paths_as_on_the_api() {
+        // Arrange
+        let core = crate::MockMuleRouter::builder().build_core("http://127.0.0.1:1");
+        let absolute = http::Request::builder()
+            .uri("http://127.0.0.1/__admin/health")
+            .body(Bytes::new())
+            .unwrap();
+
+        // Act
+        let reply = answer(&core, &absolute);
+
+        // Assert
+        assert_eq!(reply.status, 400);
     }
 
     #[test]
