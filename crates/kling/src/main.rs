@@ -94,7 +94,7 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
                     .await
                 }
                 Ok(task) => {
-                    output.created(&task);
+                    output.created(&task, backend.is_offline());
                     exit::OK
                 }
             }

@@ -25,13 +25,19 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn created(&self, task: &TaskResponse) {
+    /// A task created and not waited for; `offline`, it ends with this command, so there is
+    /// nothing to follow it with.
+    pub fn created(&self, task: &TaskResponse, offline: bool) {
         if self.json {
             print_json(&json!(task));
         } else {
             let id = task.task_info.id;
             out!("Task {id} created ({}).", task.task_info.status);
-            out!("Follow it with: kling status {id}   or: kling wait {id}");
+            if offline {
+                out!("Offline, the task ends with this command: add --wait to see it finish.");
+            } else {
+                out!("Follow it with: kling status {id}   or: kling wait {id}");
+            }
         }
     }
 

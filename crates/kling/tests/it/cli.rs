@@ -390,6 +390,24 @@ fn a_plain_progress_line_is_printed_when_not_on_a_terminal() {
 }
 
 #[test]
+fn offline_a_task_not_waited_for_is_not_followed_by_commands_that_cannot_find_it() {
+    // Act
+    let output = run(offline().args([
+        "generate",
+        "--prompt",
+        "A paper boat",
+        "--video",
+        "https://example.com/source.mp4",
+    ]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("add --wait"), "{stdout}");
+    assert!(!stdout.contains("kling status"), "{stdout}");
+}
+
+#[test]
 fn offline_a_task_from_an_earlier_command_is_explained_not_blamed_on_the_id() {
     for command in ["status", "wait"] {
         // Act
