@@ -52,6 +52,9 @@ pub struct Options {
     pub task_id: Option<Uuid>,
     /// Each request's time limit, from sending it to the end of its answer.
     pub timeout: Duration,
+    /// Poll the created task until it finishes, for at most this long (a generation takes
+    /// minutes on the real service); `None` skips that check.
+    pub follow: Option<Duration>,
 }
 
 impl Default for Options {
@@ -60,9 +63,15 @@ impl Default for Options {
             allow_create: false,
             task_id: None,
             timeout: DEFAULT_TIMEOUT,
+            follow: None,
         }
     }
 }
+
+/// The pauses between two polls of [`Options::follow`]: the first short (a test server may
+/// finish at once), doubling up to the longest.
+const FOLLOW_FIRST_PAUSE: Duration = Duration::from_millis(100);
+const FOLLOW_LONGEST_PAUSE: Duration = Duration::from_secs(5);
 
 /// How a check ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +95,7 @@ pub struct Check {
     pub covers: &'static [(&'static str, &'static str)],
     pub creates: bool,
     pub needs_task_id: bool,
+    pub follows: bool,
 }
 
 /// Every check, in the order they run.
@@ -95,72 +105,91 @@ pub const CHECKS: &[Check] = &[
         covers: &[("get_generation", "401")],
         creates: false,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "rejects an Authorization header without Bearer",
         covers: &[("get_generation", "401")],
         creates: false,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "rejects a token that is not a MuleRouter key",
         covers: &[("get_generation", "401")],
         creates: false,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "answers 404 for an unknown task",
         covers: &[("get_generation", "404")],
         creates: false,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "rejects a task id that is not a uuid",
         covers: &[("get_generation", "400")],
         creates: false,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "reads the given task",
         covers: &[("get_generation", "200")],
         creates: false,
         needs_task_id: true,
+        follows: false,
     },
     Check {
         name: "creates a task from a valid request",
         covers: &[("create_generation", "200"), ("create_generation", "202")],
         creates: true,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "reads the created task back",
         covers: &[("get_generation", "200")],
         creates: true,
         needs_task_id: false,
+        follows: false,
+    },
+    Check {
+        name: "follows the created task until it finishes",
+        covers: &[("get_generation", "200")],
+        creates: true,
+        needs_task_id: false,
+        follows: true,
     },
     Check {
         name: "rejects a broken rule, naming the field",
         covers: &[("create_generation", "400")],
         creates: true,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "rejects an unknown key",
         covers: &[("create_generation", "400")],
         creates: true,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "rejects a body that is not JSON",
         covers: &[("create_generation", "400")],
         creates: true,
         needs_task_id: false,
+        follows: false,
     },
     Check {
         name: "rejects a create without a token",
         covers: &[("create_generation", "401")],
         creates: true,
         needs_task_id: false,
+        follows: false,
     },
 ];
 
@@ -228,6 +257,8 @@ pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
             Verdict::Skip("creates a task (billed on the real service); pass --allow-create".into())
         } else if check.needs_task_id && options.task_id.is_none() {
             Verdict::Skip("pass --task-id to check a task of yours".into())
+        } else if check.follows && options.follow.is_none() {
+            Verdict::Skip("pass --follow 10m to poll the created task until it finishes".into())
         } else {
             runner.check(check.name, options, &mut created).await
         };
@@ -294,6 +325,11 @@ impl Runner {
             "reads the created task back" => match created {
                 Some(id) => self.read_task(*id).await,
                 None => Err("no task was created by the previous check".into()),
+            },
+            "follows the created task until it finishes" => match (*created, options.follow) {
+                (Some(id), Some(limit)) => self.follow(id, limit).await,
+                (None, _) => Err("no task was created by an earlier check".into()),
+                (_, None) => Err("no --follow".into()),
             },
             "rejects a broken rule, naming the field" => {
                 let body = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4", "duration": 99});
@@ -441,6 +477,62 @@ impl Runner {
             return Err(format!("asked for {id}, got {}", task.task_info.id));
         }
         Ok(format!("200, {}", task.task_info.status))
+    }
+
+    /// Reads the task until it finishes (pauses from [`FOLLOW_FIRST_PAUSE`] doubling to
+    /// [`FOLLOW_LONGEST_PAUSE`]), each answer checked: a completed task must carry its videos
+    /// as URLs, a failed one its error.
+    async fn follow(&self, id: Uuid, limit: Duration) -> Result<String, String> {
+        use mulerouter_kling::Phase;
+        let started = std::time::Instant::now();
+        let path = format!("{CREATE}/{id}");
+        let mut seen: Vec<String> = Vec::new();
+        let mut pause = FOLLOW_FIRST_PAUSE;
+        loop {
+            let answer = self
+                .send(
+                    self.http
+                        .get(self.url(&path))
+                        .header("authorization", self.bearer().unwrap_or_default()),
+                )
+                .await?;
+            if answer.status != 200 {
+                return Err(unexpected(&[200], &answer));
+            }
+            conforms("GET", &path, &answer)?;
+            let task: TaskResponse = serde_json::from_slice(&answer.body)
+                .map_err(|e| format!("the client cannot parse it: {e}"))?;
+            let status = task.task_info.status.to_string();
+            if seen.last() != Some(&status) {
+                seen.push(status);
+            }
+            let went = seen.join(" → ");
+            match task.task_info.status.phase() {
+                Phase::Succeeded => {
+                    let videos = task.videos.unwrap_or_default();
+                    if videos.is_empty() {
+                        return Err(format!("{went}, but no videos"));
+                    }
+                    for video in &videos {
+                        reqwest::Url::parse(video).map_err(|e| {
+                            format!("{went}, but the video {video:?} is not a URL: {e}")
+                        })?;
+                    }
+                    return Ok(format!("{went} with {} video(s)", videos.len()));
+                }
+                Phase::Failed if task.task_info.error.is_none() => {
+                    return Err(format!("{went}, without saying why (no task_info.error)"));
+                }
+                Phase::Failed => return Ok(format!("{went}, with its error")),
+                Phase::InProgress if started.elapsed() >= limit => {
+                    return Err(format!("{went} after {limit:?} (--follow): not finished"));
+                }
+                Phase::InProgress => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(FOLLOW_LONGEST_PAUSE);
+                }
+            }
+        }
     }
 
     async fn create_valid(&self) -> Result<(Uuid, String), String> {

@@ -57,7 +57,8 @@ enum Command {
     },
     /// Check a server against the document (default: the built-in mock). Arguments go to the
     /// checker: `--base-url URL`, `--allow-create`, `--task-id ID`, `--timeout DURATION`,
-    /// `--json`, `--help`; it exits 0 (passed), 1 (a check failed) or 2 (given wrongly).
+    /// `--follow DURATION`, `--json`, `--help`; it exits 0 (passed), 1 (a check failed) or 2
+    /// (given wrongly).
     #[command(disable_help_flag = true)]
     Contract {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

@@ -1,6 +1,6 @@
 //! `contract`: conformance checks of a server against the OpenAPI document.
 //! Run it as `cargo xtask contract [--base-url URL] [--allow-create] [--task-id ID]
-//! [--timeout DURATION] [--json]`.
+//! [--timeout DURATION] [--follow DURATION] [--json]`.
 //!
 //! Exit codes: 0 every check run passed, 1 a check failed, 2 the command was given wrongly
 //! (a bad flag, no `MULEROUTER_API_KEY` with `--base-url`).
@@ -33,6 +33,11 @@ struct Cli {
     /// Each request's time limit, its answer included (e.g. 500ms, 10s, 1m).
     #[arg(long, default_value = "30s", value_parser = duration)]
     timeout: Duration,
+    /// With the creates: poll the created task until it finishes, for at most this long
+    /// (e.g. 10m; a generation takes minutes on the real service), and check how it ends.
+    /// The built-in mock is always followed.
+    #[arg(long, value_parser = duration)]
+    follow: Option<Duration>,
     /// Print the results as one JSON document (for CI) instead of a table:
     /// `{"base_url", "checks": [{"check", "result": "pass"|"fail"|"skip", "detail"}], "passed",
     /// "failed", "skipped"}`.
@@ -69,6 +74,10 @@ async fn main() -> ExitCode {
         allow_create: cli.allow_create || cli.base_url.is_none(),
         task_id: cli.task_id,
         timeout: cli.timeout,
+        // The built-in mock finishes a task in a few reads.
+        follow: cli
+            .follow
+            .or(cli.base_url.is_none().then_some(Duration::from_secs(30))),
     };
     let token = std::env::var("MULEROUTER_API_KEY")
         .ok()

@@ -40,7 +40,7 @@ async fn the_mock_passes_every_check_including_creates() {
         "{text}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(text.contains("11 passed, 0 failed, 1 skipped"), "{text}");
+    assert!(text.contains("11 passed, 0 failed, 2 skipped"), "{text}");
     assert!(!text.contains(SECRET));
 }
 
@@ -55,7 +55,7 @@ async fn without_allow_create_nothing_is_created() {
     // Assert
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("5 passed, 0 failed, 7 skipped"), "{text}");
+    assert!(text.contains("5 passed, 0 failed, 8 skipped"), "{text}");
     assert_eq!(mock.stats().tasks, 0);
 }
 
@@ -124,7 +124,7 @@ async fn a_server_answering_the_wrong_shape_fails_the_checks() {
     // Assert
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("0 passed, 12 failed, 0 skipped"), "{text}");
+    assert!(text.contains("0 passed, 12 failed, 1 skipped"), "{text}");
     assert!(
         text.lines()
             .any(|l| l.starts_with("reads the given task") && l.contains("does not conform")),
@@ -258,10 +258,10 @@ async fn json_output_lists_each_check_with_its_result_and_the_counts() {
             report["failed"].as_u64(),
             report["skipped"].as_u64()
         ),
-        (Some(11), Some(0), Some(1))
+        (Some(11), Some(0), Some(2))
     );
     let checks = report["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 12);
+    assert_eq!(checks.len(), 13);
     assert!(
         checks
             .iter()
@@ -286,6 +286,52 @@ async fn a_base_url_or_time_limit_given_wrongly_exits_2_saying_what_to_give() {
             "{args:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_task_is_followed_to_its_end_and_one_that_never_ends_fails_at_the_limit() {
+    // Arrange: tasks that finish after two reads, and tasks that never move.
+    let finishing = MockMuleRouter::start().await;
+    let stuck = MockMuleRouter::builder()
+        .timing(mulerouter_kling_mock::Timing::Manual)
+        .start()
+        .await;
+    let line = |output: &Output| {
+        stdout(output)
+            .lines()
+            .find(|l| l.starts_with("follows the created task"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (finishing_uri, stuck_uri) = (finishing.uri(), stuck.uri());
+    let args =
+        |uri: &str| ["--base-url", uri, "--allow-create", "--follow", "300ms"].map(String::from);
+
+    // Act
+    let finished = contract(
+        &args(&finishing_uri).each_ref().map(String::as_str),
+        Some(SECRET),
+    )
+    .await;
+    let never = contract(
+        &args(&stuck_uri).each_ref().map(String::as_str),
+        Some(SECRET),
+    )
+    .await;
+
+    // Assert
+    assert!(finished.status.success(), "{}", stdout(&finished));
+    assert!(
+        line(&finished).contains("completed with 1 video(s)"),
+        "{}",
+        line(&finished)
+    );
+    assert_eq!(never.status.code(), Some(1));
+    assert!(
+        line(&never).contains("pending after 300ms (--follow): not finished"),
+        "{}",
+        line(&never)
+    );
 }
 
 #[tokio::test]
