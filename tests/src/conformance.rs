@@ -458,7 +458,8 @@ impl Runner {
         Ok(format!("400, names `{field}`"))
     }
 
-    async fn read_task(&self, id: Uuid) -> Result<String, String> {
+    /// One read of task `id`: 200, conforming, parsed by the client, and the task asked for.
+    async fn read(&self, id: Uuid) -> Result<TaskResponse, String> {
         let path = format!("{CREATE}/{id}");
         let answer = self
             .send(
@@ -476,6 +477,11 @@ impl Runner {
         if task.task_info.id != id {
             return Err(format!("asked for {id}, got {}", task.task_info.id));
         }
+        Ok(task)
+    }
+
+    async fn read_task(&self, id: Uuid) -> Result<String, String> {
+        let task = self.read(id).await?;
         Ok(format!("200, {}", task.task_info.status))
     }
 
@@ -485,23 +491,10 @@ impl Runner {
     async fn follow(&self, id: Uuid, limit: Duration) -> Result<String, String> {
         use mulerouter_kling::Phase;
         let started = std::time::Instant::now();
-        let path = format!("{CREATE}/{id}");
         let mut seen: Vec<String> = Vec::new();
         let mut pause = FOLLOW_FIRST_PAUSE;
         loop {
-            let answer = self
-                .send(
-                    self.http
-                        .get(self.url(&path))
-                        .header("authorization", self.bearer().unwrap_or_default()),
-                )
-                .await?;
-            if answer.status != 200 {
-                return Err(unexpected(&[200], &answer));
-            }
-            conforms("GET", &path, &answer)?;
-            let task: TaskResponse = serde_json::from_slice(&answer.body)
-                .map_err(|e| format!("the client cannot parse it: {e}"))?;
+            let task = self.read(id).await?;
             let status = task.task_info.status.to_string();
             if seen.last() != Some(&status) {
                 seen.push(status);
