@@ -50,8 +50,8 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Document, String> {
     }
     let api: openapiv3::OpenAPI = serde_yaml_ng::from_slice(bytes)
         .map_err(|e| format!("{name} is not a valid OpenAPI 3.0 document: {e}"))?;
-    check_references(name, &value, &value, &mut String::new())?;
-    check_enum_names(name, &value, &mut String::new())?;
+    check_references(name, &value)?;
+    check_enum_names(name, &value)?;
     Ok(Document {
         name: name.to_string(),
         value,
@@ -86,80 +86,78 @@ fn to_json(yaml: serde_yaml_ng::Value) -> Value {
     }
 }
 
-/// Fails on a `$ref` that leaves the document or points at nothing, naming where it is.
-fn check_references(name: &str, root: &Value, here: &Value, at: &mut String) -> Result<(), String> {
-    match here {
+/// Calls `visit` with each object in `here` and its JSON pointer (`at` holds the pointer of
+/// `here`), depth first; the first error stops the walk.
+fn each_object(
+    here: &Value,
+    at: &mut String,
+    visit: &mut impl FnMut(&serde_json::Map<String, Value>, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let children: Vec<(String, &Value)> = match here {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get("$ref") {
-                let Some(pointer) = target.strip_prefix('#') else {
-                    return Err(format!(
-                        "{name}: the $ref `{target}` at {at} points outside the document; only local references (`#/…`) are supported"
-                    ));
-                };
-                if root.pointer(pointer).is_none() {
-                    return Err(format!(
-                        "{name}: the $ref `{target}` at {at} points at nothing"
-                    ));
-                }
-            }
-            for (key, value) in map {
-                let length = at.len();
-                at.push('/');
-                at.push_str(&escape(key));
-                check_references(name, root, value, at)?;
-                at.truncate(length);
-            }
+            visit(map, at)?;
+            map.iter()
+                .map(|(key, value)| (escape(key), value))
+                .collect()
         }
-        Value::Array(items) => {
-            for (index, value) in items.iter().enumerate() {
-                let length = at.len();
-                at.push_str(&format!("/{index}"));
-                check_references(name, root, value, at)?;
-                at.truncate(length);
-            }
-        }
-        _ => {}
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(index, value)| (index.to_string(), value))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (segment, value) in children {
+        let length = at.len();
+        at.push('/');
+        at.push_str(&segment);
+        let walked = each_object(value, at, visit);
+        at.truncate(length);
+        walked?;
     }
     Ok(())
+}
+
+/// Fails on a `$ref` that leaves the document or points at nothing, naming where it is.
+fn check_references(name: &str, root: &Value) -> Result<(), String> {
+    each_object(root, &mut String::new(), &mut |map, at| {
+        let Some(Value::String(target)) = map.get("$ref") else {
+            return Ok(());
+        };
+        let Some(pointer) = target.strip_prefix('#') else {
+            return Err(format!(
+                "{name}: the $ref `{target}` at {at} points outside the document; only local references (`#/…`) are supported"
+            ));
+        };
+        match root.pointer(pointer) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "{name}: the $ref `{target}` at {at} points at nothing"
+            )),
+        }
+    })
 }
 
 /// Fails on an `x-enum-varnames` that does not name each value of its `enum`, in order:
 /// other ecosystems' generators name the enum's members with it, and a value added without
 /// its name shifts or drops names silently.
-fn check_enum_names(name: &str, here: &Value, at: &mut String) -> Result<(), String> {
-    match here {
-        Value::Object(map) => {
-            if let Some(names) = map.get("x-enum-varnames") {
-                let values = map
-                    .get("enum")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                let named = names.as_array().map_or(0, Vec::len);
-                if named != values {
-                    return Err(format!(
-                        "{name}: x-enum-varnames at {at} names {named} values but its enum has {values}: give each value its name, in the enum's order"
-                    ));
-                }
-            }
-            for (key, value) in map {
-                let length = at.len();
-                at.push('/');
-                at.push_str(&escape(key));
-                check_enum_names(name, value, at)?;
-                at.truncate(length);
-            }
+fn check_enum_names(name: &str, root: &Value) -> Result<(), String> {
+    each_object(root, &mut String::new(), &mut |map, at| {
+        let Some(names) = map.get("x-enum-varnames") else {
+            return Ok(());
+        };
+        let values = map
+            .get("enum")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let named = names.as_array().map_or(0, Vec::len);
+        if named == values {
+            return Ok(());
         }
-        Value::Array(items) => {
-            for (index, value) in items.iter().enumerate() {
-                let length = at.len();
-                at.push_str(&format!("/{index}"));
-                check_enum_names(name, value, at)?;
-                at.truncate(length);
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+        Err(format!(
+            "{name}: x-enum-varnames at {at} names {named} values but its enum has {values}: give each value its name, in the enum's order"
+        ))
+    })
 }
 
 /// Escapes one JSON pointer segment (RFC 6901).
