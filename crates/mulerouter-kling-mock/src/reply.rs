@@ -280,6 +280,8 @@ pub(crate) struct Trace {
 
 impl Trace {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    /// Version 00, sampled; the ids are written over the zeros.
+    const BLANK: [u8; 55] = *b"00-00000000000000000000000000000000-0000000000000000-01";
 
     /// The trace a request continues (its valid `traceparent`), or a fresh one.
     pub(crate) fn for_request(headers: &http::HeaderMap) -> Self {
@@ -292,9 +294,7 @@ impl Trace {
     /// A fresh trace: a random trace id and span id from a fast thread-local generator
     /// (trace ids need to be unlikely to collide, not unpredictable), sampled.
     pub(crate) fn fresh() -> Self {
-        let mut trace = Self {
-            value: *b"00-00000000000000000000000000000000-0000000000000000-01",
-        };
+        let mut trace = Self { value: Self::BLANK };
         trace.write_hex(3, &fastrand::u128(1..).to_be_bytes());
         trace.new_span();
         trace
@@ -326,26 +326,17 @@ impl Trace {
         if !(well_formed && length_fits) {
             return None;
         }
-        let mut trace = Self {
-            value: *b"00-00000000000000000000000000000000-0000000000000000-01",
-        };
+        let mut trace = Self { value: Self::BLANK };
         trace.value[3..35].copy_from_slice(trace_id);
         // Only the sampled flag is defined for version 00; it is passed on as received.
         trace.value[53..55].copy_from_slice(flags);
         if version != b"00" {
             // Answered in the version this mock speaks: the sampled bit alone.
-            let sampled = Self::hex_value(flags[1]) & 1;
+            let sampled = char::from(flags[1]).to_digit(16).unwrap_or(0) & 1;
             trace.value[53..55].copy_from_slice(if sampled == 1 { b"01" } else { b"00" });
         }
         trace.new_span();
         Some(trace)
-    }
-
-    fn hex_value(digit: u8) -> u8 {
-        match digit {
-            b'0'..=b'9' => digit - b'0',
-            _ => digit - b'a' + 10,
-        }
     }
 
     fn new_span(&mut self) {
