@@ -343,12 +343,11 @@ impl MockCore {
         status: u16,
     ) -> Option<String> {
         let api = &self.state.api;
-        let mut operations: Box<dyn Iterator<Item = &crate::document::Operation>> =
-            match operation_id {
-                Some(id) => Box::new(api.operation(id).into_iter()),
-                None => Box::new(api.operations()),
-            };
-        let refusing = operations.find(|operation| !operation.allows_html(status))?;
+        let refuses = |operation: &&crate::document::Operation| !operation.allows_html(status);
+        let refusing = match operation_id {
+            Some(id) => api.operation(id).filter(refuses),
+            None => api.operations().find(refuses),
+        }?;
         Some(format!(
             "the document lets only {} answers of {} be an HTML page, not {status}",
             refusing.html_statuses(),
