@@ -291,6 +291,23 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
     let _ = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;
 }
 
+/// The trace of an answer the transport gives itself (a limit, a refused body), logged as the
+/// core logs its answers: method, path, status, why, and the trace id sent back.
+fn logged_refusal(
+    parts: &http::request::Parts,
+    status: u16,
+    why: std::fmt::Arguments<'_>,
+) -> Trace {
+    let trace = Trace::for_request(&parts.headers);
+    tracing::info!(
+        trace_id = trace.trace_id(),
+        "{} {} -> {status} ({why})",
+        parts.method,
+        shorten(parts.uri.path(), 200)
+    );
+    trace
+}
+
 /// The 503 of a server at one of its limits, in the documented error shape, saying which
 /// (`what` completes "the mock …") and when to retry (`Retry-After: 1`).
 fn at_limit(what: &str) -> Reply {
@@ -497,53 +514,37 @@ async fn respond(
         request.method(),
         shorten(request.uri().path(), 200)
     );
+    let (parts, body) = request.into_parts();
+    let head_only = parts.method == http::Method::HEAD;
     let (_counted, in_flight) = Counted::enter(&limits.requests);
     if in_flight > settings.max_requests {
-        let trace = Trace::for_request(request.headers());
-        tracing::info!(
-            trace_id = trace.trace_id(),
-            "{} {} -> 503 ({in_flight} requests in flight)",
-            request.method(),
-            shorten(request.uri().path(), 200)
-        );
+        let trace = logged_refusal(&parts, 503, format_args!("{in_flight} requests in flight"));
         let reply = at_limit(&format!(
             "answers at most {} requests at once (--max-requests)",
             settings.max_requests
         ));
-        return closing(reply, request.method() == http::Method::HEAD, &trace);
+        return closing(reply, head_only, &trace);
     }
-    let (parts, body) = request.into_parts();
     // The body's bytes count against the server's budget until the answer is made.
     let read = read_body(&parts.headers, body, settings.body_timeout, &limits.bodies).await;
     let (bytes, _held) = match read {
         Ok(read) => read,
         Err(refused) => {
-            let trace = Trace::for_request(&parts.headers);
-            tracing::info!(
-                trace_id = trace.trace_id(),
-                "{} {} -> {} in {:?} (body refused)",
-                parts.method,
-                shorten(parts.uri.path(), 200),
-                refused.status,
-                started.elapsed()
-            );
-            return closing(refused, parts.method == http::Method::HEAD, &trace);
+            let took = started.elapsed();
+            let why = format_args!("body refused after {took:?}");
+            let trace = logged_refusal(&parts, refused.status, why);
+            return closing(refused, head_only, &trace);
         }
     };
     let unsent = limits.unsent.bytes();
     if unsent > MAX_UNSENT_ANSWER_BYTES {
-        let trace = Trace::for_request(&parts.headers);
-        tracing::info!(
-            trace_id = trace.trace_id(),
-            "{} {} -> 503 (answers not taken: {unsent} bytes)",
-            parts.method,
-            shorten(parts.uri.path(), 200),
-        );
+        let why = format_args!("answers not taken: {unsent} bytes");
+        let trace = logged_refusal(&parts, 503, why);
         let reply = at_limit(&format!(
             "holds {} MiB of answers its clients have not read yet, its most",
             MAX_UNSENT_ANSWER_BYTES >> 20
         ));
-        let response = reply.into_traced_response(parts.method == http::Method::HEAD, &trace);
+        let response = reply.into_traced_response(head_only, &trace);
         return response.map(|bytes| Full::new(limits.unsent.count(bytes)));
     }
     let mut request = http::Request::from_parts(parts, bytes);
