@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mulerouter_kling::{ApiKey, Client, RetryPolicy, WaitOptions};
+use mulerouter_kling::{ApiKey, Client, RetryPolicy};
 use mulerouter_kling_mock::{MockMuleRouter, document};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -31,15 +31,6 @@ pub fn client_for(base_url: &str) -> Client {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
-}
-
-pub fn quick_wait() -> WaitOptions {
-    WaitOptions {
-        timeout: Duration::from_secs(10),
-        initial_interval: Duration::from_millis(5),
-        max_interval: Duration::from_millis(20),
-        multiplier: 1.5,
-    }
 }
 
 /// One answer, read whole.

@@ -7,7 +7,7 @@ use mulerouter_kling::{Error, TaskStatus};
 use mulerouter_kling_mock::{Fault, MockMuleRouter, Timing};
 use serde_json::json;
 
-use crate::common::{CREATE, Http, client, minimal, quick_wait};
+use crate::common::{CREATE, Http, client, minimal};
 
 fn request() -> mulerouter_kling::types::builder::CreateGenerationRequest {
     CreateGenerationRequest::builder()
@@ -192,7 +192,7 @@ async fn a_planned_task_error_fails_the_task_with_each_documented_code() {
         // Act
         let id = client.create(request()).await.unwrap().task_info.id;
         let error = client
-            .wait_for_completion_with(id, &quick_wait(), |_| {})
+            .wait_for_completion_with(id, &MockMuleRouter::wait_options(), |_| {})
             .await
             .unwrap_err();
 

@@ -8,7 +8,7 @@ use mulerouter_kling::types::{CreateGenerationRequest, Mode};
 use mulerouter_kling_mock::{Fault, ManualClock, MockMuleRouter, Timing, UnknownTask};
 use serde_json::json;
 
-use crate::common::{Http, client, minimal, quick_wait};
+use crate::common::{Http, client, minimal};
 
 fn request() -> mulerouter_kling::types::builder::CreateGenerationRequest {
     CreateGenerationRequest::builder()
@@ -138,7 +138,7 @@ async fn the_client_waits_for_a_task_and_downloads_its_real_mp4() {
         .await
         .unwrap();
     let done = client
-        .wait_for_completion_with(task.task_info.id, &quick_wait(), |_| {})
+        .wait_for_completion_with(task.task_info.id, &MockMuleRouter::wait_options(), |_| {})
         .await
         .unwrap();
     let video = reqwest::get(done.videos[0].clone()).await.unwrap();
