@@ -334,4 +334,4 @@ pub use violations::MAX_VIOLATIONS;
 pub use wiremock;
 
 #[doc(hidden)]
-pub use prefer::parse_duration;
+pub use prefer::parse_duration_flag;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, ValueEnum};
 use mulerouter_kling_mock::standalone::{self, Settings};
-use mulerouter_kling_mock::{MockMuleRouter, Timing};
+use mulerouter_kling_mock::{MockMuleRouter, Timing, parse_duration_flag};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -44,11 +44,11 @@ struct Args {
 
     /// With `--timing wall`: how long a new task stays `pending` (e.g. 500ms, 2s)
     /// [default: 1s].
-    #[arg(long, value_parser = duration)]
+    #[arg(long, value_parser = parse_duration_flag)]
     pending: Option<Duration>,
 
     /// With `--timing wall`: how long it then stays `processing` [default: 4s].
-    #[arg(long, value_parser = duration)]
+    #[arg(long, value_parser = parse_duration_flag)]
     processing: Option<Duration>,
 
     /// The base URL clients reach the mock at, for the links in its answers (result videos)
@@ -73,7 +73,7 @@ struct Args {
     journal_size: usize,
 
     /// How long a finished task stays readable.
-    #[arg(long, default_value = "1h", value_parser = duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_duration_flag)]
     task_ttl: Duration,
 
     /// The most tasks held (at least 1); the oldest are evicted first.
@@ -81,23 +81,23 @@ struct Args {
     max_tasks: u32,
 
     /// Answer every API request after this delay.
-    #[arg(long, default_value = "0ms", value_parser = duration)]
+    #[arg(long, default_value = "0ms", value_parser = parse_duration_flag)]
     latency: Duration,
 
     /// How long an HTTP/1.1 request head may take to arrive (also how long a kept-alive
     /// connection waits for its next request), how long a new connection may take to start
     /// its first request, and how long a connection asked to close (idle, or at shutdown; on
     /// h2 a GOAWAY) may stay open before it is dropped.
-    #[arg(long, default_value = "30s", value_parser = duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_duration_flag)]
     header_timeout: Duration,
 
     /// How long a request body may send nothing before it is answered 408.
-    #[arg(long, default_value = "30s", value_parser = duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_duration_flag)]
     body_timeout: Duration,
 
     /// How long a connection may stay open with no request in flight (HTTP/1.1: closed;
     /// h2: GOAWAY, then dropped after --header-timeout if the client stays).
-    #[arg(long, default_value = "60s", value_parser = duration)]
+    #[arg(long, default_value = "60s", value_parser = parse_duration_flag)]
     idle_timeout: Duration,
 
     /// The most connections served at once; more are answered 503 and closed.
@@ -110,7 +110,7 @@ struct Args {
     max_requests: u32,
 
     /// On Ctrl-C or SIGTERM, how long to wait for requests in flight.
-    #[arg(long, default_value = "10s", value_parser = duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_duration_flag)]
     drain_timeout: Duration,
 }
 
@@ -122,19 +122,6 @@ enum TimingArg {
     Poll,
     /// Only `Prefer: example=…` or `task-error=…`, or the admin API, moves a task.
     Manual,
-}
-
-/// A duration with its unit: a bare number would be read as milliseconds, which nobody
-/// writing `--task-ttl 3600` means.
-fn duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if text != "0" && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "{text:?} has no unit: write {text}s, {text}ms, {text}m or {text}h"
-        ));
-    }
-    mulerouter_kling_mock::parse_duration(text)
-        .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s, 5m or 1h"))
 }
 
 /// An IP address, or a host name resolved to its first IPv4 address (else its first).

@@ -166,8 +166,23 @@ impl Preferences {
     }
 }
 
+/// A duration given on a command line (the mock's flags, the contract checker's): `250ms`,
+/// `2s`, `5m`, `1h`, or `0`. A bare number is refused, saying how to write it: read as
+/// milliseconds (as `Prefer: latency=` reads it) `--task-ttl 3600` would be 3.6 s, and read
+/// as seconds `--timeout 500` would be eight minutes; either way somebody is surprised.
+pub fn parse_duration_flag(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text != "0" && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{text:?} has no unit: write {text}s, {text}ms, {text}m or {text}h"
+        ));
+    }
+    parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s, 5m or 1h"))
+}
+
 /// `250ms`, `2s`, `1m`, or a bare number of milliseconds.
-pub fn parse_duration(text: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -244,5 +259,15 @@ mod tests {
         assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
         assert_eq!(parse_duration("1.5s"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn a_duration_flag_needs_its_unit_but_zero() {
+        assert_eq!(parse_duration_flag("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration_flag("0"), Ok(Duration::ZERO));
+        let bare = parse_duration_flag("3600").unwrap_err();
+        assert!(bare.contains("has no unit: write 3600s, 3600ms"), "{bare}");
+        let odd = parse_duration_flag("soon").unwrap_err();
+        assert!(odd.contains("is not a duration like 250ms"), "{odd}");
     }
 }

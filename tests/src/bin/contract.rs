@@ -30,7 +30,7 @@ struct Cli {
     /// A task of yours to read back and check.
     #[arg(long)]
     task_id: Option<uuid::Uuid>,
-    /// Each request's time limit, its answer included (e.g. 500ms, 10s, 1m).
+    /// Each request's time limit, its answer included, with its unit (e.g. 500ms, 10s, 1m).
     #[arg(long, default_value = "30s", value_parser = duration)]
     timeout: Duration,
     /// With the creates: poll the created task until it finishes, for at most this long
@@ -45,13 +45,11 @@ struct Cli {
     json: bool,
 }
 
+/// A time limit with its unit, read as the mock's flags are read.
 fn duration(text: &str) -> Result<Duration, String> {
-    match mulerouter_kling_mock::parse_duration(text) {
-        Some(Duration::ZERO) => {
-            Err("a time limit of 0 would fail every check; give one like 10s".into())
-        }
-        Some(limit) => Ok(limit),
-        None => Err(format!("{text:?} is not a duration like 500ms, 10s or 1m")),
+    match mulerouter_kling_mock::parse_duration_flag(text)? {
+        Duration::ZERO => Err("a time limit of 0 would fail every check; give one like 10s".into()),
+        limit => Ok(limit),
     }
 }
 

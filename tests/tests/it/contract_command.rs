@@ -278,6 +278,10 @@ async fn a_base_url_or_time_limit_given_wrongly_exits_2_saying_what_to_give() {
             "give one like https://api.mulerouter.ai",
         ),
         (["--timeout", "0s"], "give one like 10s"),
+        // Read as milliseconds, 30 would fail every check; read as seconds (as `kling
+        // --timeout` reads it) it would be what was meant. It is refused instead.
+        (["--timeout", "30"], "\"30\" has no unit: write 30s, 30ms"),
+        (["--follow", "600"], "\"600\" has no unit: write 600s"),
     ] {
         let output = contract(&args, Some(SECRET)).await;
         assert_eq!(output.status.code(), Some(2), "{args:?}");
