@@ -169,10 +169,10 @@ async fn wait(
         initial_interval: backend.first_poll_interval(),
         ..WaitOptions::default()
     };
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(task_id);
     let result = backend
         .client
-        .wait_for_completion_with(task_id, &options, |task| progress.update(task))
+        .wait_for_completion_observed(task_id, &options, |event| progress.update(event))
         .await;
     progress.finish();
     let done = match result {

@@ -79,7 +79,8 @@
 //! - **Visible.** Each request, retry (with its reason and wait) and poll is logged through
 //!   [`tracing`](https://docs.rs/tracing); the key never is.
 //! - **Waiting.** [`Client::wait_for_completion`] polls with backoff and a deadline, rides
-//!   out transient failures ([`Error::is_transient`]) until that deadline, accepts every
+//!   out transient failures ([`Error::is_transient`]) until that deadline (each one shown to
+//!   [`Client::wait_for_completion_observed`] as it happens), accepts every
 //!   documented status spelling ([`TaskStatus`]) and returns the video URLs or a
 //!   [`TaskFailure`] with the task's error code. [`Error::Timeout`] means the *wait* ran out
 //!   while the task was still running; [`Error::TimedOut`], that *one call* got no answer.
@@ -138,7 +139,7 @@ pub use generated::types;
 pub use retry::RetryPolicy;
 pub use status::{Phase, TaskStatus};
 pub use validate::{InvalidInput, Violation, parse_request, validate};
-pub use wait::{CompletedTask, MIN_POLL_INTERVAL, WaitOptions};
+pub use wait::{CompletedTask, MIN_POLL_INTERVAL, WaitEvent, WaitOptions};
 
 /// The `serde_json` crate, for [`parse_request`]'s argument and its `json!` macro.
 pub use serde_json;

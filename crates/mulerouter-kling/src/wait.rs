@@ -56,6 +56,23 @@ pub struct CompletedTask {
     pub videos: Vec<url::Url>,
 }
 
+/// What happened in one poll of a wait, for [`Client::wait_for_completion_observed`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WaitEvent<'a> {
+    /// The task was read: each state, the finished one too.
+    Polled(&'a TaskResponse),
+    /// The poll failed with a transient error, after the retries of its own call, and the
+    /// wait goes on. Without it, a wait through an outage looks like a wait on a slow task
+    /// until its deadline.
+    PollFailed {
+        /// Why the poll failed ([`Error::is_transient`] holds).
+        error: &'a Error,
+        /// The pause before the next poll (what the service asked for, if longer).
+        next_poll_in: Duration,
+    },
+}
+
 impl Client {
     /// Polls the task with the default [`WaitOptions`] until it completes or fails.
     pub async fn wait_for_completion(&self, task_id: Uuid) -> Result<CompletedTask, Error> {
@@ -83,6 +100,23 @@ impl Client {
         task_id: Uuid,
         options: &WaitOptions,
         mut on_poll: impl FnMut(&TaskResponse),
+    ) -> Result<CompletedTask, Error> {
+        self.wait_for_completion_observed(task_id, options, |event| {
+            if let WaitEvent::Polled(task) = event {
+                on_poll(task);
+            }
+        })
+        .await
+    }
+
+    /// [`Client::wait_for_completion_with`], also telling `observe` of each poll that failed
+    /// and when the next one is due ([`WaitEvent`]), e.g. to show that the service is
+    /// unavailable rather than the task slow.
+    pub async fn wait_for_completion_observed(
+        &self,
+        task_id: Uuid,
+        options: &WaitOptions,
+        mut observe: impl FnMut(WaitEvent<'_>),
     ) -> Result<CompletedTask, Error> {
         let started = Instant::now();
         let deadline = deadline_after(started, options.timeout);
@@ -113,7 +147,7 @@ impl Client {
                 Ok(Err(error)) => return Err(error),
                 Ok(Ok(task)) => {
                     last_failure = None;
-                    on_poll(&task);
+                    observe(WaitEvent::Polled(&task));
                     let status = &task.task_info.status;
                     match status.phase() {
                         Phase::Succeeded => return completed(task),
@@ -133,6 +167,10 @@ impl Client {
             match (&last_failure, &last_status) {
                 (Some(error), _) => {
                     tracing::warn!(%task_id, poll, %error, next_poll_in = ?pause, "a poll failed; polling again until the wait's deadline");
+                    observe(WaitEvent::PollFailed {
+                        error,
+                        next_poll_in: pause,
+                    });
                 }
                 (None, Some(status)) => {
                     tracing::info!(%task_id, poll, %status, next_poll_in = ?pause, "task not finished yet");

@@ -95,3 +95,33 @@ async fn a_timeout_in_json_mode_is_a_json_error_naming_the_operation() {
     assert_eq!(body["error"]["kind"], "timeout");
     assert_eq!(body["error"]["operation"], "get");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_through_an_outage_says_once_why_polls_fail_and_ends_at_its_timeout() {
+    // Arrange: every read answered 503 (asking for no pause, so each poll's retries are quick).
+    let server = server_answering(
+        wiremock::ResponseTemplate::new(503)
+            .insert_header("retry-after", "0")
+            .set_body_json(serde_json::json!({"detail": "down for maintenance"})),
+    )
+    .await;
+
+    // Act: two polls fail (at 0 s and 2 s) before the timeout.
+    let (output, took) = run_guarded(against(&server).args(["wait", TASK_ID, "--timeout", "3"]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(8), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    let said =
+        "could not be read (the service answered 503 Service Unavailable: down for maintenance";
+    assert_eq!(stderr.matches(said).count(), 1, "{stderr}");
+    assert!(
+        server.received_requests().await.unwrap().len() >= 8,
+        "two polls of 4 attempts"
+    );
+    assert!(
+        stderr.contains("every poll failed, the last with"),
+        "{stderr}"
+    );
+    assert!(took < GUARD, "took {took:?}");
+}

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use misbehaving_server::{Answer, RawServer};
-use mulerouter_kling::{Error, MIN_POLL_INTERVAL, Operation, RetryPolicy, WaitOptions};
+use mulerouter_kling::{Error, MIN_POLL_INTERVAL, Operation, RetryPolicy, WaitEvent, WaitOptions};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -243,6 +243,50 @@ async fn a_poll_that_still_fails_after_its_retries_does_not_end_the_wait() {
     // Assert
     assert!(done.is_ok(), "{done:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn an_observer_is_told_of_each_failed_poll_and_each_state_read() {
+    // Arrange: one poll's 4 attempts answered 503, then a running task, then the result.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"detail": "busy"})))
+        .up_to_n_times(4)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(task_body("processing")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
+        .mount(&server)
+        .await;
+    let mut events = Vec::new();
+
+    // Act
+    let done = client_for(&server)
+        .wait_for_completion_observed(task_id(), &quick(), |event| {
+            events.push(match event {
+                WaitEvent::Polled(task) => task.task_info.status.to_string(),
+                WaitEvent::PollFailed {
+                    error,
+                    next_poll_in,
+                } => format!(
+                    "failed ({}), next in {next_poll_in:?}",
+                    error.status().map_or(0, |status| status.as_u16())
+                ),
+                other => panic!("{other:?}"),
+            })
+        })
+        .await;
+
+    // Assert
+    assert!(done.is_ok(), "{done:?}");
+    // The options ask for 5 ms; no pause is shorter than the floor.
+    let failed = format!("failed (503), next in {MIN_POLL_INTERVAL:?}");
+    assert_eq!(events, [failed.as_str(), "processing", "completed"]);
 }
 
 #[tokio::test]
