@@ -1,6 +1,7 @@
 //! Building a [`Client`]: credentials, base URL, timeouts and retries.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -79,6 +80,17 @@ pub struct ClientBuilder {
     call_timeout: Duration,
     max_response_bytes: u64,
     retry: RetryPolicy,
+    http_setup: Option<HttpSetup>,
+}
+
+/// What [`ClientBuilder::http`] was given: shared, so that the builder stays `Clone`.
+#[derive(Clone)]
+struct HttpSetup(Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>);
+
+impl fmt::Debug for HttpSetup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HttpSetup(..)")
+    }
 }
 
 impl Default for ClientBuilder {
@@ -93,6 +105,7 @@ impl Default for ClientBuilder {
             call_timeout: DEFAULT_CALL_TIMEOUT,
             max_response_bytes: crate::body_limit::DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
+            http_setup: None,
         }
     }
 }
@@ -167,6 +180,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets up the HTTP client beyond what this builder offers: a proxy, a root certificate
+    /// of your own, a local address, HTTP/2 settings, more default headers, … (see
+    /// [`reqwest::ClientBuilder`]). `setup` gets reqwest's builder first; the key, the user
+    /// agent and the timeouts of this builder are applied after it, so they hold whatever
+    /// it sets. Proxies from the environment (`HTTPS_PROXY`, …) are used without it.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), mulerouter_kling::Error> {
+    /// use mulerouter_kling::{Client, reqwest};
+    ///
+    /// let client = Client::builder()
+    ///     .api_key(mulerouter_kling::ApiKey::new("sk-mr-your-key")?)
+    ///     .http(|http| http.proxy(reqwest::Proxy::https("http://proxy.internal:3128").unwrap()))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn http(
+        mut self,
+        setup: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http_setup = Some(HttpSetup(Arc::new(setup)));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self.api_key.ok_or_else(|| {
@@ -177,7 +216,11 @@ impl ClientBuilder {
         let base_url = normalise_base_url(&self.base_url)?;
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, api_key.header_value());
-        let http = reqwest::Client::builder()
+        let http = match &self.http_setup {
+            Some(HttpSetup(setup)) => setup(reqwest::Client::builder()),
+            None => reqwest::Client::builder(),
+        };
+        let http = http
             .default_headers(headers)
             .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),

@@ -92,7 +92,8 @@
 //!
 //! The API's values are written with a few types from other crates; they are re-exported, so
 //! a program needs no dependency of its own to call the API: [`Uuid`] (task ids), [`Url`]
-//! (result videos) and [`serde_json`] (for [`parse_request`] and its `json!` macro).
+//! (result videos), [`serde_json`] (for [`parse_request`] and its `json!` macro) and
+//! [`reqwest`] (to set up the HTTP client with [`ClientBuilder::http`]).
 //!
 //! ```
 //! use mulerouter_kling::{Url, Uuid, parse_request, serde_json};
@@ -141,6 +142,8 @@ pub use status::{Phase, TaskStatus};
 pub use validate::{InvalidInput, Violation, parse_request, validate};
 pub use wait::{CompletedTask, MIN_POLL_INTERVAL, WaitEvent, WaitOptions};
 
+/// The `reqwest` crate, for [`ClientBuilder::http`]: a proxy, a root certificate, …
+pub use reqwest;
 /// The `serde_json` crate, for [`parse_request`]'s argument and its `json!` macro.
 pub use serde_json;
 /// Result video URLs ([`CompletedTask::videos`]).

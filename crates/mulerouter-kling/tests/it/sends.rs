@@ -1,6 +1,7 @@
 //! What goes on the wire: the JSON the client sends, and the headers with it.
 
 use crate::common::*;
+use mulerouter_kling::reqwest;
 use mulerouter_kling::types::{AspectRatio, CreateGenerationRequest, Element, Mode};
 use serde_json::Value;
 use wiremock::matchers::{header, method, path};
@@ -118,4 +119,37 @@ async fn responses_with_unknown_fields_and_statuses_still_parse() {
         mulerouter_kling::TaskStatus::Unknown("upscaling".into())
     );
     assert!(!task.task_info.status.is_final());
+}
+
+#[tokio::test]
+async fn the_http_client_can_be_set_up_further_and_the_key_still_holds() {
+    // Arrange: a "proxy" on this machine that answers itself; the service's host is one that
+    // never resolves, so an answer proves the request went through the proxy. The setup also
+    // tries to replace the key.
+    let proxy = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(CREATE_PATH))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(header("x-team", "video"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(task_body("pending")))
+        .expect(1)
+        .mount(&proxy)
+        .await;
+    let proxy_uri = proxy.uri();
+    let client = builder_at("http://api.mulerouter.invalid")
+        .http(move |http| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert("x-team", "video".parse().unwrap());
+            headers.insert("authorization", "Bearer someone-else".parse().unwrap());
+            http.default_headers(headers)
+                .proxy(reqwest::Proxy::http(&proxy_uri).unwrap())
+        })
+        .build()
+        .unwrap();
+
+    // Act
+    let created = client.create(minimal_request()).await;
+
+    // Assert: the `expect(1)` is verified when the proxy drops.
+    assert!(created.is_ok(), "{created:?}");
 }
