@@ -1,7 +1,7 @@
 //! Which server to talk to: MuleRouter when a key is set, the built-in mock otherwise (with
 //! the default `offline-mock` feature; without it, a key is required).
 
-use mulerouter_kling::{API_KEY_ENV, Client, Error};
+use mulerouter_kling::{API_KEY_ENV, BASE_URL_ENV, Client, Error};
 use std::time::Duration;
 
 #[cfg(feature = "offline-mock")]
@@ -35,10 +35,19 @@ impl Backend {
 }
 
 /// With `MULEROUTER_API_KEY` set: MuleRouter (or `MULEROUTER_BASE_URL`). Without: a mock
-/// server in this process, announced in one line on stderr.
+/// server in this process, announced in one line on stderr; a `MULEROUTER_BASE_URL` without
+/// a key is refused rather than left unused.
 pub async fn connect() -> Result<Backend, Error> {
-    let has_key = std::env::var(API_KEY_ENV).is_ok_and(|key| !key.trim().is_empty());
-    if has_key {
+    let set = |name| std::env::var(name).is_ok_and(|value: String| !value.trim().is_empty());
+    if !set(API_KEY_ENV) && set(BASE_URL_ENV) {
+        // Going offline here would talk to a mock of this process while the user believes
+        // they talk to their server.
+        return Err(Error::Config(format!(
+            "{BASE_URL_ENV} is set but {API_KEY_ENV} is not: set a key too (a mock accepts \
+             sk-mr-test), or unset {BASE_URL_ENV} to run offline against the built-in mock"
+        )));
+    }
+    if set(API_KEY_ENV) {
         return Ok(Backend {
             client: Client::from_env()?,
             #[cfg(feature = "offline-mock")]

@@ -345,6 +345,26 @@ async fn waiting_past_the_timeout_exits_8() {
 }
 
 #[test]
+fn a_base_url_without_a_key_is_refused_instead_of_going_offline_unseen() {
+    // Arrange: a server of the user's, which a command without a key must not replace with
+    // the built-in mock.
+    let mut command = offline();
+    command.env("MULEROUTER_BASE_URL", "http://127.0.0.1:4010");
+
+    // Act
+    let output = run(command.args(["status", TASK_ID]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("MULEROUTER_BASE_URL is set but MULEROUTER_API_KEY is not: set a key too"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("built-in mock server at"), "{stderr}");
+}
+
+#[test]
 fn an_unreachable_server_exits_10() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
