@@ -226,7 +226,7 @@ mod tests {
     fn listed(found: &[Violation]) -> Vec<(&str, &str, &str)> {
         found
             .iter()
-            .map(|v| (v.pointer.as_str(), v.rule, v.message.as_str()))
+            .map(|v| (v.pointer.as_str(), v.rule.as_str(), v.message.as_str()))
             .collect()
     }
 

@@ -418,7 +418,7 @@ fn get(
     let Some(id) = params.first().and_then(|p| Uuid::parse_str(p).ok()) else {
         return Reply::rejected(vec![Violation {
             pointer: "/task_id".into(),
-            rule: "format",
+            rule: "format".into(),
             message: "path parameter `task_id` is not a UUID".into(),
         }]);
     };

@@ -672,7 +672,7 @@ fn examples(document: &Value, media: &Value) -> Vec<(String, Value)> {
 fn whole(rule: &'static str, message: String) -> Violation {
     Violation {
         pointer: String::new(),
-        rule,
+        rule: rule.into(),
         message,
     }
 }

@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
+use mulerouter_kling::Violation;
 use serde::Serialize;
 
 /// The longest path kept, in characters; longer ones are shortened with `…`.
@@ -21,7 +22,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 pub const MAX_VIOLATIONS_KEPT: usize = 10;
 
 /// One request as the journal keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct JournalEntry {
     /// When the answer was made.
@@ -35,21 +36,9 @@ pub struct JournalEntry {
     pub status: u16,
     /// The first rules the request broke, at most [`MAX_VIOLATIONS_KEPT`] (empty unless it
     /// was refused for them).
-    pub violations: Vec<JournalViolation>,
+    pub violations: Vec<Violation>,
     /// How many rules its answer listed; more than `violations` holds when some were left out.
     pub violations_total: usize,
-}
-
-/// A broken rule of a refused request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct JournalViolation {
-    /// JSON pointer (RFC 6901) of the offending value; empty for the whole body.
-    pub pointer: String,
-    /// The rule broken, named after the schema keyword (`maximum`, `required`, …).
-    pub rule: String,
-    /// A readable explanation.
-    pub message: String,
 }
 
 fn rfc3339<S: serde::Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -71,7 +60,7 @@ struct Kept {
     method: http::Method,
     path: String,
     status: u16,
-    violations: Vec<JournalViolation>,
+    violations: Vec<Violation>,
     violations_total: usize,
 }
 
@@ -111,7 +100,7 @@ impl Journal {
         method: &http::Method,
         path: &str,
         status: u16,
-        violations: &[mulerouter_kling::Violation],
+        violations: &[Violation],
     ) {
         if self.capacity == 0 {
             return;
@@ -124,9 +113,9 @@ impl Journal {
             violations: violations
                 .iter()
                 .take(MAX_VIOLATIONS_KEPT)
-                .map(|v| JournalViolation {
+                .map(|v| Violation {
                     pointer: crate::text::shorten(&v.pointer, MAX_PATH_CHARS),
-                    rule: v.rule.to_string(),
+                    rule: v.rule.clone(),
                     message: crate::text::shorten(&v.message, MAX_MESSAGE_CHARS),
                 })
                 .collect(),
@@ -173,9 +162,9 @@ mod tests {
         // Arrange
         let journal = Journal::new(1);
         let broken: Vec<_> = (0..40)
-            .map(|index| mulerouter_kling::Violation {
+            .map(|index| Violation {
                 pointer: format!("/key{index}"),
-                rule: "additionalProperties",
+                rule: "additionalProperties".into(),
                 message: "is not allowed".into(),
             })
             .collect();

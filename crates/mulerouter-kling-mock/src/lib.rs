@@ -325,7 +325,7 @@ pub use admin::PeerAddr;
 pub use clock::ManualClock;
 pub use faults::Fault;
 pub use in_process::{DEFAULT_JOURNAL_SIZE, MockMuleRouter, MockMuleRouterBuilder, reachable};
-pub use journal::{JournalEntry, JournalViolation, MAX_VIOLATIONS_KEPT};
+pub use journal::{JournalEntry, MAX_VIOLATIONS_KEPT};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
 pub use tasks::Timing;
 pub use violations::MAX_VIOLATIONS;

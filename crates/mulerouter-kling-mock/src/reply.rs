@@ -101,7 +101,7 @@ impl Reply {
     pub(crate) fn invalid(rule: &'static str, message: impl Into<String>) -> Self {
         Self::rejected(vec![Violation {
             pointer: String::new(),
-            rule,
+            rule: rule.into(),
             message: message.into(),
         }])
     }
@@ -213,15 +213,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
 
 /// The body of a 400 for broken rules: code 2001, a summary and the violations listed.
 fn rejection(detail: String, violations: Vec<Violation>) -> ApiError {
-    let violations = violations
-        .into_iter()
-        .take(MAX_VIOLATIONS)
-        .map(|v| mulerouter_kling::types::Violation {
-            pointer: v.pointer,
-            rule: v.rule.to_string(),
-            message: v.message,
-        })
-        .collect();
+    let violations = violations.into_iter().take(MAX_VIOLATIONS).collect();
     ApiError {
         task_info: Some(ErrorTaskInfo {
             id: None,
@@ -246,7 +238,7 @@ fn summary(violations: &[Violation]) -> String {
         .take(SHOWN)
         .map(|v| {
             let field = v.pointer.trim_start_matches('/').replace('/', ".");
-            match (field.is_empty(), v.rule) {
+            match (field.is_empty(), v.rule.as_str()) {
                 // The message names the header it is about.
                 (true, "prefer") => v.message.clone(),
                 (true, _) => format!("body: {}", v.message),
@@ -537,7 +529,7 @@ mod tests {
     fn violation(pointer: &str, message: &str) -> Violation {
         Violation {
             pointer: pointer.into(),
-            rule: "maximum",
+            rule: "maximum".into(),
             message: message.into(),
         }
     }

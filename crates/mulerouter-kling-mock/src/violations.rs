@@ -64,7 +64,7 @@ pub(crate) fn finish(
         }
     }
     found.truncate(MAX_VIOLATIONS + 1);
-    found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule));
+    found.sort_by_cached_key(|v| (order_key(&v.pointer), v.rule.clone()));
     found.dedup();
     one_violation_per_mistake(&mut found);
     found
@@ -90,7 +90,7 @@ fn one_violation_per_mistake(found: &mut Vec<Violation>) {
     }
     // A string too short to be judged (an empty image source) is one mistake too: its
     // pattern and format go beside `minLength`, as the client reports it.
-    found.retain(|v| match v.rule {
+    found.retain(|v| match v.rule.as_str() {
         "format" => !patterned.contains(&v.pointer) && !too_short.contains(&v.pointer),
         "pattern" => !too_short.contains(&v.pointer),
         _ => true,
@@ -215,7 +215,7 @@ impl SizeLimits {
         let count = text.chars().count();
         (count as u64 > max).then(|| Violation {
             pointer: bound_pointer(pointer.to_string()),
-            rule: "maxLength",
+            rule: "maxLength".into(),
             message: format!("longer than {max} characters ({count})"),
         })
     }
@@ -238,7 +238,7 @@ pub(crate) fn too_many(pointer: &str, rule: &'static str, count: usize, max: u64
     };
     Violation {
         pointer: bound_pointer(pointer.to_string()),
-        rule,
+        rule: rule.into(),
         message: format!("has {count} {what}, at most {max} allowed"),
     }
 }
@@ -310,7 +310,7 @@ fn convert(error: &ValidationError<'_>, found: &mut Vec<Violation>) {
     let rule = rule(kind);
     let violation = |pointer: String, message: String| Violation {
         pointer: bound_pointer(pointer),
-        rule,
+        rule: rule.into(),
         message,
     };
     match kind {
@@ -508,7 +508,10 @@ mod tests {
 
         let found = collect(&validator(&schema), &SizeLimits::compile(&schema), &body);
 
-        let listed: Vec<_> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
+        let listed: Vec<_> = found
+            .iter()
+            .map(|v| (v.pointer.as_str(), v.rule.as_str()))
+            .collect();
         assert_eq!(
             listed,
             [
@@ -533,7 +536,7 @@ mod tests {
 
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
-            (found[0].pointer.as_str(), found[0].rule),
+            (found[0].pointer.as_str(), found[0].rule.as_str()),
             ("/p", "maxLength")
         );
     }
@@ -556,7 +559,10 @@ mod tests {
         );
 
         // Assert
-        let listed: Vec<_> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
+        let listed: Vec<_> = found
+            .iter()
+            .map(|v| (v.pointer.as_str(), v.rule.as_str()))
+            .collect();
         assert_eq!(listed, [("/video", "pattern")]);
         assert!(
             found[0]
@@ -584,7 +590,7 @@ mod tests {
         );
 
         // Assert
-        let rules: Vec<_> = found.iter().map(|v| v.rule).collect();
+        let rules: Vec<_> = found.iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["format"]);
     }
 

@@ -18,17 +18,13 @@ pub use rules::{Rule, Tag, Type};
 /// Every generated table, so that each pattern in them is compiled once.
 const TABLES: &[&[Rule]] = &[CREATE_GENERATION];
 
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// JSON pointer of the offending value in the request body, e.g. `/elements/0/type`.
-    pub pointer: String,
-    /// The JSON Schema keyword of the rule, e.g. `maximum`; `builder` when a generated
-    /// builder refused a value before the client could see it (the message is the builder's).
-    pub rule: &'static str,
-    /// What is wrong, in words.
-    pub message: String,
-}
+/// One broken rule: the document's `Violation`, the type the service lists in a 400's
+/// `violations`, so that a rule the client finds and one the service (or the mock) reports
+/// read alike. `pointer` is the JSON pointer of the offending value in the request body
+/// (e.g. `/elements/0/type`, empty for the whole body); `rule` the JSON Schema keyword (e.g.
+/// `maximum`), or `builder` when a generated builder refused a value before the client could
+/// see it (the message is the builder's); `message` what is wrong, in words.
+pub use crate::types::Violation;
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -43,7 +39,7 @@ impl fmt::Display for Violation {
 }
 
 /// A request that breaks one or more rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InvalidInput {
     violations: Vec<Violation>,
 }
@@ -95,7 +91,7 @@ pub fn validate(request: &CreateGenerationRequest) -> Result<(), InvalidInput> {
     let json = serde_json::to_value(request).map_err(|error| {
         InvalidInput::single(Violation {
             pointer: String::new(),
-            rule: "type",
+            rule: "type".into(),
             message: format!("the request cannot be written as JSON: {error}"),
         })
     })?;
@@ -132,7 +128,7 @@ pub fn parse_request(json: &serde_json::Value) -> Result<CreateGenerationRequest
     serde_path_to_error::deserialize(json).map_err(|error| {
         InvalidInput::single(Violation {
             pointer: pointer_of(error.path()),
-            rule: "type",
+            rule: "type".into(),
             message: error.inner().to_string(),
         })
     })
@@ -168,7 +164,7 @@ pub(crate) fn refused_by_builder(message: &str) -> Violation {
     };
     Violation {
         pointer,
-        rule: "builder",
+        rule: "builder".into(),
         message: message.to_string(),
     }
 }

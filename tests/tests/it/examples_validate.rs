@@ -136,7 +136,7 @@ fn every_example_validates(doc: &Document) {
                     let result = example.parse::<uuid::Uuid>().map(|_| ()).map_err(|e| {
                         vec![mulerouter_kling::Violation {
                             pointer: String::new(),
-                            rule: "format",
+                            rule: "format".into(),
                             message: e.to_string(),
                         }]
                     });

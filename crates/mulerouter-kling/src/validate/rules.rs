@@ -174,7 +174,7 @@ impl Walk {
     fn push(&mut self, pointer: &str, rule: &'static str, message: String) {
         self.found.push(Violation {
             pointer: pointer.to_string(),
-            rule,
+            rule: rule.to_string(),
             message,
         });
     }

@@ -310,7 +310,7 @@ async fn a_value_the_builder_refused_is_reported_at_its_field_and_nothing_is_sen
             panic!("expected one violation: {input:?}");
         };
         assert_eq!(
-            (violation.pointer.as_str(), violation.rule),
+            (violation.pointer.as_str(), violation.rule.as_str()),
             (pointer, "builder")
         );
         assert!(!violation.message.is_empty());
@@ -341,7 +341,7 @@ async fn all_violations_of_one_request_are_reported_together() {
     let pointers: Vec<_> = input
         .violations()
         .iter()
-        .map(|v| (v.pointer.as_str(), v.rule))
+        .map(|v| (v.pointer.as_str(), v.rule.as_str()))
         .collect();
     assert_eq!(
         pointers,
@@ -396,7 +396,7 @@ fn a_request_read_from_json_reports_every_broken_rule_not_only_the_first() {
     let found: Vec<_> = input
         .violations()
         .iter()
-        .map(|v| (v.pointer.as_str(), v.rule))
+        .map(|v| (v.pointer.as_str(), v.rule.as_str()))
         .collect();
     assert_eq!(
         found,
@@ -447,7 +447,7 @@ fn an_empty_image_source_is_one_violation_too_short_not_also_a_broken_pattern() 
     let found: Vec<_> = input
         .violations()
         .iter()
-        .map(|v| (v.pointer.as_str(), v.rule))
+        .map(|v| (v.pointer.as_str(), v.rule.as_str()))
         .collect();
     assert_eq!(found, [("/elements/0/reference_images/0", "minLength")]);
 }
