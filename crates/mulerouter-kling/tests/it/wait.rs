@@ -20,7 +20,19 @@ fn quick() -> WaitOptions {
 
 /// Serves `bodies` to consecutive polls; the last one is served from then on.
 async fn server_answering(bodies: Vec<Value>) -> MockServer {
+    server_busy_then(0, bodies).await
+}
+
+/// Answers the first `busy` reads 503, then serves `bodies` like [`server_answering`].
+async fn server_busy_then(busy: u64, bodies: Vec<Value>) -> MockServer {
     let server = MockServer::start().await;
+    if busy > 0 {
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503).set_body_json(json!({"detail": "busy"})))
+            .up_to_n_times(busy)
+            .mount(&server)
+            .await;
+    }
     let last = bodies.len() - 1;
     for (index, body) in bodies.into_iter().enumerate() {
         let mock = Mock::given(method("GET"))
@@ -224,16 +236,7 @@ async fn a_zero_interval_still_pauses_between_polls_so_the_service_is_not_hammer
 #[tokio::test]
 async fn a_poll_that_still_fails_after_its_retries_does_not_end_the_wait() {
     // Arrange: more 503s in a row than one poll's attempts (4), then the result.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"detail": "busy"})))
-        .up_to_n_times(6)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
-        .mount(&server)
-        .await;
+    let server = server_busy_then(6, vec![completed_body()]).await;
 
     // Act
     let done = client_for(&server)
@@ -248,21 +251,7 @@ async fn a_poll_that_still_fails_after_its_retries_does_not_end_the_wait() {
 #[tokio::test]
 async fn an_observer_is_told_of_each_failed_poll_and_each_state_read() {
     // Arrange: one poll's 4 attempts answered 503, then a running task, then the result.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"detail": "busy"})))
-        .up_to_n_times(4)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(task_body("processing")))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
-        .mount(&server)
-        .await;
+    let server = server_busy_then(4, vec![task_body("processing"), completed_body()]).await;
     let mut events = Vec::new();
 
     // Act
