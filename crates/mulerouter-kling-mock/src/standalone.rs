@@ -272,7 +272,6 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
     let service = hyper::service::service_fn(move |request: http::Request<Incoming>| async move {
         let head_only = request.method() == http::Method::HEAD;
         let (parts, mut body) = request.into_parts();
-        let request_headers = parts.headers;
         let _ = tokio::time::timeout(REFUSAL_PATIENCE, async {
             while let Some(Ok(_)) = body.frame().await {}
         })
@@ -280,7 +279,7 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         let reply = at_limit(&format!(
             "serves at most {cap} connections at once (--max-connections)"
         ));
-        let trace = Trace::for_request(&request_headers);
+        let trace = logged_refusal(&parts, 503, format_args!("over --max-connections {cap}"));
         Ok::<_, Infallible>(closing(reply, head_only, &trace))
     });
     let connection = hyper::server::conn::http1::Builder::new()
@@ -306,6 +305,18 @@ fn logged_refusal(
         shorten(parts.uri.path(), 200)
     );
     trace
+}
+
+/// A connection that ended in an error: at debug (a client hanging up is no news), but a
+/// request head over [`MAX_HEAD_BYTES`], which hyper answers 431 itself before the core
+/// sees a request, at info like every other answer.
+fn log_connection_end(peer: SocketAddr, error: &(dyn std::error::Error + 'static)) {
+    match error.downcast_ref::<hyper::Error>() {
+        Some(error) if error.is_parse_too_large() => tracing::info!(
+            "a request from {peer} -> 431 (its head is over {MAX_HEAD_BYTES} bytes); connection closed"
+        ),
+        _ => tracing::debug!("connection from {peer} ended: {error}"),
+    }
 }
 
 /// The 503 of a server at one of its limits, in the documented error shape, saying which
@@ -465,7 +476,7 @@ impl Connection {
             tokio::select! {
                 result = connection.as_mut() => {
                     if let Err(error) = result {
-                        tracing::debug!("connection from {peer} ended: {error}");
+                        log_connection_end(peer, &*error);
                     }
                     return;
                 }

@@ -276,7 +276,7 @@ async fn a_request_head_gets_431_as_soon_as_it_reaches_32_kib_and_a_smaller_one_
     // Arrange: a head that never ends, cut at exactly the limit (so the server has read all
     // of it when it answers), under the default header timeout of 30 s; and, on another
     // connection, a whole head of 24 KiB.
-    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let (mut child, url) = spawn(&["--port", "0"], Some("info")).await;
     let address = address(&url);
     let mut endless = TcpStream::connect(&address).await.unwrap();
     let mut modest = TcpStream::connect(&address).await.unwrap();
@@ -291,12 +291,16 @@ async fn a_request_head_gets_431_as_soon_as_it_reaches_32_kib_and_a_smaller_one_
     closed_by_server(&mut endless).await;
     modest.write_all(modest_head.as_bytes()).await.unwrap();
     let (under, _) = read_answer(&mut modest).await;
-    let exit = terminate(&mut child).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
 
-    // Assert
+    // Assert: hyper answers the 431 itself; the log still has it, like every answer.
     assert_eq!(over, 431);
     assert_eq!(under, 200);
     assert!(exit.success());
+    assert!(
+        logs.contains("-> 431 (its head is over 32768 bytes)"),
+        "{logs}"
+    );
 }
 
 #[tokio::test]
@@ -339,7 +343,7 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
 #[tokio::test]
 async fn connections_past_the_cap_get_503_and_a_freed_slot_serves_again() {
     // Arrange: two connections take both slots.
-    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "2"], None).await;
+    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "2"], Some("info")).await;
     let address = address(&url);
     let holders = [
         TcpStream::connect(&address).await.unwrap(),
@@ -352,12 +356,18 @@ async fn connections_past_the_cap_get_503_and_a_freed_slot_serves_again() {
     let refused = http.create(&minimal()).await;
     drop(holders);
     let after = status_once_not_busy(&http, || http.request("POST", CREATE).json(&minimal())).await;
-    let exit = terminate(&mut child).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
 
-    // Assert
+    // Assert: the refusal is logged like every answer, with its trace id.
     assert_busy(&refused, "at most 2 connections");
     assert_eq!(after, 200);
     assert!(exit.success());
+    let refusal = format!("POST {CREATE} -> 503 (over --max-connections 2)");
+    let line = logs.lines().find(|line| line.contains(&refusal));
+    assert!(
+        line.is_some_and(|line| line.contains("trace_id=")),
+        "{logs}"
+    );
 }
 
 #[tokio::test]
