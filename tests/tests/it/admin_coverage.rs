@@ -31,6 +31,9 @@ enum To {
     Open,
     /// One that requires a token, sent without it.
     Locked,
+    /// The open one served as the binary serves it, asked as if it were a proxy (an
+    /// absolute-form target), which it refuses: the only 4XX of a route served to anyone.
+    AsAProxy,
     /// The standalone server, as the binary runs it, with its one connection taken: every
     /// request past it gets the 503 each admin route documents.
     Busy,
@@ -58,8 +61,8 @@ fn rows() -> Vec<Row> {
     let rows = vec![
         row("health", "200", "GET", "/__admin/health", 200),
         Row {
-            to: To::Locked,
-            ..row("health", "4XX", "GET", "/__admin/health", 401)
+            to: To::AsAProxy,
+            ..row("health", "4XX", "GET", "/__admin/health", 400)
         },
         row("version", "200", "GET", "/__admin/version", 200),
         Row {
@@ -173,10 +176,18 @@ fn rows() -> Vec<Row> {
 /// The standalone server on `core`, with `--max-connections 1` and that connection taken
 /// (returned: hold it while the server is asked); its base URL.
 async fn busy(core: MockCore) -> (String, TcpStream) {
+    let address = standalone_for(core, 1).await;
+    // Accepted first, so it holds the one slot.
+    let holder = TcpStream::connect(&address).await.unwrap();
+    (format!("http://{address}"), holder)
+}
+
+/// `core` served as the binary serves it, for `max_connections`; its `host:port`.
+async fn standalone_for(core: MockCore, max_connections: usize) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let settings = Settings {
-        max_connections: 1,
+        max_connections,
         ..Settings::default()
     };
     tokio::spawn(standalone::serve(
@@ -185,9 +196,7 @@ async fn busy(core: MockCore) -> (String, TcpStream) {
         settings,
         std::future::pending(),
     ));
-    // Accepted first, so it holds the one slot.
-    let holder = TcpStream::connect(address).await.unwrap();
-    (format!("http://{address}"), holder)
+    address.to_string()
 }
 
 /// (operation id, response key) for everything the admin document defines.
@@ -243,12 +252,18 @@ async fn every_provoked_admin_response_conforms_to_the_admin_document() {
         .await;
     let (busy, _holder) = busy(open.core().clone()).await;
     let http = reqwest::Client::new();
+    let standalone = standalone_for(open.core().clone(), 16).await;
+    let through_open = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(format!("http://{standalone}")).unwrap())
+        .build()
+        .unwrap();
 
     for row in rows() {
         let base = match row.to {
             To::Open => open.uri(),
             To::Locked => locked.uri(),
             To::Busy => busy.clone(),
+            To::AsAProxy => "http://kling.invalid".to_string(),
         };
         // Faults a row queued would answer the next row's create.
         open.clear_faults();
@@ -269,7 +284,11 @@ async fn every_provoked_admin_response_conforms_to_the_admin_document() {
             .unwrap();
         let id = created["task_info"]["id"].as_str().unwrap();
         let path = row.path.replace("{id}", id);
-        let mut request = http.request(row.method.parse().unwrap(), format!("{base}{path}"));
+        let client = match row.to {
+            To::AsAProxy => &through_open,
+            _ => &http,
+        };
+        let mut request = client.request(row.method.parse().unwrap(), format!("{base}{path}"));
         if let Some(body) = row.body {
             request = request.json(&body());
         }

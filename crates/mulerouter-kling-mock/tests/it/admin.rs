@@ -483,8 +483,9 @@ async fn a_task_from_the_admin_api_is_written_as_a_read_of_the_api_writes_it() {
 }
 
 #[tokio::test]
-async fn the_inspector_page_opens_without_the_admin_token_and_what_it_reads_still_needs_it() {
-    // Arrange: a browser opening the page cannot send a token; the page asks for it.
+async fn the_inspector_page_and_health_open_without_the_admin_token_and_the_rest_still_needs_it() {
+    // Arrange: a browser opening the page cannot send a token (the page asks for it), and a
+    // container's health probe should not hold the secret.
     let mock = MockMuleRouter::builder()
         .admin_token("admin-secret")
         .start()
@@ -493,13 +494,20 @@ async fn the_inspector_page_opens_without_the_admin_token_and_what_it_reads_stil
 
     // Act
     let page = anyone.get("/").await;
+    let health = anyone.get("/health").await;
     let tasks = anyone.get("/tasks?limit=100").await;
     let journal = anyone.get("/journal?limit=100").await;
+    let version = anyone.get("/version").await;
 
     // Assert
     assert_eq!(page.status, 200);
     assert!(String::from_utf8_lossy(&page.body).contains("id=\"token\""));
-    assert_eq!((tasks.status, journal.status), (401, 401));
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+    assert_eq!(
+        (tasks.status, journal.status, version.status),
+        (401, 401, 401)
+    );
 }
 
 #[tokio::test]
@@ -720,14 +728,14 @@ async fn with_an_admin_token_only_callers_sending_it_get_in() {
         .await;
 
     // Act
-    let without = Admin::at(&mock.uri()).get("/health").await;
+    let without = Admin::at(&mock.uri()).get("/version").await;
     let wrong = Admin::at(&mock.uri())
         .with_token("admin-secreT")
-        .get("/health")
+        .get("/version")
         .await;
     let right = Admin::at(&mock.uri())
         .with_token("admin-secret")
-        .get("/health")
+        .get("/version")
         .await;
 
     // Assert
@@ -746,7 +754,7 @@ async fn a_mock_listening_beyond_loopback_without_a_token_refuses_the_admin_api(
         .await;
 
     // Act
-    let answer = Admin::at(&mock.uri()).get("/health").await;
+    let answer = Admin::at(&mock.uri()).get("/version").await;
 
     // Assert
     assert_eq!(answer.status, 403);
@@ -818,10 +826,10 @@ async fn the_binary_on_every_address_with_a_token_from_the_environment_requires_
     }
 
     // Act
-    let without = Admin::at(&url).get("/health").await;
+    let without = Admin::at(&url).get("/version").await;
     let with = Admin::at(&url)
         .with_token("admin-secret")
-        .get("/health")
+        .get("/version")
         .await;
 
     // Assert
@@ -928,7 +936,7 @@ async fn the_generated_admin_client_sends_the_token_and_queues_faults_per_operat
         .await
         .unwrap()
         .into_inner();
-    let refused = anonymous.health().send().await.unwrap_err();
+    let refused = anonymous.version().send().await.unwrap_err();
 
     // Assert
     assert_eq!(queued.faults.len(), 2);
