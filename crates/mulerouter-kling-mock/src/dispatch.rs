@@ -111,7 +111,8 @@ fn operation_reply(
     if operation.bearer
         && let Err(detail) = state.keys.check(request.headers())
     {
-        return Reply::detail(401, detail);
+        // RFC 9110 asks a 401 to say which scheme it wants.
+        return Reply::detail(401, detail).header("www-authenticate", "Bearer");
     }
     let prefs = match Preferences::parse(request.headers()) {
         Ok(prefs) => prefs,

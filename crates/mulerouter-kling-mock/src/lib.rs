@@ -327,6 +327,7 @@ pub use faults::Fault;
 pub use in_process::{DEFAULT_JOURNAL_SIZE, MockMuleRouter, MockMuleRouterBuilder, reachable};
 pub use journal::{JournalEntry, MAX_VIOLATIONS_KEPT};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
+pub use prefer::MAX_LATENCY;
 pub use tasks::Timing;
 pub use violations::MAX_VIOLATIONS;
 /// The wiremock this crate serves on, for mocks mounted on [`MockMuleRouter::server`]: a

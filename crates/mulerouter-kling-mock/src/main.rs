@@ -6,8 +6,8 @@
 //!
 //! Prints the base URL and a `curl` example on stdout, logs one line per request on stderr
 //! (`RUST_LOG` filters; admin reads only at `debug`), each with the trace id of the
-//! `traceparent` it answered, and on Ctrl-C or SIGTERM stops accepting, answers what is in
-//! flight and exits 0.
+//! `traceparent` it answered, and on Ctrl-C, SIGTERM or SIGHUP stops accepting, answers
+//! what is in flight and exits 0 (a second signal: exit 1 at once).
 
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -24,7 +24,8 @@ use tracing_subscriber::EnvFilter;
 #[command(
     name = "mulerouter-kling-mock",
     version,
-    about = "An offline MuleRouter (Kling V3 Omni reference-video-to-video) that checks every request against the OpenAPI document."
+    about = "An offline MuleRouter (Kling V3 Omni reference-video-to-video) that checks every request against the OpenAPI document.",
+    after_help = "Logs go to stderr, one line per request; RUST_LOG filters them (default info; warn for errors only, debug for admin reads too). Ctrl-C, SIGTERM or SIGHUP stop the mock after answering the requests in flight; a second one stops it at once."
 )]
 struct Args {
     /// Address to listen on: an IP address or a host name (`localhost`); 0.0.0.0 listens on
@@ -59,45 +60,47 @@ struct Args {
 
     /// Accept only this bearer token (default: any token shaped like a MuleRouter key,
     /// `sk-mr-` and more). Prefer the environment variable: a flag shows in `ps`.
-    #[arg(long, env = "MULEROUTER_MOCK_API_KEY", hide_env_values = true)]
+    #[arg(long, env = "MULEROUTER_MOCK_API_KEY", hide_env_values = true, value_parser = secret)]
     api_key: Option<String>,
 
     /// Require this token (`Authorization: Bearer …`) on the admin API (`/__admin/…`) from
     /// every caller. Without it the admin API answers loopback peers only. Prefer the
     /// environment variable: a flag shows in `ps`.
-    #[arg(long, env = "MULEROUTER_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(long, env = "MULEROUTER_MOCK_ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
     admin_token: Option<String>,
 
     /// How many requests the journal (`GET /__admin/journal`) keeps; 0 keeps none.
     #[arg(long, default_value_t = mulerouter_kling_mock::DEFAULT_JOURNAL_SIZE, value_parser = journal_size)]
     journal_size: usize,
 
-    /// How long a finished task stays readable.
-    #[arg(long, default_value = "1h", value_parser = parse_duration_flag)]
+    /// How long a finished task stays readable (more than 0).
+    #[arg(long, default_value = "1h", value_parser = positive)]
     task_ttl: Duration,
 
     /// The most tasks held (at least 1); the oldest are evicted first.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
     max_tasks: u32,
 
-    /// Answer every API request after this delay.
-    #[arg(long, default_value = "0ms", value_parser = parse_duration_flag)]
+    /// Answer every API request after this delay (at most 60s, as `Prefer: latency=`).
+    #[arg(long, default_value = "0ms", value_parser = latency)]
     latency: Duration,
 
     /// How long an HTTP/1.1 request head may take to arrive (also how long a kept-alive
     /// connection waits for its next request), how long a new connection may take to start
     /// its first request, and how long a connection asked to close (idle, or at shutdown; on
-    /// h2 a GOAWAY) may stay open before it is dropped.
-    #[arg(long, default_value = "30s", value_parser = parse_duration_flag)]
+    /// h2 a GOAWAY) may stay open before it is dropped (more than 0).
+    #[arg(long, default_value = "30s", value_parser = positive)]
     header_timeout: Duration,
 
-    /// How long a request body may send nothing before it is answered 408.
-    #[arg(long, default_value = "30s", value_parser = parse_duration_flag)]
+    /// How long a request body may send nothing before it is answered 408 (more than 0).
+    #[arg(long, default_value = "30s", value_parser = positive)]
     body_timeout: Duration,
 
     /// How long a connection may stay open with no request in flight (HTTP/1.1: closed;
-    /// h2: GOAWAY, then dropped after --header-timeout if the client stays).
-    #[arg(long, default_value = "60s", value_parser = parse_duration_flag)]
+    /// h2: GOAWAY, then dropped after --header-timeout if the client stays). On HTTP/1.1 a
+    /// kept-alive connection also waits at most --header-timeout for its next request: the
+    /// shorter of the two applies there.
+    #[arg(long, default_value = "60s", value_parser = positive)]
     idle_timeout: Duration,
 
     /// The most connections served at once; more are answered 503 and closed.
@@ -109,7 +112,7 @@ struct Args {
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     max_requests: u32,
 
-    /// On Ctrl-C or SIGTERM, how long to wait for requests in flight.
+    /// On Ctrl-C, SIGTERM or SIGHUP, how long to wait for requests in flight.
     #[arg(long, default_value = "10s", value_parser = parse_duration_flag)]
     drain_timeout: Duration,
 }
@@ -122,6 +125,82 @@ enum TimingArg {
     Poll,
     /// Only `Prefer: example=…` or `task-error=…`, or the admin API, moves a task.
     Manual,
+}
+
+/// One line of what a client of the mock meets: timing, what is kept, who gets in.
+fn settings_line(args: &Args, timing: Timing) -> String {
+    let timing = match timing {
+        Timing::WallClock {
+            pending,
+            processing,
+        } => format!(
+            "move on the clock (pending {}, then processing {})",
+            short(pending),
+            short(processing)
+        ),
+        Timing::PerPoll => "move one step per read".into(),
+        _ => "move only when asked".into(),
+    };
+    let key = if args.api_key.is_some() {
+        "the --api-key only"
+    } else {
+        "any sk-mr-… key"
+    };
+    let latency = if args.latency.is_zero() {
+        String::new()
+    } else {
+        format!("; every answer delayed {}", short(args.latency))
+    };
+    format!(
+        "Tasks {timing}; at most {} held, finished ones kept {}; journal of {} requests; the API takes {key}{latency}",
+        args.max_tasks,
+        short(args.task_ttl),
+        args.journal_size
+    )
+}
+
+/// `1h`, `5m`, `30s` or `250ms`, as the flags are written.
+fn short(duration: Duration) -> String {
+    match duration.as_secs() {
+        s if duration.subsec_nanos() != 0 || s == 0 => format!("{duration:?}"),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// A key or token: an empty one (a variable set to nothing, as a compose file's unset
+/// `${KEY}` gives) would start a mock that refuses every caller.
+fn secret(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "is empty: give a value, or leave the flag and its environment variable unset".into(),
+        );
+    }
+    Ok(text.to_string())
+}
+
+/// A duration that must not be zero: a zero TTL drops a finished task at its first read, a
+/// zero timeout closes every connection.
+fn positive(text: &str) -> Result<Duration, String> {
+    match parse_duration_flag(text)? {
+        Duration::ZERO => Err(format!(
+            "{text:?} is zero; give a duration like 500ms or 30s"
+        )),
+        duration => Ok(duration),
+    }
+}
+
+/// A standing latency, bounded like `Prefer: latency=` and the admin API's `latency_ms`.
+fn latency(text: &str) -> Result<Duration, String> {
+    let latency = parse_duration_flag(text)?;
+    if latency > mulerouter_kling_mock::MAX_LATENCY {
+        return Err(format!(
+            "{text:?} is longer than the {}s a latency may be",
+            mulerouter_kling_mock::MAX_LATENCY.as_secs()
+        ));
+    }
+    Ok(latency)
 }
 
 /// An IP address, or a host name resolved to its first IPv4 address (else its first).
@@ -184,14 +263,24 @@ async fn main() -> ExitCode {
             )
             .exit();
     }
+    let (filter, bad_filter) = match EnvFilter::try_from_default_env() {
+        Ok(filter) => (filter, None),
+        Err(error) => {
+            let set = std::env::var("RUST_LOG")
+                .ok()
+                .filter(|v| !v.trim().is_empty());
+            (EnvFilter::new("info"), set.map(|value| (value, error)))
+        }
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
+    if let Some((value, error)) = bad_filter {
+        tracing::warn!("RUST_LOG={value:?} is not a filter ({error}); logging at info");
+    }
 
     let timing = match args.timing {
         TimingArg::Wall => Timing::WallClock {
@@ -222,11 +311,11 @@ async fn main() -> ExitCode {
         // Nobody reads them back from a standalone server.
         .record_requests(false);
     let admin_token_given = args.admin_token.is_some();
-    if let Some(token) = args.admin_token {
+    if let Some(token) = args.admin_token.clone() {
         builder = builder.admin_token(token);
     }
     let key_given = args.api_key.is_some();
-    if let Some(key) = args.api_key {
+    if let Some(key) = args.api_key.clone() {
         builder = builder.api_key(key);
     }
     let listening = format!("http://{}", mulerouter_kling_mock::reachable(bound));
@@ -237,13 +326,17 @@ async fn main() -> ExitCode {
     let signals = match Signals::listen() {
         Ok(signals) => signals,
         Err(error) => {
-            eprintln!("error: cannot listen for Ctrl-C and SIGTERM: {error}");
+            eprintln!("error: cannot listen for Ctrl-C, SIGTERM and SIGHUP: {error}");
             return ExitCode::FAILURE;
         }
     };
     let mut out = std::io::stdout().lock();
     // The first line says where to connect from this machine, whatever the links say.
     let _ = writeln!(out, "MuleRouter mock listening on {listening}");
+    if bound.ip().is_unspecified() {
+        let _ = writeln!(out, "Listening on every interface ({bound})");
+    }
+    let _ = writeln!(out, "{}", settings_line(&args, timing));
     if args.public_url.is_some() {
         let _ = writeln!(out, "Links in answers use --public-url {}", core.uri());
     } else if bound.ip().is_unspecified() {
@@ -292,11 +385,7 @@ async fn main() -> ExitCode {
         max_requests: args.max_requests as usize,
         drain_timeout: args.drain_timeout,
     };
-    let shutdown = async move {
-        let name = signals.received().await;
-        tracing::info!("{name}: shutting down; answering the requests in flight");
-    };
-    let drained = standalone::serve(listener, core.clone(), settings, shutdown).await;
+    let drained = standalone::serve(listener, core.clone(), settings, signals.shutdown()).await;
     let stats = core.stats();
     if drained.abandoned > 0 {
         tracing::warn!(
@@ -311,12 +400,16 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Ctrl-C and (on Unix) SIGTERM, listened for from the moment this is made.
+/// Ctrl-C and (on Unix) SIGTERM and SIGHUP, listened for from the moment this is made. A
+/// hang-up is a stop like the others: the mock runs in the foreground of a terminal or
+/// under a supervisor, and has nothing to reload.
 struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hang_up: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -327,6 +420,7 @@ impl Signals {
             Ok(Self {
                 interrupt: signal(SignalKind::interrupt())?,
                 terminate: signal(SignalKind::terminate())?,
+                hang_up: signal(SignalKind::hangup())?,
             })
         }
         #[cfg(not(unix))]
@@ -335,19 +429,39 @@ impl Signals {
         }
     }
 
-    /// Waits for one and names it.
-    async fn received(mut self) -> &'static str {
+    /// Waits for the next one and names it.
+    async fn received(&mut self) -> &'static str {
         #[cfg(unix)]
         {
             tokio::select! {
                 _ = self.interrupt.recv() => "Ctrl-C",
                 _ = self.terminate.recv() => "SIGTERM",
+                _ = self.hang_up.recv() => "SIGHUP",
             }
         }
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
             "Ctrl-C"
+        }
+    }
+
+    /// Completes at the first signal, when the drain begins; a second one ends the process
+    /// at once (exit 1), for whoever will not wait for the drain.
+    fn shutdown(mut self) -> impl std::future::Future<Output = ()> {
+        let (begun, begin) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let name = self.received().await;
+            tracing::info!(
+                "{name}: shutting down; answering the requests in flight (send it again to stop at once)"
+            );
+            let _ = begun.send(());
+            let name = self.received().await;
+            tracing::warn!("{name} again: stopping without waiting for the requests in flight");
+            std::process::exit(1);
+        });
+        async move {
+            let _ = begin.await;
         }
     }
 }

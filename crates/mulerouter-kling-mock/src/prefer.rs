@@ -22,8 +22,9 @@ use std::time::Duration;
 use http::HeaderMap;
 use http::header::HeaderName;
 
-/// The longest `latency` accepted, so a typo cannot hang a test for hours.
-pub(crate) const MAX_LATENCY: Duration = Duration::from_secs(60);
+/// The longest latency accepted (`Prefer: latency=`, a queued fault's `latency_ms`, the
+/// binary's `--latency`), so a typo cannot hang a test for hours.
+pub const MAX_LATENCY: Duration = Duration::from_secs(60);
 
 /// What a request asked for in its `Prefer` headers.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -126,6 +126,8 @@ struct Store {
     expiries: BTreeSet<(Instant, Uuid)>,
     /// When `order` may next be compacted.
     next_sweep: Instant,
+    /// Tasks evicted by the cap before they finished, for the warning.
+    evicted_running: u64,
 }
 
 /// Hashes task ids. The mock draws them at random (`fastrand`, not cryptographic: nothing
@@ -163,6 +165,7 @@ impl Tasks {
                 order: VecDeque::new(),
                 expiries: BTreeSet::new(),
                 next_sweep,
+                evicted_running: 0,
             }),
         }
     }
@@ -207,6 +210,7 @@ impl Tasks {
             tasks,
             order,
             expiries,
+            evicted_running,
             ..
         } = &mut *store;
         // Born under the lock: creation order is then `born` order, which the wall-clock
@@ -225,11 +229,25 @@ impl Tasks {
             let Some(oldest) = order.pop_front() else {
                 break;
             };
-            if let Some(Task {
-                expires: Some(at), ..
-            }) = tasks.remove(&oldest)
-            {
+            let Some(evicted) = tasks.remove(&oldest) else {
+                continue;
+            };
+            if let Some(at) = evicted.expires {
                 expiries.remove(&(at, oldest));
+            }
+            let finished_by_clock = self
+                .finishes_by_clock(evicted.born)
+                .is_some_and(|at| at <= born);
+            if evicted.finished.is_none() && !finished_by_clock {
+                *evicted_running += 1;
+                // Its client will read 404 mid-wait: said, but not once per create of a burst.
+                if *evicted_running == 1 || evicted_running.is_multiple_of(1000) {
+                    tracing::warn!(
+                        "the task cap (--max-tasks {}) evicted a task still running ({} so far): whoever waits for it reads 404; raise the cap for bursts this large",
+                        self.limits.max_tasks,
+                        evicted_running
+                    );
+                }
             }
         }
         snapshot
@@ -499,6 +517,7 @@ impl Tasks {
             order,
             expiries,
             next_sweep,
+            ..
         } = store;
         let mut out_of_order = false;
         while let Some(&(at, id)) = expiries.first() {

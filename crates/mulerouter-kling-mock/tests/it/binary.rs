@@ -387,9 +387,16 @@ async fn the_binary_says_why_when_the_port_is_taken() {
 #[tokio::test]
 async fn flags_that_would_be_misread_are_refused_saying_what_to_write() {
     // Arrange
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["--task-ttl", "3600"], "\"3600\" has no unit: write 3600s"),
         (&["--idle-timeout", "60"], "\"60\" has no unit"),
+        // Zero would drop a finished task at its first read, or close every connection.
+        (&["--task-ttl", "0s"], "\"0s\" is zero"),
+        (&["--header-timeout", "0ms"], "\"0ms\" is zero"),
+        // As long as `Prefer: latency=` and the admin API allow, no longer.
+        (&["--latency", "2h"], "longer than the 60s a latency may be"),
+        // A compose file's unset `${KEY}`: a mock that would refuse every caller.
+        (&["--api-key", ""], "is empty: give a value"),
         (&["--max-tasks", "0"], "--max-tasks"),
         (
             &["--timing", "manual", "--pending", "5s"],
@@ -412,6 +419,74 @@ async fn flags_that_would_be_misread_are_refused_saying_what_to_write() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+    let empty_token = Command::new(BINARY)
+        .env("MULEROUTER_MOCK_ADMIN_TOKEN", " ")
+        .output();
+    let output = tokio::time::timeout(PATIENCE, empty_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--admin-token") && stderr.contains("is empty"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn sighup_stops_like_sigterm_and_a_second_signal_stops_without_waiting() {
+    // Arrange: one mock told SIGHUP; another with a create held back 30 s when told SIGTERM
+    // twice.
+    let (mut hung_up, _) = spawn(&["--port", "0"], Some("info")).await;
+    let (mut child, url) = spawn(
+        &["--port", "0", "--latency", "30s"],
+        Some("mulerouter_kling_mock::standalone=debug,info"),
+    )
+    .await;
+    let http = Http::at(&url);
+    let held = tokio::spawn(async move { http.create(&minimal()).await.status });
+    let mut log = Log::of(&mut child);
+    log.until(&format!("POST {CREATE} received"), 1).await;
+
+    // Act
+    signal(&hung_up, "-HUP").await;
+    let hung_up_exit = hung_up.wait().await.unwrap();
+    let mut hung_up_logs = String::new();
+    let stderr = hung_up.stderr.take().unwrap();
+    BufReader::new(stderr)
+        .read_to_string(&mut hung_up_logs)
+        .await
+        .unwrap();
+    signal(&child, "-TERM").await;
+    log.until("SIGTERM: shutting down", 1).await;
+    signal(&child, "-TERM").await;
+    let exit = tokio::time::timeout(PATIENCE, child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    log.until("SIGTERM again: stopping without waiting", 1)
+        .await;
+    held.abort();
+
+    // Assert
+    assert!(hung_up_exit.success(), "{hung_up_exit:?}");
+    assert!(
+        hung_up_logs.contains("SIGHUP: shutting down"),
+        "{hung_up_logs}"
+    );
+    assert_eq!(exit.code(), Some(1));
+}
+
+/// Sends `signal` (`-HUP`, `-TERM`) to `child` by pid.
+async fn signal(child: &Child, signal: &str) {
+    let pid = child.id().unwrap().to_string();
+    let sent = Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
 }
 
 #[tokio::test]
@@ -481,6 +556,7 @@ async fn a_token_not_shaped_like_a_key_gets_401_saying_what_is_expected() {
 
     // Assert
     assert_eq!(answer.status, 401);
+    assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
     assert!(
         answer.json()["detail"]
             .as_str()
@@ -542,4 +618,34 @@ async fn a_key_from_the_environment_is_the_only_one_accepted_and_never_printed()
     assert!(!banner.contains("sk-mr-only-this-one"), "{banner}");
     assert!(banner.contains("MULEROUTER_MOCK_API_KEY"), "{banner}");
     assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_running_task_evicted_by_the_cap_is_warned_of_once_not_per_create() {
+    // Arrange: room for one task, and tasks that never finish by themselves.
+    let (mut child, url) = spawn(
+        &["--port", "0", "--max-tasks", "1", "--timing", "manual"],
+        Some("warn"),
+    )
+    .await;
+    let http = Http::at(&url);
+    let first = http.create(&minimal()).await.json();
+
+    // Act: three more creates, each evicting the one before.
+    for _ in 0..3 {
+        assert_eq!(http.create(&minimal()).await.status, 200);
+    }
+    let evicted = http.get(first["task_info"]["id"].as_str().unwrap()).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
+
+    // Assert
+    assert!(exit.success());
+    assert_eq!(evicted.status, 404);
+    let warned = "the task cap (--max-tasks 1) evicted a task still running (1 so far)";
+    assert!(logs.contains(warned), "{logs}");
+    assert_eq!(
+        logs.matches("evicted a task still running").count(),
+        1,
+        "{logs}"
+    );
 }
