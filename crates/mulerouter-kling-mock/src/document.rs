@@ -683,8 +683,8 @@ fn whole(rule: &'static str, message: String) -> Violation {
 /// keyword broken.
 ///
 /// ```
+/// use mulerouter_kling::serde_json::json;
 /// use mulerouter_kling_mock::document::validate_request_body;
-/// use serde_json::json;
 ///
 /// let path = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";
 /// let violations = validate_request_body("POST", path, &json!({

@@ -48,13 +48,19 @@ impl Fault {
                 (400..=599).contains(status),
                 "a fault needs an error status (400-599), got {status}"
             ),
-            Self::Latency(latency) => assert!(
-                *latency <= crate::prefer::MAX_LATENCY,
-                "an injected latency is at most 60s, got {latency:?}"
-            ),
+            Self::Latency(latency) => assert_latency(*latency),
             Self::TaskError(_) => {}
         }
     }
+}
+
+/// Panics on a latency over [`MAX_LATENCY`](crate::MAX_LATENCY): a test mistake, like every
+/// other fault the document or the mock cannot give.
+pub(crate) fn assert_latency(latency: Duration) {
+    assert!(
+        latency <= crate::prefer::MAX_LATENCY,
+        "a latency is at most 60s, got {latency:?}"
+    );
 }
 
 /// The faults waiting for requests and tasks.
@@ -138,7 +144,8 @@ impl Faults {
     pub(crate) fn next_latency(&self, operation: &str) -> Duration {
         let mut queues = self.lock();
         let queued = take_first(&mut queues.latencies, operation).unwrap_or_default();
-        queues.latency + queued
+        // Both are at most a minute each (checked when set).
+        queues.latency.saturating_add(queued)
     }
 
     /// The failure planned for the next task created, if one is queued.

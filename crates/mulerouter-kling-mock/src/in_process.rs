@@ -74,7 +74,20 @@ impl MockMuleRouter {
     }
 
     /// The wiremock server underneath, to mount mocks of your own on (they take precedence
-    /// over the mock's answers) or to read what it received.
+    /// over the mock's answers) or to read what it received (`received_requests`, every
+    /// request, whoever answered it; `None` with
+    /// [`record_requests(false)`](MockMuleRouterBuilder::record_requests)).
+    ///
+    /// Two of wiremock's calls do not fit a server shared with the mock:
+    /// - `reset()` removes the mock's own answers too, and every API call is then 404; call
+    ///   [`MockCore::reset`] (on the mock: `mock.reset()`) to forget tasks and faults, and
+    ///   mount your own mocks with `up_to_n_times` so they stop by themselves.
+    /// - `mount_as_scoped` is unreliable here: wiremock 0.6 sorts its mocks by priority on
+    ///   every request, and a scoped guard keeps the place its mock had when mounted. The
+    ///   mock's own answers sit at the lowest priority, before anything you mount, so after
+    ///   the first request a guard points at another mock: its `received_requests` read the
+    ///   wrong one, and dropping it switches off the wrong one (possibly the mock itself).
+    ///   Use `mount` with `up_to_n_times(n)` and `expect(n)` (checked when the mock drops).
     pub fn server(&self) -> &MockServer {
         &self.server
     }
@@ -291,15 +304,22 @@ impl MockMuleRouterBuilder {
         self
     }
 
-    /// Keep create requests for [`MockCore::created_requests`] (default true; a
-    /// long-running server may turn it off).
+    /// Keep create requests for [`MockCore::created_requests`], and let the wiremock server
+    /// keep a copy of every request for its `received_requests` (default true; a
+    /// long-running server may turn both off).
     pub fn record_requests(mut self, record: bool) -> Self {
         self.record_requests = record;
         self
     }
 
     /// Answer every API request after this delay (default none).
+    ///
+    /// # Panics
+    ///
+    /// Over [`MAX_LATENCY`](crate::MAX_LATENCY) (60 s), like every latency the mock is asked
+    /// for: a typo would otherwise hang the test.
     pub fn latency(mut self, latency: Duration) -> Self {
+        crate::faults::assert_latency(latency);
         self.latency = latency;
         self
     }
@@ -369,12 +389,13 @@ impl MockMuleRouterBuilder {
         };
         let address = listener.local_addr()?;
         self.address = address;
+        let recording = self.record_requests;
         let core = self.build_core(format!("http://{}", reachable(address)));
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
+        let mut server = MockServer::builder().listener(listener);
+        if !recording {
+            server = server.disable_request_recording();
+        }
+        let server = server.start().await;
         Mock::given(wiremock::matchers::any())
             .respond_with(Responder(core.clone()))
             // The lowest priority: mocks a test mounts on the same server come first.

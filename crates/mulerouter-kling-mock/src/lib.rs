@@ -15,19 +15,14 @@
 //! retries after milliseconds):
 //!
 //! ```
-//! use std::time::Duration;
-//! use mulerouter_kling::{ApiKey, Client, WaitOptions, types::CreateGenerationRequest};
+//! use mulerouter_kling::types::CreateGenerationRequest;
 //! use mulerouter_kling_mock::MockMuleRouter;
 //!
 //! #[tokio::main]
 //! async fn main() {
 //!     // Arrange
 //!     let mock = MockMuleRouter::start().await;
-//!     let client = Client::builder()
-//!         .api_key(ApiKey::new("sk-mr-test").unwrap())
-//!         .base_url(mock.uri())
-//!         .build()
-//!         .unwrap();
+//!     let client = mock.client();
 //!
 //!     // Act
 //!     let task = client
@@ -38,9 +33,8 @@
 //!         )
 //!         .await
 //!         .unwrap();
-//!     let fast = WaitOptions { initial_interval: Duration::from_millis(10), ..WaitOptions::default() };
 //!     let done = client
-//!         .wait_for_completion_with(task.task_info.id, &fast, |_| {})
+//!         .wait_for_completion_with(task.task_info.id, &MockMuleRouter::wait_options(), |_| {})
 //!         .await
 //!         .unwrap();
 //!
@@ -58,7 +52,7 @@
 //! with the client timing out on an answer that was on its way. Keep tests fast instead with
 //! [`Timing::Manual`] (tasks move when the test says) or [`Timing::PerPoll`] (one step per
 //! read), and short waits: [`MockMuleRouter::client`] retries after milliseconds, and
-//! [`MockMuleRouter::wait_options`] polls every few. For wall-clock timing and the task TTL,
+//! [`MockMuleRouter::wait_options`] polls every 100 ms (the client's floor). For wall-clock timing and the task TTL,
 //! advance a [`ManualClock`] rather than tokio's. Paused time suits only [`MockCore`] driven
 //! without a socket ([`MockCore::answer`]).
 //!
@@ -187,9 +181,9 @@
 //! # #[tokio::main]
 //! # async fn main() {
 //! let mock = MockMuleRouter::builder().timing(Timing::Manual).start().await;
-//! let http = reqwest::Client::new();
+//! let http = mulerouter_kling::reqwest::Client::new();
 //! http.post(format!("{}/__admin/faults", mock.uri()))
-//!     .json(&serde_json::json!({ "count": 3, "status": 503 }))
+//!     .json(&mulerouter_kling::serde_json::json!({ "count": 3, "status": 503 }))
 //!     .send()
 //!     .await
 //!     .unwrap();
@@ -203,9 +197,9 @@
 //! module per operation, generated from the document by `cargo xtask codegen`:
 //!
 //! ```
-//! use mulerouter_kling::{ApiKey, Client, types::TaskResponse};
+//! use mulerouter_kling::{ApiKey, Client, serde_json, types::TaskResponse};
 //! use mulerouter_kling_mock::typed::get_generation::{Then, When};
-//! use wiremock::MockServer;
+//! use mulerouter_kling_mock::wiremock::MockServer;
 //!
 //! # #[tokio::main]
 //! # async fn main() {
@@ -246,12 +240,18 @@
 //! # async fn main() {
 //! let mock = MockMuleRouter::start().await;
 //! Mock::given(path("/health")).respond_with(ResponseTemplate::new(204)).mount(mock.server()).await;
-//! assert_eq!(reqwest::get(format!("{}/health", mock.uri())).await.unwrap().status(), 204);
+//! let answer = mulerouter_kling::reqwest::get(format!("{}/health", mock.uri())).await.unwrap();
+//! assert_eq!(answer.status(), 204);
 //! # }
 //! ```
 //!
-//! wiremock keeps a copy of each request a mounted mock answers for as long as the server
-//! runs, so an in-process mock grows
+//! Mount them with `mount` (and `up_to_n_times`, `expect`), not `mount_as_scoped`, and
+//! forget the mock's state with `mock.reset()`, not the server's `reset()`: see
+//! [`MockMuleRouter::server`] for why.
+//!
+//! wiremock keeps a copy of each request it receives for as long as the server runs (its
+//! `received_requests`; [`record_requests(false)`](MockMuleRouterBuilder::record_requests)
+//! turns that off), so an in-process mock grows
 //! by a few kilobytes per request: nothing for a test, too much for days of traffic. It also
 //! reads each body whole before the core sees it (a body over 32 MiB gets its 413 after the
 //! upload). Both are what the binary is for.
@@ -322,8 +322,12 @@ mod violations;
 pub mod typed;
 
 pub use admin::PeerAddr;
+/// The `bytes` crate, for the body of a request to [`MockCore::answer`].
+pub use bytes;
 pub use clock::ManualClock;
 pub use faults::Fault;
+/// The `http` crate, for the requests and answers of [`MockCore::answer`].
+pub use http;
 pub use in_process::{DEFAULT_JOURNAL_SIZE, MockMuleRouter, MockMuleRouterBuilder, reachable};
 pub use journal::{JournalEntry, MAX_VIOLATIONS_KEPT};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};

@@ -51,8 +51,8 @@ pub(crate) struct State {
 /// core it serves, so every method here is also a method of the in-process mock.
 ///
 /// ```
-/// use bytes::Bytes;
-/// use mulerouter_kling_mock::MockMuleRouter;
+/// use mulerouter_kling_mock::bytes::Bytes;
+/// use mulerouter_kling_mock::{MockMuleRouter, http};
 ///
 /// let core = MockMuleRouter::builder().build_core("http://mock.test");
 /// let request = http::Request::post(
@@ -393,7 +393,12 @@ impl MockCore {
     }
 
     /// Every API request is answered after `latency` (until set back to zero).
+    ///
+    /// # Panics
+    ///
+    /// Over [`MAX_LATENCY`](crate::MAX_LATENCY) (60 s), like [`delay_next_by`](Self::delay_next_by).
     pub fn set_latency(&self, latency: Duration) {
+        crate::faults::assert_latency(latency);
         self.state.faults.set_latency(latency);
     }
 
@@ -436,7 +441,10 @@ impl MockCore {
             .collect()
     }
 
-    /// The same requests as JSON, exactly as received (before defaults).
+    /// The same requests as JSON, exactly as received (the mock fills in no defaults). A
+    /// request sent by `mulerouter-kling` holds the document's defaults its type always
+    /// writes (`"keep_audio": false`, `"duration": 5`, …) even where the app set none: compare
+    /// the fields a test cares about rather than whole bodies.
     pub fn created_request_bodies(&self) -> Vec<Value> {
         self.state
             .tasks

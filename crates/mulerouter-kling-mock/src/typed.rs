@@ -7,7 +7,9 @@
  matcher builder with method and path preset and typed matchers for the body and the
  parameters, and a `Then` with one constructor per documented response. `respond_with`
  returns a plain [`wiremock::Mock`], so `.expect(n)`, `.named(..)` and
- `.mount_as_scoped(..)` work as usual; `into_inner()` gives the plain wiremock types.
+ `.mount_as_scoped(..)` work as usual on a `MockServer` of your own (on
+ [`MockMuleRouter::server`](crate::MockMuleRouter::server) use `mount`: see its note);
+ `into_inner()` gives the plain wiremock types.
 
  | module | method | path |
  |---|---|---|

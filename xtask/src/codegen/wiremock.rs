@@ -54,7 +54,9 @@ pub fn generate(source: &Source, types: &str) -> Result<String, String> {
          matcher builder with method and path preset and typed matchers for the body and the\n \
          parameters, and a `Then` with one constructor per documented response. `respond_with`\n \
          returns a plain [`wiremock::Mock`], so `.expect(n)`, `.named(..)` and\n \
-         `.mount_as_scoped(..)` work as usual; `into_inner()` gives the plain wiremock types.\n\n{}",
+         `.mount_as_scoped(..)` work as usual on a `MockServer` of your own (on\n \
+         [`MockMuleRouter::server`](crate::MockMuleRouter::server) use `mount`: see its note);\n \
+         `into_inner()` gives the plain wiremock types.\n\n{}",
         table
             .lines()
             .map(|line| format!(" {line}\n"))

@@ -132,3 +132,31 @@ async fn a_mock_mounted_on_its_server_is_tried_before_the_mocks_own_answers() {
     assert_eq!(custom.status(), 418);
     assert_eq!(created.status, 200);
 }
+
+#[tokio::test]
+async fn its_server_keeps_every_request_whoever_answered_it_unless_told_not_to() {
+    // Arrange: a path answered by a mock of the test's own, and a create by the mock.
+    let mock = MockMuleRouter::start().await;
+    let quiet = MockMuleRouter::builder()
+        .record_requests(false)
+        .start()
+        .await;
+    wiremock::Mock::given(wiremock::matchers::path("/custom"))
+        .respond_with(wiremock::ResponseTemplate::new(418))
+        .mount(mock.server())
+        .await;
+
+    // Act
+    let custom = reqwest::get(format!("{}/custom", mock.uri()))
+        .await
+        .unwrap();
+    let created = Http::new(&mock).create(&minimal()).await;
+    Http::new(&quiet).create(&minimal()).await;
+
+    // Assert
+    assert_eq!((custom.status().as_u16(), created.status), (418, 200));
+    let received = mock.server().received_requests().await.unwrap();
+    let paths: Vec<&str> = received.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/custom", CREATE]);
+    assert!(quiet.server().received_requests().await.is_none());
+}

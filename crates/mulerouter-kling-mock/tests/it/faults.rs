@@ -521,6 +521,17 @@ fn a_success_status_cannot_be_injected_as_a_fault() {
     mock.respond_next_with_status(200, None);
 }
 
+#[test]
+#[should_panic(expected = "a latency is at most 60s, got 61s")]
+fn a_standing_latency_over_a_minute_is_a_mistake_in_the_test() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = runtime.block_on(MockMuleRouter::start());
+    mock.set_latency(Duration::from_secs(61));
+}
+
 #[tokio::test]
 async fn preference_applied_lists_only_what_shaped_the_answer() {
     // Arrange
