@@ -29,6 +29,9 @@ use tokio::time::Instant;
 pub enum Answer {
     /// Reads the request and never answers (the connection stays open).
     Silence,
+    /// Reads the request and closes the connection without a word, as a server that
+    /// crashed or a proxy that dropped it would.
+    HangUp,
     /// A 200 with its headers and the first `sent` bytes of a `length`-byte body, then
     /// nothing more (the connection stays open).
     Stall { length: u64, sent: usize },
@@ -150,6 +153,7 @@ async fn serve(mut stream: TcpStream, (answers, counter, arrivals, sent): Shared
         let answer = &answers[index.min(answers.len() - 1)];
         match answer {
             Answer::Silence => return hold(stream).await,
+            Answer::HangUp => return,
             Answer::Stall { length, sent } => {
                 let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n");
                 if stream.write_all(head.as_bytes()).await.is_ok()

@@ -59,11 +59,16 @@ pub(crate) async fn classify(
         }
         RawError::CommunicationError(source) => {
             let maybe_sent = !source.is_connect();
-            Err(Error::Transport { source, maybe_sent })
+            Err(Error::Transport {
+                source,
+                maybe_sent,
+                operation: None,
+            })
         }
         RawError::ResponseBodyError(source) => Err(Error::Transport {
             source,
             maybe_sent: true,
+            operation: None,
         }),
         RawError::InvalidRequest(message) => Err(Error::InvalidInput(
             validate::InvalidInput::single(validate::refused_by_builder(&message)),
@@ -117,7 +122,10 @@ fn details_from_body(status: StatusCode, headers: &HeaderMap, body: &ApiError) -
 }
 
 fn details_from_text(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiErrorDetails {
-    let text = snippet(body);
+    let text = match html_title(body) {
+        Some(title) => format!("{title} (an HTML page: a proxy or gateway answered, not the API)"),
+        None => snippet(body),
+    };
     ApiErrorDetails {
         status,
         code: None,
@@ -128,6 +136,23 @@ fn details_from_text(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Ap
         retry_after: retry::retry_after(headers),
         context: None,
     }
+}
+
+/// The `<title>` of an HTML page (a proxy's `502 Bad Gateway`), which says in a few words
+/// what its markup would say in a few hundred characters; `None` for anything else.
+fn html_title(body: &[u8]) -> Option<String> {
+    const LOOKED_AT: usize = 8 * 1024;
+    let head = String::from_utf8_lossy(&body[..body.len().min(LOOKED_AT)]);
+    if !head.trim_start().starts_with('<') {
+        return None;
+    }
+    // ASCII lowercase keeps every byte where it was, so positions carry over to `head`.
+    let lower = head.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = snippet(head[start..end].as_bytes());
+    (!title.is_empty()).then_some(title)
 }
 
 fn traceparent(headers: &HeaderMap) -> Option<String> {
@@ -171,6 +196,15 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proxy_page_is_said_by_its_title() {
+        let page = b"<html>\r\n<head><TITLE>502 Bad Gateway</TITLE></head>\r\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        assert_eq!(html_title(page).as_deref(), Some("502 Bad Gateway"));
+        assert_eq!(html_title(b"<p>no title</p>"), None);
+        assert_eq!(html_title(b"upstream connect error"), None);
+        assert_eq!(html_title(b"<title>  </title>"), None);
+    }
 
     #[test]
     fn a_snippet_folds_white_space_and_stops_at_300_characters() {

@@ -243,7 +243,7 @@ impl Client {
 /// A per-attempt timeout (reqwest's) that survived the retries, once the request may have
 /// been sent (a connection that timed out is a plain transport error: nothing was sent).
 fn is_timeout(error: &Error) -> bool {
-    matches!(error, Error::Transport { source, maybe_sent: true } if source.is_timeout())
+    matches!(error, Error::Transport { source, maybe_sent: true, .. } if source.is_timeout())
 }
 fn may_repeat(repeat: Repeat, error: &Error) -> bool {
     match (repeat, error) {

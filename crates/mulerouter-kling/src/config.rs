@@ -182,9 +182,9 @@ impl ClientBuilder {
 
     /// Sets up the HTTP client beyond what this builder offers: a proxy, a root certificate
     /// of your own, a local address, HTTP/2 settings, more default headers, … (see
-    /// [`reqwest::ClientBuilder`]). `setup` gets reqwest's builder first; the key, the user
-    /// agent and the timeouts of this builder are applied after it, so they hold whatever
-    /// it sets. Proxies from the environment (`HTTPS_PROXY`, …) are used without it.
+    /// [`reqwest::ClientBuilder`]). `setup` gets reqwest's builder with this crate's user
+    /// agent, which it may replace to name your app; the key and the timeouts of this
+    /// builder are applied after it, so they hold whatever it sets. Proxies from the environment (`HTTPS_PROXY`, …) are used without it.
     ///
     /// ```
     /// # fn main() -> Result<(), mulerouter_kling::Error> {
@@ -216,21 +216,27 @@ impl ClientBuilder {
         let base_url = normalise_base_url(&self.base_url)?;
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, api_key.header_value());
+        // The user agent before the setup, so that an app can name itself; the key and the
+        // timeouts after it, so that they hold.
+        let http = reqwest::Client::builder().user_agent(concat!(
+            env!("CARGO_PKG_NAME"),
+            "/",
+            env!("CARGO_PKG_VERSION")
+        ));
         let http = match &self.http_setup {
-            Some(HttpSetup(setup)) => setup(reqwest::Client::builder()),
-            None => reqwest::Client::builder(),
+            Some(HttpSetup(setup)) => setup(http),
+            None => http,
         };
         let http = http
             .default_headers(headers)
-            .user_agent(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            ))
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| {
+                // reqwest's own message is "builder error"; the cause is in its sources.
+                let why = crate::error::causes(&e);
+                Error::Config(format!("cannot build the HTTP client: {why}"))
+            })?;
         Ok(Client::from_parts(
             crate::raw::Client::new_with_client(&base_url, http),
             crate::client::Limits {

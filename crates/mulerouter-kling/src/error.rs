@@ -110,14 +110,17 @@ pub enum Error {
     },
 
     /// The request did not get an answer: connection, TLS, timeout. When the connection could
-    /// not be made, the message asks whether a server is running at the base URL.
-    #[error("transport error: {}{}{}", causes(source), connect_hint(source), if *.maybe_sent { "; the request may have reached the service (for a create, check for a new task before retrying)" } else { "" })]
+    /// not be made, the message asks whether a server is running at the base URL; when a
+    /// create may have been received, it says to look for the task before creating again.
+    #[error("transport error: {}{}{}", causes(source), connect_hint(source), maybe_received(*.maybe_sent, *.operation))]
     Transport {
         /// The underlying error.
         #[source]
         source: reqwest::Error,
         /// False when the request certainly never left (the connection was not made).
         maybe_sent: bool,
+        /// The call that failed (`None` only outside [`Client`](crate::Client)'s calls).
+        operation: Option<Operation>,
     },
 
     /// The service answered something the API document does not allow.
@@ -192,7 +195,7 @@ pub(crate) fn seconds(duration: Duration) -> String {
 
 /// An error and its causes on one line: reqwest's own message ("error sending request for
 /// url …") hides whether it was a refused connection, a TLS failure or a timeout.
-fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -204,6 +207,20 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// What a request that may have arrived means: nothing for a read (reading again is safe),
+/// a task that may exist for a create.
+fn maybe_received(maybe_sent: bool, operation: Option<Operation>) -> &'static str {
+    match (maybe_sent, operation) {
+        (false, _) | (true, Some(Operation::Get)) => "",
+        (true, Some(Operation::Create)) => {
+            "; the create may have reached the service: check for a new task before creating again"
+        }
+        (true, None) => {
+            "; the request may have reached the service (for a create, check for a new task before retrying)"
+        }
+    }
 }
 
 /// For a connection that could not be made (refused, unreachable, a name that does not
@@ -270,6 +287,9 @@ fn hint_for(status: StatusCode) -> &'static str {
 impl Error {
     /// The error with what the call was, for the hint of its message.
     pub(crate) fn in_context(mut self, context: CallContext) -> Self {
+        if let Self::Transport { operation, .. } = &mut self {
+            *operation = Some(context.operation);
+        }
         if let Self::Auth(details)
         | Self::InsufficientBalance(details)
         | Self::RateLimited(details)

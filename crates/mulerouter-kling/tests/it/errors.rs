@@ -1,6 +1,7 @@
 //! Every kind of failure becomes the `Error` variant a user can act on.
 
 use crate::common::*;
+use misbehaving_server::{Answer, RawServer};
 use mulerouter_kling::Error;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -163,12 +164,14 @@ async fn error_objects_and_lists_are_rendered_readably() {
 }
 
 #[tokio::test]
-async fn a_non_json_502_from_a_proxy_keeps_its_status_and_text() {
+async fn a_non_json_502_from_a_proxy_keeps_its_status_and_is_said_by_its_title() {
     // Arrange: every attempt gets the proxy's page, so the retries run out.
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(502).set_body_raw(
-            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+             <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
+             </body>\r\n</html>\r\n",
             "text/html",
         ))
         .expect(4)
@@ -183,13 +186,7 @@ async fn a_non_json_502_from_a_proxy_keeps_its_status_and_text() {
         panic!("{error:?}")
     };
     assert_eq!(details.status, StatusCode::BAD_GATEWAY);
-    assert!(
-        details
-            .detail
-            .as_deref()
-            .unwrap()
-            .contains("502 Bad Gateway")
-    );
+    insta::assert_snapshot!(error, @"the service answered 502 Bad Gateway: 502 Bad Gateway (an HTML page: a proxy or gateway answered, not the API); the service had a problem, try again later");
 }
 
 #[tokio::test]
@@ -282,6 +279,41 @@ async fn a_refused_connection_asks_whether_a_server_is_running_at_the_base_url()
         text.ends_with(&format!("; is a server running at {base_url}?")),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_connection_dropped_after_the_request_warns_of_a_task_only_for_a_create() {
+    // Arrange: a server that reads each request and hangs up.
+    let server = RawServer::answering(Answer::HangUp).await;
+    let client = builder_at(server.uri())
+        .retry_policy(mulerouter_kling::RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    // Act
+    let create = client.create(minimal_request()).await.unwrap_err();
+    let read = client.get(task_id()).await.unwrap_err();
+
+    // Assert: both may have arrived; only the create can have made something.
+    for error in [&create, &read] {
+        assert!(
+            matches!(
+                error,
+                Error::Transport {
+                    maybe_sent: true,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    assert!(
+        create.to_string().ends_with(
+            "; the create may have reached the service: check for a new task before creating again"
+        ),
+        "{create}"
+    );
+    assert!(!read.to_string().contains("create"), "{read}");
 }
 
 #[tokio::test]

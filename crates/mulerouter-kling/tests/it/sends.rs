@@ -153,3 +153,46 @@ async fn the_http_client_can_be_set_up_further_and_the_key_still_holds() {
     // Assert: the `expect(1)` is verified when the proxy drops.
     assert!(created.is_ok(), "{created:?}");
 }
+
+#[tokio::test]
+async fn an_app_may_name_itself_in_the_user_agent() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("user-agent", "my-app/1.2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(task_body("processing")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder_at(&server.uri())
+        .http(|http| http.user_agent("my-app/1.2"))
+        .build()
+        .unwrap();
+
+    // Act
+    let read = client.get(task_id()).await;
+
+    // Assert: the `expect(1)` is verified when the server drops.
+    assert!(read.is_ok(), "{read:?}");
+}
+
+#[test]
+fn an_http_setup_that_cannot_be_built_says_why() {
+    // Arrange: a root certificate that is not one.
+    let pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let certificate = reqwest::Certificate::from_pem(pem).unwrap();
+
+    // Act
+    let error = builder_at("http://127.0.0.1:1")
+        .http(move |http| http.add_root_certificate(certificate.clone()))
+        .build()
+        .unwrap_err();
+
+    // Assert: more than reqwest's "builder error".
+    let text = error.to_string();
+    assert!(
+        text.starts_with("configuration error: cannot build the HTTP client: builder error: ")
+            && text.contains("certificate"),
+        "{text}"
+    );
+}
