@@ -25,8 +25,9 @@ use crate::tasks::{Limits, Tasks, Timing};
 /// is available on it. Its [`server`](Self::server) is a plain wiremock `MockServer`: mocks
 /// you mount there are tried before the mock's own answers.
 ///
-/// wiremock keeps a copy of each request a mounted mock answers, for as long as the server
-/// runs (its `received_requests`): fine for a test, growing for a long run. For hours of
+/// wiremock keeps a copy of each request a mounted mock answers (the mock's own answers
+/// included), and one more for the server's `received_requests`, for as long as the server
+/// runs: fine for a test, growing for a long run. For hours of
 /// traffic, run the [standalone binary](crate#standalone-use).
 ///
 /// Stops when dropped. See the [crate docs](crate) for a tour.

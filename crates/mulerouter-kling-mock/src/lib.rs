@@ -249,9 +249,10 @@
 //! forget the mock's state with `mock.reset()`, not the server's `reset()`: see
 //! [`MockMuleRouter::server`] for why.
 //!
-//! wiremock keeps a copy of each request it receives for as long as the server runs (its
-//! `received_requests`; [`record_requests(false)`](MockMuleRouterBuilder::record_requests)
-//! turns that off), so an in-process mock grows
+//! wiremock keeps a copy of each request a mounted mock answers for as long as the server
+//! runs, the mock's own answers included, and one more for its `received_requests`
+//! ([`record_requests(false)`](MockMuleRouterBuilder::record_requests) turns that one off),
+//! so an in-process mock grows
 //! by a few kilobytes per request: nothing for a test, too much for days of traffic. It also
 //! reads each body whole before the core sees it (a body over 32 MiB gets its 413 after the
 //! upload). Both are what the binary is for.
