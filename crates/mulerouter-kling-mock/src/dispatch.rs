@@ -119,7 +119,10 @@ fn operation_reply(
         Err(message) => return Reply::invalid("prefer", message),
     };
     let mut honoured = Honoured::default();
-    let reply = if let Some(fault) = state.faults.next_answer(&operation.id) {
+    let fault = state.faults.next_answer(&operation.id);
+    // Acted on like any request; only its answer is lost.
+    let hang_up = fault == Some(Fault::HangUp);
+    let reply = if let Some(fault) = fault.filter(|_| !hang_up) {
         fault_reply(operation, &fault)
     } else if let Some(code) = prefs.code.filter(|code| *code >= 400) {
         forced(operation, code, &prefs, &mut honoured)
@@ -142,6 +145,7 @@ fn operation_reply(
     if let Some(applied) = prefs.applied(honoured) {
         reply = reply.header("preference-applied", shorten(&applied, 200));
     }
+    reply.hang_up = hang_up;
     reply
 }
 
@@ -172,8 +176,10 @@ fn fault_reply(operation: &Operation, fault: &Fault) -> Reply {
             status,
             retry_after,
         } => with_retry_after(Reply::proxy_page(status), status, retry_after),
-        // Latency and task errors live in their own queues.
-        Fault::Latency(_) | Fault::TaskError(_) => Reply::detail(500, "unexpected fault"),
+        // Latency and task errors live in their own queues; a hang-up is not an answer.
+        Fault::Latency(_) | Fault::TaskError(_) | Fault::HangUp => {
+            Reply::detail(500, "unexpected fault")
+        }
     }
 }
 

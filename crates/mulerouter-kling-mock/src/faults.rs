@@ -38,6 +38,13 @@ pub enum Fault {
     /// 200 on create, like the real service). Documented codes: 3001–3005 (the model
     /// provider could not finish), 4002 and 4008 (MuleRouter-side failures).
     TaskError(i64),
+    /// The next API request is acted on as usual (a create makes its task: the case a client
+    /// must survive without creating a second one) but its answer is never sent: the
+    /// connection is closed instead (on h2, the stream is reset), as when a server crashes
+    /// or a proxy drops the connection. Only a transport that can drop a connection honours
+    /// it: the standalone server ([`standalone::serve`](crate::standalone::serve), the
+    /// binary). The in-process mock refuses it, as wiremock answers every request.
+    HangUp,
 }
 
 impl Fault {
@@ -49,7 +56,7 @@ impl Fault {
                 "a fault needs an error status (400-599), got {status}"
             ),
             Self::Latency(latency) => assert_latency(*latency),
-            Self::TaskError(_) => {}
+            Self::TaskError(_) | Self::HangUp => {}
         }
     }
 }

@@ -344,8 +344,16 @@ impl MockMuleRouterBuilder {
     /// where clients reach it (video links point there). A transport that knows each
     /// request's peer inserts a [`PeerAddr`](crate::PeerAddr) in the request's extensions;
     /// without one, the admin API takes the peer for loopback when the
-    /// [`listen_on`](Self::listen_on) address is.
+    /// [`listen_on`](Self::listen_on) address is. The transport drops the connection
+    /// instead of answering when an [`Answer`](crate::Answer) says
+    /// [`hang_up`](crate::Answer::hang_up).
     pub fn build_core(self, base_url: impl Into<String>) -> MockCore {
+        self.build_core_on(base_url, true)
+    }
+
+    /// [`build_core`](Self::build_core) for a transport that can (or, on wiremock, cannot)
+    /// drop a connection for [`Fault::HangUp`](crate::Fault::HangUp).
+    fn build_core_on(self, base_url: impl Into<String>, can_hang_up: bool) -> MockCore {
         let faults = Faults::default();
         faults.set_latency(self.latency);
         MockCore::new(State {
@@ -367,6 +375,7 @@ impl MockMuleRouterBuilder {
                 listener_is_loopback: self.address.ip().is_loopback(),
             },
             initial_latency: self.latency,
+            can_hang_up,
         })
     }
 
@@ -391,7 +400,7 @@ impl MockMuleRouterBuilder {
         let address = listener.local_addr()?;
         self.address = address;
         let recording = self.record_requests;
-        let core = self.build_core(format!("http://{}", reachable(address)));
+        let core = self.build_core_on(format!("http://{}", reachable(address)), false);
         let mut server = MockServer::builder().listener(listener);
         if !recording {
             server = server.disable_request_recording();

@@ -104,7 +104,9 @@
 //! # Faults
 //!
 //! Queue faults in code — each is used by one request (or one task), in order — or ask per
-//! request with a [`Prefer`](#the-prefer-header) header:
+//! request with a [`Prefer`](#the-prefer-header) header. A lost answer ([`Fault::HangUp`]:
+//! the request is acted on, the connection dropped) needs the standalone server; wiremock
+//! answers every request.
 //!
 //! ```
 //! use std::time::Duration;

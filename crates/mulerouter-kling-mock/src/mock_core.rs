@@ -41,6 +41,8 @@ pub(crate) struct State {
     pub(crate) admin: AdminAccess,
     /// The standing latency the mock started with, which a reset goes back to.
     pub(crate) initial_latency: Duration,
+    /// Whether the transport drops a connection for [`Fault::HangUp`] (not on wiremock).
+    pub(crate) can_hang_up: bool,
 }
 
 /// The mock's behaviour, transport-free: answers requests and drives tasks and faults.
@@ -92,6 +94,9 @@ pub struct Answer {
     pub response: http::Response<Bytes>,
     /// Wait this long before sending it.
     pub delay: Duration,
+    /// Do not send it: close the connection (on h2, reset the stream) once `delay` has
+    /// passed, as a queued [`Fault::HangUp`] asks. The request was acted on.
+    pub hang_up: bool,
 }
 
 /// One line per request: method, path, status, time taken, latency added, and the trace id
@@ -102,6 +107,7 @@ fn log(
     status: u16,
     started: Option<std::time::Instant>,
     delay: Duration,
+    hang_up: bool,
     trace: &Trace,
 ) {
     let Some(started) = started else {
@@ -113,14 +119,20 @@ fn log(
     );
     let took = started.elapsed();
     let trace_id = trace.trace_id();
-    if delay.is_zero() {
-        tracing::info!(trace_id, "{method} {path} -> {status} in {took:?}");
+    let latency = if delay.is_zero() {
+        String::new()
     } else {
-        tracing::info!(
-            trace_id,
-            "{method} {path} -> {status} in {took:?} (+{delay:?} latency)"
-        );
-    }
+        format!(" (+{delay:?} latency)")
+    };
+    let dropped = if hang_up {
+        " (not sent: the connection is dropped, as a queued hang-up asked)"
+    } else {
+        ""
+    };
+    tracing::info!(
+        trace_id,
+        "{method} {path} -> {status} in {took:?}{latency}{dropped}"
+    );
 }
 
 /// An admin request: at `info` when it changes something (a fault queued, a task failed, a
@@ -202,12 +214,12 @@ impl MockCore {
             tracing::error!("the mock panicked answering a request; this is a bug in the mock");
             Reply::detail(500, "the mock failed unexpectedly; please report this bug")
         });
-        let delay = reply.delay;
+        let (delay, hang_up) = (reply.delay, reply.hang_up);
         let trace = Trace::for_request(request.headers());
         if admin {
             log_admin(&request, reply.status, &trace);
         } else {
-            log(&request, reply.status, started, delay, &trace);
+            log(&request, reply.status, started, delay, hang_up, &trace);
         }
         // The admin API's own traffic (a page polling it) would push the app's requests out.
         if !admin {
@@ -221,6 +233,7 @@ impl MockCore {
         Answer {
             response: reply.into_traced_response(head_only, &trace),
             delay,
+            hang_up,
         }
     }
 
@@ -302,8 +315,9 @@ impl MockCore {
     ///
     /// On a [`Fault::Status`] or [`Fault::ProxyError`] outside 400–599, a
     /// [`Fault::ProxyError`] whose status the document does not let be an HTML page (only
-    /// 5xx), or a [`Fault::Latency`] over 60 s.
+    /// 5xx), a [`Fault::Latency`] over 60 s, or a [`Fault::HangUp`] on the in-process mock.
     pub fn inject(&self, fault: Fault) {
+        self.assert_transport_can(&fault);
         self.assert_html_documented(None, &fault);
         self.state.faults.push(fault);
     }
@@ -320,10 +334,26 @@ impl MockCore {
             self.state.api.operation(operation_id).is_some(),
             "the document has no operation {operation_id:?}"
         );
+        self.assert_transport_can(&fault);
         self.assert_html_documented(Some(operation_id), &fault);
         self.state
             .faults
             .push_for(Some(operation_id.to_string()), fault);
+    }
+
+    fn assert_transport_can(&self, fault: &Fault) {
+        if *fault == Fault::HangUp
+            && let Some(why) = self.cannot_hang_up()
+        {
+            panic!("{why}");
+        }
+    }
+
+    /// Why this core's transport cannot drop a connection, if it cannot.
+    pub(crate) fn cannot_hang_up(&self) -> Option<&'static str> {
+        (!self.state.can_hang_up).then_some(
+            "the in-process mock cannot drop a connection (wiremock answers every request): queue a hang-up on the standalone server (the binary, or MockCore served by standalone::serve)",
+        )
     }
 
     fn assert_html_documented(&self, operation_id: Option<&str>, fault: &Fault) {

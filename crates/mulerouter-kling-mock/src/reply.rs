@@ -32,6 +32,10 @@ pub(crate) struct Reply {
     pub(crate) delay: Duration,
     /// The rules a refused request broke, for the journal.
     pub(crate) violations: Vec<Violation>,
+    /// Acted on, but not to be sent: the transport drops the connection ([`Fault::HangUp`]).
+    ///
+    /// [`Fault::HangUp`]: crate::Fault::HangUp
+    pub(crate) hang_up: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +56,7 @@ impl Reply {
             headers: Vec::new(),
             delay: Duration::ZERO,
             violations: Vec::new(),
+            hang_up: false,
         }
     }
 

@@ -449,8 +449,7 @@ impl Connection {
                 );
                 async move {
                     let _in_flight = InFlight::enter(activity);
-                    let response = respond(&core, &settings, &limits, peer, request).await;
-                    Ok::<_, Infallible>(response)
+                    respond(&core, &settings, &limits, peer, request).await
                 }
             })
         };
@@ -518,7 +517,7 @@ async fn respond(
     limits: &Limits,
     peer: SocketAddr,
     request: http::Request<Incoming>,
-) -> http::Response<Full<Bytes>> {
+) -> Result<http::Response<Full<Bytes>>, HungUp> {
     let started = Instant::now();
     tracing::debug!(
         "{} {} received",
@@ -534,7 +533,7 @@ async fn respond(
             "answers at most {} requests at once (--max-requests)",
             settings.max_requests
         ));
-        return closing(reply, head_only, &trace);
+        return Ok(closing(reply, head_only, &trace));
     }
     // The body's bytes count against the server's budget until the answer is made.
     let read = read_body(&parts.headers, body, settings.body_timeout, &limits.bodies).await;
@@ -544,7 +543,7 @@ async fn respond(
             let took = started.elapsed();
             let why = format_args!("body refused after {took:?}");
             let trace = logged_refusal(&parts, refused.status, why);
-            return closing(refused, head_only, &trace);
+            return Ok(closing(refused, head_only, &trace));
         }
     };
     let unsent = limits.unsent.bytes();
@@ -556,7 +555,7 @@ async fn respond(
             MAX_UNSENT_ANSWER_BYTES >> 20
         ));
         let response = reply.into_traced_response(head_only, &trace);
-        return response.map(|bytes| Full::new(limits.unsent.count(bytes)));
+        return Ok(response.map(|bytes| Full::new(limits.unsent.count(bytes))));
     }
     let mut request = http::Request::from_parts(parts, bytes);
     // The admin API tells loopback callers from others by it (an extension costs an
@@ -569,14 +568,21 @@ async fn respond(
         match tokio::task::spawn_blocking(move || core.answer(request)).await {
             Ok(answer) => answer,
             Err(_) => {
-                return Reply::detail(500, "the mock failed unexpectedly; please report this bug")
-                    .into_response(false)
-                    .map(Full::new);
+                return Ok(Reply::detail(
+                    500,
+                    "the mock failed unexpectedly; please report this bug",
+                )
+                .into_response(false)
+                .map(Full::new));
             }
         }
     } else {
         core.answer(request)
     };
+    if answer.hang_up {
+        tokio::time::sleep(answer.delay).await;
+        return Err(HungUp);
+    }
     // Counted from now: an answer held back (`Prefer`, a fault's delay) is held all the same.
     let response = answer
         .response
@@ -584,8 +590,22 @@ async fn respond(
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
-    response
+    Ok(response)
 }
+
+/// A request whose answer a [`Fault::HangUp`](crate::Fault::HangUp) holds back: handed to
+/// hyper as the service's error, which closes an HTTP/1.1 connection without an answer and
+/// resets an h2 stream.
+#[derive(Debug)]
+struct HungUp;
+
+impl std::fmt::Display for HungUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hung up without an answer, as a queued fault asked")
+    }
+}
+
+impl std::error::Error for HungUp {}
 
 /// The whole body and its share of the server's budget of body bytes, or the answer refusing
 /// it: 413 over the limit (before reading when the length is declared), 408 when it stalls

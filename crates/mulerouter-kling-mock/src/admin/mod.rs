@@ -385,6 +385,7 @@ fn fault_list(core: &MockCore) -> FaultList {
                 retry_after: None,
                 latency_ms: None,
                 task_error: None,
+                hang_up: false,
                 operation,
             };
             match fault {
@@ -408,6 +409,7 @@ fn fault_list(core: &MockCore) -> FaultList {
                     shown.latency_ms = Some(millis(latency));
                 }
                 Fault::TaskError(code) => shown.task_error = Some(code),
+                Fault::HangUp => shown.hang_up = true,
             }
             shown
         })
@@ -432,11 +434,23 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
     if asked.status.is_none() && (asked.body == BodyKind::Html || asked.retry_after.is_some()) {
         return bad("`body` and `retry_after` shape a `status` answer; give a `status`".into());
     }
-    if asked.status.is_none() && asked.latency_ms.is_none() && asked.task_error.is_none() {
+    if asked.status.is_none()
+        && asked.latency_ms.is_none()
+        && asked.task_error.is_none()
+        && !asked.hang_up
+    {
         return bad(
-            "a fault needs at least one of `status`, `latency_ms` (above 0), `task_error`, e.g. {\"status\": 503}"
+            "a fault needs at least one of `status`, `latency_ms` (above 0), `task_error`, `hang_up`, e.g. {\"status\": 503}"
                 .into(),
         );
+    }
+    if asked.hang_up && asked.status.is_some() {
+        return bad("`hang_up` sends no answer and `status` one: queue them as two faults".into());
+    }
+    if asked.hang_up
+        && let Some(why) = core.cannot_hang_up()
+    {
+        return bad(format!("`hang_up`: {why}"));
     }
     if !(1..=MAX_FAULT_COUNT).contains(&asked.count) {
         return bad(format!(
@@ -489,7 +503,8 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
     }
     let effects = usize::from(asked.status.is_some())
         + usize::from(asked.latency_ms.is_some())
-        + usize::from(asked.task_error.is_some());
+        + usize::from(asked.task_error.is_some())
+        + usize::from(asked.hang_up);
     let adding = effects * asked.count as usize;
     let queued = core.state.faults.len();
     if queued + adding > MAX_QUEUED_FAULTS {
@@ -518,6 +533,9 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
     }
     if let Some(code) = asked.task_error {
         faults.push(Fault::TaskError(code));
+    }
+    if asked.hang_up {
+        faults.push(Fault::HangUp);
     }
     for _ in 0..asked.count {
         for fault in &faults {

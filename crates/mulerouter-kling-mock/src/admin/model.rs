@@ -92,6 +92,8 @@ pub(crate) struct FaultRequest {
     pub(crate) retry_after: Option<u64>,
     pub(crate) latency_ms: Option<u64>,
     pub(crate) task_error: Option<i64>,
+    #[serde(default)]
+    pub(crate) hang_up: bool,
     pub(crate) operation: Option<String>,
 }
 
@@ -99,7 +101,7 @@ fn one() -> u32 {
     1
 }
 
-/// One queued fault: exactly one of `status`, `latency_ms`, `task_error`.
+/// One queued fault: exactly one of `status`, `latency_ms`, `task_error`, `hang_up`.
 #[derive(Debug, Serialize)]
 pub(crate) struct QueuedFault {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,6 +114,8 @@ pub(crate) struct QueuedFault {
     pub(crate) latency_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) task_error: Option<i64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) hang_up: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) operation: Option<String>,
 }

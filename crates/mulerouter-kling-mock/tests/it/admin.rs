@@ -784,6 +784,76 @@ async fn the_binary_serves_the_admin_api_to_loopback_callers() {
 }
 
 #[tokio::test]
+async fn a_queued_hang_up_on_the_binary_drops_the_connection_after_acting_on_the_request() {
+    // Arrange: the next create's answer is lost; the task it makes is not.
+    let (mut child, url) =
+        crate::binary::spawn(&["--port", "0", "--timing", "manual"], Some("info")).await;
+    let admin = Admin::at(&url);
+    let queued = admin
+        .post(
+            "/faults",
+            json!({ "hang_up": true, "operation": "create_generation" }),
+        )
+        .await;
+    let raw = reqwest::Client::new();
+    let create = || {
+        raw.post(format!("{url}{}", crate::common::CREATE))
+            .bearer_auth("sk-mr-test")
+            .json(&minimal())
+            .send()
+    };
+
+    // Act
+    let dropped = create().await;
+    let tasks = admin.get("/tasks").await.json();
+    let answered = create().await.map(|answer| answer.status().as_u16());
+    let (exit, logs) = crate::binary::terminate_with_logs(&mut child).await;
+
+    // Assert
+    assert_eq!(queued.status, 201);
+    assert_eq!(queued.json()["faults"][0]["hang_up"], true);
+    let error = dropped.expect_err("no answer");
+    assert!(!error.is_timeout() && !error.is_connect(), "{error:?}");
+    assert_eq!(tasks["total"], 1, "{tasks}");
+    assert_eq!(answered.unwrap(), 200);
+    assert!(exit.success());
+    assert!(
+        logs.contains("-> 200")
+            && logs.contains("(not sent: the connection is dropped, as a queued hang-up asked)"),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn the_in_process_mock_refuses_a_hang_up_it_could_not_give() {
+    // Arrange
+    let (mock, _http, admin) = manual_mock().await;
+
+    // Act
+    let alone = admin.post("/faults", json!({ "hang_up": true })).await;
+    let with_status = admin
+        .post("/faults", json!({ "hang_up": true, "status": 503 }))
+        .await;
+    let injected = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        mock.inject(mulerouter_kling_mock::Fault::HangUp);
+    }));
+
+    // Assert
+    assert_eq!(alone.status, 400);
+    assert!(
+        alone
+            .detail()
+            .contains("the in-process mock cannot drop a connection"),
+        "{}",
+        alone.detail()
+    );
+    assert_eq!(with_status.status, 400);
+    assert!(with_status.detail().contains("queue them as two faults"));
+    assert!(injected.is_err());
+    assert!(mock.queued_faults().is_empty());
+}
+
+#[tokio::test]
 async fn the_binary_keeps_as_many_journal_entries_as_its_flag_says() {
     // Arrange
     let (mut child, url) =
@@ -930,6 +1000,7 @@ async fn the_generated_admin_client_sends_the_token_and_queues_faults_per_operat
             retry_after: None,
             latency_ms: None,
             task_error: None,
+            hang_up: false,
             operation: Some("get_generation".into()),
         })
         .send()
