@@ -389,6 +389,23 @@ fn read_body(
             ));
         }
     }
+    // A compressed body would otherwise be refused as "not valid JSON", which sends the
+    // client looking in the wrong place; RFC 9110 §15.5.16 answers an unsupported coding 415.
+    if let Some(coding) = request.headers().get(http::header::CONTENT_ENCODING)
+        && !coding
+            .to_str()
+            .is_ok_and(|text| text.trim().eq_ignore_ascii_case("identity"))
+    {
+        let coding = String::from_utf8_lossy(coding.as_bytes());
+        return Err(Reply::detail(
+            415,
+            format!(
+                "Content-Encoding {:?} is not accepted: send the JSON body uncompressed",
+                shorten(&coding, 40)
+            ),
+        )
+        .header("accept-encoding", "identity"));
+    }
     // One check of the whole body's UTF-8 costs far less than serde_json checking each
     // string as it goes. A body that fails it is not JSON: serde_json reads it as bytes to
     // say where, in its words (were it to accept it, the text with the bad bytes replaced

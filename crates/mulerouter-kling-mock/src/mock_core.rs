@@ -104,10 +104,8 @@ pub struct Answer {
 /// `started` is `None` when the log does not keep such lines (the clock is not read then).
 fn log(
     request: &http::Request<Bytes>,
-    status: u16,
+    reply: &Reply,
     started: Option<std::time::Instant>,
-    delay: Duration,
-    hang_up: bool,
     trace: &Trace,
 ) {
     let Some(started) = started else {
@@ -119,20 +117,50 @@ fn log(
     );
     let took = started.elapsed();
     let trace_id = trace.trace_id();
+    let (status, delay) = (reply.status, reply.delay);
     let latency = if delay.is_zero() {
         String::new()
     } else {
         format!(" (+{delay:?} latency)")
     };
-    let dropped = if hang_up {
+    let dropped = if reply.hang_up {
         " (not sent: the connection is dropped, as a queued hang-up asked)"
     } else {
         ""
     };
+    let broken = broken_rules(&reply.violations);
     tracing::info!(
         trace_id,
-        "{method} {path} -> {status} in {took:?}{latency}{dropped}"
+        "{method} {path} -> {status} in {took:?}{latency}{dropped}{broken}"
     );
+}
+
+/// The first rules a refused request broke, for its log line: whoever reads the log of a
+/// shared mock sees why another team's request was refused without its journal.
+fn broken_rules(violations: &[mulerouter_kling::Violation]) -> String {
+    const SHOWN: usize = 3;
+    if violations.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = violations
+        .iter()
+        .take(SHOWN)
+        .map(|v| {
+            let at = if v.pointer.is_empty() {
+                "body"
+            } else {
+                &v.pointer
+            };
+            format!("{} {}", crate::text::shorten(at, 60), v.rule)
+        })
+        .collect();
+    let more = violations.len().saturating_sub(SHOWN);
+    let more = if more > 0 {
+        format!(", {more} more")
+    } else {
+        String::new()
+    };
+    format!(" (broke: {}{more})", named.join(", "))
 }
 
 /// An admin request: at `info` when it changes something (a fault queued, a task failed, a
@@ -219,7 +247,7 @@ impl MockCore {
         if admin {
             log_admin(&request, reply.status, &trace);
         } else {
-            log(&request, reply.status, started, delay, hang_up, &trace);
+            log(&request, &reply, started, &trace);
         }
         // The admin API's own traffic (a page polling it) would push the app's requests out.
         if !admin {
@@ -482,6 +510,13 @@ impl MockCore {
             .into_iter()
             .map(|(body, _)| body)
             .collect()
+    }
+
+    /// The body of the create that made `task_id`, exactly as received: which request made
+    /// which task, when a test sent several. `None` for a task this mock does not hold, or
+    /// with [`record_requests(false)`](crate::MockMuleRouterBuilder::record_requests).
+    pub fn created_request_body(&self, task_id: Uuid) -> Option<Value> {
+        self.state.tasks.created_request_body(task_id)
     }
 
     /// A key this mock accepts: the one it was started with, or a sample shaped like a

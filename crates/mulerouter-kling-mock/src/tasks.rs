@@ -390,6 +390,12 @@ impl Tasks {
             .collect()
     }
 
+    /// The body of the create that made `id`, if it is held and was recorded.
+    pub(crate) fn created_request_body(&self, id: Uuid) -> Option<Value> {
+        let store = self.lock();
+        Some(store.tasks.get(&id)?.request.as_deref()?.0.clone())
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.lock().tasks.len()
     }

@@ -326,15 +326,21 @@ fn number(
     };
     match text.parse::<usize>() {
         Ok(value) if range.contains(&value) => Ok(Some(value)),
-        _ => Err(error(
-            400,
-            format!(
-                "`{name}` must be a whole number from {} to {}, got {:?}",
-                range.start(),
-                range.end(),
-                shorten(&text, 30)
-            ),
-        )),
+        _ => {
+            // No upper bound is worth quoting as 18446744073709551615.
+            let bounds = if *range.end() == usize::MAX {
+                format!("of at least {}", range.start())
+            } else {
+                format!("from {} to {}", range.start(), range.end())
+            };
+            Err(error(
+                400,
+                format!(
+                    "`{name}` must be a whole number {bounds}, got {:?}",
+                    shorten(&text, 30)
+                ),
+            ))
+        }
     }
 }
 

@@ -593,6 +593,13 @@ async fn each_bad_admin_request_is_refused_with_its_reason() {
             "`limit` must be",
         ),
         (
+            "GET",
+            "/journal?limit=0".into(),
+            None,
+            400,
+            "`limit` must be a whole number of at least 1, got \"0\"",
+        ),
+        (
             "POST",
             format!("/tasks/{unknown}/fail"),
             Some(json!({})),

@@ -649,3 +649,26 @@ async fn a_running_task_evicted_by_the_cap_is_warned_of_once_not_per_create() {
         "{logs}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_request_s_log_line_names_the_rules_it_broke() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], Some("info")).await;
+    let http = Http::at(&url);
+    let mut body = minimal();
+    body["duration"] = serde_json::json!(99);
+    body["prompt"] = serde_json::json!("");
+
+    // Act
+    let refused = http.create(&body).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
+
+    // Assert
+    assert_eq!(refused.status, 400);
+    assert!(exit.success());
+    let line = logs.lines().find(|line| line.contains("-> 400"));
+    assert!(
+        line.is_some_and(|line| line.contains(" (broke: /duration maximum, /prompt minLength) ")),
+        "{logs}"
+    );
+}

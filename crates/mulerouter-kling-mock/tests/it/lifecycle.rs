@@ -194,8 +194,8 @@ async fn created_requests_come_back_typed_and_as_sent() {
     });
 
     // Act
-    http.create(&body).await;
-    http.create(&minimal()).await;
+    let first = http.create(&body).await.json();
+    let second = http.create(&minimal()).await.json();
 
     // Assert
     let typed = mock.created_requests();
@@ -203,6 +203,13 @@ async fn created_requests_come_back_typed_and_as_sent() {
     assert_eq!(typed[0].elements.len(), 1);
     assert_eq!(typed[0].duration, 5, "the document's default");
     assert_eq!(mock.created_request_bodies()[0], body);
+    let id = |task: &serde_json::Value| task["task_info"]["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(mock.created_request_body(id(&first)), Some(body));
+    assert_eq!(mock.created_request_body(id(&second)), Some(minimal()));
+    assert_eq!(
+        mock.created_request_body(mulerouter_kling::Uuid::nil()),
+        None
+    );
 }
 
 #[tokio::test]

@@ -92,6 +92,32 @@ async fn a_body_without_a_content_type_gets_415() {
 }
 
 #[tokio::test]
+async fn a_compressed_body_gets_415_naming_its_encoding_not_a_json_error() {
+    // Arrange: gzip's magic bytes, as a client that compresses its uploads sends them.
+    let mock = MockMuleRouter::start().await;
+    let http = Http::new(&mock);
+
+    // Act
+    let answer = http
+        .send(
+            http.request("POST", CREATE)
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(vec![0x1f, 0x8b, 0x08, 0x00]),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(answer.status, 415);
+    assert_eq!(
+        answer.json()["detail"],
+        "Content-Encoding \"gzip\" is not accepted: send the JSON body uncompressed"
+    );
+    assert_eq!(answer.header("accept-encoding"), Some("identity"));
+    assert_eq!(mock.stats().tasks, 0);
+}
+
+#[tokio::test]
 async fn a_json_content_type_with_parameters_and_odd_case_is_accepted() {
     // Arrange
     let mock = MockMuleRouter::start().await;
