@@ -510,25 +510,17 @@ async fn auth_is_checked_before_a_preferred_status() {
     assert_eq!(answer.status, 401);
 }
 
-#[test]
+#[tokio::test]
 #[should_panic(expected = "error status (400-599)")]
-fn a_success_status_cannot_be_injected_as_a_fault() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mock = runtime.block_on(MockMuleRouter::start());
+async fn a_success_status_cannot_be_injected_as_a_fault() {
+    let mock = MockMuleRouter::start().await;
     mock.respond_next_with_status(200, None);
 }
 
-#[test]
+#[tokio::test]
 #[should_panic(expected = "a latency is at most 60s, got 61s")]
-fn a_standing_latency_over_a_minute_is_a_mistake_in_the_test() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mock = runtime.block_on(MockMuleRouter::start());
+async fn a_standing_latency_over_a_minute_is_a_mistake_in_the_test() {
+    let mock = MockMuleRouter::start().await;
     mock.set_latency(Duration::from_secs(61));
 }
 
