@@ -510,18 +510,20 @@ async fn auth_is_checked_before_a_preferred_status() {
     assert_eq!(answer.status, 401);
 }
 
-#[tokio::test]
+#[test]
 #[should_panic(expected = "error status (400-599)")]
-async fn a_success_status_cannot_be_injected_as_a_fault() {
-    let mock = MockMuleRouter::start().await;
-    mock.respond_next_with_status(200, None);
+fn a_success_status_cannot_be_injected_as_a_fault() {
+    let core = MockMuleRouter::builder().build_core("http://127.0.0.1:1");
+
+    core.respond_next_with_status(200, None);
 }
 
-#[tokio::test]
+#[test]
 #[should_panic(expected = "a latency is at most 60s, got 61s")]
-async fn a_standing_latency_over_a_minute_is_a_mistake_in_the_test() {
-    let mock = MockMuleRouter::start().await;
-    mock.set_latency(Duration::from_secs(61));
+fn a_standing_latency_over_a_minute_is_a_mistake_in_the_test() {
+    let core = MockMuleRouter::builder().build_core("http://127.0.0.1:1");
+
+    core.set_latency(Duration::from_secs(61));
 }
 
 #[tokio::test]
