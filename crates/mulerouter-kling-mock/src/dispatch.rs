@@ -497,24 +497,10 @@ fn task_not_found(state: &State) -> Reply {
         404,
         format!(
             "Task not found: this mock never created it, or it finished more than {} ago (finished tasks expire after the task TTL, --task-ttl), or it was evicted as one of the oldest past --max-tasks ({})",
-            human_duration(state.tasks.ttl()),
+            crate::prefer::format_duration_flag(state.tasks.ttl()),
             state.tasks.max_tasks()
         ),
     )
-}
-
-/// A duration as the binary's flags take it: `1h`, `90s`, `250ms`.
-fn human_duration(duration: std::time::Duration) -> String {
-    let (seconds, millis) = (duration.as_secs(), duration.subsec_millis());
-    if duration.subsec_nanos() != 0 {
-        return format!("{}ms", seconds * 1000 + u64::from(millis));
-    }
-    match seconds {
-        0 => "0s".to_string(),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 /// Moves an unfinished task to the state of a documented example.
@@ -607,20 +593,4 @@ pub(crate) fn too_large(length: Option<u64>) -> Reply {
         None => format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
     };
     Reply::detail(413, detail)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::human_duration;
-
-    #[test]
-    fn a_ttl_is_written_in_the_largest_unit_that_divides_it() {
-        assert_eq!(human_duration(Duration::from_secs(3600)), "1h");
-        assert_eq!(human_duration(Duration::from_secs(300)), "5m");
-        assert_eq!(human_duration(Duration::from_secs(90)), "90s");
-        assert_eq!(human_duration(Duration::from_millis(1500)), "1500ms");
-        assert_eq!(human_duration(Duration::ZERO), "0s");
-    }
 }

@@ -342,4 +342,4 @@ pub use violations::MAX_VIOLATIONS;
 pub use wiremock;
 
 #[doc(hidden)]
-pub use prefer::parse_duration_flag;
+pub use prefer::{format_duration_flag, parse_duration_flag};

@@ -17,7 +17,7 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, ValueEnum};
 use mulerouter_kling_mock::standalone::{self, Settings};
-use mulerouter_kling_mock::{MockMuleRouter, Timing, parse_duration_flag};
+use mulerouter_kling_mock::{MockMuleRouter, Timing, format_duration_flag, parse_duration_flag};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -135,8 +135,8 @@ fn settings_line(args: &Args, timing: Timing) -> String {
             processing,
         } => format!(
             "move on the clock (pending {}, then processing {})",
-            short(pending),
-            short(processing)
+            format_duration_flag(pending),
+            format_duration_flag(processing)
         ),
         Timing::PerPoll => "move one step per read".into(),
         _ => "move only when asked".into(),
@@ -149,24 +149,17 @@ fn settings_line(args: &Args, timing: Timing) -> String {
     let latency = if args.latency.is_zero() {
         String::new()
     } else {
-        format!("; every answer delayed {}", short(args.latency))
+        format!(
+            "; every answer delayed {}",
+            format_duration_flag(args.latency)
+        )
     };
     format!(
         "Tasks {timing}; at most {} held, finished ones kept {}; journal of {} requests; the API takes {key}{latency}",
         args.max_tasks,
-        short(args.task_ttl),
+        format_duration_flag(args.task_ttl),
         args.journal_size
     )
-}
-
-/// `1h`, `5m`, `30s` or `250ms`, as the flags are written.
-fn short(duration: Duration) -> String {
-    match duration.as_secs() {
-        s if duration.subsec_nanos() != 0 || s == 0 => format!("{duration:?}"),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 /// A key or token: an empty one (a variable set to nothing, as a compose file's unset

@@ -182,6 +182,20 @@ pub fn parse_duration_flag(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a duration like 250ms, 2s, 5m or 1h"))
 }
 
+/// A duration as [`parse_duration_flag`] reads it back: `1h`, `5m`, `90s`, `250ms`. Any
+/// duration, [`Duration::MAX`] too (a TTL meaning "never"), is written without overflow.
+pub fn format_duration_flag(duration: Duration) -> String {
+    if duration.subsec_nanos() != 0 {
+        return format!("{}ms", duration.as_millis());
+    }
+    match duration.as_secs() {
+        0 => "0s".to_string(),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// `250ms`, `2s`, `1m`, or a bare number of milliseconds.
 pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
@@ -260,6 +274,22 @@ mod tests {
         assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
         assert_eq!(parse_duration("1.5s"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn a_duration_is_written_as_a_flag_takes_it_whatever_its_size() {
+        let written = [1, 90, 300, 7200].map(|s| format_duration_flag(Duration::from_secs(s)));
+        assert_eq!(written, ["1s", "90s", "5m", "2h"]);
+        assert_eq!(format_duration_flag(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(format_duration_flag(Duration::ZERO), "0s");
+        assert_eq!(
+            format_duration_flag(Duration::MAX),
+            "18446744073709551615999ms"
+        );
+        for text in ["1s", "90s", "5m", "2h", "1500ms"] {
+            let read = parse_duration_flag(text).unwrap();
+            assert_eq!(format_duration_flag(read), text);
+        }
     }
 
     #[test]

@@ -289,6 +289,23 @@ async fn an_unknown_task_id_gets_404_saying_finished_tasks_expire_after_the_mock
 }
 
 #[tokio::test]
+async fn an_unknown_task_is_404_also_when_finished_tasks_never_expire() {
+    // Arrange: the longest TTL there is, as a test that wants tasks kept for good gives it.
+    let mock = MockMuleRouter::builder()
+        .task_ttl(Duration::MAX)
+        .start()
+        .await;
+
+    // Act
+    let answer = Http::new(&mock)
+        .get(&uuid::Uuid::new_v4().to_string())
+        .await;
+
+    // Assert: not a 500 from writing the TTL in its message.
+    assert_eq!(answer.status, 404, "{}", answer.json());
+}
+
+#[tokio::test]
 async fn an_unknown_path_gets_404_in_the_documented_shape() {
     // Arrange
     let mock = MockMuleRouter::start().await;
