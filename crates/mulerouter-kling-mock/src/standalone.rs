@@ -537,7 +537,7 @@ async fn respond(
     }
     // The body's bytes count against the server's budget until the answer is made.
     let read = read_body(&parts.headers, body, settings.body_timeout, &limits.bodies).await;
-    let (bytes, _held) = match read {
+    let (bytes, held) = match read {
         Ok(read) => read,
         Err(refused) => {
             let took = started.elapsed();
@@ -579,6 +579,9 @@ async fn respond(
     } else {
         core.answer(request)
     };
+    // The body is spent: its share of the budget goes back before any delay, so answers
+    // held back on purpose (`Prefer: latency=60s`) do not lock other bodies out.
+    drop(held);
     if answer.hang_up {
         tokio::time::sleep(answer.delay).await;
         return Err(HungUp);

@@ -254,6 +254,43 @@ async fn bodies_beyond_what_the_server_holds_at_once_get_503_with_retry_after() 
 }
 
 #[tokio::test]
+async fn answers_held_back_on_purpose_do_not_hold_their_bodies_budget() {
+    // Arrange: four whole uploads of a byte short of the body limit (the server's whole
+    // budget), each answered 30 s late as it asks; then a fifth, answered at once.
+    let (mut child, url) = spawn(&["--port", "0", "--drain-timeout", "100ms"], Some("info")).await;
+    let mut log = Log::of(&mut child);
+    let address = address(&url);
+    let body = std::sync::Arc::new(vec![b' '; LIMIT - 1]);
+    let send = |prefer: &'static str| {
+        let (address, body) = (address.clone(), body.clone());
+        async move {
+            let mut socket = TcpStream::connect(&address).await.unwrap();
+            let head = create_head(&address, Some(LIMIT - 1));
+            let head = head.replacen("\r\n", &format!("\r\nPrefer: {prefer}\r\n"), 1);
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket.write_all(&body).await.unwrap();
+            socket
+        }
+    };
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(send("latency=30s").await);
+    }
+    // Each is answered by the core, then held back.
+    log.until("(+30s latency)", 4).await;
+
+    // Act
+    let mut fifth = send("return=minimal").await;
+    let (status, _) = read_answer(&mut fifth).await;
+    log.drain();
+    let exit = terminate(&mut child).await;
+
+    // Assert: refused for its body (all spaces), not for a budget the held ones still took.
+    assert_eq!(status, 400);
+    assert!(exit.success());
+}
+
+#[tokio::test]
 async fn a_request_head_that_never_ends_is_cut_off_after_the_header_timeout() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0", "--header-timeout", "200ms"], None).await;
