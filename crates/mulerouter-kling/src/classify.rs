@@ -93,6 +93,10 @@ pub(crate) fn by_status(details: ApiErrorDetails) -> Error {
     }
 }
 
+/// The most violations an error keeps: the mock lists at most 100, and a server that sends
+/// a million should not make an error hold them all.
+const MAX_VIOLATIONS_KEPT: usize = 100;
+
 fn details_from_body(status: StatusCode, headers: &HeaderMap, body: &ApiError) -> ApiErrorDetails {
     let task_error = body.task_info.as_ref().and_then(|info| info.error.as_ref());
     let text = |value: &serde_json::Value| match value {
@@ -109,12 +113,21 @@ fn details_from_body(status: StatusCode, headers: &HeaderMap, body: &ApiError) -
         .or_else(|| body.detail.as_ref().map(text))
         .or_else(|| body.error.as_ref().map(text))
         .or_else(|| body.message.clone());
+    // An error keeps a few KiB however large the body the server sent (up to the read limit).
+    let short = |text: &str| snippet(text.as_bytes());
+    let violations = body.violations.iter().take(MAX_VIOLATIONS_KEPT);
     ApiErrorDetails {
         status,
         code: task_error.and_then(|e| e.code.or(e.error_code)),
-        title: task_error.and_then(|e| e.title.clone()),
-        detail,
-        violations: body.violations.clone(),
+        title: task_error.and_then(|e| e.title.as_deref().map(short)),
+        detail: detail.as_deref().map(short),
+        violations: violations
+            .map(|v| crate::Violation {
+                pointer: short(&v.pointer),
+                rule: short(&v.rule),
+                message: short(&v.message),
+            })
+            .collect(),
         traceparent: traceparent(headers),
         retry_after: retry::retry_after(headers),
         context: None,

@@ -160,3 +160,35 @@ async fn an_error_body_is_kept_only_as_a_short_snippet() {
     assert!(detail.starts_with("<html>Bad Gateway"), "{detail}");
     assert!(detail.chars().count() <= 301, "{} characters", detail.len());
 }
+
+#[tokio::test]
+async fn a_json_error_keeps_short_texts_and_at_most_a_hundred_violations() {
+    // Arrange: a documented error body, 3 MiB under the read limit: a long detail and title
+    // and ten thousand violations, each with a long message.
+    let long = "x".repeat(100_000);
+    let violation =
+        serde_json::json!({"pointer": "/prompt", "rule": "maxLength", "message": "y".repeat(200)});
+    let body = serde_json::json!({
+        "task_info": {"status": "failed", "error": {"code": 2001, "title": long, "detail": long}},
+        "violations": vec![violation; 10_000],
+    });
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(body))
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server)
+        .create(minimal_request())
+        .await
+        .unwrap_err();
+
+    // Assert
+    let details = error.details().unwrap();
+    let chars = |text: &Option<String>| text.as_deref().map_or(0, |t| t.chars().count());
+    assert!(chars(&details.detail) <= 301 && chars(&details.title) <= 301);
+    assert_eq!(details.violations.len(), 100);
+    assert_eq!(details.violations[0].pointer, "/prompt");
+    assert!(details.violations[0].message.chars().count() <= 301);
+}
