@@ -3,12 +3,15 @@
 //! An error detail, a task status or a proxy's page can hold escape sequences that clear the
 //! screen, retitle the window or hide text. Every control character except newline and tab
 //! (C0, DEL, C1) is shown as a visible `\u{..}` escape instead, which also defuses whole
-//! ESC sequences: what follows the escaped ESC is plain text.
+//! ESC sequences: what follows the escaped ESC is plain text. So are the bidirectional
+//! controls (U+202A–U+202E, U+2066–U+2069), which reorder what follows them on screen: a
+//! task id or URL would read as something it is not.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
-/// `text` with every control character but `\n` and `\t` escaped visibly.
+/// `text` with every control character but `\n` and `\t`, and every bidirectional
+/// control, escaped visibly.
 pub fn clean(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
@@ -24,9 +27,11 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(cleaned)
 }
 
-/// C0 (but newline and tab), DEL and C1.
+/// C0 (but newline and tab), DEL, C1, and the bidirectional embeddings, overrides and
+/// isolates.
 fn is_unsafe(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -46,6 +51,14 @@ mod tests {
         assert_eq!(
             clean("a\0b\u{7f}c\u{9b}d\re"),
             "a\\u{0}b\\u{7f}c\\u{9b}d\\u{d}e"
+        );
+    }
+
+    #[test]
+    fn bidirectional_controls_are_escaped() {
+        assert_eq!(
+            clean("task \u{202e}4pm.exe\u{202c} \u{2066}x\u{2069}"),
+            "task \\u{202e}4pm.exe\\u{202c} \\u{2066}x\\u{2069}"
         );
     }
 

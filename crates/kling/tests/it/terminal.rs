@@ -6,13 +6,17 @@ use wiremock::ResponseTemplate;
 
 use crate::common::*;
 
-/// Clears the screen, retitles the window, rings the bell, turns text red (C1 CSI), and DEL.
-const HOSTILE: &str = "\u{1b}[2J\u{1b}]0;x\u{7}\u{9b}31mgone\u{7f}";
+/// Clears the screen, retitles the window, rings the bell, turns text red (C1 CSI), DEL, and
+/// a right-to-left override that would show what follows reversed.
+const HOSTILE: &str = "\u{1b}[2J\u{1b}]0;x\u{7}\u{9b}31mgone\u{7f}\u{202e}fdp.exe";
 
 fn assert_no_control_characters(printed: &str) {
     let found: Vec<char> = printed
         .chars()
-        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .filter(|c| {
+            (c.is_control() && *c != '\n' && *c != '\t')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
         .collect();
     assert!(
         found.is_empty(),
@@ -35,7 +39,7 @@ async fn an_error_detail_with_escape_sequences_is_printed_escaped() {
     let stderr = text(&output.stderr);
     assert_no_control_characters(&stderr);
     assert!(
-        stderr.contains(r"\u{1b}[2J\u{1b}]0;x\u{7}\u{9b}31mgone\u{7f}"),
+        stderr.contains(r"\u{1b}[2J\u{1b}]0;x\u{7}\u{9b}31mgone\u{7f}\u{202e}fdp.exe"),
         "{stderr}"
     );
 }
