@@ -211,6 +211,7 @@ fn http_request(request: &Request) -> http::Request<Bytes> {
 pub const DEFAULT_JOURNAL_SIZE: usize = 500;
 
 /// Settings for a [`MockMuleRouter`] or a [`MockCore`]; start from [`MockMuleRouter::builder`].
+#[must_use = "a builder starts nothing until `start` (or `build_core`) is called"]
 pub struct MockMuleRouterBuilder {
     address: SocketAddr,
     listener: Option<TcpListener>,

@@ -88,6 +88,7 @@ impl Client {
 
     /// The same client (sharing its connections) with another budget for each call; see
     /// [`ClientBuilder::call_timeout`].
+    #[must_use = "the client itself keeps its budget; use the one returned"]
     pub fn with_call_timeout(&self, timeout: Duration) -> Self {
         let mut client = self.clone();
         client.limits.call_timeout = timeout;
@@ -254,10 +255,8 @@ fn may_repeat(repeat: Repeat, error: &Error) -> bool {
                 maybe_sent: false, ..
             },
         ) => true,
-        (Repeat::Safe, Error::Transport { .. }) => true,
-        (Repeat::Safe, other) => other
-            .status()
-            .is_some_and(crate::retry::is_retryable_status),
+        // One rule for reads and waits: what is transient is worth asking again.
+        (Repeat::Safe, other) => other.is_transient(),
         (Repeat::OnlyIfNotReceived, _) => false,
     }
 }

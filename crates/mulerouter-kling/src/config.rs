@@ -70,6 +70,7 @@ pub(crate) enum Origin {
 
 /// Settings for a [`Client`]; start from [`Client::builder`].
 #[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     api_key_origin: Origin,

@@ -302,18 +302,20 @@ impl Error {
     }
 
     /// Whether the failure is temporary, so that the same request may well succeed later: a
-    /// 429, a 500/502/503/504, a transport error (no connection, a connection lost) or a
-    /// call that timed out ([`Error::TimedOut`]). Waiting will not mend the others: a key
-    /// refused, a task not found, a request or an answer that breaks the rules, a failed
-    /// task. A wait polls again after a transient failure instead of ending.
+    /// 429, a 500/502/503/504 (whatever its body: too large or not the documented one, a
+    /// 503 is still a 503), a transport error (no connection, a connection lost) or a call
+    /// that timed out ([`Error::TimedOut`]). Waiting will not mend the others: a key
+    /// refused, a task not found, a request or a success answer that breaks the rules, a
+    /// failed task. A read is retried, and a wait polls again, after a transient failure.
     ///
     /// It does not say whether repeating is *safe*: a create that failed in transport or
     /// timed out may have created its task (the message says so).
     pub fn is_transient(&self) -> bool {
         match self {
             Self::RateLimited(_) | Self::Transport { .. } | Self::TimedOut { .. } => true,
-            Self::Api(details) => crate::retry::is_retryable_status(details.status),
-            _ => false,
+            other => other
+                .status()
+                .is_some_and(crate::retry::is_retryable_status),
         }
     }
 

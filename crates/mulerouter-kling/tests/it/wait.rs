@@ -279,6 +279,39 @@ async fn an_observer_is_told_of_each_failed_poll_and_each_state_read() {
 }
 
 #[tokio::test]
+async fn a_503_too_large_to_read_is_ridden_out_like_any_503() {
+    // Arrange: a poll's four attempts get a 503 whose page is over the client's limit.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("x".repeat(4096)))
+        .up_to_n_times(4)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
+        .mount(&server)
+        .await;
+    let client = builder_at(&server.uri())
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let mut failures = Vec::new();
+
+    // Act
+    let done = client
+        .wait_for_completion_observed(task_id(), &quick(), |event| {
+            if let WaitEvent::PollFailed { error, .. } = event {
+                failures.push(matches!(error, Error::ResponseTooLarge { .. }));
+            }
+        })
+        .await;
+
+    // Assert
+    assert!(done.is_ok(), "{done:?}");
+    assert_eq!(failures, [true]);
+}
+
+#[tokio::test]
 async fn a_poll_that_runs_out_of_its_call_budget_does_not_end_the_wait() {
     // Arrange: the first read is never answered, the next one is.
     let server =
