@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use mulerouter_kling::types::CreateGenerationRequest;
 use mulerouter_kling::{Error, TaskStatus};
-use mulerouter_kling_mock::{Fault, MockMuleRouter, Timing};
+use mulerouter_kling_mock::{Fault, MockCore, MockMuleRouter, Timing};
 use serde_json::json;
 
 use crate::common::{CREATE, Http, client, minimal};
@@ -142,42 +142,50 @@ async fn cleared_faults_are_not_used() {
     );
 }
 
-#[tokio::test]
-async fn queued_latency_delays_only_the_next_answer() {
-    // Arrange
-    let mock = MockMuleRouter::start().await;
-    let http = Http::new(&mock);
-    mock.delay_next_by(Duration::from_millis(300));
-
-    // Act
-    let started = Instant::now();
-    http.create(&minimal()).await;
-    let slow = started.elapsed();
-    let started = Instant::now();
-    http.create(&minimal()).await;
-    let fast = started.elapsed();
-
-    // Assert
-    assert!(slow >= Duration::from_millis(300), "{slow:?}");
-    assert!(fast < Duration::from_millis(300), "{fast:?}");
+/// A create answered by `core` alone: the delay it asks the transport for is in the answer,
+/// so no clock is needed to see it.
+fn create_on(core: &MockCore) -> mulerouter_kling_mock::Answer {
+    let request = mulerouter_kling_mock::http::Request::post(CREATE)
+        .header("authorization", "Bearer sk-mr-test")
+        .header("content-type", "application/json")
+        .body(minimal().to_string().into())
+        .unwrap();
+    core.answer(request)
 }
 
-#[tokio::test]
-async fn standing_latency_delays_every_answer() {
+#[test]
+fn queued_latency_delays_only_the_next_answer() {
     // Arrange
-    let mock = MockMuleRouter::builder()
-        .latency(Duration::from_millis(100))
-        .start()
-        .await;
-    let http = Http::new(&mock);
+    let core = MockMuleRouter::builder().build_core("http://127.0.0.1:1");
+    core.delay_next_by(Duration::from_millis(300));
 
     // Act
-    let started = Instant::now();
-    http.create(&minimal()).await;
-    http.create(&minimal()).await;
+    let (slow, fast) = (create_on(&core), create_on(&core));
 
     // Assert
-    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(slow.response.status(), 200);
+    assert_eq!(
+        (slow.delay, fast.delay),
+        (Duration::from_millis(300), Duration::ZERO)
+    );
+}
+
+#[test]
+fn standing_latency_delays_every_answer_and_a_queued_one_adds_to_it() {
+    // Arrange
+    let core = MockMuleRouter::builder()
+        .latency(Duration::from_millis(100))
+        .build_core("http://127.0.0.1:1");
+    core.delay_next_by(Duration::from_millis(50));
+
+    // Act
+    let delays = [create_on(&core).delay, create_on(&core).delay];
+
+    // Assert
+    assert_eq!(
+        delays,
+        [Duration::from_millis(150), Duration::from_millis(100)]
+    );
 }
 
 #[tokio::test]
