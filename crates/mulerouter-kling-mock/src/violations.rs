@@ -75,7 +75,9 @@ pub(crate) fn finish(
 /// and the pattern's message says what is wanted, so the `format` violation at the same
 /// pointer goes. A value that matches the pattern but is still not a URI keeps its `format`
 /// violation: that is a different mistake. A string too short for its `minLength` keeps only
-/// that violation.
+/// that violation; one too long for its `maxLength` keeps its `pattern` but not its `format`.
+/// A value of the wrong type (`"mode": 7`) is not also outside the allowed values: its
+/// `enum` goes beside `type`. The client reports each case the same way.
 fn one_violation_per_mistake(found: &mut Vec<Violation>) {
     let at = |rule: &str| -> Vec<String> {
         found
@@ -84,15 +86,22 @@ fn one_violation_per_mistake(found: &mut Vec<Violation>) {
             .map(|v| v.pointer.clone())
             .collect()
     };
-    let (too_short, patterned) = (at("minLength"), at("pattern"));
-    if too_short.is_empty() && patterned.is_empty() {
+    let (too_short, too_long, patterned) = (at("minLength"), at("maxLength"), at("pattern"));
+    let mistyped = at("type");
+    if [&too_short, &too_long, &patterned, &mistyped]
+        .iter()
+        .all(|found| found.is_empty())
+    {
         return;
     }
     // A string too short to be judged (an empty image source) is one mistake too: its
     // pattern and format go beside `minLength`, as the client reports it.
     found.retain(|v| match v.rule.as_str() {
-        "format" => !patterned.contains(&v.pointer) && !too_short.contains(&v.pointer),
+        "format" => ![&patterned, &too_short, &too_long]
+            .iter()
+            .any(|broken| broken.contains(&v.pointer)),
         "pattern" => !too_short.contains(&v.pointer),
+        "enum" | "const" => !mistyped.contains(&v.pointer),
         _ => true,
     });
 }

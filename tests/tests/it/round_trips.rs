@@ -319,9 +319,21 @@ fn breaks() -> Vec<Break> {
 }
 
 /// What each validator says about a request body: the pointers it names.
+/// What each side refused a body for: `(pointer, rule)` of every violation.
 struct Judgement {
-    client: BTreeSet<String>,
-    mock: BTreeSet<String>,
+    client: BTreeSet<(String, String)>,
+    mock: BTreeSet<(String, String)>,
+}
+
+impl Judgement {
+    /// Whether `side` names the field at `pointer`, itself or within it.
+    fn names(side: &BTreeSet<(String, String)>, pointer: &str) -> bool {
+        side.iter().any(|(at, _)| {
+            at == pointer
+                || at.starts_with(&format!("{pointer}/"))
+                || pointer.starts_with(&format!("{at}/"))
+        })
+    }
 }
 
 struct Harness {
@@ -374,16 +386,19 @@ impl Harness {
             Err(input) => input
                 .violations()
                 .iter()
-                .map(|v| v.pointer.clone())
+                .map(|v| (v.pointer.clone(), v.rule.clone()))
                 .collect(),
         };
         let (status, answer) = self.post_raw(body);
-        let mock: BTreeSet<String> = if status == 400 {
+        let mock: BTreeSet<(String, String)> = if status == 400 {
             answer["violations"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|v| v["pointer"].as_str().unwrap().to_string())
+                .map(|v| {
+                    let text = |key: &str| v[key].as_str().unwrap().to_string();
+                    (text("pointer"), text("rule"))
+                })
                 .collect()
         } else {
             assert!(
@@ -454,26 +469,36 @@ fn each_broken_rule_is_named_by_the_client_and_by_the_mock() {
         // Act
         let judgement = harness.judge(&body);
 
-        // Assert: both name the field; the client names nothing the mock does not.
+        // Assert: both name the field, and both name the same rules broken, field by field
+        // (one mistake, one violation, on both sides).
         assert!(
-            judgement.client.contains(&rule.pointer),
+            Judgement::names(&judgement.client, &rule.pointer),
             "client missed {} in {body}: {:?}",
             rule.pointer,
             judgement.client
         );
-        assert!(
-            judgement.mock.contains(&rule.pointer),
-            "mock missed {} in {body}: {:?}",
-            rule.pointer,
-            judgement.mock
-        );
-        assert!(
-            judgement.client.is_subset(&judgement.mock),
-            "{body}: client {:?} vs mock {:?}",
-            judgement.client,
-            judgement.mock
-        );
+        assert_eq!(judgement.client, judgement.mock, "{body}");
     }
+}
+
+#[test]
+fn one_mistake_is_one_violation_on_both_sides() {
+    // Arrange: a URL too long that is also not a valid URI, and a mode of the wrong type
+    // (so also none of the allowed values).
+    let harness = Harness::new();
+    let long = format!("https://example.com/{}%zz", "a".repeat(LIMITS.url_max));
+    let body = json!({"prompt": "A paper boat", "video": long, "mode": 7});
+
+    // Act
+    let judgement = harness.judge(&body);
+
+    // Assert
+    let expected: BTreeSet<(String, String)> = [("/video", "maxLength"), ("/mode", "type")]
+        .into_iter()
+        .map(|(at, rule)| (at.to_string(), rule.to_string()))
+        .collect();
+    assert_eq!(judgement.client, expected);
+    assert_eq!(judgement.mock, expected);
 }
 
 /// Every rule of the client's table (generated from the document) as `(pointer, keyword)`,
@@ -607,18 +632,10 @@ fn rules_broken_together_on_generated_requests_agree() {
             }
             let judgement = harness.judge(&body);
             prop_assert!(!judgement.client.is_empty(), "the client accepted {}", body);
-            prop_assert!(
-                judgement.client.is_subset(&judgement.mock),
-                "{}: client {:?} vs mock {:?}",
-                body,
-                judgement.client,
-                judgement.mock
-            );
+            prop_assert_eq!(&judgement.client, &judgement.mock, "{}", body);
             for pointer in &expected {
                 prop_assert!(
-                    judgement.mock.iter().any(|m| m == pointer
-                        || m.starts_with(&format!("{pointer}/"))
-                        || pointer.starts_with(&format!("{m}/"))),
+                    Judgement::names(&judgement.mock, pointer),
                     "the mock did not name {} in {}: {:?}",
                     pointer,
                     body,
