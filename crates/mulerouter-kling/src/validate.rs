@@ -20,7 +20,9 @@ const TABLES: &[&[Rule]] = &[CREATE_GENERATION];
 
 /// One broken rule: the document's `Violation`, the type the service lists in a 400's
 /// `violations`, so that a rule the client finds and one the service (or the mock) reports
-/// read alike. `pointer` is the JSON pointer of the offending value in the request body
+/// are one type: for the same body the client and the mock name the same `pointer` and
+/// `rule` (a test holds them to it), though their messages may be worded apart. `pointer`
+/// is the JSON pointer of the offending value in the request body
 /// (e.g. `/elements/0/type`, empty for the whole body); `rule` the JSON Schema keyword (e.g.
 /// `maximum`), or `builder` when a generated builder refused a value before the client could
 /// see it (the message is the builder's); `message` what is wrong, in words.
