@@ -470,7 +470,7 @@ impl Walker<'_> {
             if !CHECKED_FORMATS.contains(&format) {
                 return Err(format!(
                     "{at}: the client cannot check `format: {format}` yet; add it to \
-                     crates/mulerouter-kling/src/validate.rs and to CHECKED_FORMATS"
+                     `check_format` in crates/mulerouter-kling/src/validate/rules.rs and to CHECKED_FORMATS"
                 ));
             }
             row.format = Some(format.to_string());
