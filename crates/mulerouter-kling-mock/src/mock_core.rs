@@ -314,11 +314,12 @@ impl MockCore {
         offset: usize,
         limit: usize,
     ) -> (usize, Vec<TaskResponse>) {
-        let (total, page) = self.state.tasks.page(
-            |task| status.as_ref().is_none_or(|s| s.as_str() == task.status()),
-            offset,
-            limit,
-        );
+        let in_status =
+            |task: &Snapshot| status.as_ref().is_some_and(|s| s.as_str() == task.status());
+        let keep = status
+            .is_some()
+            .then_some(&in_status as &dyn Fn(&Snapshot) -> bool);
+        let (total, page) = self.state.tasks.page(keep, offset, limit);
         let page = page
             .iter()
             .map(|task| reply::task_response(task, &self.state.base_url))
