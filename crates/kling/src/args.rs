@@ -88,7 +88,8 @@ pub struct Generate {
     #[arg(long = "element", value_name = "JSON", help = document::element_help())]
     pub elements: Vec<String>,
 
-    /// A JSON file holding an array of elements (added before any --element).
+    /// A JSON file holding an array of elements (added before any --element); `-` reads it
+    /// from stdin. At most 32 MiB.
     #[arg(long, value_name = "FILE")]
     pub elements_file: Option<PathBuf>,
 

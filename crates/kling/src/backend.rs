@@ -39,6 +39,14 @@ impl Backend {
 /// a key is refused rather than left unused.
 pub async fn connect() -> Result<Backend, Error> {
     let set = |name| std::env::var(name).is_ok_and(|value: String| !value.trim().is_empty());
+    // Set to nothing (a CI secret that did not come through) is a mistake, not a request to
+    // run offline: a job would "succeed" against the built-in mock.
+    if std::env::var_os(API_KEY_ENV).is_some() && !set(API_KEY_ENV) {
+        return Err(Error::Config(format!(
+            "{API_KEY_ENV} is set but empty: give it a key, or unset it to run offline \
+             against the built-in mock"
+        )));
+    }
     if !set(API_KEY_ENV) && set(BASE_URL_ENV) {
         // Going offline here would talk to a mock of this process while the user believes
         // they talk to their server.

@@ -59,40 +59,75 @@ impl fmt::Display for Failure {
     }
 }
 
+/// Makes sure downloads can be saved in `dir` (created if needed), before a task is created
+/// or waited for: a generation is billed, and finding out afterwards that `--download` names
+/// a file, a broken link or a folder without write access would waste it.
+pub fn prepare(dir: &Path) -> Result<(), String> {
+    let shown = dir.display();
+    if let Ok(meta) = std::fs::symlink_metadata(dir)
+        && meta.file_type().is_symlink()
+        && std::fs::metadata(dir).is_err()
+    {
+        return Err(format!("--download {shown} is a symbolic link to nothing"));
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!("--download {shown} is not a directory"));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("--download {shown}: cannot create the directory: {e}"))?;
+    // Writing is what will be asked of it: try it, with the partial file a download makes.
+    partial_file()
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| format!("--download {shown}: cannot write into it: {e}"))
+}
+
 /// Downloads every video into `dir`, named `<task id>_<file name>` (or the next free name).
-/// Stops at the first failure; the files saved before it stay and are listed in the message.
+/// Stops at the first failure, which comes with the files saved before it (they stay, and
+/// are also listed in its message).
 pub async fn all(
     videos: &[Url],
     dir: &Path,
     task_id: Uuid,
     limits: Limits,
-) -> Result<Vec<Saved>, Failure> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", dir.display())))?;
+) -> Result<Vec<Saved>, (Failure, Vec<Saved>)> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| {
+        let failure = Failure::Failed(format!("cannot create {}: {e}", dir.display()));
+        (failure, Vec::new())
+    })?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        // Some CDNs refuse requests that do not say who sends them.
+        .user_agent(concat!("kling/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| Failure::Failed(format!("cannot build an HTTP client: {e}")))?;
+        .map_err(|e| {
+            let failure = Failure::Failed(format!("cannot build an HTTP client: {e}"));
+            (failure, Vec::new())
+        })?;
     let mut saved: Vec<Saved> = Vec::new();
     for (index, url) in videos.iter().enumerate() {
         let result = one(&http, url, dir, &file_name(url, task_id, index), limits).await;
         match result {
             Ok(file) => saved.push(file),
-            Err(failure) if saved.is_empty() => return Err(failure),
+            Err(failure) if saved.is_empty() => return Err((failure, saved)),
             Err(failure) => {
                 let kept: Vec<String> =
                     saved.iter().map(|s| s.path.display().to_string()).collect();
                 let note = format!(" (already saved: {})", kept.join(", "));
-                return Err(match failure {
+                let failure = match failure {
                     Failure::TimedOut(message) => Failure::TimedOut(message + &note),
                     Failure::Failed(message) => Failure::Failed(message + &note),
-                });
+                };
+                return Err((failure, saved));
             }
         }
     }
     Ok(saved)
 }
+
+/// The longest last URL segment kept in a file name: with the task id in front, file systems
+/// refuse names over 255 bytes, and a name that long says nothing anyway.
+const MAX_NAME_FROM_URL: usize = 100;
 
 fn file_name(url: &Url, task_id: Uuid, index: usize) -> String {
     let last = url
@@ -100,6 +135,7 @@ fn file_name(url: &Url, task_id: Uuid, index: usize) -> String {
         .and_then(|mut segments| segments.next_back())
         .filter(|name| {
             !name.is_empty()
+                && name.len() <= MAX_NAME_FROM_URL
                 && !name.starts_with('.')
                 && name
                     .chars()
@@ -251,10 +287,12 @@ mod tests {
         let odd = Url::parse("https://cdn.example/r/").unwrap();
         let unsafe_name = Url::parse("https://cdn.example/r/..%2Fetc").unwrap();
         let hidden = Url::parse("https://cdn.example/r/.mp4").unwrap();
+        let long = Url::parse(&format!("https://cdn.example/r/{}.mp4", "a".repeat(300))).unwrap();
         assert_eq!(file_name(&named, task, 0), format!("{task}_result_000.mp4"));
         assert_eq!(file_name(&odd, task, 1), format!("{task}_001.mp4"));
         assert_eq!(file_name(&unsafe_name, task, 2), format!("{task}_002.mp4"));
         assert_eq!(file_name(&hidden, task, 3), format!("{task}_003.mp4"));
+        assert_eq!(file_name(&long, task, 4), format!("{task}_004.mp4"));
     }
 
     #[test]

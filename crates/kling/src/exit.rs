@@ -55,4 +55,5 @@ Exit codes:
   8  timed out: --timeout passed, or the service or a download stalled
      (the task may still finish)
   9  other error from the service (400, 409, 5xx)
-  10 network error, or a download failed";
+  10 network error, or a download failed
+  130, 143, 129  interrupted by Ctrl-C, SIGTERM, SIGHUP (partial files removed)";

@@ -35,8 +35,9 @@ async fn main() -> ExitCode {
     let timeout = cli.command.timeout();
     let name = cli.command.name();
     let deadline = Instant::now() + timeout;
-    let code =
-        match tokio::time::timeout_at(deadline + GRACE, run(cli.command, deadline, output)).await {
+    let bounded = tokio::time::timeout_at(deadline + GRACE, run(cli.command, deadline, output));
+    let code = tokio::select! {
+        finished = bounded => match finished {
             Ok(code) => code,
             Err(_) => output.failure(
                 "timeout",
@@ -46,8 +47,45 @@ async fn main() -> ExitCode {
                 ),
                 exit::TIMEOUT,
             ),
-        };
+        },
+        // Dropping the command on the way out removes what it left half done (a partial
+        // download), which the default end of the process on a signal would not.
+        (signal, code) = interrupted() => output.failure(
+            "interrupted",
+            &format!("kling {name} interrupted by {signal}; a task it created may still run"),
+            code,
+        ),
+    };
     ExitCode::from(code)
+}
+
+/// Completes on Ctrl-C, SIGTERM or SIGHUP, with the signal's name and the exit code a shell
+/// gives a command it ended (128 and the signal's number).
+async fn interrupted() -> (&'static str, u8) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hang_up)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            // Without signal handling the command simply runs on, as it did.
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => ("Ctrl-C", 130),
+            _ = terminate.recv() => ("SIGTERM", 143),
+            _ = hang_up.recv() => ("SIGHUP", 129),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return std::future::pending().await;
+        }
+        ("Ctrl-C", 130)
+    }
 }
 
 /// Runs the command; each part stops by itself at `deadline` with its own message.
@@ -60,18 +98,33 @@ async fn run(command: Command, deadline: Instant, output: Output) -> u8 {
         Command::Mock(mock) => return mock::run(mock, output).await,
         command => command,
     };
+    // What can be found wrong here is, before a mock starts or anything is sent (and billed).
+    let request = match &command {
+        Command::Generate(generate) => match request::build(generate) {
+            Ok(request) => Some(request),
+            Err(request::Refused::Flag(message)) => {
+                return output.failure("invalid_input", &message, exit::INVALID_INPUT);
+            }
+            Err(request::Refused::Rules(error)) => return output.error(&error),
+        },
+        _ => None,
+    };
+    let download = match &command {
+        Command::Generate(generate) => generate.waiting.download.as_deref(),
+        Command::Wait { waiting, .. } => waiting.download.as_deref(),
+        _ => None,
+    };
+    if let Some(Err(message)) = download.map(download::prepare) {
+        return output.failure("invalid_input", &message, exit::INVALID_INPUT);
+    }
     let backend = match backend::connect().await {
         Ok(backend) => backend,
         Err(error) => return output.error(&error),
     };
     match command {
         Command::Generate(generate) => {
-            let request = match request::build(&generate) {
-                Ok(request) => request,
-                Err(request::Refused::Flag(message)) => {
-                    return output.failure("invalid_input", &message, exit::INVALID_INPUT);
-                }
-                Err(request::Refused::Rules(error)) => return output.error(&error),
+            let Some(request) = request else {
+                return exit::UNEXPECTED;
             };
             let client = backend.client.with_call_timeout(timeout);
             match client.create(request).await {
@@ -192,12 +245,7 @@ async fn wait(
             };
             match download::all(&done.videos, dir, task_id, limits).await {
                 Ok(saved) => saved,
-                Err(download::Failure::TimedOut(message)) => {
-                    return output.failure("timeout", &message, exit::TIMEOUT);
-                }
-                Err(download::Failure::Failed(message)) => {
-                    return output.failure("download", &message, exit::TRANSPORT);
-                }
+                Err((failure, saved)) => return output.download_failed(&done, &saved, &failure),
             }
         }
         None => Vec::new(),

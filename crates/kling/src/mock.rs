@@ -10,6 +10,7 @@ use mulerouter_kling_mock_admin::{Client, Error, connect, types::AdminError};
 use serde::Serialize;
 
 use crate::exit;
+use crate::output::out;
 use crate::output::{Output, print_json};
 use crate::terminal::clean;
 
@@ -124,7 +125,7 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 if output.json {
                     print_json(&serde_json::json!({ "reset": true }));
                 } else {
-                    println!("The mock is reset: no tasks, no faults, an empty journal.");
+                    out!("The mock is reset: no tasks, no faults, an empty journal.");
                 }
                 exit::OK
             }
@@ -165,13 +166,13 @@ fn tasks_out(page: &TaskPage, output: Output) {
         return;
     }
     if page.tasks.is_empty() {
-        println!("No tasks.");
+        out!("No tasks.");
         return;
     }
-    println!("{:<36}  {:<10}  {:<20}  ERROR", "ID", "STATUS", "CREATED");
+    out!("{:<36}  {:<10}  {:<20}  ERROR", "ID", "STATUS", "CREATED");
     for task in &page.tasks {
         let info = &task.task_info;
-        println!(
+        out!(
             "{:<36}  {:<10}  {:<20}  {}",
             info.id,
             info.status.to_string(),
@@ -179,7 +180,7 @@ fn tasks_out(page: &TaskPage, output: Output) {
             clean(&error_text(task))
         );
     }
-    println!("{} of {} tasks", page.tasks.len(), page.total);
+    out!("{} of {} tasks", page.tasks.len(), page.total);
 }
 
 fn error_text(task: &Task) -> String {
@@ -203,8 +204,8 @@ fn failed(task: &Task, output: Output) {
     }
     let info = &task.task_info;
     match info.status {
-        TaskState::Failed => println!("Task {} failed: {}", info.id, clean(&error_text(task))),
-        other => println!("Task {} had finished already; it stays {other}.", info.id),
+        TaskState::Failed => out!("Task {} failed: {}", info.id, clean(&error_text(task))),
+        other => out!("Task {} had finished already; it stays {other}.", info.id),
     }
 }
 
@@ -214,14 +215,14 @@ fn journal_out(journal: &Journal, output: Output) {
         return;
     }
     if journal.entries.is_empty() {
-        println!(
+        out!(
             "No requests yet (the journal keeps the last {}).",
             journal.capacity
         );
         return;
     }
     for entry in &journal.entries {
-        println!(
+        out!(
             "{}  {:<6} {}  {}",
             entry.time.format("%H:%M:%S%.3f"),
             clean(&entry.method),
@@ -234,7 +235,7 @@ fn journal_out(journal: &Journal, output: Output) {
             } else {
                 violation.pointer.as_str()
             };
-            println!(
+            out!(
                 "    {} {}: {}",
                 clean(pointer),
                 clean(&violation.rule),
@@ -243,7 +244,7 @@ fn journal_out(journal: &Journal, output: Output) {
         }
         let left_out = entry.violations_total - entry.violations.len() as i64;
         if left_out > 0 {
-            println!("    … and {left_out} more");
+            out!("    … and {left_out} more");
         }
     }
 }

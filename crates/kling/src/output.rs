@@ -10,7 +10,25 @@ use crate::terminal::clean;
 
 /// A line on stdout, with the service's text made safe for a terminal.
 macro_rules! out {
-    ($($arg:tt)*) => { println!("{}", clean(&format!($($arg)*))) };
+    ($($arg:tt)*) => { crate::output::line(&clean(&format!($($arg)*))) };
+}
+pub(crate) use out;
+
+/// Writes `text` and a newline on stdout. `println!` would panic when stdout is gone: a
+/// reader that stopped (`kling … | head -1`) ends the command quietly, as a shell tool does;
+/// any other failure (a full disk) ends it with a message and exit 1.
+pub fn line(text: &str) {
+    use std::io::{ErrorKind, Write};
+    let mut stdout = std::io::stdout().lock();
+    let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(error) if error.kind() == ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) => {
+            eprintln!("error: cannot write the output: {error}");
+            std::process::exit(i32::from(exit::UNEXPECTED));
+        }
+    }
 }
 
 /// A line on stderr, with the service's text made safe for a terminal.
@@ -107,6 +125,40 @@ impl Output {
     }
 
     /// A failure that is not the client's (a download, unreadable input).
+    /// A finished task whose videos could not all be saved: with `--json`, what a script
+    /// needs to try again (`kling wait ID --download …`): the task, its videos and the files
+    /// already saved.
+    pub fn download_failed(
+        &self,
+        done: &CompletedTask,
+        saved: &[Saved],
+        failure: &crate::download::Failure,
+    ) -> u8 {
+        let (kind, code) = match failure {
+            crate::download::Failure::TimedOut(_) => ("timeout", exit::TIMEOUT),
+            crate::download::Failure::Failed(_) => ("download", exit::TRANSPORT),
+        };
+        let message = failure.to_string();
+        if self.json {
+            print_json(&json!({"error": {
+                "kind": kind,
+                "exit_code": code,
+                "message": message,
+                "task_id": done.task_info.id,
+                "videos": done.videos.iter().map(|url| url.as_str()).collect::<Vec<_>>(),
+                "downloads": saved,
+            }}));
+        } else {
+            err!("error: {message}");
+            err!(
+                "The task {} completed; save its videos again with: kling wait {} --download DIR",
+                done.task_info.id,
+                done.task_info.id
+            );
+        }
+        code
+    }
+
     pub fn failure(&self, kind: &str, message: &str, code: u8) -> u8 {
         if self.json {
             print_json(&json!({"error": {"kind": kind, "exit_code": code, "message": message}}));
@@ -119,7 +171,7 @@ impl Output {
 
 pub fn print_json(value: &Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-    println!("{}", escape_for_terminal(&text));
+    line(&escape_for_terminal(&text));
 }
 
 /// JSON escapes C0 itself (`\u001b`) but lets DEL, C1 and the bidirectional controls

@@ -4,7 +4,9 @@
 //! checks every rule of the document (from its generated table) and names each broken one by
 //! field, e.g. `prompt: must not be empty (minLength)`, before anything is sent.
 
-use std::fs;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 
 use mulerouter_kling::types::CreateGenerationRequest;
 use mulerouter_kling::{Error, parse_request};
@@ -26,16 +28,42 @@ pub fn build(args: &Generate) -> Result<CreateGenerationRequest, Refused> {
     parse_request(&to_json(args)?).map_err(|invalid| Refused::Rules(Error::InvalidInput(invalid)))
 }
 
+/// The most of an elements file read: a create body may be 32 MiB in all, so anything larger
+/// is refused before it fills memory (`--elements-file /dev/zero` would never end).
+const MAX_ELEMENTS_FILE: u64 = 32 << 20;
+
+/// The elements file's text: `-` is stdin; a UTF-8 byte-order mark (as some editors write)
+/// is dropped; more than [`MAX_ELEMENTS_FILE`] is refused.
+fn read_bounded(path: &Path) -> Result<String, Refused> {
+    let refused = |why: String| Refused::Flag(format!("--elements-file {}: {why}", path.display()));
+    let source: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|e| refused(format!("cannot read it: {e}")))?)
+    };
+    let mut bytes = Vec::new();
+    source
+        .take(MAX_ELEMENTS_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refused(format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > MAX_ELEMENTS_FILE {
+        return Err(refused(format!(
+            "larger than {} MiB, more than a request may hold",
+            MAX_ELEMENTS_FILE >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| refused(format!("not UTF-8 text: {e}")))?;
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
+}
+
 /// The request's JSON, as the flags give it; values are not checked here.
 fn to_json(args: &Generate) -> Result<Value, Refused> {
     let mut elements = Vec::new();
     if let Some(path) = &args.elements_file {
-        let text = fs::read_to_string(path).map_err(|e| {
-            Refused::Flag(format!(
-                "--elements-file {}: cannot read it: {e}",
-                path.display()
-            ))
-        })?;
+        let text = read_bounded(path)?;
         match serde_json::from_str(&text) {
             Ok(Value::Array(listed)) => elements.extend(listed),
             Ok(_) => {

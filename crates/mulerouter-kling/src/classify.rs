@@ -50,10 +50,22 @@ pub(crate) async fn classify(
         },
         RawError::UnexpectedResponse(response) => {
             let status = response.status();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .map(|location| snippet(location.as_bytes()));
             let body = response.bytes().await.unwrap_or_default();
+            let reason = match location {
+                Some(location) if status.is_redirection() => format!(
+                    "the server redirects to {location}; set the base URL to where it points \
+                     (redirects are not followed: a create would lose its body)"
+                ),
+                _ => "the API document does not list this status".to_string(),
+            };
             Err(Error::UnexpectedResponse {
                 status: Some(status),
-                reason: "the API document does not list this status".to_string(),
+                reason,
                 body: snippet(&body),
             })
         }

@@ -184,8 +184,10 @@ impl ClientBuilder {
     /// Sets up the HTTP client beyond what this builder offers: a proxy, a root certificate
     /// of your own, a local address, HTTP/2 settings, more default headers, … (see
     /// [`reqwest::ClientBuilder`]). `setup` gets reqwest's builder with this crate's user
-    /// agent, which it may replace to name your app; the key and the timeouts of this
-    /// builder are applied after it, so they hold whatever it sets. Proxies from the environment (`HTTPS_PROXY`, …) are used without it.
+    /// agent, which it may replace to name your app; the key, the timeouts of this builder
+    /// and the redirect policy (never follow: a redirected create would lose its body) are
+    /// applied after it, so they hold whatever it sets. Proxies from the environment
+    /// (`HTTPS_PROXY`, …) are used without it.
     ///
     /// ```
     /// # fn main() -> Result<(), mulerouter_kling::Error> {
@@ -230,6 +232,10 @@ impl ClientBuilder {
         };
         let http = http
             .default_headers(headers)
+            // A redirected POST comes back as a GET without its body (and, across hosts,
+            // without its key): the answer would be blamed on the wrong thing. A 3xx is
+            // reported with where it points instead.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .build()

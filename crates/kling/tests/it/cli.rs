@@ -445,3 +445,54 @@ fn offline_a_task_from_an_earlier_command_is_explained_not_blamed_on_the_id() {
         assert!(!stderr.contains("check the task id"), "{stderr}");
     }
 }
+
+#[test]
+fn an_empty_key_is_refused_instead_of_going_offline() {
+    // Arrange: a CI secret that did not come through.
+    let mut command = offline();
+    command.env("MULEROUTER_API_KEY", "");
+
+    // Act
+    let output = run(command.args([
+        "generate",
+        "--prompt",
+        "p",
+        "--video",
+        "https://e.com/v.mp4",
+    ]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_stderr_contains(&output, "MULEROUTER_API_KEY is set but empty");
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    // Arrange: stdout is a pipe whose reader has gone.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+
+    // Act
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("kling"))
+        .env_remove("MULEROUTER_API_KEY")
+        .env_remove("MULEROUTER_BASE_URL")
+        .env_remove("RUST_LOG")
+        .args([
+            "generate",
+            "--prompt",
+            "p",
+            "--video",
+            "https://e.com/v.mp4",
+        ])
+        .stdout(writer)
+        .output()
+        .unwrap();
+
+    // Assert: no panic (101), no backtrace.
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("panicked"),
+        "{}",
+        text(&output.stderr)
+    );
+}

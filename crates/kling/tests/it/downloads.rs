@@ -249,3 +249,120 @@ async fn only_http_and_https_urls_are_fetched() {
     assert_stderr_contains(&output, "only http and https URLs are fetched");
     assert_eq!(entries(dir.path()), Vec::<String>::new());
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_download_leaves_no_partial_file_and_says_so() {
+    // Arrange: a download that sends 1 KB and stalls, and a `kling wait` on it.
+    let video = RawServer::answering(Answer::Stall {
+        length: 10_000_000,
+        sent: 1024,
+    })
+    .await;
+    let service = service_with_videos(&[format!("{}/r/result.mp4", video.uri())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kling"))
+        .env("MULEROUTER_API_KEY", KEY)
+        .env("MULEROUTER_BASE_URL", service.uri())
+        .env_remove("RUST_LOG")
+        .args(["--json", "wait", TASK_ID, "--download"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The partial file appears once the download has started.
+    let started = std::time::Instant::now();
+    while !entries(dir.path())
+        .iter()
+        .any(|name| name.ends_with(".part"))
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Act
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+
+    // Assert
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["error"]["kind"], "interrupted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_folder_that_cannot_be_used_is_refused_before_anything_is_sent() {
+    // Arrange: `--download` names a file.
+    let service = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("elements.json");
+    std::fs::write(&file, "[]").unwrap();
+
+    // Act
+    let output = run(against(&service)
+        .args([
+            "generate",
+            "--prompt",
+            "p",
+            "--video",
+            "https://e.com/v.mp4",
+            "--download",
+        ])
+        .arg(&file));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_stderr_contains(&output, "elements.json is not a directory");
+    assert!(
+        service.received_requests().await.unwrap().is_empty(),
+        "nothing sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_download_in_json_mode_gives_what_a_retry_needs() {
+    // Arrange: two videos; the second is not on the CDN.
+    let cdn = cdn(&["/a/result.mp4"]).await;
+    let videos = [
+        format!("{}/a/result.mp4", cdn.uri()),
+        format!("{}/b/missing.mp4", cdn.uri()),
+    ];
+    let service = service_with_videos(&videos).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let output = wait_and_download(&service, dir.path(), &["--json"]);
+
+    // Assert
+    assert_eq!(output.status.code(), Some(10), "{}", text(&output.stderr));
+    let error = &serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()["error"];
+    assert_eq!(error["task_id"], TASK_ID);
+    assert_eq!(error["videos"], json!(videos));
+    assert_eq!(error["downloads"][0]["url"], videos[0]);
+    assert_eq!(entries(dir.path()), [saved_name("result.mp4")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_whose_last_segment_is_too_long_for_a_file_name_is_saved_by_its_index() {
+    // Arrange
+    let long = format!("/r/{}.mp4", "a".repeat(300));
+    let cdn = cdn(&[&long]).await;
+    let service = service_with_videos(&[format!("{}{long}", cdn.uri())]).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let output = wait_and_download(&service, dir.path(), &[]);
+
+    // Assert
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(entries(dir.path()), [saved_name("000.mp4")]);
+}

@@ -355,3 +355,26 @@ async fn a_request_timeout_on_create_warns_that_the_task_may_exist() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_says_where_it_points() {
+    // Arrange: the base URL moved (http to https, a new path): a POST followed as a GET
+    // would lose its body.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(301).insert_header("location", "https://api.example.com/v2"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server)
+        .create(minimal_request())
+        .await
+        .unwrap_err();
+
+    // Assert: one request (`expect(1)`, verified when the server drops), not followed.
+    insta::assert_snapshot!(error, @"unexpected response (301 Moved Permanently): the server redirects to https://api.example.com/v2; set the base URL to where it points (redirects are not followed: a create would lose its body)");
+}
