@@ -44,7 +44,13 @@ pub(crate) async fn classify(
             ),
             seen => Err(Error::UnexpectedResponse {
                 status: seen.map(|s| s.status),
-                reason: format!("the body does not match the API document: {parse_error}"),
+                reason: match html_title(&body) {
+                    // A login page, a proxy's notice, a web site at the base URL.
+                    Some(title) => format!(
+                        "an HTML page answered (\"{title}\"), not the API: is the base URL the API's?"
+                    ),
+                    None => format!("the body does not match the API document: {parse_error}"),
+                },
                 body: snippet(&body),
             }),
         },

@@ -133,11 +133,26 @@ impl Client {
 
     /// Reads a task's current state. Retried on 429, 500, 502, 503, 504 and transport
     /// errors, within the call's budget ([`ClientBuilder::call_timeout`]).
+    ///
+    /// An answer about another task (a caching proxy, a server that mixes its tasks up) is an
+    /// [`Error::UnexpectedResponse`]: its videos are not the ones asked for.
     pub async fn get(&self, task_id: Uuid) -> Result<TaskResponse, Error> {
-        self.send(Operation::Get, Some(task_id), Repeat::Safe, || {
-            self.raw.get_generation().task_id(task_id).send()
-        })
-        .await
+        let task = self
+            .send(Operation::Get, Some(task_id), Repeat::Safe, || {
+                self.raw.get_generation().task_id(task_id).send()
+            })
+            .await?;
+        if task.task_info.id != task_id {
+            return Err(Error::UnexpectedResponse {
+                status: None,
+                reason: format!(
+                    "asked for task {task_id}, the answer is about task {}",
+                    task.task_info.id
+                ),
+                body: String::new(),
+            });
+        }
+        Ok(task)
     }
 
     /// Runs `call` until it succeeds, fails for good, or the call's budget runs out; the

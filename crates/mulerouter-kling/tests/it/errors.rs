@@ -378,3 +378,40 @@ async fn a_redirect_is_not_followed_and_says_where_it_points() {
     // Assert: one request (`expect(1)`, verified when the server drops), not followed.
     insta::assert_snapshot!(error, @"unexpected response (301 Moved Permanently): the server redirects to https://api.example.com/v2; set the base URL to where it points (redirects are not followed: a create would lose its body)");
 }
+
+#[tokio::test]
+async fn an_answer_about_another_task_is_refused() {
+    // Arrange: a server (a caching proxy, say) that answers with some other task.
+    let mut other = completed_body();
+    other["task_info"]["id"] = json!("11111111-1111-4111-8111-111111111111");
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(other))
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server).get(task_id()).await.unwrap_err();
+
+    // Assert
+    insta::assert_snapshot!(error, @"unexpected response: asked for task 8e1e315e-b50d-4334-a231-be7d19a372f4, the answer is about task 11111111-1111-4111-8111-111111111111");
+}
+
+#[tokio::test]
+async fn an_html_page_answered_with_200_is_named_as_one() {
+    // Arrange: a web site (or a captive portal) where the API should be.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<!doctype html><html><head><title>Welcome to nginx!</title></head></html>",
+            "text/html",
+        ))
+        .mount(&server)
+        .await;
+
+    // Act
+    let error = client_for(&server).get(task_id()).await.unwrap_err();
+
+    // Assert
+    insta::assert_snapshot!(error, @r#"unexpected response (200 OK): an HTML page answered ("Welcome to nginx!"), not the API: is the base URL the API's?"#);
+}
