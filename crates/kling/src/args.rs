@@ -32,6 +32,7 @@ pub enum Command {
     /// Show a task's current state.
     Status {
         /// The task id printed by `generate`.
+        #[arg(value_parser = task_id)]
         task_id: uuid::Uuid,
 
         /// Give up after this many seconds, retries included.
@@ -41,6 +42,7 @@ pub enum Command {
     /// Wait for a task to finish (and optionally download the result).
     Wait {
         /// The task id printed by `generate`.
+        #[arg(value_parser = task_id)]
         task_id: uuid::Uuid,
         #[command(flatten)]
         waiting: Waiting,
@@ -103,23 +105,33 @@ pub struct Generate {
 
 #[derive(Debug, Args)]
 pub struct Waiting {
-    /// Download the result videos into this directory (implies waiting). An existing file
-    /// is never replaced: the download gets a free name next to it.
+    /// Download the result videos into this directory (with `generate`: implies --wait),
+    /// created if needed and checked before anything is sent. An existing file is never
+    /// replaced: the download gets a free name next to it.
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
 
     /// Give up after this many seconds in all, every request, poll and download included
-    /// [default: 1800 when waiting; 60 for a generate that does not wait].
+    /// [default: 1800 for `wait` and a `generate` that waits or downloads; 60 for a
+    /// `generate` that does not].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: Option<u64>,
 
-    /// Refuse a download larger than this: bytes, or with a K, M or G suffix (powers of 1024).
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    /// With --download: refuse a download larger than this: bytes, or with a K, M or G suffix
+    /// (powers of 1024).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size, requires = "download")]
     pub max_size: u64,
 
-    /// Give up a download that sends nothing for this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
+    /// With --download: give up a download that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS), requires = "download")]
     pub idle_timeout: u64,
+}
+
+/// A task id, or what to give instead (the UUID parser's own words name a character).
+fn task_id(text: &str) -> Result<uuid::Uuid, String> {
+    text.trim().parse().map_err(|_| {
+        "not a task id: give the UUID that `kling generate` printed, like 8e1e315e-b50d-4334-a231-be7d19a372f4".to_string()
+    })
 }
 
 /// The longest `--timeout` or `--idle-timeout` accepted: a year.

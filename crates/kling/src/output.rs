@@ -94,8 +94,14 @@ impl Output {
             }));
             return;
         }
+        // A task found finished at the first read was not waited for.
+        let waited = if waited_secs == 0 {
+            String::new()
+        } else {
+            format!(" after {waited_secs}s")
+        };
         out!(
-            "Task {} {} after {waited_secs}s.",
+            "Task {} {}{waited}.",
             done.task_info.id,
             done.task_info.status
         );

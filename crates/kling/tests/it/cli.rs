@@ -496,3 +496,30 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn a_task_id_that_is_not_one_says_what_to_give() {
+    let output = run(offline().args(["status", "foo"]));
+
+    assert_eq!(output.status.code(), Some(2));
+    assert_stderr_contains(
+        &output,
+        "not a task id: give the UUID that `kling generate` printed",
+    );
+}
+
+#[test]
+fn download_limits_without_a_download_are_a_usage_error_not_ignored() {
+    let output = run(offline().args([
+        "generate",
+        "--prompt",
+        "p",
+        "--video",
+        "https://e.com/v.mp4",
+        "--max-size",
+        "5M",
+    ]));
+
+    assert_eq!(output.status.code(), Some(2));
+    assert_stderr_contains(&output, "--download <DIR>");
+}

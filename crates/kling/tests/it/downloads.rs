@@ -366,3 +366,23 @@ async fn a_url_whose_last_segment_is_too_long_for_a_file_name_is_saved_by_its_in
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(entries(dir.path()), [saved_name("000.mp4")]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_that_is_not_followed_says_where_it_pointed() {
+    // Arrange: the video's URL redirects to a local file, which is never fetched.
+    let cdn = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "file:///etc/passwd"))
+        .mount(&cdn)
+        .await;
+    let service = service_with_videos(&[format!("{}/r/result.mp4", cdn.uri())]).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let output = wait_and_download(&service, dir.path(), &[]);
+
+    // Assert
+    assert_eq!(output.status.code(), Some(10), "{}", text(&output.stderr));
+    assert_stderr_contains(&output, "answered 302 Found pointing to file:///etc/passwd");
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
+}
