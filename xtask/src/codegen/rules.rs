@@ -452,6 +452,7 @@ impl Walker<'_> {
             // The client compiles it with the same engine at run time; refuse it here instead.
             regress::Regex::new(pattern)
                 .map_err(|e| format!("{at}: pattern {pattern:?} does not compile: {e}"))?;
+            check_portable(at, pattern)?;
             row.pattern = Some(pattern.to_string());
             // What the pattern asks for in words, for messages: a regular expression tells
             // a person little.
@@ -729,6 +730,27 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Refuses the class escapes that two engines of the workspace read apart: the client's
+/// (regress, ECMA-262: `\d` is `[0-9]`) and the mock's JSON Schema validator (Rust's
+/// `regex`: `\d` is any Unicode digit), so that a value one side accepts the other would
+/// refuse. Written out (`[0-9]`, `[A-Za-z0-9_]`), a class means the same to both.
+fn check_portable(at: &str, pattern: &str) -> Result<(), String> {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            continue;
+        }
+        if let Some(escape @ ('d' | 'D' | 'w' | 'W' | 's' | 'S' | 'b' | 'B')) = chars.next() {
+            return Err(format!(
+                "{at}: pattern {pattern:?} uses \\{escape}, which the client (ECMA-262) and the \
+                 mock (Rust regex, Unicode classes) read differently; write the class out, e.g. \
+                 [0-9] for \\d"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,6 +811,28 @@ mod tests {
         assert!(!file.contains("int64"), "{file}");
         // `alias` takes `Name`'s rules through allOf.
         assert_eq!(file.matches("min_length: Some(1u64)").count(), 2, "{file}");
+    }
+
+    #[test]
+    fn a_class_escape_two_engines_read_apart_is_refused_and_an_escaped_backslash_is_not() {
+        // Arrange
+        let digits = taking(json!({"type": "object", "properties": {
+            "code": {"type": "string", "pattern": "^\\d+$"}
+        }}));
+        let backslash_d = taking(json!({"type": "object", "properties": {
+            "path": {"type": "string", "pattern": "^[a-z\\\\]d$"}
+        }}));
+
+        // Act
+        let refused = render(&digits).unwrap_err();
+        let kept = render(&backslash_d);
+
+        // Assert
+        assert!(
+            refused.contains("uses \\d, which the client (ECMA-262)"),
+            "{refused}"
+        );
+        assert!(kept.is_ok(), "{kept:?}");
     }
 
     #[test]
