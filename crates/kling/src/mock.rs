@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use mulerouter_kling::BASE_URL_ENV;
-use mulerouter_kling_mock_admin::types::{FailRequest, Journal, Task, TaskPage, TaskState};
+use mulerouter_kling_mock_admin::types::{
+    BodyKind, FailRequest, FaultList, Journal, QueuedFault, Task, TaskPage, TaskState,
+};
 use mulerouter_kling_mock_admin::{Client, Error, connect, types::AdminError};
 use serde::Serialize;
 
@@ -51,8 +53,52 @@ pub enum MockCommand {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         limit: Option<u64>,
     },
+    /// Queue a fault for the next requests: a status (JSON, or an HTML page with --html), a
+    /// latency, a task error, or a dropped connection. Faults act on the whole mock: give
+    /// --operation to narrow them to creates or reads.
+    Fault(FaultArgs),
+    /// List the queued faults, or clear them with --clear.
+    Faults {
+        /// Drop every queued fault (the standing latency stays).
+        #[arg(long)]
+        clear: bool,
+    },
     /// Back to how the mock started: no tasks, no faults, an empty journal.
     Reset,
+}
+
+/// What `kling mock fault` queues; at least one of --status, --latency-ms, --task-error,
+/// --hang-up.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("effect")
+    .required(true)
+    .multiple(true)
+    .args(["status", "latency_ms", "task_error", "hang_up"]))]
+pub struct FaultArgs {
+    /// How many requests (or tasks) get it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub count: u64,
+    /// Answer with this 4xx/5xx status (nothing is created or read).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(400..=599))]
+    pub status: Option<i64>,
+    /// With --status: an HTML page, as a proxy sends (5xx only).
+    #[arg(long, requires = "status")]
+    pub html: bool,
+    /// With --status: the Retry-After seconds.
+    #[arg(long, value_name = "SECONDS", requires = "status")]
+    pub retry_after: Option<i64>,
+    /// Answer this many milliseconds later (at most 60000).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=60_000))]
+    pub latency_ms: Option<i64>,
+    /// The next task created fails with this error code when it finishes (e.g. 3005).
+    #[arg(long)]
+    pub task_error: Option<i64>,
+    /// Act on the request, then drop the connection without an answer (standalone mock).
+    #[arg(long, conflicts_with = "status")]
+    pub hang_up: bool,
+    /// Only requests to this operation: create_generation or get_generation.
+    #[arg(long)]
+    pub operation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -120,6 +166,43 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 Err(error) => refused(&error, output),
             }
         }
+        MockCommand::Fault(fault) => {
+            let request = mulerouter_kling_mock_admin::types::FaultRequest {
+                body: fault.html.then_some(BodyKind::Html),
+                count: std::num::NonZeroU64::new(fault.count).unwrap_or(std::num::NonZeroU64::MIN),
+                hang_up: fault.hang_up,
+                latency_ms: fault.latency_ms,
+                operation: fault.operation,
+                retry_after: fault.retry_after,
+                status: fault.status,
+                task_error: fault.task_error,
+            };
+            match admin.queue_faults().body(request).send().await {
+                Ok(queued) => {
+                    faults_out(&queued, output);
+                    exit::OK
+                }
+                Err(error) => refused(&error, output),
+            }
+        }
+        MockCommand::Faults { clear: true } => match admin.clear_faults().send().await {
+            Ok(_) => {
+                if output.json {
+                    print_json(&serde_json::json!({ "cleared": true }));
+                } else {
+                    out!("No faults are queued any more.");
+                }
+                exit::OK
+            }
+            Err(error) => refused(&error, output),
+        },
+        MockCommand::Faults { clear: false } => match admin.list_faults().send().await {
+            Ok(queued) => {
+                faults_out(&queued, output);
+                exit::OK
+            }
+            Err(error) => refused(&error, output),
+        },
         MockCommand::Reset => match admin.reset().send().await {
             Ok(_) => {
                 if output.json {
@@ -153,6 +236,61 @@ async fn tasks(admin: &Client, status: Option<StatusArg>, limit: u64, output: Ou
             exit::OK
         }
         Err(error) => refused(&error, output),
+    }
+}
+
+fn faults_out(list: &FaultList, output: Output) {
+    if output.json {
+        json_out(list);
+        return;
+    }
+    if list.faults.is_empty() {
+        out!("No faults queued.");
+    }
+    for (index, fault) in list.faults.iter().enumerate() {
+        let effect = match fault {
+            QueuedFault {
+                status: Some(status),
+                body,
+                retry_after,
+                ..
+            } => {
+                let page = if *body == Some(BodyKind::Html) {
+                    " (HTML page)"
+                } else {
+                    ""
+                };
+                let retry = retry_after
+                    .map(|s| format!(", Retry-After {s}s"))
+                    .unwrap_or_default();
+                format!("answer {status}{page}{retry}")
+            }
+            QueuedFault {
+                latency_ms: Some(latency),
+                ..
+            } => format!("answer {latency} ms later"),
+            QueuedFault {
+                task_error: Some(code),
+                ..
+            } => format!("the next task created fails with {code}"),
+            QueuedFault {
+                hang_up: Some(true),
+                ..
+            } => "drop the connection without an answer".to_string(),
+            _ => "(a fault this kling does not know)".to_string(),
+        };
+        let scope = fault
+            .operation
+            .as_deref()
+            .map(|op| format!(" [{op}]"))
+            .unwrap_or_default();
+        out!("{:>3}. {effect}{scope}", index + 1);
+    }
+    if list.latency_ms > 0 {
+        out!(
+            "Every answer is also {} ms late (the mock's --latency).",
+            list.latency_ms
+        );
     }
 }
 

@@ -310,3 +310,61 @@ fn kling_mock_against_nothing_listening_exits_10() {
     assert_eq!(output.status.code(), Some(10), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("cannot reach the mock's admin API"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kling_mock_fault_queues_what_the_next_requests_get_and_faults_lists_and_clears_them() {
+    // Arrange
+    let mock = serve(None).await;
+    let url = mock.url.clone();
+
+    // Act
+    let (queued, hang_up, listed, cleared) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| kling_mock(&url).args(args).output().unwrap();
+        (
+            run(&[
+                "fault",
+                "--status",
+                "503",
+                "--count",
+                "2",
+                "--operation",
+                "get_generation",
+            ]),
+            run(&["fault", "--hang-up"]),
+            run(&["--json", "faults"]),
+            run(&["faults", "--clear"]),
+        )
+    })
+    .await
+    .unwrap();
+
+    // Assert
+    assert!(queued.status.success(), "{}", text(&queued.stderr));
+    let shown = text(&queued.stdout);
+    assert_eq!(
+        shown.matches("answer 503 [get_generation]").count(),
+        2,
+        "{shown}"
+    );
+    assert!(hang_up.status.success(), "{}", text(&hang_up.stderr));
+    assert!(text(&hang_up.stdout).contains("3. drop the connection without an answer"));
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed["faults"].as_array().unwrap().len(), 3);
+    assert!(cleared.status.success());
+    assert!(mock.core.queued_faults().is_empty());
+}
+
+#[test]
+fn kling_mock_fault_without_an_effect_is_a_usage_error() {
+    let output = kling_mock("http://127.0.0.1:9")
+        .arg("fault")
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--status <STATUS>|--latency-ms"),
+        "{}",
+        text(&output.stderr)
+    );
+}
