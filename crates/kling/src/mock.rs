@@ -39,6 +39,9 @@ pub enum MockCommand {
         /// At most this many (1–500).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=500))]
         limit: u64,
+        /// Skip this many first (the next page starts at the `next_offset` a page gives).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+        offset: u64,
     },
     /// Fail a task with a task error code (3001–3005, 4002, 4008 are documented).
     Fail {
@@ -137,7 +140,11 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
         }
     };
     match mock.command {
-        MockCommand::Tasks { status, limit } => tasks(&admin, status, limit, output).await,
+        MockCommand::Tasks {
+            status,
+            limit,
+            offset,
+        } => tasks(&admin, status, limit, offset, output).await,
         MockCommand::Fail { task_id, code } => {
             let sent = admin
                 .fail_task()
@@ -217,8 +224,14 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
     }
 }
 
-async fn tasks(admin: &Client, status: Option<StatusArg>, limit: u64, output: Output) -> u8 {
-    let mut call = admin.list_tasks();
+async fn tasks(
+    admin: &Client,
+    status: Option<StatusArg>,
+    limit: u64,
+    offset: u64,
+    output: Output,
+) -> u8 {
+    let mut call = admin.list_tasks().offset(offset);
     if let Some(status) = status {
         call = call.status(match status {
             StatusArg::Pending => TaskState::Pending,
@@ -319,6 +332,9 @@ fn tasks_out(page: &TaskPage, output: Output) {
         );
     }
     out!("{} of {} tasks", page.tasks.len(), page.total);
+    if let Some(next) = page.next_offset {
+        out!("More with --offset {next}");
+    }
 }
 
 fn error_text(task: &Task) -> String {

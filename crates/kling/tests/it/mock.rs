@@ -368,3 +368,37 @@ fn kling_mock_fault_without_an_effect_is_a_usage_error() {
         text(&output.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kling_mock_tasks_pages_with_offset_and_says_where_the_next_page_starts() {
+    // Arrange: three tasks, newest first.
+    let mock = serve(None).await;
+    let mut ids = Vec::new();
+    for prompt in ["one", "two", "three"] {
+        ids.push(create(&mock.url, prompt).await);
+    }
+    let url = mock.url.clone();
+
+    // Act
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| kling_mock(&url).args(args).output().unwrap();
+        (
+            run(&["tasks", "--limit", "2"]),
+            run(&["tasks", "--limit", "2", "--offset", "2"]),
+        )
+    })
+    .await
+    .unwrap();
+
+    // Assert
+    let (first, second) = (text(&first.stdout), text(&second.stdout));
+    assert!(
+        first.contains("2 of 3 tasks") && first.contains("More with --offset 2"),
+        "{first}"
+    );
+    assert!(
+        second.contains(&ids[0].to_string()) && second.contains("1 of 3 tasks"),
+        "{second}"
+    );
+    assert!(!second.contains("More with"), "{second}");
+}
