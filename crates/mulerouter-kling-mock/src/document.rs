@@ -28,6 +28,20 @@ pub const ADMIN_SOURCE: &str = include_str!("../../../openapi/mock-admin.yaml");
 /// Where [`ADMIN_SOURCE`] comes from, relative to the workspace root.
 pub const ADMIN_SOURCE_PATH: &str = "openapi/mock-admin.yaml";
 
+/// [`SOURCE`] parsed once per process: compiled into [`Api::get`], read for the words of its
+/// patterns, and for [`validate_component`].
+pub(crate) static API_DOCUMENT: LazyLock<Value> =
+    LazyLock::new(|| parse_embedded(SOURCE, SOURCE_PATH));
+
+/// [`ADMIN_SOURCE`] parsed once per process, as [`API_DOCUMENT`].
+pub(crate) static ADMIN_DOCUMENT: LazyLock<Value> =
+    LazyLock::new(|| parse_embedded(ADMIN_SOURCE, ADMIN_SOURCE_PATH));
+
+fn parse_embedded(source: &str, path: &str) -> Value {
+    serde_yaml_ng::from_str(source)
+        .unwrap_or_else(|error| panic!("the embedded OpenAPI document {path} is not YAML: {error}"))
+}
+
 /// The largest request body accepted; larger ones get 413. The document fixes it in prose
 /// (`info.description` and the `PayloadTooLarge` response: 32 MiB); a test holds the two
 /// together.
@@ -297,7 +311,7 @@ impl Api {
     /// The document compiled once per process.
     pub(crate) fn get() -> &'static Api {
         static API: LazyLock<Api> = LazyLock::new(|| {
-            Api::compile(SOURCE).unwrap_or_else(|error| {
+            Api::compile_document(&API_DOCUMENT).unwrap_or_else(|error| {
                 panic!("the embedded OpenAPI document {SOURCE_PATH} cannot be compiled: {error}")
             })
         });
@@ -307,7 +321,7 @@ impl Api {
     /// The admin API's document compiled once per process (for its checks).
     pub(crate) fn admin() -> &'static Api {
         static ADMIN: LazyLock<Api> = LazyLock::new(|| {
-            Api::compile(ADMIN_SOURCE).unwrap_or_else(|error| {
+            Api::compile_document(&ADMIN_DOCUMENT).unwrap_or_else(|error| {
                 panic!(
                     "the embedded OpenAPI document {ADMIN_SOURCE_PATH} cannot be compiled: {error}"
                 )
@@ -317,8 +331,14 @@ impl Api {
     }
 
     /// Parses and compiles a document.
+    #[cfg(test)]
     pub(crate) fn compile(source: &str) -> Result<Api, String> {
         let document: Value = serde_yaml_ng::from_str(source).map_err(|e| e.to_string())?;
+        Self::compile_document(&document)
+    }
+
+    /// Compiles a parsed document.
+    pub(crate) fn compile_document(document: &Value) -> Result<Api, String> {
         let empty = Map::new();
         let schemas = document
             .pointer("/components/schemas")
@@ -336,7 +356,7 @@ impl Api {
             .and_then(Value::as_object)
             .ok_or("the document has no `paths`")?
         {
-            let item = resolve(&document, item);
+            let item = resolve(document, item);
             let shared_params = item.get("parameters");
             let mut operations = Vec::new();
             for method in METHODS {
@@ -344,7 +364,7 @@ impl Api {
                     continue;
                 };
                 operations.push(compiler.operation(
-                    &document,
+                    document,
                     template,
                     method,
                     operation,
@@ -778,17 +798,15 @@ fn response_in(
 /// the same conversion and validator options as requests and responses. For checks of the
 /// document itself, such as every `example` against its schema; it compiles on each call.
 pub fn validate_component(name: &str, value: &Value) -> Result<(), Vec<Violation>> {
-    component_in(SOURCE, name, value)
+    component_in(&API_DOCUMENT, name, value)
 }
 
 /// [`validate_component`] against the admin API's document ([`ADMIN_SOURCE`]).
 pub fn validate_admin_component(name: &str, value: &Value) -> Result<(), Vec<Violation>> {
-    component_in(ADMIN_SOURCE, name, value)
+    component_in(&ADMIN_DOCUMENT, name, value)
 }
 
-fn component_in(source: &str, name: &str, value: &Value) -> Result<(), Vec<Violation>> {
-    let document: Value =
-        serde_yaml_ng::from_str(source).map_err(|e| vec![whole("yaml", e.to_string())])?;
+fn component_in(document: &Value, name: &str, value: &Value) -> Result<(), Vec<Violation>> {
     let empty = Map::new();
     let schemas = document
         .pointer("/components/schemas")
@@ -820,7 +838,7 @@ mod tests {
 
     #[test]
     fn the_body_limit_agrees_with_the_document() {
-        let document: Value = serde_yaml_ng::from_str(SOURCE).unwrap();
+        let document = &*API_DOCUMENT;
         let prose = document
             .pointer("/components/responses/PayloadTooLarge/description")
             .and_then(Value::as_str)

@@ -418,11 +418,10 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
 /// quoted as it is.
 fn described(pattern: &str) -> Option<&'static str> {
     static WORDS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        use crate::document::{ADMIN_DOCUMENT, API_DOCUMENT};
         let mut words = HashMap::new();
-        for source in [crate::document::SOURCE, crate::document::ADMIN_SOURCE] {
-            if let Ok(document) = serde_yaml_ng::from_str::<Value>(source) {
-                collect_pattern_words(&document, &mut words);
-            }
+        for document in [&*API_DOCUMENT, &*ADMIN_DOCUMENT] {
+            collect_pattern_words(document, &mut words);
         }
         words
     });
