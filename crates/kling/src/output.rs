@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::download::Saved;
 use crate::exit;
-use crate::terminal::clean;
+use crate::terminal::{clean, clean_json};
 
 /// A line on stdout, with the service's text made safe for a terminal.
 macro_rules! out {
@@ -177,28 +177,7 @@ impl Output {
 
 pub fn print_json(value: &Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-    line(&escape_for_terminal(&text));
-}
-
-/// JSON escapes C0 itself (`\u001b`) but lets DEL, C1 and the bidirectional controls
-/// through raw: a terminal obeys C1, and shows what follows a right-to-left override
-/// reversed. They can only occur inside strings (JSON's structure is plain ASCII), so
-/// writing them as `\uXXXX` keeps the document valid and its text unchanged.
-fn escape_for_terminal(json: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_raw =
-        |c: char| matches!(u32::from(c), 0x7f..=0x9f | 0x202a..=0x202e | 0x2066..=0x2069);
-    if !json.chars().any(unsafe_raw) {
-        return json.into();
-    }
-    let mut escaped = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if unsafe_raw(c) {
-            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            escaped.push(c);
-        }
-    }
-    escaped.into()
+    line(&clean_json(&text));
 }
 
 fn kind(error: &Error) -> &'static str {

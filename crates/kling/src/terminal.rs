@@ -13,13 +13,30 @@ use std::fmt::Write;
 /// `text` with every control character but `\n` and `\t`, and every bidirectional
 /// control, escaped visibly.
 pub fn clean(text: &str) -> Cow<'_, str> {
+    escaped(text, |out, c| {
+        let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+    })
+}
+
+/// JSON text with the same characters escaped the way JSON writes them (`\u202e`), so the
+/// document stays valid and its strings unchanged. serde_json escapes C0 itself but lets
+/// DEL, C1 and the bidirectional controls through raw; they can only occur inside strings
+/// (JSON's structure is plain ASCII and its white space newlines and spaces).
+pub fn clean_json(json: &str) -> Cow<'_, str> {
+    escaped(json, |out, c| {
+        let _ = write!(out, "\\u{:04x}", u32::from(c));
+    })
+}
+
+/// `text` with each unsafe character written by `escape`.
+fn escaped(text: &str, escape: impl Fn(&mut String, char)) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut cleaned = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if is_unsafe(c) {
-            let _ = write!(cleaned, "\\u{{{:x}}}", u32::from(c));
+            escape(&mut cleaned, c);
         } else {
             cleaned.push(c);
         }
