@@ -8,7 +8,7 @@ use mulerouter_kling::BASE_URL_ENV;
 use mulerouter_kling_mock_admin::types::{
     BodyKind, FailRequest, FaultList, Journal, QueuedFault, Task, TaskPage, TaskState,
 };
-use mulerouter_kling_mock_admin::{Client, Error, connect, types::AdminError};
+use mulerouter_kling_mock_admin::{Client, Error, ResponseValue, connect, types::AdminError};
 use serde::Serialize;
 
 use crate::exit;
@@ -152,26 +152,14 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 .body(FailRequest { code })
                 .send()
                 .await;
-            match sent {
-                Ok(task) => {
-                    failed(&task, output);
-                    exit::OK
-                }
-                Err(error) => refused(&error, output),
-            }
+            shown(sent, output, failed)
         }
         MockCommand::Journal { limit } => {
             let mut call = admin.journal();
             if let Some(limit) = limit.and_then(std::num::NonZeroU64::new) {
                 call = call.limit(limit);
             }
-            match call.send().await {
-                Ok(journal) => {
-                    journal_out(&journal, output);
-                    exit::OK
-                }
-                Err(error) => refused(&error, output),
-            }
+            shown(call.send().await, output, journal_out)
         }
         MockCommand::Fault(fault) => {
             let request = mulerouter_kling_mock_admin::types::FaultRequest {
@@ -184,43 +172,54 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 status: fault.status,
                 task_error: fault.task_error,
             };
-            match admin.queue_faults().body(request).send().await {
-                Ok(queued) => {
-                    faults_out(&queued, output);
-                    exit::OK
-                }
-                Err(error) => refused(&error, output),
-            }
+            shown(
+                admin.queue_faults().body(request).send().await,
+                output,
+                faults_out,
+            )
         }
-        MockCommand::Faults { clear: true } => match admin.clear_faults().send().await {
-            Ok(_) => {
-                if output.json {
-                    print_json(&serde_json::json!({ "cleared": true }));
-                } else {
-                    out!("No faults are queued any more.");
-                }
-                exit::OK
-            }
-            Err(error) => refused(&error, output),
-        },
-        MockCommand::Faults { clear: false } => match admin.list_faults().send().await {
-            Ok(queued) => {
-                faults_out(&queued, output);
-                exit::OK
-            }
-            Err(error) => refused(&error, output),
-        },
-        MockCommand::Reset => match admin.reset().send().await {
-            Ok(_) => {
-                if output.json {
-                    print_json(&serde_json::json!({ "reset": true }));
-                } else {
-                    out!("The mock is reset: no tasks, no faults, an empty journal.");
-                }
-                exit::OK
-            }
-            Err(error) => refused(&error, output),
-        },
+        MockCommand::Faults { clear: true } => {
+            let done =
+                |_: &(), output| confirmed(output, "cleared", "No faults are queued any more.");
+            shown(admin.clear_faults().send().await, output, done)
+        }
+        MockCommand::Faults { clear: false } => {
+            shown(admin.list_faults().send().await, output, faults_out)
+        }
+        MockCommand::Reset => {
+            let done = |_: &(), output| {
+                confirmed(
+                    output,
+                    "reset",
+                    "The mock is reset: no tasks, no faults, an empty journal.",
+                )
+            };
+            shown(admin.reset().send().await, output, done)
+        }
+    }
+}
+
+/// The exit code of an admin call: its answer shown by `show`, or why it was refused.
+fn shown<T>(
+    sent: Result<ResponseValue<T>, Error<AdminError>>,
+    output: Output,
+    show: impl FnOnce(&T, Output),
+) -> u8 {
+    match sent {
+        Ok(answer) => {
+            show(&answer, output);
+            exit::OK
+        }
+        Err(error) => refused(&error, output),
+    }
+}
+
+/// An admin call that answers nothing, said done: `{"<key>": true}` or `text`.
+fn confirmed(output: Output, key: &str, text: &str) {
+    if output.json {
+        print_json(&serde_json::json!({ key: true }));
+    } else {
+        out!("{text}");
     }
 }
 
@@ -243,13 +242,7 @@ async fn tasks(
     if let Some(limit) = std::num::NonZeroU64::new(limit) {
         call = call.limit(limit);
     }
-    match call.send().await {
-        Ok(page) => {
-            tasks_out(&page, output);
-            exit::OK
-        }
-        Err(error) => refused(&error, output),
-    }
+    shown(call.send().await, output, tasks_out)
 }
 
 fn faults_out(list: &FaultList, output: Output) {
