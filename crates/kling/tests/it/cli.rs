@@ -473,10 +473,7 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     drop(reader);
 
     // Act
-    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("kling"))
-        .env_remove("MULEROUTER_API_KEY")
-        .env_remove("MULEROUTER_BASE_URL")
-        .env_remove("RUST_LOG")
+    let output = offline_process()
         .args([
             "generate",
             "--prompt",

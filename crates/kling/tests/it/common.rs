@@ -11,7 +11,12 @@ pub const TASK_ID: &str = "8e1e315e-b50d-4334-a231-be7d19a372f4";
 
 /// `kling` with no key in its environment: it starts the built-in mock.
 pub fn offline() -> Command {
-    let mut command = Command::cargo_bin("kling").unwrap();
+    Command::from_std(offline_process())
+}
+
+/// [`offline`] as a plain process, for a test that holds its pipes or signals it.
+pub fn offline_process() -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("kling"));
     command
         .env_remove("MULEROUTER_API_KEY")
         .env_remove("MULEROUTER_BASE_URL")
@@ -29,7 +34,12 @@ pub fn against(server: &MockServer) -> Command {
 
 /// `kling` pointed at the server at `uri` with a key.
 pub fn against_uri(uri: &str) -> Command {
-    let mut command = Command::cargo_bin("kling").unwrap();
+    Command::from_std(against_uri_process(uri))
+}
+
+/// [`against_uri`] as a plain process, for a test that holds its pipes or signals it.
+pub fn against_uri_process(uri: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("kling"));
     command
         .env("MULEROUTER_API_KEY", KEY)
         .env("MULEROUTER_BASE_URL", uri)

@@ -261,10 +261,7 @@ async fn an_interrupted_download_leaves_no_partial_file_and_says_so() {
     .await;
     let service = service_with_videos(&[format!("{}/r/result.mp4", video.uri())]).await;
     let dir = tempfile::tempdir().unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kling"))
-        .env("MULEROUTER_API_KEY", KEY)
-        .env("MULEROUTER_BASE_URL", service.uri())
-        .env_remove("RUST_LOG")
+    let child = against_uri_process(&service.uri())
         .args(["--json", "wait", TASK_ID, "--download"])
         .arg(dir.path())
         .stdout(std::process::Stdio::piped())
