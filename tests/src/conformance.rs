@@ -202,10 +202,10 @@ fn no_answer(error: &reqwest::Error, limit: Duration) -> String {
     } else if error.is_connect() {
         format!(
             "no connection: {}; is a server listening at that address?",
-            causes(error)
+            mulerouter_kling::error_chain(error)
         )
     } else {
-        format!("no answer: {}", causes(error))
+        format!("no answer: {}", mulerouter_kling::error_chain(error))
     }
 }
 
@@ -214,21 +214,11 @@ fn broken_off(error: &reqwest::Error, limit: Duration) -> String {
     if error.is_timeout() {
         format!("the answer was still arriving after {limit:?} (--timeout)")
     } else {
-        format!("the body broke off: {}", causes(error))
+        format!(
+            "the body broke off: {}",
+            mulerouter_kling::error_chain(error)
+        )
     }
-}
-
-/// An error with its causes (`error sending request: …: Connection refused`): reqwest's own
-/// text alone leaves out why.
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// An answer as received.

@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use mulerouter_kling::error_chain;
 use tempfile::NamedTempFile;
 use tokio::time::Instant;
 use url::Url;
@@ -191,7 +192,7 @@ async fn one(
     let mut response = tokio::time::timeout_at(next_deadline(), http.get(url.clone()).send())
         .await
         .map_err(|_| timed_out("waiting for the answer"))?
-        .map_err(|e| Failure::Failed(format!("download of {url} failed: {}", causes(&e))))?;
+        .map_err(|e| Failure::Failed(format!("download of {url} failed: {}", error_chain(&e))))?;
     if !response.status().is_success() {
         // A redirect that was not followed says where it pointed (another scheme, a loop).
         let location = response
@@ -228,7 +229,9 @@ async fn one(
         let chunk = tokio::time::timeout_at(next_deadline(), response.chunk())
             .await
             .map_err(|_| timed_out(&format!("after {written} bytes")))?
-            .map_err(|e| Failure::Failed(format!("download of {url} broke off: {}", causes(&e))))?;
+            .map_err(|e| {
+                Failure::Failed(format!("download of {url} broke off: {}", error_chain(&e)))
+            })?;
         let Some(chunk) = chunk else { break };
         written += chunk.len() as u64;
         if written > limits.max_size {
@@ -244,22 +247,6 @@ async fn one(
         path,
         bytes: written,
     })
-}
-
-/// An error and its causes on one line: reqwest's own words ("error decoding response body")
-/// leave out whether the connection closed early or the body was cut.
-fn causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let more = cause.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// How partial files are created: hidden, random name, and (on Unix) the permissions of any

@@ -195,7 +195,7 @@ pub(crate) fn seconds(duration: Duration) -> String {
 
 /// An error and its causes on one line: reqwest's own message ("error sending request for
 /// url …") hides whether it was a refused connection, a TLS failure or a timeout.
-pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -148,6 +148,12 @@ pub use reqwest;
 pub use serde_json;
 /// Result video URLs ([`CompletedTask::videos`]).
 pub use url::Url;
+
+/// An error and its causes on one line, as this crate's messages give them: for the
+/// workspace's own tools (`kling`'s downloads, the contract checker), which talk HTTP beside
+/// the client. Not part of the API.
+#[doc(hidden)]
+pub use error::causes as error_chain;
 /// Task ids ([`Client::get`], [`Client::wait_for_completion`]).
 pub use uuid::Uuid;
 
