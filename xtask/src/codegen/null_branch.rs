@@ -10,23 +10,12 @@
 
 use serde_json::Value;
 
-/// How many `$ref`s are followed to find out what a branch is.
-const MAX_REFERENCES: usize = 32;
+use super::spec::resolve;
 
 /// Whether `schema` (after its `$ref`s) accepts `null` and nothing else: its `enum` lists
 /// only `null`. Its `type` does not matter: the enum already excludes every other value.
-pub(crate) fn accepts_only_null<'v>(root: &'v Value, mut schema: &'v Value) -> bool {
-    for _ in 0..MAX_REFERENCES {
-        let Some(found) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|target| target.strip_prefix('#'))
-            .and_then(|target| root.pointer(target))
-        else {
-            break;
-        };
-        schema = found;
-    }
+pub(crate) fn accepts_only_null(root: &Value, schema: &Value) -> bool {
+    let schema = resolve(root, schema);
     match schema.get("enum").and_then(Value::as_array) {
         Some(values) => !values.is_empty() && values.iter().all(Value::is_null),
         None => false,

@@ -41,26 +41,7 @@ impl Source {
     }
 }
 
-/// Follows a local `$ref` (`#/components/...`) to its target, repeatedly; a reference that
-/// does not resolve is returned as it is, for the caller to report.
-pub fn resolve<'a>(
-    document: &'a serde_json::Value,
-    mut value: &'a serde_json::Value,
-) -> &'a serde_json::Value {
-    // A bound, so that references pointing at each other cannot loop.
-    for _ in 0..32 {
-        let Some(target) = value
-            .get("$ref")
-            .and_then(serde_json::Value::as_str)
-            .and_then(|reference| reference.strip_prefix('#'))
-            .and_then(|pointer| document.pointer(pointer))
-        else {
-            break;
-        };
-        value = target;
-    }
-    value
-}
+pub use crate::diff::load::resolve;
 
 #[cfg(test)]
 mod tests {

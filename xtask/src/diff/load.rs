@@ -118,6 +118,43 @@ fn each_object(
     Ok(())
 }
 
+/// How many `$ref`s in a row are followed: references that point at each other stop here.
+const MAX_REFERENCES: usize = 32;
+
+/// Follows the local `$ref`s from `value` to what they finally point at: that value, and the
+/// pointer of each reference passed through, in order (empty when `value` is no reference).
+/// Every reference of a loaded document resolves ([`parse`] checks it); one that does not is
+/// where the chain stops, for the caller to report.
+pub fn follow_references<'v>(root: &'v Value, mut value: &'v Value) -> (&'v Value, Vec<&'v str>) {
+    let mut through = Vec::new();
+    for _ in 0..MAX_REFERENCES {
+        let Some((target, pointer)) = value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| reference.strip_prefix('#'))
+            .and_then(|pointer| Some((root.pointer(pointer)?, pointer)))
+        else {
+            break;
+        };
+        through.push(pointer);
+        value = target;
+    }
+    (value, through)
+}
+
+/// What the `$ref`s from `value` finally point at (see [`follow_references`]).
+pub fn resolve<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
+    follow_references(root, value).0
+}
+
+/// [`resolve`], also returning the pointer of what is reached: `pointer` (where `value` is)
+/// when it is no reference.
+pub fn resolve_at<'v>(root: &'v Value, value: &'v Value, pointer: String) -> (&'v Value, String) {
+    let (target, through) = follow_references(root, value);
+    let pointer = through.last().map_or(pointer, |last| (*last).to_string());
+    (target, pointer)
+}
+
 /// Fails on a `$ref` that leaves the document or points at nothing, naming where it is.
 fn check_references(name: &str, root: &Value) -> Result<(), String> {
     each_object(root, &mut String::new(), &mut |map, at| {

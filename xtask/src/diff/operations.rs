@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::change::{CALLERS, Change, Class, MOCK_USERS, Side};
-use super::load::{Document, escape};
+use super::load::{Document, escape, resolve, resolve_at};
 use super::schema::Walk;
 
 mod bodies;
@@ -81,45 +81,6 @@ fn operations(document: &Value) -> Vec<Operation<'_>> {
         }
     }
     found
-}
-
-/// Follows `$ref`s of non-schema objects (responses, parameters, bodies, headers, examples).
-fn resolve<'v>(root: &'v Value, mut value: &'v Value) -> &'v Value {
-    for _ in 0..32 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|t| t.strip_prefix('#'))
-            .and_then(|t| root.pointer(t))
-        {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
-}
-
-/// Like `resolve`, also returning the pointer of the object finally reached.
-fn resolve_at<'v>(
-    root: &'v Value,
-    mut value: &'v Value,
-    mut pointer: String,
-) -> (&'v Value, String) {
-    for _ in 0..32 {
-        let Some(target) = value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|t| t.strip_prefix('#'))
-        else {
-            break;
-        };
-        let Some(found) = root.pointer(target) else {
-            break;
-        };
-        value = found;
-        pointer = target.to_string();
-    }
-    (value, pointer)
 }
 
 /// Every change between two documents.

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::change::{ANSWERS, Change, Class, MOCK_USERS, Readers, SENDERS, Side};
-use super::load::escape;
+use super::load::{escape, follow_references};
 
 mod null;
 
@@ -693,25 +693,14 @@ impl<'v> View<'v> {
 /// Follows a chain of `$ref`s, noting the components passed through.
 fn follow<'v>(
     root: &'v Value,
-    mut schema: &'v Value,
-    mut pointer: String,
+    schema: &'v Value,
+    pointer: String,
     through: &mut Vec<String>,
 ) -> (&'v Value, String) {
-    for _ in 0..MAX_DEPTH {
-        let Some(target) = schema.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        let Some(target) = target.strip_prefix('#') else {
-            break;
-        };
-        let Some(found) = root.pointer(target) else {
-            break;
-        };
-        through.push(target.to_string());
-        schema = found;
-        pointer = target.to_string();
-    }
-    (schema, pointer)
+    let (target, passed) = follow_references(root, schema);
+    through.extend(passed.iter().map(|pointer| (*pointer).to_string()));
+    let pointer = passed.last().map_or(pointer, |last| (*last).to_string());
+    (target, pointer)
 }
 
 /// Whether `rule` says a keyword (a constraint or a default) was added to or taken from a
