@@ -42,10 +42,11 @@ fn parse_embedded(source: &str, path: &str) -> Value {
         .unwrap_or_else(|error| panic!("the embedded OpenAPI document {path} is not YAML: {error}"))
 }
 
-/// The largest request body accepted; larger ones get 413. The document fixes it in prose
-/// (`info.description` and the `PayloadTooLarge` response: 32 MiB); a test holds the two
-/// together.
-pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// The largest request body accepted; larger ones get 413. The document fixes it as the
+/// create body's `x-max-body-bytes`, which codegen carries into the client's rules (so the
+/// client refuses such a body before sending it); its prose (`info.description`, the
+/// `PayloadTooLarge` example) says the same, which a test holds.
+pub const MAX_BODY_BYTES: usize = mulerouter_kling::rules::CREATE_GENERATION_MAX_BODY_BYTES;
 
 /// The HTTP methods an OpenAPI path item may hold, in the order `Allow` lists them.
 const METHODS: [&str; 8] = [

@@ -10,7 +10,7 @@ mod rules;
 
 use std::fmt;
 
-use crate::generated_rules::CREATE_GENERATION;
+use crate::generated_rules::{CREATE_GENERATION, CREATE_GENERATION_MAX_BODY_BYTES};
 use crate::types::CreateGenerationRequest;
 
 pub use rules::{Rule, Tag, Type};
@@ -100,14 +100,49 @@ pub fn validate(request: &CreateGenerationRequest) -> Result<(), InvalidInput> {
     check(&json)
 }
 
-/// Every violation of a request body, as JSON, against the document's rules.
+/// Every violation of a request body, as JSON, against the document's rules, its size
+/// included.
 fn check(json: &serde_json::Value) -> Result<(), InvalidInput> {
-    let violations = rules::check(CREATE_GENERATION, json);
+    let mut violations = rules::check(CREATE_GENERATION, json);
+    if let Some(too_large) = over_size_limit(json, CREATE_GENERATION_MAX_BODY_BYTES) {
+        // The whole body, so before any field's violation.
+        violations.insert(0, too_large);
+    }
     if violations.is_empty() {
         Ok(())
     } else {
         Err(InvalidInput { violations })
     }
+}
+
+/// A body larger as JSON than the document's `x-max-body-bytes`, which the service answers
+/// with 413 only after the whole upload: named before anything is sent, with the way out
+/// (Base64 images are what make a body this large).
+fn over_size_limit(json: &serde_json::Value, limit: usize) -> Option<Violation> {
+    /// Counts what would be sent, without keeping it.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut size = Counter(0);
+    // Writing a `Value` into a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut size, json);
+    let mib = |bytes: usize| bytes as f64 / f64::from(1 << 20);
+    (size.0 > limit).then(|| Violation {
+        pointer: String::new(),
+        rule: "x-max-body-bytes".into(),
+        message: format!(
+            "the request is {:.1} MiB as JSON, over the {:.0} MiB the API accepts (it answers 413); pass large images as URLs rather than inline Base64",
+            mib(size.0),
+            mib(limit)
+        ),
+    })
 }
 
 /// Reads a create request from JSON (a file, a config, another program) and checks it, with

@@ -114,6 +114,18 @@ fn render(document: &Value) -> Result<String, String> {
                 #[doc = #doc]
                 pub static #name: &[Rule] = &[#(#rows),*];
             });
+            if let Some(limit) =
+                max_body_bytes(body).map_err(|e| format!("{id}'s request body: {e}"))?
+            {
+                let name = format_ident!("{}_MAX_BODY_BYTES", id.to_shouty_snake_case());
+                let doc = format!(
+                    " The most bytes `{id}`'s request body may take as JSON (`x-max-body-bytes`): larger ones are answered 413."
+                );
+                tables.push(quote! {
+                    #[doc = #doc]
+                    pub const #name: usize = #limit;
+                });
+            }
         }
     }
     let phases = phase_tables(document)?;
@@ -175,6 +187,19 @@ fn phase_tables(document: &Value) -> Result<Vec<proc_macro2::TokenStream>, Strin
         });
     }
     Ok(tables)
+}
+
+/// A request body's `x-max-body-bytes`: a whole number of bytes, at least 1, if given.
+fn max_body_bytes(body: &Value) -> Result<Option<usize>, String> {
+    let Some(limit) = body.get("x-max-body-bytes") else {
+        return Ok(None);
+    };
+    match limit.as_u64().and_then(|bytes| usize::try_from(bytes).ok()) {
+        Some(bytes) if bytes > 0 => Ok(Some(bytes)),
+        _ => Err(format!(
+            "x-max-body-bytes is {limit}; it must be a whole number of bytes, at least 1"
+        )),
+    }
 }
 
 /// The schema of a request body's JSON media type, if it has one.
@@ -811,6 +836,40 @@ mod tests {
         assert!(!file.contains("int64"), "{file}");
         // `alias` takes `Name`'s rules through allOf.
         assert_eq!(file.matches("min_length: Some(1u64)").count(), 2, "{file}");
+    }
+
+    #[test]
+    fn a_body_size_limit_becomes_a_constant_and_a_limit_that_is_no_size_is_refused() {
+        // Arrange
+        let with_limit = |limit: Value| {
+            let mut document = taking(json!({"type": "object"}));
+            document["paths"]["/things"]["post"]["requestBody"]["x-max-body-bytes"] = limit;
+            document
+        };
+
+        // Act
+        let file = render(&with_limit(json!(1024))).unwrap();
+        let refused: Vec<String> = [json!(0), json!(-1), json!(1.5), json!("1 MiB")]
+            .into_iter()
+            .map(|limit| render(&with_limit(limit)).unwrap_err())
+            .collect();
+
+        // Assert
+        assert!(
+            file.contains("pub const CREATE_THING_MAX_BODY_BYTES: usize = 1024usize;"),
+            "{file}"
+        );
+        assert!(
+            !render(&taking(json!({"type": "object"})))
+                .unwrap()
+                .contains("MAX_BODY_BYTES")
+        );
+        for error in refused {
+            assert!(
+                error.starts_with("create_thing's request body: x-max-body-bytes is"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -411,6 +411,62 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "request_body_max_bytes_added",
+            setup: None,
+            rule: "request-body-max-bytes-added",
+            class: Breaking,
+            edit: |d| {
+                set(
+                    d,
+                    &format!("{CREATE}/requestBody"),
+                    "x-max-body-bytes",
+                    json!(33_554_432),
+                )
+            },
+        },
+        Case {
+            name: "request_body_max_bytes_decreased",
+            setup: Some(|d| {
+                set(
+                    d,
+                    &format!("{CREATE}/requestBody"),
+                    "x-max-body-bytes",
+                    json!(33_554_432),
+                )
+            }),
+            rule: "request-body-max-bytes-decreased",
+            class: Breaking,
+            edit: |d| {
+                set(
+                    d,
+                    &format!("{CREATE}/requestBody"),
+                    "x-max-body-bytes",
+                    json!(1_048_576),
+                )
+            },
+        },
+        Case {
+            name: "request_body_max_bytes_increased",
+            setup: Some(|d| {
+                set(
+                    d,
+                    &format!("{CREATE}/requestBody"),
+                    "x-max-body-bytes",
+                    json!(33_554_432),
+                )
+            }),
+            rule: "request-body-max-bytes-increased",
+            class: NonBreaking,
+            edit: |d| {
+                set(
+                    d,
+                    &format!("{CREATE}/requestBody"),
+                    "x-max-body-bytes",
+                    json!(67_108_864),
+                )
+            },
+        },
+        Case {
             name: "request_body_became_optional",
             setup: None,
             rule: "request-body-became-optional",

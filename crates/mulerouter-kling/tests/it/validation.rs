@@ -482,3 +482,78 @@ fn a_request_from_plain_values_lists_every_broken_rule_and_converts_with_the_que
     // Assert
     insta::assert_snapshot!(error, @r#"invalid request, nothing was sent: aspect_ratio: "4:3" is not one of "16:9", "9:16", "1:1" (enum); prompt: must not be empty (minLength); video: "not a url" is not an http or https URL (printable ASCII, the host starting with a letter, a digit or `[`) (pattern)"#);
 }
+
+/// A request with three inlined images of `each` Base64 characters: each within its own
+/// 10 MB when `each` is under about 13 MB.
+fn with_inlined_images(each: usize) -> CreateGenerationRequest {
+    with(|r| {
+        r.elements = vec![Element::Image {
+            frontal_image: None,
+            reference_images: vec![image(&"A".repeat(each)); 3],
+        }]
+    })
+}
+
+/// The JSON size of a request, as it is sent.
+fn json_size(request: &CreateGenerationRequest) -> usize {
+    serde_json::to_vec(request).unwrap().len()
+}
+
+#[tokio::test]
+async fn a_body_over_the_documented_size_is_refused_before_the_upload_saying_what_to_do() {
+    // Arrange: images each within its own 10 MB, together over the body limit.
+    let (server, client) = server_expecting_nothing().await;
+    let limit = mulerouter_kling::rules::CREATE_GENERATION_MAX_BODY_BYTES;
+    let request = with_inlined_images(limit / 3 + 1);
+
+    // Act
+    let result = client.create(request).await;
+
+    // Assert
+    let Err(Error::InvalidInput(input)) = result else {
+        panic!("expected InvalidInput, got {result:?}");
+    };
+    let violation = &input.violations()[0];
+    assert_eq!(
+        (violation.pointer.as_str(), violation.rule.as_str()),
+        ("", "x-max-body-bytes")
+    );
+    assert!(
+        violation
+            .message
+            .contains("over the 32 MiB the API accepts")
+            && violation.message.contains("pass large images as URLs"),
+        "{violation}"
+    );
+    server.verify().await;
+}
+
+#[test]
+fn a_body_of_exactly_the_documented_size_is_valid_and_one_byte_more_is_not() {
+    // Arrange: three images of `each` characters, the first one `extra` longer.
+    let limit = mulerouter_kling::rules::CREATE_GENERATION_MAX_BODY_BYTES;
+    let overhead = json_size(&with_inlined_images(1)) - 3;
+    let each = (limit - overhead) / 3;
+    let sized = |extra: usize| {
+        let mut request = with_inlined_images(each);
+        if let Element::Image {
+            reference_images, ..
+        } = &mut request.elements[0]
+        {
+            reference_images[0] = image(&"A".repeat(each + extra));
+        }
+        request
+    };
+    let at_limit = sized(limit - overhead - 3 * each);
+    let over = sized(limit - overhead - 3 * each + 1);
+
+    // Act
+    let at = mulerouter_kling::validate(&at_limit);
+    let past = mulerouter_kling::validate(&over).unwrap_err();
+
+    // Assert
+    assert_eq!(json_size(&at_limit), limit);
+    assert_eq!(at, Ok(()));
+    let rules: Vec<&str> = past.violations().iter().map(|v| v.rule.as_str()).collect();
+    assert_eq!(rules, ["x-max-body-bytes"]);
+}

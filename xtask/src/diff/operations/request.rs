@@ -233,6 +233,7 @@ pub(super) fn request_body(walk: &mut Walk<'_>, old: &Operation<'_>, new: &Opera
                     ),
                 );
             }
+            size_limit(walk, (old_body, &old_pointer), (new_body, &new_pointer));
             super::bodies::media(
                 walk,
                 Side::Request,
@@ -243,4 +244,52 @@ pub(super) fn request_body(walk: &mut Walk<'_>, old: &Operation<'_>, new: &Opera
         }
         (None, None) => {}
     }
+}
+
+/// A change of the body's `x-max-body-bytes`: a lower limit (or a new one) refuses bodies
+/// that were accepted, with 413 from the service and before sending from the client.
+fn size_limit(walk: &mut Walk<'_>, old: (&Value, &str), new: (&Value, &str)) {
+    const KEY: &str = "x-max-body-bytes";
+    let limit = |body: &Value| body.get(KEY).and_then(Value::as_u64);
+    let (was, is) = (limit(old.0), limit(new.0));
+    if was == is {
+        return;
+    }
+    let (rule, class, reason) = match (was, is) {
+        (Some(was), Some(is)) if is < was => (
+            "request-body-max-bytes-decreased",
+            Class::Breaking,
+            format!(
+                "{SENDERS}: a body over {is} bytes (up to {was} was accepted) is refused now (413), by the client before it is sent"
+            ),
+        ),
+        (Some(_), Some(_)) | (Some(_), None) => (
+            if is.is_some() {
+                "request-body-max-bytes-increased"
+            } else {
+                "request-body-max-bytes-removed"
+            },
+            Class::NonBreaking,
+            format!("{SENDERS}, {MOCK_USERS}: larger bodies are accepted"),
+        ),
+        (None, Some(is)) => (
+            "request-body-max-bytes-added",
+            Class::Breaking,
+            format!(
+                "{SENDERS}: a body over {is} bytes is refused now (413), by the client before it is sent"
+            ),
+        ),
+        (None, None) => return,
+    };
+    let pointer = if is.is_some() { new.1 } else { old.1 };
+    walk.push(
+        class,
+        Side::Request,
+        &format!("{pointer}/{KEY}"),
+        "request body".to_string(),
+        rule.into(),
+        was.map(Value::from),
+        is.map(Value::from),
+        reason,
+    );
 }
