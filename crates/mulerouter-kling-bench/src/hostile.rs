@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::load::{self, AUTHORIZATION, CREATE_PATH, VALID};
 use crate::targets::Server;
-use crate::{cpu, http, memory};
+use crate::{http, system};
 
 /// One hostile body and what it cost.
 #[derive(Debug, Clone)]
@@ -43,19 +43,19 @@ pub fn measure(mock: &Path, scratch: &Path, cpus: Option<&str>) -> Result<Vec<Ho
         ("a 30 MiB prompt", &|to| with_neighbour(to, &long_prompt)),
         ("Content-Length: 40 MB, no body sent", &declared_too_large),
     ];
-    let peak = |pid| memory::process_mib(pid, |status| status.vmhwm);
+    let peak = |pid| system::rss_mib(pid, true);
     let mut measured = Vec::new();
     for (what, send) in cases {
         let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;
         let pid = server.pid();
-        let (peak_before, cpu_before) = (peak(pid)?, cpu::process_time(pid));
+        let (peak_before, cpu_before) = (peak(pid)?, system::process_time(pid));
         let started = Instant::now();
         let (status, neighbour) = send(server.address).map_err(|e| format!("{what}: {e}"))?;
         measured.push(Hostile {
             what,
             status,
             answered_in: started.elapsed(),
-            cpu: cpu::process_time(pid).saturating_sub(cpu_before),
+            cpu: system::process_time(pid).saturating_sub(cpu_before),
             peak_growth_mib: peak(pid)? - peak_before,
             neighbour,
         });

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use crate::cpu::{self, Pinning};
 use crate::http::{self, Request};
+use crate::system::{self, Pinning};
 use crate::targets::{Server, Target};
 use crate::tools;
 use crate::wrk::{self, Summary};
@@ -258,7 +258,7 @@ fn measure(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (run, others) = cpu::others_during(pids, || {
+        let (run, others) = system::others_during(pids, || {
             wrk::run(
                 &target.script,
                 &target.url,
@@ -282,7 +282,7 @@ fn measure(
             "  {name}: other processes used {:.0}% of a core; measuring again once they are done",
             others * 100.0
         );
-        cpu::wait_for_quiet(QUIET_WAIT);
+        system::wait_for_quiet(QUIET_WAIT);
     }
 }
 

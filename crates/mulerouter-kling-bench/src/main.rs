@@ -11,7 +11,6 @@
 mod bare_wiremock;
 mod baseline;
 mod codegen;
-mod cpu;
 mod hostile;
 mod http;
 mod in_process;
@@ -20,6 +19,7 @@ mod memory;
 mod plot;
 mod report;
 mod setting;
+mod system;
 mod table;
 mod targets;
 mod tools;
@@ -201,14 +201,14 @@ fn run(args: &RunArgs) -> Result<(), String> {
         warmup: Duration::from_secs(args.warmup.unwrap_or(quick_or(1, 2))),
         rounds: args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1),
         wrk_threads: args.wrk_threads,
-        pinning: (!args.no_pin).then(cpu::Pinning::detect).flatten(),
+        pinning: (!args.no_pin).then(system::Pinning::detect).flatten(),
         shared_machine: args.shared_machine,
     };
     let targets: BTreeSet<Target> = args.targets.iter().copied().collect();
     let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
 
     if !args.shared_machine {
-        cpu::wait_for_quiet(Duration::from_secs(120));
+        system::wait_for_quiet(Duration::from_secs(120));
     }
     eprintln!("== tools");
     tools::ensure_wrk()?;

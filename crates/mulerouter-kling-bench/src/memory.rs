@@ -6,12 +6,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use procfs::process::{Process, Status};
-
 use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, Plan, VALID};
 use crate::targets::Server;
 use crate::wrk::{self, DONE, lua_string};
-use crate::{cpu, tools};
+use crate::{system, tools};
 
 /// One round of load.
 const ROUND: Duration = Duration::from_secs(5);
@@ -67,7 +65,7 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
     let (url, connections) = (format!("{}/", server.url()), 16);
-    let rss = || process_mib(server.pid(), |status| status.vmrss);
+    let rss = || system::rss_mib(server.pid(), false);
     let mut memory = Memory {
         start_mib: rss()?,
         connections,
@@ -76,9 +74,9 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     let mut busy = 0.0;
     while memory.requests < requests && memory.rounds.len() < MAX_ROUNDS {
         if !plan.shared_machine {
-            cpu::wait_for_quiet(crate::load::QUIET_WAIT);
+            system::wait_for_quiet(crate::load::QUIET_WAIT);
         }
-        let (run, others) = cpu::others_during(&[server.pid()], || {
+        let (run, others) = system::others_during(&[server.pid()], || {
             wrk::run(&script, &url, plan, connections, ROUND)
         });
         let (summary, output) = run?;
@@ -99,15 +97,6 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     std::thread::sleep(Duration::from_secs(3));
     memory.idle_mib = rss()?;
     Ok(memory)
-}
-
-/// A memory figure of `/proc/<pid>/status`, counted in kB there, in MiB: `|s| s.vmrss` is
-/// the resident memory now, `|s| s.vmhwm` the most it has been.
-pub fn process_mib(pid: u32, figure: impl Fn(&Status) -> Option<u64>) -> Result<f64, String> {
-    let status = Process::new(pid as i32).and_then(|process| process.status());
-    let kib = status.ok().as_ref().and_then(figure);
-    kib.map(|kib| kib as f64 / 1024.0)
-        .ok_or_else(|| format!("cannot read the memory of process {pid} in /proc"))
 }
 
 /// The memory run's mix, per connection slot in turn: a valid create, three reads of the
@@ -156,17 +145,4 @@ setup = function(thread) table.insert(threads, thread) end
         invalid = lua_string(INVALID),
         counters = counters.join(", "),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_memory_of_this_process_is_read_in_mib() {
-        let rss = process_mib(std::process::id(), |status| status.vmrss);
-
-        assert!(rss.as_ref().is_ok_and(|mib| *mib > 0.0), "{rss:?}");
-        assert!(process_mib(std::process::id(), |_| None).is_err());
-    }
 }

@@ -1,10 +1,8 @@
 //! Where and how the numbers were made, as the bullets that open the report: the machine, the
 //! programs and their versions, and how each server was run and loaded.
 
-use procfs::{CpuInfo, Current, Meminfo};
-
-use crate::cpu;
 use crate::load::Plan;
+use crate::system;
 use crate::{RunArgs, tools};
 
 /// The bullets, one Markdown line each; `prism` is Prism's version if it runs.
@@ -16,13 +14,6 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
             args.join(" ")
         )
     });
-    let cpu = CpuInfo::current().ok();
-    let model = cpu.as_ref().and_then(|cpu| cpu.model_name(0));
-    let model = model.unwrap_or("unknown CPU");
-    let memory = Meminfo::current().map_or_else(
-        |_| "unknown".into(),
-        |memory| format!("{:.1} GiB", memory.mem_total as f64 / f64::from(1 << 30)),
-    );
     let wrk = tools::first_line("wrk", &["--version"]);
     let pinning = plan.pinning.as_ref().map_or_else(
         || "none".into(),
@@ -43,8 +34,8 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
         ),
         format!("Command: `{command}`"),
         format!(
-            "Machine: {} cores (`nproc`), {model}, {memory} RAM, Linux {}",
-            cpu::cores(),
+            "Machine: {}, Linux {}",
+            system::described(),
             tools::first_line("uname", &["-r"])
         ),
         format!(

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::{cpu, http};
+use crate::{http, system};
 
 /// How long a server may take to say it listens.
 const STARTUP: Duration = Duration::from_secs(60);
@@ -97,7 +97,7 @@ impl Server {
         log: &Path,
         cpus: Option<&str>,
     ) -> Result<Self, String> {
-        let mut command = cpu::command(binary, cpus);
+        let mut command = system::command(binary, cpus);
         command.args(["--port", "0"]).env("RUST_LOG", rust_log);
         Self::spawn(Target::Mock, command, log, None)
     }
@@ -107,7 +107,7 @@ impl Server {
     pub fn of_this_program(target: Target, log: &Path, cpus: Option<&str>) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let name = target.to_possible_value().expect("every target has a name");
-        let mut command = cpu::command(exe, cpus);
+        let mut command = system::command(exe, cpus);
         command.args(["serve", name.get_name(), "--port", "0"]);
         let mut server = Self::spawn(target, command, log, None)?;
         server.again = Some((log.to_path_buf(), cpus.map(str::to_string)));
@@ -122,7 +122,7 @@ impl Server {
         cpus: Option<&str>,
     ) -> Result<Self, String> {
         let port = free_port()?;
-        let mut command = cpu::command(prism, cpus);
+        let mut command = system::command(prism, cpus);
         let port_arg = port.to_string();
         command.args(["mock", "-h", "127.0.0.1", "-p", &port_arg, "-v", "error"]);
         command.arg(document);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::http::Request;
 use crate::load::Plan;
-use crate::{cpu, tools};
+use crate::{system, tools};
 
 /// Reports what `done()` sees on one line, in microseconds: wrk's own summary is rounded
 /// for humans. A script that keeps counters per thread (the memory mix) lists their names in
@@ -70,7 +70,7 @@ pub fn run(
     let seconds = duration.as_secs().max(1);
     let cpus = plan.pinning.as_ref().map(|p| p.load.as_str());
     let output = tools::run_checked(
-        cpu::command("wrk", cpus)
+        system::command("wrk", cpus)
             .arg(format!("--threads={}", plan.wrk_threads.min(connections)))
             .arg(format!("--connections={connections}"))
             .arg(format!("--duration={seconds}s"))

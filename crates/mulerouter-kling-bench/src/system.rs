@@ -1,12 +1,14 @@
-//! Where the cores go during a measurement: cores for the load generator and for the
-//! servers, and how much CPU other processes took meanwhile, so that a number measured while
-//! something else ran (a compiler, another benchmark) is measured again rather than reported.
+//! The machine and its processes, as Linux's `/proc` shows them (read here only, through
+//! procfs): where the cores go during a measurement (cores for the load generator and for
+//! the servers, and how much CPU other processes took meanwhile, so that a number measured
+//! while something else ran, a compiler or another benchmark, is measured again rather than
+//! reported), the CPU time and memory of a process, and the machine's CPU model and RAM.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use procfs::process::Process;
-use procfs::{CpuTime, CurrentSI, KernelStats, ProcResult};
+use procfs::{CpuInfo, CpuTime, Current, CurrentSI, KernelStats, Meminfo, ProcResult};
 
 use crate::load::DISTURBED;
 
@@ -148,6 +150,29 @@ pub fn process_time(pid: u32) -> Duration {
     Duration::from_millis(process_ticks(Process::new(pid as i32), false) * 10)
 }
 
+/// The resident memory of a process in MiB (`/proc/<pid>/status` counts it in kB): now, or
+/// the most it has been when `peak`.
+pub fn rss_mib(pid: u32, peak: bool) -> Result<f64, String> {
+    let status = Process::new(pid as i32).and_then(|process| process.status());
+    let kib = status
+        .ok()
+        .and_then(|s| if peak { s.vmhwm } else { s.vmrss });
+    kib.map(|kib| kib as f64 / 1024.0)
+        .ok_or_else(|| format!("cannot read the memory of process {pid} in /proc"))
+}
+
+/// The machine as the report describes it: its cores, CPU model and RAM.
+pub fn described() -> String {
+    let cpu = CpuInfo::current().ok();
+    let model = cpu.as_ref().and_then(|cpu| cpu.model_name(0));
+    let ram = Meminfo::current().map_or_else(
+        |_| "unknown".into(),
+        |memory| format!("{:.1} GiB", memory.mem_total as f64 / f64::from(1 << 30)),
+    );
+    let model = model.unwrap_or("unknown CPU");
+    format!("{} cores (`nproc`), {model}, {ram} RAM", cores())
+}
+
 #[cfg(test)]
 mod tests {
     use procfs::FromBufReadSI;
@@ -175,5 +200,13 @@ mod tests {
 
         // Assert
         assert_eq!(machine(&stats.unwrap().total), (125, 20));
+    }
+
+    #[test]
+    fn the_memory_of_this_process_is_read_in_mib() {
+        let rss = rss_mib(std::process::id(), false);
+
+        assert!(rss.as_ref().is_ok_and(|mib| *mib > 0.0), "{rss:?}");
+        assert!(rss_mib(u32::MAX, true).is_err());
     }
 }
