@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use crate::Plan;
 use crate::http::{self, Request};
-use crate::system::{self, Pinning};
+use crate::system;
 use crate::targets::{Server, Target};
 use crate::tools;
 use crate::wrk::{self, Summary};
@@ -128,28 +129,6 @@ impl Cell {
             others: 0.0,
             rates: vec![rate],
         }
-    }
-}
-
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub workloads: Vec<Workload>,
-    pub concurrency: Vec<u32>,
-    pub duration: Duration,
-    pub warmup: Duration,
-    /// Times each cell is measured; the median is kept.
-    pub rounds: usize,
-    pub wrk_threads: u32,
-    pub pinning: Option<Pinning>,
-    /// Measure once, without waiting for other processes to finish (a shared machine).
-    pub shared_machine: bool,
-}
-
-impl Plan {
-    /// The cores of the servers.
-    pub fn server_cpus(&self) -> Option<&str> {
-        self.pinning.as_ref().map(|p| p.servers.as_str())
     }
 }
 

@@ -33,8 +33,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::load::{Plan, Workload};
+use crate::load::Workload;
 use crate::report::Results;
+use crate::system::Pinning;
 use crate::targets::{Server, Target};
 
 #[derive(Debug, Parser)]
@@ -50,7 +51,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Run the benchmarks and write the results into BENCHMARKS.md.
-    Run(Box<RunArgs>),
+    Run(Box<Plan>),
     /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
     Plot {
         #[arg(long, default_value = "BENCHMARKS.md")]
@@ -66,55 +67,60 @@ enum Cmd {
     },
 }
 
+/// What `run` measures and how: its options, and the cores it pins programs to.
 #[derive(Debug, Args)]
-struct RunArgs {
+pub struct Plan {
     /// A short smoke run (one 2 s round per cell, 1 s warm-up, 200 000 requests for memory,
     /// one codegen run); writes nothing.
     #[arg(long)]
-    quick: bool,
-    /// Length of each measurement, in seconds (default 5).
-    #[arg(long, value_parser = seconds)]
-    duration: Option<u64>,
-    /// Warm-up per target and workload before measuring, in seconds (default 2).
-    #[arg(long, value_parser = seconds)]
-    warmup: Option<u64>,
-    /// Rounds through all targets per cell; each cell reports its median round (default 3).
-    #[arg(long)]
-    rounds: Option<usize>,
+    pub quick: bool,
+    /// Length of each measurement, in seconds.
+    #[arg(long, value_parser = seconds, default_value = "5", default_value_if("quick", "true", "2"))]
+    pub duration: Duration,
+    /// Warm-up per target and workload before measuring, in seconds.
+    #[arg(long, value_parser = seconds, default_value = "2", default_value_if("quick", "true", "1"))]
+    pub warmup: Duration,
+    /// Rounds through all targets per cell; each cell reports its median round.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..), default_value = "3", default_value_if("quick", "true", "1"))]
+    pub rounds: u64,
     /// Connections, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 64])]
-    concurrency: Vec<u32>,
+    pub concurrency: Vec<u32>,
     /// Servers to load, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Baseline, Target::BareWiremock, Target::Mock, Target::InProcess, Target::Prism])]
     targets: Vec<Target>,
     /// Workloads, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::Create, Workload::Invalid, Workload::Get])]
-    workloads: Vec<Workload>,
+    pub workloads: Vec<Workload>,
     /// Skip the throughput and latency runs.
     #[arg(long)]
     no_load: bool,
-    /// Requests for the memory run (0 skips it; default 2 000 000: the task store fills to its
-    /// cap of 100 000 after about 600 000 of the mix, then memory must stay flat).
-    #[arg(long)]
-    memory_requests: Option<u64>,
-    /// Timed runs of each codegen command (0 skips them; default 5).
-    #[arg(long)]
-    codegen_runs: Option<usize>,
+    /// Requests for the memory run (0 skips it; the default fills the task store to its cap of
+    /// 100 000 after about 600 000 of the mix, then memory must stay flat).
+    #[arg(
+        long,
+        default_value = "2000000",
+        default_value_if("quick", "true", "200000")
+    )]
+    memory_requests: u64,
+    /// Timed runs of each codegen command (0 skips them).
+    #[arg(long, default_value = "5", default_value_if("quick", "true", "1"))]
+    codegen_runs: usize,
     /// wrk threads (at most one per connection). One leaves the other core of a 2-core
     /// machine to the server, which answers on one thread (wiremock's server, the baseline).
     #[arg(long, default_value_t = 1)]
-    wrk_threads: u32,
+    pub wrk_threads: u32,
     /// The machine is shared with other work: do not wait for a quiet machine nor take a
     /// disturbed measurement again, and say so in the report (compare ratios within the run).
     #[arg(long)]
-    shared_machine: bool,
+    pub shared_machine: bool,
     /// Do not pin wrk to core 0 and the servers to the other cores.
     #[arg(long)]
     no_pin: bool,
     /// `RUST_LOG` of the mock under load (`warn`, like Prism's `-v error`; `info` logs every
     /// request).
     #[arg(long, default_value = "warn")]
-    mock_log: String,
+    pub mock_log: String,
     /// Use this mock binary instead of building `mulerouter-kling-mock` in release.
     #[arg(long)]
     mock: Option<PathBuf>,
@@ -124,10 +130,20 @@ struct RunArgs {
     /// Print the results only.
     #[arg(long)]
     no_write: bool,
+    /// wrk on core 0 and the servers on the others, unless `--no-pin` (found by `run`).
+    #[arg(skip)]
+    pub pinning: Option<Pinning>,
+}
+
+impl Plan {
+    /// The cores of the servers.
+    pub fn server_cpus(&self) -> Option<&str> {
+        self.pinning.as_ref().map(|p| p.servers.as_str())
+    }
 }
 
 /// `10`, `10s` or `2m`, in seconds.
-fn seconds(text: &str) -> Result<u64, String> {
+fn seconds(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, factor) = if let Some(n) = text.strip_suffix('m') {
         (n, 60)
@@ -136,14 +152,14 @@ fn seconds(text: &str) -> Result<u64, String> {
     };
     number
         .parse::<u64>()
-        .map(|n| n * factor)
+        .map(|n| Duration::from_secs(n * factor))
         .map_err(|_| format!("{text:?} is not a number of seconds like 10, 10s or 2m"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Run(args) => run(&args),
+        Cmd::Run(plan) => run(*plan),
         Cmd::Plot { from } => plot_again(&from),
         Cmd::Serve { target, port } => serve(target, port),
     };
@@ -184,30 +200,17 @@ fn target_dir(root: &Path) -> PathBuf {
     root.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or("target".into()))
 }
 
-fn run(args: &RunArgs) -> Result<(), String> {
+fn run(mut plan: Plan) -> Result<(), String> {
     let root = root();
     let target_dir = target_dir(&root);
     let scratch = target_dir.join("bench");
     std::fs::create_dir_all(&scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    // Each setting left out takes its quick or its full default.
-    let quick_or = |quick, full| if args.quick { quick } else { full };
-    let memory_requests = args.memory_requests.unwrap_or(quick_or(200_000, 2_000_000));
-    let codegen_runs = args.codegen_runs.unwrap_or(quick_or(1, 5) as usize);
-    let plan = Plan {
-        workloads: args.workloads.clone(),
-        concurrency: args.concurrency.clone(),
-        duration: Duration::from_secs(args.duration.unwrap_or(quick_or(2, 5))),
-        warmup: Duration::from_secs(args.warmup.unwrap_or(quick_or(1, 2))),
-        rounds: args.rounds.unwrap_or(quick_or(1, 3) as usize).max(1),
-        wrk_threads: args.wrk_threads,
-        pinning: (!args.no_pin).then(system::Pinning::detect).flatten(),
-        shared_machine: args.shared_machine,
-    };
-    let targets: BTreeSet<Target> = args.targets.iter().copied().collect();
-    let loading = !args.no_load && !targets.is_empty() && !args.workloads.is_empty();
+    plan.pinning = (!plan.no_pin).then(Pinning::detect).flatten();
+    let targets: BTreeSet<Target> = plan.targets.iter().copied().collect();
+    let loading = !plan.no_load && !targets.is_empty() && !plan.workloads.is_empty();
 
-    if !args.shared_machine {
+    if !plan.shared_machine {
         system::wait_for_quiet(Duration::from_secs(120));
     }
     eprintln!("== tools");
@@ -215,20 +218,19 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let prism = (loading && targets.contains(&Target::Prism))
         .then(|| tools::ensure_prism(&scratch.join("prism")))
         .transpose()?;
-    let mock = match &args.mock {
+    let mock = match &plan.mock {
         Some(path) => path.clone(),
         None => build_mock(&root, &target_dir)?,
     };
-    let server_cpus = plan.server_cpus();
-
+    let (plan, cpus) = (&plan, plan.server_cpus());
     let mut results = Results {
-        setting: setting::bullets(args, &plan, prism.as_ref().map(|p| p.1.as_str())),
+        setting: setting::bullets(plan, prism.as_ref().map(|p| p.1.as_str())),
         ..Results::default()
     };
 
-    if codegen_runs > 0 {
-        eprintln!("== codegen ({codegen_runs} runs each)");
-        let timings = codegen::measure(&root, &target_dir, codegen_runs);
+    if plan.codegen_runs > 0 {
+        eprintln!("== codegen ({} runs each)", plan.codegen_runs);
+        let timings = codegen::measure(&root, &target_dir, plan.codegen_runs);
         results.codegen = results.kept("codegen", timings).unwrap_or_default();
     }
 
@@ -239,34 +241,36 @@ fn run(args: &RunArgs) -> Result<(), String> {
             plan.concurrency,
             plan.duration.as_secs()
         );
-        let mut servers = Vec::new();
-        for &target in &targets {
+        let servers = targets.iter().map(|&target| {
             let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
-            servers.push(match target {
-                Target::Mock => Server::mock(&mock, &args.mock_log, &log, server_cpus)?,
+            match target {
+                Target::Mock => Server::mock(&mock, &plan.mock_log, &log, cpus),
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
-                    Server::prism(prism, &prism_document(&scratch)?, &log, server_cpus)?
+                    Server::prism(prism, &prism_document(&scratch)?, &log, cpus)
                 }
-                ours => Server::of_this_program(ours, &log, server_cpus)?,
-            });
-        }
-        results.cells = load::run(&plan, &servers, &scratch, &mut results.problems)?;
-        drop(servers);
+                ours => Server::of_this_program(ours, &log, cpus),
+            }
+        });
+        let servers = servers.collect::<Result<Vec<_>, _>>()?;
+        results.cells = load::run(plan, &servers, &scratch, &mut results.problems)?;
     }
 
     eprintln!("== hostile bodies, each to a fresh mock");
-    let hostile = hostile::measure(&mock, &scratch, server_cpus);
+    let hostile = hostile::measure(&mock, &scratch, cpus);
     results.hostile = results.kept("hostile bodies", hostile).unwrap_or_default();
 
-    let runs = quick_or(5, 25) as usize;
+    let runs = if plan.quick { 5 } else { 25 };
     eprintln!("== what a Rust test pays in-process ({runs} runs)");
     let cost = in_process::test_cost(runs);
     results.test_cost = results.kept("in-process test cost", cost);
 
-    if memory_requests > 0 {
-        eprintln!("== memory: {memory_requests} requests to a fresh mock");
-        results.memory = Some(memory::run(&mock, &scratch, memory_requests, &plan)?);
+    if plan.memory_requests > 0 {
+        eprintln!(
+            "== memory: {} requests to a fresh mock",
+            plan.memory_requests
+        );
+        results.memory = Some(memory::run(&mock, &scratch, plan.memory_requests, plan)?);
     }
 
     let section = results.markdown();
@@ -274,8 +278,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
     for problem in &results.problems {
         eprintln!("warning: {problem}");
     }
-    if !args.no_write && !args.quick {
-        let path = root.join(&args.output);
+    if !plan.no_write && !plan.quick {
+        let path = root.join(&plan.output);
         report::write(&path, &section)?;
         eprintln!("wrote {}", path.display());
         if !results.cells.is_empty() {
@@ -356,9 +360,9 @@ mod tests {
 
     #[test]
     fn seconds_take_an_optional_unit() {
-        assert_eq!(seconds("10"), Ok(10));
-        assert_eq!(seconds("3s"), Ok(3));
-        assert_eq!(seconds("2m"), Ok(120));
+        assert_eq!(seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(seconds("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(seconds("2m"), Ok(Duration::from_secs(120)));
         assert!(seconds("fast").is_err());
     }
 
@@ -374,12 +378,13 @@ mod tests {
             "--quick",
         ])
         .unwrap();
-        let Cmd::Run(args) = cli.command else {
+        let Cmd::Run(plan) = cli.command else {
             panic!("a run")
         };
-        assert_eq!(args.concurrency, [1, 64]);
-        assert_eq!(args.targets, [Target::Mock, Target::Baseline]);
-        assert_eq!(args.workloads.len(), 3);
-        assert!(args.quick);
+        assert_eq!(plan.concurrency, [1, 64]);
+        assert_eq!(plan.targets, [Target::Mock, Target::Baseline]);
+        assert_eq!(plan.workloads.len(), 3);
+        assert_eq!(plan.duration, Duration::from_secs(2), "the quick default");
+        assert_eq!(plan.memory_requests, 2_000_000 / 10);
     }
 }

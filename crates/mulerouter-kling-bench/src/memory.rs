@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, Plan, VALID};
+use crate::Plan;
+use crate::load::{AUTHORIZATION, CREATE_PATH, INVALID, VALID};
 use crate::targets::Server;
 use crate::wrk::{self, DONE, lua_string};
 use crate::{system, tools};

@@ -1,12 +1,10 @@
 //! Where and how the numbers were made, as the bullets that open the report: the machine, the
 //! programs and their versions, and how each server was run and loaded.
 
-use crate::load::Plan;
-use crate::system;
-use crate::{RunArgs, tools};
+use crate::{Plan, system, tools};
 
 /// The bullets, one Markdown line each; `prism` is Prism's version if it runs.
-pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
+pub fn bullets(plan: &Plan, prism: Option<&str>) -> String {
     let command = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
         let args: Vec<String> = std::env::args().skip(1).collect();
         format!(
@@ -53,7 +51,7 @@ pub fn bullets(args: &RunArgs, plan: &Plan, prism: Option<&str>) -> String {
     bullets.extend([
         format!(
             "mock: `mulerouter-kling-mock --port 0`, release build, defaults (the core on hyper 1, HTTP/1.1 and h2c, multi-threaded runtime; wall-clock timing, at most 100 000 tasks held with the oldest evicted first, finished tasks kept 1 h), `RUST_LOG={}`",
-            args.mock_log
+            plan.mock_log
         ),
         "in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes".into(),
         format!(

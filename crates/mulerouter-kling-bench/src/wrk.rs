@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::Plan;
 use crate::http::Request;
-use crate::load::Plan;
 use crate::{system, tools};
 
 /// Reports what `done()` sees on one line, in microseconds: wrk's own summary is rounded
