@@ -1,31 +1,13 @@
-//! The mock in-process, on wiremock, as a Rust test runs it: `MockMuleRouter` in this
-//! program, with the standalone binary's settings (wall-clock timing, requests not
-//! recorded), so the two transports of one core can be set side by side. wiremock keeps a
-//! copy of every request its mounted mock answers, so this one grows with the load.
+//! What a Rust test pays to use the mock in-process: start `MockMuleRouter`, create a task
+//! and read it until it completes, next to the same with a bare wiremock `MockServer`.
 
 use std::time::{Duration, Instant};
 
-use mulerouter_kling_mock::{MockMuleRouter, Timing};
+use mulerouter_kling_mock::MockMuleRouter;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http::{self, Request};
 use crate::load::{self, CREATE_PATH};
-
-/// Serves on `listener` until killed.
-pub fn serve(listener: std::net::TcpListener) -> std::io::Result<()> {
-    crate::targets::serve_announcing(listener, "in-process mock", |listener| async {
-        let timing = Timing::WallClock {
-            pending: Duration::from_secs(1),
-            processing: Duration::from_secs(4),
-        };
-        Ok(MockMuleRouter::builder()
-            .listener(listener)
-            .timing(timing)
-            .record_requests(false)
-            .start()
-            .await)
-    })
-}
 
 /// What a Rust test pays in-process, per test: the median of `runs`.
 #[derive(Debug, Clone, Copy)]

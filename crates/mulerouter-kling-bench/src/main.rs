@@ -8,8 +8,6 @@
 //! Every load is bounded in time (wrk's `--duration`, and a watchdog on every process) and
 //! goes to 127.0.0.1 only. Nothing here runs under `cargo test` except unit tests.
 
-mod bare_wiremock;
-mod baseline;
 mod codegen;
 mod hostile;
 mod http;
@@ -18,6 +16,7 @@ mod load;
 mod memory;
 mod plot;
 mod report;
+mod served;
 mod setting;
 mod system;
 mod table;
@@ -161,7 +160,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Run(plan) => run(*plan),
         Cmd::Plot { from } => plot_again(&from),
-        Cmd::Serve { target, port } => serve(target, port),
+        Cmd::Serve { target, port } => TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .and_then(|listener| served::serve(target, listener))
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -170,20 +171,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Serves `target`, one of this program's servers, on `port` of 127.0.0.1 until killed.
-fn serve(target: Target, port: u16) -> Result<(), String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).map_err(|e| e.to_string())?;
-    let served = match target {
-        Target::Baseline => baseline::serve(listener),
-        Target::BareWiremock => bare_wiremock::serve(listener),
-        Target::InProcess => in_process::serve(listener),
-        Target::Mock | Target::Prism => {
-            return Err(format!("the {target} is not served by this program"));
-        }
-    };
-    served.map_err(|e| e.to_string())
 }
 
 /// The workspace root: two levels above this crate.

@@ -56,7 +56,7 @@ pub fn bullets(plan: &Plan, prism: Option<&str>) -> String {
         "in-process mock: the same core as a Rust test runs it, `MockMuleRouter` on wiremock in the bench program (wall-clock timing like the binary, requests not recorded); wiremock keeps a copy of each request it answers (about 6 KiB), so this server and bare wiremock are started fresh for each measurement and warmed up for 1 s, or they would grow by gigabytes".into(),
         format!(
             "baseline: bare hyper 1 HTTP/1.1 on one current-thread tokio runtime (as wiremock runs it), fixed {}-byte JSON body",
-            crate::baseline::BODY.len()
+            crate::served::BODY.len()
         ),
         format!(
             "bare wiremock: wiremock {} `MockServer` (request recording off) with one responder answering every request with the baseline's body, mounted as the in-process mock mounts its own (one catch-all mock)",

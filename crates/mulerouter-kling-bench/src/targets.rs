@@ -4,8 +4,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::future::Future;
-use std::io::{self, BufRead, BufReader};
+use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -131,7 +130,7 @@ impl Server {
 
     /// Starts `command` with its stderr in `log`, and finds where it listens: Prism, started
     /// on `port`, is asked until it answers and logs its stdout too; the others say where on
-    /// the first line of their stdout. Stopped when dropped, also should it not come up.
+    /// the first line of their stdout (as [`crate::served::serve`] does). Stopped when dropped, also should it not come up.
     fn spawn(
         target: Target,
         mut command: Command,
@@ -180,26 +179,6 @@ fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0));
     let address = listener.and_then(|listener| listener.local_addr());
     address.map(|a| a.port()).map_err(|e| e.to_string())
-}
-
-/// Serves with what `start` returns, on `listener`, until killed, on one current-thread
-/// runtime; once `start` is done, says on the first line of stdout where `name` listens, as
-/// [`Server::spawn`] expects.
-pub fn serve_announcing<F: Future<Output = io::Result<S>>, S>(
-    listener: TcpListener,
-    name: &str,
-    start: impl FnOnce(TcpListener) -> F,
-) -> io::Result<()> {
-    let local = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let _serving = start(listener).await?;
-        // stdout is line-buffered: the line is out once printed.
-        println!("{name} listening on http://{local}");
-        std::future::pending().await
-    })
 }
 
 /// The address a program prints as `… http://HOST:PORT` on the first line of its stdout
