@@ -234,7 +234,7 @@ fn run(mut plan: Plan) -> Result<(), String> {
                 Target::Mock => Server::mock(&mock, &plan.mock_log, &log, cpus),
                 Target::Prism => {
                     let (prism, _) = prism.as_ref().ok_or("Prism is not installed")?;
-                    Server::prism(prism, &prism_document(&scratch)?, &log, cpus)
+                    Server::prism(prism, &scratch, &log, cpus)
                 }
                 ours => Server::of_this_program(ours, &log, cpus),
             }
@@ -315,30 +315,6 @@ fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
         return Err("building the mock failed".into());
     }
     Ok(target_dir.join("release").join("mulerouter-kling-mock"))
-}
-
-/// The document as Prism is given it: without its callback, which Prism would call on every
-/// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
-/// host that is not 127.0.0.1).
-fn prism_document(scratch: &Path) -> Result<PathBuf, String> {
-    use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
-    let mut document: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(SOURCE).map_err(|e| format!("{SOURCE_PATH}: {e}"))?;
-    let operations = document
-        .get_mut("paths")
-        .and_then(serde_yaml_ng::Value::as_mapping_mut)
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(serde_yaml_ng::Value::as_mapping_mut)
-        .flat_map(|item| item.values_mut())
-        .filter_map(serde_yaml_ng::Value::as_mapping_mut);
-    for operation in operations {
-        operation.remove("callbacks");
-    }
-    let path = scratch.join("prism-document.yaml");
-    let text = serde_yaml_ng::to_string(&document).map_err(|e| e.to_string())?;
-    tools::write(&path, text)?;
-    Ok(path)
 }
 
 #[cfg(test)]

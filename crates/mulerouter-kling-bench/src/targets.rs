@@ -61,8 +61,9 @@ pub struct Server {
     pub target: Target,
     pub address: SocketAddr,
     child: Child,
-    /// How to start another like it (this program's servers only): its log, its cores.
-    again: Option<(PathBuf, Option<String>)>,
+    /// Where its stderr goes and the cores it runs on, to start another like it.
+    log: PathBuf,
+    cpus: Option<String>,
 }
 
 impl Server {
@@ -82,11 +83,7 @@ impl Server {
 
     /// A fresh server like this one (this program's servers only).
     pub fn fresh(&self) -> Result<Self, String> {
-        let (log, cpus) = self
-            .again
-            .as_ref()
-            .ok_or_else(|| format!("the {} cannot be started again", self.target))?;
-        Self::of_this_program(self.target, log, cpus.as_deref())
+        Self::of_this_program(self.target, &self.log, self.cpus.as_deref())
     }
 
     /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
@@ -98,7 +95,7 @@ impl Server {
     ) -> Result<Self, String> {
         let mut command = system::command(binary, cpus);
         command.args(["--port", "0"]).env("RUST_LOG", rust_log);
-        Self::spawn(Target::Mock, command, log, None)
+        Self::spawn(Target::Mock, command, log, cpus, None)
     }
 
     /// The baseline, the in-process mock or bare wiremock: this program's `serve` subcommand,
@@ -108,15 +105,14 @@ impl Server {
         let name = target.to_possible_value().expect("every target has a name");
         let mut command = system::command(exe, cpus);
         command.args(["serve", name.get_name(), "--port", "0"]);
-        let mut server = Self::spawn(target, command, log, None)?;
-        server.again = Some((log.to_path_buf(), cpus.map(str::to_string)));
-        Ok(server)
+        Self::spawn(target, command, log, cpus, None)
     }
 
-    /// `prism mock -v error` on `document`, on a free port, on `cpus`.
+    /// `prism mock -v error` on the document (see [`prism_document`], written into
+    /// `scratch`), on a free port, on `cpus`.
     pub fn prism(
         prism: &Path,
-        document: &Path,
+        scratch: &Path,
         log: &Path,
         cpus: Option<&str>,
     ) -> Result<Self, String> {
@@ -124,17 +120,19 @@ impl Server {
         let mut command = system::command(prism, cpus);
         let port_arg = port.to_string();
         command.args(["mock", "-h", "127.0.0.1", "-p", &port_arg, "-v", "error"]);
-        command.arg(document);
-        Self::spawn(Target::Prism, command, log, Some(port))
+        command.arg(prism_document(scratch)?);
+        Self::spawn(Target::Prism, command, log, cpus, Some(port))
     }
 
-    /// Starts `command` with its stderr in `log`, and finds where it listens: Prism, started
-    /// on `port`, is asked until it answers and logs its stdout too; the others say where on
-    /// the first line of their stdout (as [`crate::served::serve`] does). Stopped when dropped, also should it not come up.
+    /// Starts `command` (on `cpus`) with its stderr in `log`, and finds where it listens:
+    /// Prism, started on `port`, is asked until it answers and logs its stdout too; the others
+    /// say where on the first line of their stdout (as [`crate::served::serve`] does). Stopped
+    /// when dropped, also should it not come up.
     fn spawn(
         target: Target,
         mut command: Command,
         log: &Path,
+        cpus: Option<&str>,
         port: Option<u16>,
     ) -> Result<Self, String> {
         let err = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
@@ -152,7 +150,8 @@ impl Server {
             target,
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, port.unwrap_or(0))),
             child,
-            again: None,
+            log: log.to_path_buf(),
+            cpus: cpus.map(str::to_string),
         };
         let see = |problem: String| format!("the {target} {problem} (see {})", log.display());
         match port {
@@ -172,6 +171,30 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The document as Prism is given it: without its callback, which Prism would call on every
+/// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
+/// host that is not 127.0.0.1).
+fn prism_document(scratch: &Path) -> Result<PathBuf, String> {
+    use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
+    let mut document: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(SOURCE).map_err(|e| format!("{SOURCE_PATH}: {e}"))?;
+    let operations = document
+        .get_mut("paths")
+        .and_then(serde_yaml_ng::Value::as_mapping_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(serde_yaml_ng::Value::as_mapping_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(serde_yaml_ng::Value::as_mapping_mut);
+    for operation in operations {
+        operation.remove("callbacks");
+    }
+    let path = scratch.join("prism-document.yaml");
+    let text = serde_yaml_ng::to_string(&document).map_err(|e| e.to_string())?;
+    crate::tools::write(&path, text)?;
+    Ok(path)
 }
 
 /// A port nobody listens on now.
