@@ -7,7 +7,7 @@ use mulerouter_kling_mock::MockMuleRouter;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http::{self, Request};
-use crate::load::{self, CREATE_PATH};
+use crate::load;
 
 /// What a Rust test pays in-process, per test: the median of `runs`.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +30,7 @@ pub fn test_cost(runs: usize) -> Result<TestCost, String> {
     for _ in 0..runs.max(1) {
         let started = Instant::now();
         let server = runtime.block_on(MockMuleRouter::start());
-        let task = format!("{CREATE_PATH}/{}", load::create_task(server.address())?);
+        let task = load::create_task(server.address())?;
         let read = || http::send(server.address(), &load::read(&task)).map_err(|e| e.to_string());
         while !read()?.body.contains("\"completed\"") {}
         drop(server);

@@ -150,6 +150,13 @@ struct Prepared<'a> {
     expected: RangeInclusive<u16>,
 }
 
+impl Prepared<'_> {
+    /// wrk with its script against it, `connections` for `duration`.
+    fn wrk(&self, plan: &Plan, connections: u32, duration: Duration) -> Result<Summary, String> {
+        wrk::run(&self.script, &self.url, plan, connections, duration).map(|(summary, _)| summary)
+    }
+}
+
 /// Runs the plan against `servers`; `problems` collects anything that makes a number
 /// suspect (an unexpected status, socket errors).
 pub fn run(
@@ -171,7 +178,7 @@ pub fn run(
                 "  warming up {} for {workload} ({:?})",
                 target.server.target, plan.warmup
             );
-            wrk::run(&target.script, &target.url, plan, 16, plan.warmup)?;
+            target.wrk(plan, 16, plan.warmup)?;
         }
         for &connections in &plan.concurrency {
             // Rounds go through every target in turn, so that drift over time affects them
@@ -188,8 +195,7 @@ pub fn run(
                         // stays bounded.
                         let fresh = target.server.fresh()?;
                         let renewed = prepare(workload, &fresh, scratch)?;
-                        let (script, url) = (&renewed.script, &renewed.url);
-                        wrk::run(script, url, plan, connections, FRESH_WARMUP)?;
+                        renewed.wrk(plan, connections, FRESH_WARMUP)?;
                         let watched = [&pids[..], &[fresh.pid()]].concat();
                         measure(&name, &renewed, connections, plan, &watched, problems)?
                     } else {
@@ -237,16 +243,9 @@ fn measure(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (run, others) = system::others_during(pids, || {
-            wrk::run(
-                &target.script,
-                &target.url,
-                plan,
-                connections,
-                plan.duration,
-            )
-        });
-        let (summary, _) = run?;
+        let (summary, others) =
+            system::others_during(pids, || target.wrk(plan, connections, plan.duration));
+        let summary = summary?;
         if others <= DISTURBED || plan.shared_machine {
             return Ok((summary, others));
         }
@@ -277,11 +276,10 @@ fn prepare<'a>(
         Workload::Invalid => create(INVALID),
         Workload::Get => {
             // A task that exists: created now on the mocks, the examples' id elsewhere.
-            let id = match server.target {
+            task = match server.target {
                 Target::Mock | Target::InProcess => create_task(server.address)?,
-                _ => EXAMPLE_ID.into(),
+                _ => format!("{CREATE_PATH}/{EXAMPLE_ID}"),
             };
-            task = format!("{CREATE_PATH}/{id}");
             read(&task)
         }
     };
@@ -308,17 +306,17 @@ fn prepare<'a>(
     })
 }
 
-/// Creates a task on the mock at `address`; returns its id.
+/// Creates a task on the mock at `address`; returns its path (its `task_info.id` after the
+/// create path).
 pub fn create_task(address: SocketAddr) -> Result<String, String> {
     let answer =
         http::send(address, &create(&VALID)).map_err(|e| format!("creating a task: {e}"))?;
-    task_id(&answer.body).ok_or_else(|| format!("no task id in {}", answer.body))
-}
-
-/// The `task_info.id` of a task body.
-fn task_id(body: &str) -> Option<String> {
-    let task: serde_json::Value = serde_json::from_str(body).ok()?;
-    Some(task.pointer("/task_info/id")?.as_str()?.to_string())
+    let task: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+    let id = task
+        .pointer("/task_info/id")
+        .and_then(serde_json::Value::as_str);
+    let id = id.ok_or_else(|| format!("no task id in {}", answer.body))?;
+    Ok(format!("{CREATE_PATH}/{id}"))
 }
 
 fn check(
