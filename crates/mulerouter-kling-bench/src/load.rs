@@ -138,7 +138,7 @@ pub const DISTURBED: f64 = 0.10;
 /// The warm-up of a server started fresh for one measurement.
 const FRESH_WARMUP: Duration = Duration::from_secs(1);
 /// Attempts per measurement.
-const ATTEMPTS: usize = 3;
+pub const ATTEMPTS: usize = 3;
 /// How long to wait for other processes to finish before measuring again.
 pub const QUIET_WAIT: Duration = Duration::from_secs(300);
 
