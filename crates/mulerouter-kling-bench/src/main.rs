@@ -183,13 +183,9 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    root.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or("target".into()))
-}
-
 fn run(mut plan: Plan) -> Result<(), String> {
     let root = root();
-    let target_dir = target_dir(&root);
+    let target_dir = root.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or("target".into()));
     let scratch = target_dir.join("bench");
     std::fs::create_dir_all(&scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
