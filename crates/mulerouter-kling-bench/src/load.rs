@@ -201,7 +201,6 @@ pub fn run(
                     } else {
                         measure(&name, target, connections, plan, &pids, problems)?
                     };
-                    check(&name, &target.expected, &summary, problems);
                     eprintln!(
                         "  {name}, round {round}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
                         summary.per_second(),
@@ -231,7 +230,7 @@ pub fn run(
 }
 
 /// One measurement, taken again (up to [`ATTEMPTS`] times) while other processes use more
-/// than [`DISTURBED`] of a core.
+/// than [`DISTURBED`] of a core; unexpected statuses and socket errors go to `problems`.
 fn measure(
     name: &str,
     target: &Prepared<'_>,
@@ -241,27 +240,47 @@ fn measure(
     problems: &mut Vec<String>,
 ) -> Result<(Summary, f64), String> {
     let mut attempt = 0;
-    loop {
+    let (summary, others) = loop {
         attempt += 1;
         let (summary, others) =
             system::others_during(pids, || target.wrk(plan, connections, plan.duration));
         let summary = summary?;
         if others <= DISTURBED || plan.shared_machine {
-            return Ok((summary, others));
+            break (summary, others);
         }
         if attempt == ATTEMPTS {
             problems.push(format!(
                 "{name}: other processes used {:.0}% of a core in each of {ATTEMPTS} attempts; the last is reported",
                 others * 100.0
             ));
-            return Ok((summary, others));
+            break (summary, others);
         }
         eprintln!(
             "  {name}: other processes used {:.0}% of a core; measuring again once they are done",
             others * 100.0
         );
         system::wait_for_quiet(QUIET_WAIT);
+    };
+    // wrk counts the answers with a status above 399.
+    let expected = &target.expected;
+    let errors = if *expected.start() >= 400 {
+        summary.requests
+    } else {
+        0.0
+    };
+    if summary.status_errors != errors {
+        problems.push(format!(
+            "{name}: {} of {} answers had a status above 399 ({expected:?} expected)",
+            summary.status_errors, summary.requests
+        ));
     }
+    if summary.socket_errors > 0.0 {
+        problems.push(format!(
+            "{name}: {} socket errors or timeouts",
+            summary.socket_errors
+        ));
+    }
+    Ok((summary, others))
 }
 
 /// Checks one request by hand, then writes the wrk script.
@@ -317,32 +336,6 @@ pub fn create_task(address: SocketAddr) -> Result<String, String> {
         .and_then(serde_json::Value::as_str);
     let id = id.ok_or_else(|| format!("no task id in {}", answer.body))?;
     Ok(format!("{CREATE_PATH}/{id}"))
-}
-
-fn check(
-    name: &str,
-    expected: &RangeInclusive<u16>,
-    summary: &Summary,
-    problems: &mut Vec<String>,
-) {
-    // wrk counts the answers with a status above 399.
-    let errors = if *expected.start() >= 400 {
-        summary.requests
-    } else {
-        0.0
-    };
-    if summary.status_errors != errors {
-        problems.push(format!(
-            "{name}: {} of {} answers had a status above 399 ({expected:?} expected)",
-            summary.status_errors, summary.requests
-        ));
-    }
-    if summary.socket_errors > 0.0 {
-        problems.push(format!(
-            "{name}: {} socket errors or timeouts",
-            summary.socket_errors
-        ));
-    }
 }
 
 #[cfg(test)]
