@@ -28,9 +28,10 @@ pub fn build(args: &Generate) -> Result<CreateGenerationRequest, Refused> {
     parse_request(&to_json(args)?).map_err(|invalid| Refused::Rules(Error::InvalidInput(invalid)))
 }
 
-/// The most of an elements file read: a create body may be 32 MiB in all, so anything larger
-/// is refused before it fills memory (`--elements-file /dev/zero` would never end).
-const MAX_ELEMENTS_FILE: u64 = 32 << 20;
+/// The most of an elements file read: a create body may hold the document's
+/// `x-max-body-bytes` (32 MiB) in all, so anything larger is refused before it fills memory
+/// (`--elements-file /dev/zero` would never end).
+const MAX_ELEMENTS_FILE: u64 = mulerouter_kling::rules::CREATE_GENERATION_MAX_BODY_BYTES as u64;
 
 /// The elements file's text: `-` is stdin; a UTF-8 byte-order mark (as some editors write)
 /// is dropped; more than [`MAX_ELEMENTS_FILE`] is refused.
