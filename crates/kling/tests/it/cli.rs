@@ -106,6 +106,40 @@ fn invalid_input_is_refused_before_sending_with_the_field_and_exit_code_2() {
     insta::assert_snapshot!(text(&output.stderr).lines().last().unwrap(), @"error: invalid request, nothing was sent: duration: 99 is greater than the maximum of 15 (maximum)");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_over_the_body_limit_is_refused_before_anything_is_sent_saying_to_use_urls() {
+    // Arrange: Base64 images, each within its own 10 MB: an elements file just under the
+    // limit, and two more elements on the command line (an argument holds at most 128 KiB)
+    // that take the request over it.
+    let server = server_answering(ResponseTemplate::new(500)).await;
+    let limit = mulerouter_kling::rules::CREATE_GENERATION_MAX_BODY_BYTES;
+    let image = "A".repeat((limit - 200_000) / 3);
+    let elements = json!([{"type": "image", "reference_images": [image, image, image]}]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("elements.json");
+    std::fs::write(&file, elements.to_string()).unwrap();
+    let small = json!({"type": "image", "reference_images": ["A".repeat(120_000)]}).to_string();
+
+    // Act
+    let output = run(against(&server)
+        .args([
+            "generate",
+            "--prompt",
+            "x",
+            "--video",
+            "https://e.com/v.mp4",
+        ])
+        .args(["--element", &small, "--element", &small, "--elements-file"])
+        .arg(&file));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_stderr_contains(&output, "over the 32 MiB the API accepts");
+    assert_stderr_contains(&output, "pass large images as URLs");
+    assert_stderr_contains(&output, "(x-max-body-bytes)");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 #[test]
 fn an_element_of_an_unknown_type_is_refused_naming_its_field() {
     let output = run(offline().args([
