@@ -21,7 +21,7 @@ use crate::{ClientBuilder, Error, RetryPolicy, validate};
 #[derive(Clone)]
 pub struct Client {
     raw: crate::raw::Client,
-    limits: Limits,
+    pub(crate) limits: Limits,
     origins: Origins,
 }
 

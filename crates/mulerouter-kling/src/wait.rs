@@ -68,7 +68,8 @@ pub enum WaitEvent<'a> {
     PollFailed {
         /// Why the poll failed ([`Error::is_transient`] holds).
         error: &'a Error,
-        /// The pause before the next poll (what the service asked for, if longer).
+        /// The pause before the next poll: what the service asked for in `Retry-After`, if
+        /// longer, up to [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after).
         next_poll_in: Duration,
     },
 }
@@ -90,7 +91,10 @@ impl Client {
     /// transient errors are retried within the poll; a poll that still fails with a
     /// transient error ([`Error::is_transient`]: 429, 5xx, a call that timed out, a lost
     /// connection) does not end the wait, which polls again after the next pause, until its
-    /// deadline: a long wait rides out a service that is briefly unavailable. Should the
+    /// deadline: a long wait rides out a service that is briefly unavailable. The pause after
+    /// such a poll is what the service asked for in `Retry-After`, when that is longer than
+    /// the next interval, but never more than the retry policy's
+    /// [`max_retry_after`](crate::RetryPolicy::max_retry_after). Should the
     /// deadline pass then, the [`Error::Timeout`] carries the last failure. Errors that
     /// waiting cannot mend (401/403, 404, an invalid answer, …) end the wait at once, and
     /// so does a connection that cannot be made before any poll was answered: that is more
@@ -138,9 +142,11 @@ impl Client {
                     return Err(timed_out(last_status, last_failure));
                 }
                 Ok(Err(error)) if rides_out(&error, last_status.is_some()) => {
-                    // A service that asked for a longer pause gets it.
+                    // A service that asked for a longer pause gets it, up to the longest
+                    // `Retry-After` the client waits out: one answer saying "retry in a year"
+                    // would otherwise stop the polls for the rest of the wait.
                     if let Some(asked) = error.details().and_then(|d| d.retry_after) {
-                        pause = pause.max(asked);
+                        pause = pause.max(asked.min(self.limits.retry.max_retry_after));
                     }
                     last_failure = Some(error);
                 }

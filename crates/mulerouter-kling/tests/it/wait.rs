@@ -378,6 +378,53 @@ async fn a_wait_whose_deadline_passes_after_failed_polls_says_so_with_the_last_f
 }
 
 #[tokio::test]
+async fn a_retry_after_of_years_pauses_a_wait_no_longer_than_the_longest_retry_after_allowed() {
+    // Arrange: one 429 asking for 10^12 s (and an HTTP date decades away would read the
+    // same), then the result.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1000000000000")
+                .set_body_json(json!({"detail": "slow down"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completed_body()))
+        .mount(&server)
+        .await;
+    let longest = Duration::from_millis(200);
+    let client = builder_at(&server.uri())
+        .retry_policy(RetryPolicy {
+            max_retry_after: longest,
+            ..quick_retries()
+        })
+        .build()
+        .unwrap();
+    let options = WaitOptions {
+        timeout: Duration::from_secs(10),
+        ..quick()
+    };
+    let mut pauses = Vec::new();
+
+    // Act
+    let done = client
+        .wait_for_completion_observed(task_id(), &options, |event| {
+            if let WaitEvent::PollFailed { next_poll_in, .. } = event {
+                pauses.push(next_poll_in);
+            }
+        })
+        .await;
+
+    // Assert: the wait polled again after the longest Retry-After it waits out, instead of
+    // sleeping until its deadline.
+    assert!(done.is_ok(), "{done:?}");
+    assert_eq!(pauses, [longest]);
+}
+
+#[tokio::test]
 async fn errors_that_waiting_cannot_mend_end_the_wait_at_once() {
     for status in [401, 403, 404, 400] {
         // Arrange
