@@ -49,7 +49,11 @@ pub(crate) async fn classify(
                     Some(title) => format!(
                         "an HTML page answered (\"{title}\"), not the API: is the base URL the API's?"
                     ),
-                    None => format!("the body does not match the API document: {parse_error}"),
+                    // serde quotes the value it could not read, however large.
+                    None => format!(
+                        "the body does not match the API document: {}",
+                        shortened(&parse_error.to_string())
+                    ),
                 },
                 body: snippet(&body),
             }),
@@ -224,6 +228,21 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     flat
 }
 
+/// `text` as it is when short; otherwise its start and its end around an ellipsis, so that a
+/// parse error quoting megabytes of a value keeps what it was reading and where it stopped
+/// (`… expected struct TaskInfo at line 1 column 3000016`).
+fn shortened(text: &str) -> String {
+    const HEAD: usize = 200;
+    const TAIL: usize = 100;
+    let length = text.chars().count();
+    if length <= HEAD + TAIL {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: String = text.chars().skip(length - TAIL).collect();
+    format!("{head} … {tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +263,19 @@ mod tests {
         assert!(cut.starts_with("a b xxx"), "{cut}");
         assert_eq!(cut.chars().count(), 301);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn a_long_text_keeps_its_start_and_its_end() {
+        let text = format!(
+            "invalid type: string \"{}\", expected a date",
+            "é".repeat(5000)
+        );
+        let short = shortened(&text);
+        assert!(short.starts_with("invalid type: string \"ééé"), "{short}");
+        assert!(short.ends_with("ééé\", expected a date"), "{short}");
+        assert_eq!(short.chars().count(), 303);
+        assert_eq!(shortened("short"), "short");
     }
 
     #[test]

@@ -227,6 +227,29 @@ async fn a_200_whose_body_breaks_the_document_is_an_unexpected_response() {
 }
 
 #[tokio::test]
+async fn a_body_with_a_huge_value_where_an_object_belongs_gives_a_short_error() {
+    // Arrange: serde quotes the string it finds where the task's object belongs.
+    let huge = "x".repeat(3_000_000);
+
+    // Act
+    let error =
+        get_answered_with(ResponseTemplate::new(200).set_body_json(json!({"task_info": huge})))
+            .await;
+
+    // Assert: the error says what was expected and where, in a few hundred characters.
+    let message = error.to_string();
+    assert!(message.len() < 1000, "{} bytes", message.len());
+    assert!(
+        message.contains("does not match the API document: invalid type: string"),
+        "{message}"
+    );
+    assert!(
+        message.contains("expected struct TaskInfo at line 1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing() {
     // Arrange: a port that was free a moment ago has no listener.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
