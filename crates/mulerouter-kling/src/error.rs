@@ -442,9 +442,9 @@ pub struct TaskFailure {
     /// The task error code: 3001–3005 the model provider could not finish, 4002/4008
     /// MuleRouter-side failures.
     pub code: Option<i64>,
-    /// A short summary.
+    /// A short summary (its white space folded, cut at 300 characters).
     pub title: Option<String>,
-    /// What went wrong.
+    /// What went wrong (its white space folded, cut at 300 characters).
     pub detail: Option<String>,
 }
 

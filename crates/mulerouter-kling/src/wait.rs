@@ -251,13 +251,16 @@ fn completed(task: TaskResponse) -> Result<CompletedTask, Error> {
     })
 }
 
+/// The task's error, its texts cut at 300 characters as an error answer's are: a task that
+/// failed with megabytes of detail would otherwise make a message of megabytes.
 fn failure(task_id: Uuid, info: &TaskInfo) -> TaskFailure {
     let error = info.error.as_ref();
+    let short = |text: &String| crate::classify::snippet(text.as_bytes());
     TaskFailure {
         task_id,
         code: error.and_then(|e| e.error_code.or(e.code)),
-        title: error.and_then(|e| e.title.clone()),
-        detail: error.and_then(|e| e.detail.clone()),
+        title: error.and_then(|e| e.title.as_ref().map(short)),
+        detail: error.and_then(|e| e.detail.as_ref().map(short)),
     }
 }
 

@@ -121,6 +121,29 @@ async fn a_failed_task_returns_its_error_code_title_and_detail() {
 }
 
 #[tokio::test]
+async fn a_failed_task_with_megabytes_of_title_and_detail_keeps_them_short() {
+    // Arrange
+    let mut failed = task_body("failed");
+    failed["task_info"]["error"] = json!({"error_code": 3005, "title": "t".repeat(2_000_000), "detail": "d".repeat(1_000_000)});
+    let server = server_answering(vec![failed]).await;
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert: cut at 300 characters and marked so, as an error answer's texts are.
+    let Error::TaskFailed(failure) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(failure.code, Some(3005));
+    assert_eq!(failure.title, Some(format!("{}…", "t".repeat(300))));
+    assert_eq!(failure.detail, Some(format!("{}…", "d".repeat(300))));
+    assert!(error.to_string().len() < 1000, "{error}");
+}
+
+#[tokio::test]
 async fn a_failure_reported_with_code_instead_of_error_code_is_read_too() {
     // Arrange
     let mut failed = task_body("failed");
