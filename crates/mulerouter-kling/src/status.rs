@@ -9,8 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Where a task is in its lifecycle.
 ///
 /// MuleRouter documents several spellings for the same states, so every documented one has a
-/// variant; a value not documented yet parses as [`TaskStatus::Unknown`] instead of failing,
-/// and counts as "not finished". Use [`TaskStatus::phase`] rather than matching spellings.
+/// variant; a value not documented yet (up to 64 bytes) parses as [`TaskStatus::Unknown`]
+/// instead of failing, and counts as "not finished". Use [`TaskStatus::phase`] rather than
+/// matching spellings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskStatus {
@@ -121,9 +122,22 @@ impl Serialize for TaskStatus {
     }
 }
 
+/// The longest status read from an answer. Documented ones are a few letters, and so will be
+/// the ones a service adds; megabytes where the status belongs are not one, and would be shown
+/// at every poll and in every message that names the status.
+const MAX_STATUS_BYTES: usize = 64;
+
 impl<'de> Deserialize<'de> for TaskStatus {
+    /// Any string up to 64 bytes: an undocumented one becomes [`TaskStatus::Unknown`]; a
+    /// longer one is refused (without quoting it).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Cow::<'de, str>::deserialize(deserializer)?;
+        if value.len() > MAX_STATUS_BYTES {
+            return Err(serde::de::Error::custom(format_args!(
+                "a task status of {} bytes, longer than any status (at most {MAX_STATUS_BYTES})",
+                value.len()
+            )));
+        }
         Ok(value.parse().unwrap_or_else(|never| match never {}))
     }
 }
@@ -191,6 +205,18 @@ mod tests {
         let phase = |s: &str| s.parse::<TaskStatus>().unwrap().phase();
         assert_eq!(phase("SUCCEEDED"), Phase::Succeeded);
         assert_eq!(phase("Failed"), Phase::Failed);
+    }
+
+    #[test]
+    fn a_status_longer_than_any_status_is_rejected_without_quoting_it() {
+        let longest = "x".repeat(MAX_STATUS_BYTES);
+        let parsed: TaskStatus = serde_json::from_value(longest.clone().into()).unwrap();
+        assert_eq!(parsed, TaskStatus::Unknown(longest));
+        let error = serde_json::from_value::<TaskStatus>("y".repeat(MAX_STATUS_BYTES + 1).into())
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("yy"), "{error}");
+        assert!(error.contains("a task status of 65 bytes"), "{error}");
     }
 
     #[test]

@@ -144,6 +144,32 @@ async fn a_failed_task_with_megabytes_of_title_and_detail_keeps_them_short() {
 }
 
 #[tokio::test]
+async fn a_status_of_megabytes_ends_the_wait_as_an_answer_that_breaks_the_document() {
+    // Arrange: a status that changes at every poll would be printed anew each time.
+    let server = server_answering(vec![task_body(&"x".repeat(3_000_000))]).await;
+
+    // Act
+    let error = client_for(&server)
+        .wait_for_completion_with(task_id(), &quick(), |_| {})
+        .await
+        .unwrap_err();
+
+    // Assert: refused at the first poll, in a short message.
+    assert!(
+        matches!(error, Error::UnexpectedResponse { .. }),
+        "{:?}",
+        error.to_string().get(..300)
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("a task status of 3000000 bytes"),
+        "{message}"
+    );
+    assert!(message.len() < 1000, "{} bytes", message.len());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn a_failure_reported_with_code_instead_of_error_code_is_read_too() {
     // Arrange
     let mut failed = task_body("failed");
