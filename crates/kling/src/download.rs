@@ -83,15 +83,28 @@ pub fn prepare(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("--download {shown}: cannot write into it: {e}"))
 }
 
+/// The most result videos saved for one task. A result is one video; a server that lists
+/// thousands would otherwise have each of them written, up to `--max-size` apiece.
+pub const MAX_VIDEOS: usize = 100;
+
 /// Downloads every video into `dir`, named `<task id>_<file name>` (or the next free name).
 /// Stops at the first failure, which comes with the files saved before it (they stay, and
-/// are also listed in its message).
+/// are also listed in its message). More than [`MAX_VIDEOS`] are refused before any is
+/// fetched.
 pub async fn all(
     videos: &[Url],
     dir: &Path,
     task_id: Uuid,
     limits: Limits,
 ) -> Result<Vec<Saved>, (Failure, Vec<Saved>)> {
+    if videos.len() > MAX_VIDEOS {
+        let failure = Failure::Failed(format!(
+            "refusing to download {} videos: a result is one video, and kling saves at most \
+             {MAX_VIDEOS} for a task",
+            videos.len()
+        ));
+        return Err((failure, Vec::new()));
+    }
     tokio::fs::create_dir_all(dir).await.map_err(|e| {
         let failure = Failure::Failed(format!("cannot create {}: {e}", dir.display()));
         (failure, Vec::new())

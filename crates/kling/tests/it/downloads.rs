@@ -209,6 +209,24 @@ async fn two_urls_with_the_same_last_segment_give_two_files() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_listing_more_than_a_hundred_videos_is_refused_before_any_is_fetched() {
+    // Arrange: each of them could be --max-size.
+    let cdn = cdn(&["/r/result.mp4"]).await;
+    let videos = vec![format!("{}/r/result.mp4", cdn.uri()); 101];
+    let service = service_with_videos(&videos).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let output = wait_and_download(&service, dir.path(), &[]);
+
+    // Assert
+    assert_eq!(output.status.code(), Some(10), "{}", text(&output.stderr));
+    assert_stderr_contains(&output, "refusing to download 101 videos");
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
+    assert_eq!(cdn.received_requests().await.unwrap().len(), 0);
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_symlink_planted_at_the_target_or_partial_path_is_never_written_through() {
