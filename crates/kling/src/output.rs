@@ -69,11 +69,7 @@ impl Output {
         out!("  created: {}", info.created_at.to_rfc3339());
         out!("  updated: {}", info.updated_at.to_rfc3339());
         if let Some(error) = &info.error {
-            let code = error
-                .error_code
-                .or(error.code)
-                .map(|c| c.to_string())
-                .unwrap_or_default();
+            let code = error.task_code().map(|c| c.to_string()).unwrap_or_default();
             out!(
                 "  error:   {code} {} {}",
                 error.title.as_deref().unwrap_or(""),

@@ -140,7 +140,7 @@ fn details_from_body(status: StatusCode, headers: &HeaderMap, body: &ApiError) -
     let violations = body.violations.iter().take(MAX_VIOLATIONS_KEPT);
     ApiErrorDetails {
         status,
-        code: task_error.and_then(|e| e.code.or(e.error_code)),
+        code: task_error.and_then(crate::types::TaskError::rejection_code),
         title: task_error.and_then(|e| e.title.as_deref().map(short)),
         detail: detail.as_deref().map(short),
         violations: violations

@@ -347,6 +347,22 @@ impl Error {
     }
 }
 
+/// The document gives a task error's code one of two names, by where the error arose: a
+/// failed task's is `error_code`, a rejected request's `code`. Each reader takes the one its
+/// context names first and the other when only that came.
+impl crate::types::TaskError {
+    /// The code of a failed task: `error_code`, else `code`.
+    pub fn task_code(&self) -> Option<i64> {
+        self.error_code.or(self.code)
+    }
+
+    /// The code of a rejected request (an error answer's `task_info.error`): `code`, else
+    /// `error_code`.
+    pub fn rejection_code(&self) -> Option<i64> {
+        self.code.or(self.error_code)
+    }
+}
+
 /// What an error answer said, normalised over the shapes the service sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiErrorDetails {

@@ -258,7 +258,7 @@ fn failure(task_id: Uuid, info: &TaskInfo) -> TaskFailure {
     let short = |text: &String| crate::classify::snippet(text.as_bytes());
     TaskFailure {
         task_id,
-        code: error.and_then(|e| e.error_code.or(e.code)),
+        code: error.and_then(crate::types::TaskError::task_code),
         title: error.and_then(|e| e.title.as_ref().map(short)),
         detail: error.and_then(|e| e.detail.as_ref().map(short)),
     }

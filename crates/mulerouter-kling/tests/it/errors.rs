@@ -114,6 +114,22 @@ async fn a_404_on_a_create_names_the_base_url_and_no_task_id() {
 }
 
 #[tokio::test]
+async fn a_rejection_with_both_codes_reports_code_the_name_of_a_rejected_requests_code() {
+    // Arrange
+    let body =
+        json!({"task_info": {"status": "failed", "error": {"code": 2001, "error_code": 3005}}});
+
+    // Act
+    let error = get_answered_with(ResponseTemplate::new(400).set_body_json(body)).await;
+
+    // Assert
+    let Error::Api(details) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(details.code, Some(2001));
+}
+
+#[tokio::test]
 async fn a_rejected_request_keeps_code_title_detail_violations_and_traceparent() {
     let body = json!({
         "task_info": {"id": null, "status": "failed", "error": {"code": 2001, "title": "Invalid Request", "detail": "duration too long"}},
