@@ -35,9 +35,10 @@ pub enum Command {
         #[arg(value_parser = task_id)]
         task_id: uuid::Uuid,
 
-        /// Give up after this many seconds, retries included.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
-        timeout: u64,
+        /// Give up after this long, retries included: seconds (`90`) or with a unit (`90s`,
+        /// `15m`, `1h 30m`).
+        #[arg(long, value_name = "DURATION", default_value = "60", value_parser = time_limit)]
+        timeout: Duration,
     },
     /// Wait for a task to finish (and optionally download the result).
     Wait {
@@ -111,20 +112,21 @@ pub struct Waiting {
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
 
-    /// Give up after this many seconds in all, every request, poll and download included
-    /// [default: 1800 for `wait` and a `generate` that waits or downloads; 60 for a
-    /// `generate` that does not].
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
-    pub timeout: Option<u64>,
+    /// Give up after this long in all, every request, poll and download included: seconds
+    /// (`90`) or with a unit (`90s`, `15m`, `1h 30m`) [default: 30m for `wait` and a
+    /// `generate` that waits or downloads; 60s for a `generate` that does not].
+    #[arg(long, value_name = "DURATION", value_parser = time_limit)]
+    pub timeout: Option<Duration>,
 
     /// With --download: refuse a download larger than this: bytes, or with a K, M or G suffix
     /// (powers of 1024).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size, requires = "download")]
     pub max_size: u64,
 
-    /// With --download: give up a download that sends nothing for this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS), requires = "download")]
-    pub idle_timeout: u64,
+    /// With --download: give up a download that sends nothing for this long: seconds (`30`)
+    /// or with a unit (`30s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "30", value_parser = time_limit, requires = "download")]
+    pub idle_timeout: Duration,
 }
 
 /// A task id, or what to give instead (the UUID parser's own words name a character).
@@ -135,7 +137,42 @@ fn task_id(text: &str) -> Result<uuid::Uuid, String> {
 }
 
 /// The longest `--timeout` or `--idle-timeout` accepted: a year.
-const MAX_SECONDS: u64 = 365 * 24 * 3600;
+const MAX_TIME_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A time limit: whole seconds (`90`, as the flags always took), or a duration with its unit
+/// (`90s`, `15m`, `1h 30m`, `500ms`); above zero and at most a year.
+pub fn time_limit(text: &str) -> Result<Duration, String> {
+    time_limit_up_to(text, MAX_TIME_LIMIT, "a year")
+}
+
+/// [`time_limit`], at most `longest` (`said` in words).
+pub fn time_limit_up_to(text: &str, longest: Duration, said: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let limit = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => humantime::parse_duration(text).map_err(|error| {
+            format!(
+                "{text:?} is not a time limit ({error}): give seconds (90) or a duration with its unit (90s, 15m, 1h 30m)"
+            )
+        })?,
+    };
+    if limit.is_zero() || limit > longest {
+        return Err(format!(
+            "{text} is out of range: give more than 0 and at most {said}"
+        ));
+    }
+    Ok(limit)
+}
+
+/// A time limit as messages show it: `90s` in whole seconds, as given; `1.5s` or `500ms`
+/// when it has a fraction.
+pub fn shown(limit: Duration) -> String {
+    if limit.subsec_nanos() == 0 {
+        format!("{}s", limit.as_secs())
+    } else {
+        humantime::format_duration(limit).to_string()
+    }
+}
 
 /// How long a command that waits for a task may take by default.
 pub const WAITING_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -145,13 +182,11 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 impl Waiting {
     /// The command's time limit: `--timeout`, or the default for waiting.
     pub fn timeout(&self) -> Duration {
-        self.timeout
-            .map(Duration::from_secs)
-            .unwrap_or(WAITING_TIMEOUT)
+        self.timeout.unwrap_or(WAITING_TIMEOUT)
     }
 
     pub fn idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.idle_timeout)
+        self.idle_timeout
     }
 }
 
@@ -159,15 +194,11 @@ impl Command {
     /// The whole command's time limit.
     pub fn timeout(&self) -> Duration {
         match self {
-            Self::Status { timeout, .. } => Duration::from_secs(*timeout),
+            Self::Status { timeout, .. } => *timeout,
             Self::Wait { waiting, .. } => waiting.timeout(),
             Self::Mock(mock) => mock.timeout(),
             Self::Generate(generate) if generate.waits() => generate.waiting.timeout(),
-            Self::Generate(generate) => generate
-                .waiting
-                .timeout
-                .map(Duration::from_secs)
-                .unwrap_or(CALL_TIMEOUT),
+            Self::Generate(generate) => generate.waiting.timeout.unwrap_or(CALL_TIMEOUT),
         }
     }
 
@@ -214,7 +245,9 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use std::time::Duration;
+
+    use super::{parse_size, shown, time_limit, time_limit_up_to};
 
     #[test]
     fn sizes_take_binary_suffixes() {
@@ -222,6 +255,45 @@ mod tests {
         assert_eq!(parse_size("64K"), Ok(64 << 10));
         assert_eq!(parse_size("500m"), Ok(500 << 20));
         assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+    }
+
+    #[test]
+    fn time_limits_take_whole_seconds_or_a_unit() {
+        let seconds = |n| Ok(Duration::from_secs(n));
+        assert_eq!(time_limit("90"), seconds(90));
+        assert_eq!(time_limit(" 90s "), seconds(90));
+        assert_eq!(time_limit("15m"), seconds(900));
+        assert_eq!(time_limit("1h 30m"), seconds(5400));
+        assert_eq!(time_limit("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(time_limit("365days"), seconds(365 * 24 * 3600));
+    }
+
+    #[test]
+    fn a_time_limit_that_is_none_or_too_long_is_refused_saying_what_to_give() {
+        for (bad, said) in [
+            ("0", "out of range: give more than 0 and at most a year"),
+            ("0s", "out of range"),
+            ("366days", "at most a year"),
+            ("10x", "give seconds (90) or a duration with its unit"),
+            ("", "is not a time limit"),
+            ("-5", "is not a time limit"),
+            ("99999999999999999999", "is not a time limit"),
+        ] {
+            let error = time_limit(bad).unwrap_err();
+            assert!(error.contains(said), "{bad}: {error}");
+        }
+        let hour = Duration::from_secs(3600);
+        assert!(
+            time_limit_up_to("61m", hour, "an hour")
+                .unwrap_err()
+                .ends_with("at most an hour")
+        );
+    }
+
+    #[test]
+    fn a_time_limit_is_shown_in_seconds_unless_it_has_a_fraction() {
+        assert_eq!(shown(Duration::from_secs(1800)), "1800s");
+        assert_eq!(shown(Duration::from_millis(1500)), "1s 500ms");
     }
 
     #[test]

@@ -189,13 +189,13 @@ async fn one(
     let timed_out = |what: &str| {
         if Instant::now() >= limits.deadline {
             Failure::TimedOut(format!(
-                "download of {url} timed out: the command's --timeout of {}s ran out {what}",
-                limits.timeout.as_secs()
+                "download of {url} timed out: the command's --timeout of {} ran out {what}",
+                crate::args::shown(limits.timeout)
             ))
         } else {
             Failure::TimedOut(format!(
-                "download of {url} timed out: the server sent nothing for {}s {what}",
-                limits.idle.as_secs()
+                "download of {url} timed out: the server sent nothing for {} {what}",
+                crate::args::shown(limits.idle)
             ))
         }
     };

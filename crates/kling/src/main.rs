@@ -42,8 +42,8 @@ async fn main() -> ExitCode {
             Err(_) => output.failure(
                 "timeout",
                 &format!(
-                    "kling {name} timed out after {}s (--timeout)",
-                    timeout.as_secs()
+                    "kling {name} timed out after {} (--timeout)",
+                    args::shown(timeout)
                 ),
                 exit::TIMEOUT,
             ),

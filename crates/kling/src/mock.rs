@@ -24,9 +24,9 @@ pub struct Mock {
     #[command(subcommand)]
     pub command: MockCommand,
 
-    /// Give up after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub timeout: u64,
+    /// Give up after this long: seconds (`30`) or with a unit (`30s`, `2m`), at most an hour.
+    #[arg(long, value_name = "DURATION", default_value = "30", global = true, value_parser = |text: &str| crate::args::time_limit_up_to(text, Duration::from_secs(3600), "an hour"))]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,7 +114,7 @@ pub enum StatusArg {
 
 impl Mock {
     pub fn timeout(&self) -> Duration {
-        Duration::from_secs(self.timeout)
+        self.timeout
     }
 }
 

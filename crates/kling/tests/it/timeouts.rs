@@ -35,6 +35,24 @@ async fn status_against_a_silent_server_times_out_with_exit_code_8() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_limit_with_a_unit_bounds_the_command() {
+    // Arrange
+    let server = RawServer::answering(Answer::Silence).await;
+
+    // Act
+    let (output, took) =
+        run_guarded(against_uri(server.uri()).args(["status", TASK_ID, "--timeout", "700ms"]));
+
+    // Assert
+    assert_eq!(output.status.code(), Some(8), "{}", text(&output.stderr));
+    assert_stderr_contains(
+        &output,
+        "call timed out: reading the task got no answer within",
+    );
+    assert!(took < GUARD, "took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_against_a_silent_server_times_out_and_warns_the_task_may_exist() {
     // Arrange
     let server = RawServer::answering(Answer::Silence).await;
