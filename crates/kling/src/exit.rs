@@ -14,7 +14,7 @@ pub const AUTH: u8 = 3;
 pub const BALANCE: u8 = 4;
 /// 429: rate limited, after retries.
 pub const RATE_LIMITED: u8 = 5;
-/// 404: no such task.
+/// 404: no such task (for `generate`, no create endpoint: a wrong base URL).
 pub const NOT_FOUND: u8 = 6;
 /// The task finished with status `failed`.
 pub const TASK_FAILED: u8 = 7;
@@ -50,7 +50,7 @@ Exit codes:
   3  authentication failed (401/403)
   4  insufficient balance (402)
   5  rate limited (429)
-  6  task not found (404)
+  6  not found (404): the task; for generate, the endpoint (a wrong base URL)
   7  the task failed
   8  timed out: --timeout passed, or the service or a download stalled
      (the task may still finish)
