@@ -159,7 +159,8 @@ pub use uuid::Uuid;
 
 /// The document's rules, as the client checks them: one [`Rule`](rules::Rule) per field of
 /// each request body (limits, allowed values, defaults, what a pattern asks for in words),
-/// and the task states the document knows with their [`Phase`]. Generated from the OpenAPI
+/// the most bytes a body may take (`CREATE_GENERATION_MAX_BODY_BYTES`), and the task states
+/// the document knows with their [`Phase`]. Generated from the OpenAPI
 /// document by `cargo xtask codegen`, so a tool built on them (a form, a command line) follows
 /// the document.
 ///
@@ -171,6 +172,7 @@ pub use uuid::Uuid;
 /// assert_eq!(duration.default, Some("5"));
 /// let modes = rules::field(CREATE_GENERATION, "/mode").unwrap();
 /// assert!(modes.enumeration.contains(&"pro"));
+/// assert_eq!(rules::CREATE_GENERATION_MAX_BODY_BYTES, 32 << 20);
 /// ```
 pub mod rules {
     pub use crate::generated_rules::*;
