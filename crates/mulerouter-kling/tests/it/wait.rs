@@ -170,43 +170,29 @@ async fn a_status_of_megabytes_ends_the_wait_as_an_answer_that_breaks_the_docume
 }
 
 #[tokio::test]
-async fn a_failure_with_both_codes_reports_error_code_the_name_of_a_failed_tasks_code() {
-    // Arrange
-    let mut failed = task_body("failed");
-    failed["task_info"]["error"] = json!({"code": 2001, "error_code": 3005});
-    let server = server_answering(vec![failed]).await;
+async fn a_failures_code_is_its_error_code_or_its_code_when_only_that_came() {
+    for (error, code) in [
+        (json!({"code": 4008, "title": "Internal error"}), 4008),
+        // `error_code` is where the document puts a failed task's code.
+        (json!({"code": 2001, "error_code": 3005}), 3005),
+    ] {
+        // Arrange
+        let mut failed = task_body("failed");
+        failed["task_info"]["error"] = error;
+        let server = server_answering(vec![failed]).await;
 
-    // Act
-    let error = client_for(&server)
-        .wait_for_completion_with(task_id(), &quick(), |_| {})
-        .await
-        .unwrap_err();
+        // Act
+        let error = client_for(&server)
+            .wait_for_completion_with(task_id(), &quick(), |_| {})
+            .await
+            .unwrap_err();
 
-    // Assert
-    assert!(
-        matches!(&error, Error::TaskFailed(f) if f.code == Some(3005)),
-        "{error:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_failure_reported_with_code_instead_of_error_code_is_read_too() {
-    // Arrange
-    let mut failed = task_body("failed");
-    failed["task_info"]["error"] = json!({"code": 4008, "title": "Internal error"});
-    let server = server_answering(vec![failed]).await;
-
-    // Act
-    let error = client_for(&server)
-        .wait_for_completion_with(task_id(), &quick(), |_| {})
-        .await
-        .unwrap_err();
-
-    // Assert
-    assert!(
-        matches!(&error, Error::TaskFailed(f) if f.code == Some(4008)),
-        "{error:?}"
-    );
+        // Assert
+        assert!(
+            matches!(&error, Error::TaskFailed(f) if f.code == Some(code)),
+            "{error:?}"
+        );
+    }
 }
 
 #[tokio::test]
