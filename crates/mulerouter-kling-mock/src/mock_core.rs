@@ -113,7 +113,7 @@ fn log(
     };
     let (method, path) = (
         request.method(),
-        crate::text::shorten(request.uri().path(), 200),
+        crate::text::for_log(request.uri().path(), 200),
     );
     let took = started.elapsed();
     let trace_id = trace.trace_id();
@@ -151,7 +151,7 @@ fn broken_rules(violations: &[mulerouter_kling::Violation]) -> String {
             } else {
                 &v.pointer
             };
-            format!("{} {}", crate::text::shorten(at, 60), v.rule)
+            format!("{} {}", crate::text::for_log(at, 60), v.rule)
         })
         .collect();
     let more = violations.len().saturating_sub(SHOWN);
@@ -177,7 +177,7 @@ fn log_admin(request: &http::Request<Bytes>, status: u16, trace: &Trace) {
     if !kept {
         return;
     }
-    let path = crate::text::shorten(request.uri().path(), 200);
+    let path = crate::text::for_log(request.uri().path(), 200);
     if reads {
         tracing::debug!(trace_id, "{method} {path} -> {status}");
     } else {

@@ -60,7 +60,7 @@ use crate::admin::PeerAddr;
 use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
 use crate::reply::{Reply, Trace};
-use crate::text::shorten;
+use crate::text::{for_log, shorten};
 
 mod unsent;
 
@@ -302,7 +302,7 @@ fn logged_refusal(
         trace_id = trace.trace_id(),
         "{} {} -> {status} ({why})",
         parts.method,
-        shorten(parts.uri.path(), 200)
+        for_log(parts.uri.path(), 200)
     );
     trace
 }
@@ -522,7 +522,7 @@ async fn respond(
     tracing::debug!(
         "{} {} received",
         request.method(),
-        shorten(request.uri().path(), 200)
+        for_log(request.uri().path(), 200)
     );
     let (parts, body) = request.into_parts();
     let head_only = parts.method == http::Method::HEAD;

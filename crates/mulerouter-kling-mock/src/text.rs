@@ -19,6 +19,32 @@ pub(crate) fn shorten(text: &str, limit: usize) -> String {
     }
 }
 
+/// `text` cut to `limit` characters as [`shorten`] cuts it, for a log line: control
+/// characters (a newline, an ANSI escape, the C1 codes), line and paragraph separators and
+/// bidirectional overrides are written as Rust escapes (`\n`, `\u{1b}`), so that nothing a
+/// client sends (a property name in its body, a path) can forge a log line or restyle the
+/// terminal that shows the log.
+pub(crate) fn for_log(text: &str, limit: usize) -> String {
+    let short = shorten(text, limit);
+    if !short.chars().any(unsafe_in_log) {
+        return short;
+    }
+    let mut escaped = String::with_capacity(short.len() + 16);
+    for c in short.chars() {
+        if unsafe_in_log(c) {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+fn unsafe_in_log(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// One JSON pointer segment (RFC 6901): `~` as `~0`, `/` as `~1`.
 pub(crate) fn pointer_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -61,6 +87,14 @@ mod tests {
         assert_eq!(shorten("ünïcödé", 3), "ünï…");
         assert_eq!(shorten("abc", 3), "abc");
         assert_eq!(shorten("", 0), "");
+    }
+
+    #[test]
+    fn text_for_a_log_line_has_its_control_characters_escaped() {
+        assert_eq!(for_log("/a\nb\u{1b}[31m", 60), "/a\\nb\\u{1b}[31m");
+        assert_eq!(for_log("\u{9b}2J\u{202e}é", 60), "\\u{9b}2J\\u{202e}é");
+        assert_eq!(for_log("plain/path", 60), "plain/path");
+        assert_eq!(for_log("\n\n\n", 2), "\\n\\n…");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Integration tests of the mock: one server per test, every answer checked against the
 //! document; `binary`, `hostile` and `http2` start the standalone binary.
 
+mod abuse;
 mod admin;
 mod binary;
 mod common;
