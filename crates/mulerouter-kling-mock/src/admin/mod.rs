@@ -137,6 +137,15 @@ pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
 
 /// Lets the request through, or answers 401/403.
 fn check_access(access: &AdminAccess, request: &http::Request<Bytes>) -> Result<(), Reply> {
+    if let Some(origin) = from_another_origin(request) {
+        return Err(error(
+            403,
+            format!(
+                "the admin API does not answer requests a web page from another origin ({}) makes: any site its user opens could reset the mock or queue faults; call it from a test or a tool, or from the inspector page it serves",
+                shorten(origin, 100)
+            ),
+        ));
+    }
     match &access.token {
         Some(token) => {
             let sent = request
@@ -171,6 +180,30 @@ fn check_access(access: &AdminAccess, request: &http::Request<Bytes>) -> Result<
             }
         }
     }
+}
+
+/// The `Origin` of a request a browser sent for a page of another origin, if it is one.
+///
+/// A browser lets any page send a plain `POST` (a form's, or a `fetch` in `no-cors` mode) to
+/// any address, loopback included, without asking the server first: without this check a
+/// page on any site a developer opens could reset the mock on their machine, fail its tasks
+/// or queue hang-ups, as its request comes from a loopback peer. Such a request carries the
+/// page's `Origin`; the inspector page's own requests carry none, or the mock's.
+fn from_another_origin(request: &http::Request<Bytes>) -> Option<&str> {
+    let origin = request.headers().get(http::header::ORIGIN)?;
+    let Ok(origin) = origin.to_str() else {
+        return Some("not visible ASCII");
+    };
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| request.uri().authority().map(http::uri::Authority::as_str));
+    let same = origin
+        .split_once("://")
+        .zip(host)
+        .is_some_and(|((_, authority), host)| authority.eq_ignore_ascii_case(host));
+    (!same).then_some(origin)
 }
 
 fn json(status: u16, body: &impl Serialize) -> Reply {
@@ -617,6 +650,31 @@ mod tests {
         // Assert
         assert_eq!(loopback.unwrap_err().status, 401);
         assert!(remote.is_ok());
+    }
+
+    #[test]
+    fn a_request_from_a_page_of_another_origin_is_refused_403_and_one_of_the_same_origin_passes() {
+        // Arrange
+        let access = open();
+        let with = |origin: &str| {
+            let mut request = request_from("127.0.0.1:5000");
+            let headers = request.headers_mut();
+            headers.insert(http::header::HOST, "127.0.0.1:4010".parse().unwrap());
+            headers.insert(http::header::ORIGIN, origin.parse().unwrap());
+            request
+        };
+
+        // Act
+        let other_site = check_access(&access, &with("https://evil.example"));
+        let other_port = check_access(&access, &with("http://127.0.0.1:3000"));
+        let opaque = check_access(&access, &with("null"));
+        let same = check_access(&access, &with("http://127.0.0.1:4010"));
+
+        // Assert
+        assert_eq!(other_site.unwrap_err().status, 403);
+        assert_eq!(other_port.unwrap_err().status, 403);
+        assert_eq!(opaque.unwrap_err().status, 403);
+        assert!(same.is_ok());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The standalone binary against clients that try to reach past the API: text built to forge
-//! log lines.
+//! log lines, a web page that drives the admin API through its visitor's browser.
 
 use serde_json::json;
 
-use crate::binary::{spawn, terminate_with_logs};
+use crate::binary::{spawn, terminate, terminate_with_logs};
 use crate::common::{Http, minimal};
 
 #[tokio::test]
@@ -32,4 +32,35 @@ async fn a_property_name_with_newlines_and_escape_codes_cannot_forge_a_log_line(
         ),
         "{logs}"
     );
+}
+
+#[tokio::test]
+async fn an_admin_request_a_web_page_of_another_origin_sends_is_refused_403() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    let fault = || {
+        http.request("POST", "/__admin/faults")
+            .body(r#"{"count": 1000, "hang_up": true}"#)
+    };
+
+    // Act
+    let from_a_site = http
+        .send(fault().header("origin", "https://evil.example"))
+        .await;
+    let from_another_host = http
+        .send(fault().header("origin", url.replace("127.0.0.1", "localhost")))
+        .await;
+    let queued = http.send(http.request("GET", "/__admin/faults")).await;
+    let from_the_inspector = http.send(fault().header("origin", url.as_str())).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert!(exit.success());
+    assert_eq!(from_a_site.status, 403);
+    let detail = from_a_site.json()["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("https://evil.example"), "{detail}");
+    assert_eq!(from_another_host.status, 403);
+    assert_eq!(queued.json()["faults"], json!([]));
+    assert_eq!(from_the_inspector.status, 201);
 }
