@@ -2,8 +2,10 @@
 //! for hours in front of clients that misbehave.
 //!
 //! - **HTTP/1.1 and h2c** on one port (HTTP/2 with prior knowledge, told apart by its
-//!   preface), on the multi-threaded runtime the caller provides. A large body is validated
-//!   on the blocking pool, so one heavy request never holds up the others.
+//!   preface), on the multi-threaded runtime the caller provides. A large body (64 KiB and
+//!   more) is validated on the blocking pool, so a heavy request never holds up the light
+//!   ones; large bodies take turns, as reading a body's JSON can take some twenty times its
+//!   size in memory (a 32 MiB body of `[]`s: 700 MB), and four at once took gigabytes.
 //! - **Bodies are read under limits**: a `Content-Length` over
 //!   [`MAX_BODY_BYTES`] gets 413 before a byte of the body
 //!   is read; a chunked body gets 413 as soon as it crosses the limit, so no request holds
@@ -140,7 +142,7 @@ pub const MAX_HEAD_BYTES: usize = 32 * 1024;
 /// until it is answered: hyper's default of 200 let 500 connections hold 368 MiB.
 pub const MAX_STREAMS_PER_CONNECTION: u32 = 100;
 
-/// Bodies at least this large are validated on the blocking pool.
+/// Bodies at least this large are validated on the blocking pool, one at a time.
 const HEAVY_BODY_BYTES: usize = 64 * 1024;
 
 /// Serves `core` on `listener` until `shutdown` completes, then drains (see the module docs).
@@ -169,6 +171,7 @@ pub async fn serve(
         bodies: Semaphore::new(MAX_BODY_BYTES_HELD),
         unsent: Unsent::default(),
         requests: AtomicUsize::new(0),
+        heavy: Arc::new(Semaphore::new(1)),
     });
     let (stop, stopping) = watch::channel(false);
     let mut failures = AcceptFailures::default();
@@ -344,6 +347,9 @@ struct Limits {
     unsent: Unsent,
     /// Requests in flight.
     requests: AtomicUsize,
+    /// The one large body being validated: what a body's JSON takes in memory while it is
+    /// read can be twenty times its size, so large bodies take turns.
+    heavy: Arc<Semaphore>,
 }
 
 /// A request counted among those in flight while it lives.
@@ -565,7 +571,15 @@ async fn respond(
     }
     let answer = if request.body().len() >= HEAVY_BODY_BYTES {
         let core = core.clone();
-        match tokio::task::spawn_blocking(move || core.answer(request)).await {
+        // Held by the validation itself: a client that gives up (an h2 reset) does not let
+        // the next large body start beside it.
+        let turn = limits.heavy.clone().acquire_owned().await;
+        let validate = move || {
+            let answer = core.answer(request);
+            drop(turn);
+            answer
+        };
+        match tokio::task::spawn_blocking(validate).await {
             Ok(answer) => answer,
             Err(_) => {
                 return Ok(Reply::detail(

@@ -1,10 +1,11 @@
 //! The standalone binary against clients that try to reach past the API: text built to forge
-//! log lines, a web page that drives the admin API through its visitor's browser.
+//! log lines, a web page that drives the admin API through its visitor's browser, bodies
+//! built to swell in memory once parsed.
 
 use serde_json::json;
 
 use crate::binary::{spawn, terminate, terminate_with_logs};
-use crate::common::{Http, minimal};
+use crate::common::{CREATE, Http, minimal};
 
 #[tokio::test]
 async fn a_property_name_with_newlines_and_escape_codes_cannot_forge_a_log_line() {
@@ -63,4 +64,61 @@ async fn an_admin_request_a_web_page_of_another_origin_sends_is_refused_403() {
     assert_eq!(from_another_host.status, 403);
     assert_eq!(queued.json()["faults"], json!([]));
     assert_eq!(from_the_inspector.status, 201);
+}
+
+/// The most memory the process `child` has held at once, in bytes (Linux: `VmHWM`).
+fn peak_memory(child: &tokio::process::Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id().unwrap())).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[tokio::test]
+async fn large_bodies_that_swell_when_parsed_are_validated_one_at_a_time() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    // 4 MiB of empty arrays under an unknown property: 1.4 million values, some 45 MB once
+    // parsed; eight such bodies fit in what the server receives at once (128 MiB).
+    let swelling = format!(
+        r#"{{"prompt": "x", "video": "https://example.com/a.mp4", "junk": [{}]}}"#,
+        vec!["[]"; 1_400_000].join(",")
+    );
+    let create = || {
+        let request = http.request("POST", CREATE);
+        let request = request.header("content-type", "application/json");
+        http.send(request.body(swelling.clone()))
+    };
+
+    // Act
+    let answers = tokio::join!(
+        create(),
+        create(),
+        create(),
+        create(),
+        create(),
+        create(),
+        create(),
+        create()
+    );
+    let peak = peak_memory(&child);
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let answers = [
+        answers.0, answers.1, answers.2, answers.3, answers.4, answers.5, answers.6, answers.7,
+    ];
+    for answer in &answers {
+        assert_eq!(answer.status, 400);
+        let junk = ("/junk".to_string(), "additionalProperties".to_string());
+        assert_eq!(answer.violations(), [junk]);
+    }
+    // One body at a time: some 45 MB parsed, beside the 32 MiB of the bodies received. All
+    // eight at once held 400 MB.
+    assert!(peak < 200 << 20, "peak memory {} MiB", peak >> 20);
+    assert!(exit.success());
 }
