@@ -406,6 +406,27 @@ fn read_body(
         )
         .header("accept-encoding", "identity"));
     }
+    // hyper takes a body apart from its chunks but applies no other transfer coding: one sent
+    // `Transfer-Encoding: gzip, chunked` would be read compressed, as for a content coding.
+    let mut transfer_codings = request
+        .headers()
+        .get_all(http::header::TRANSFER_ENCODING)
+        .iter();
+    if let Some(coding) = transfer_codings.find(|coding| {
+        !coding.to_str().is_ok_and(|text| {
+            text.split(',')
+                .all(|coding| coding.trim().eq_ignore_ascii_case("chunked"))
+        })
+    }) {
+        let coding = String::from_utf8_lossy(coding.as_bytes());
+        return Err(Reply::detail(
+            415,
+            format!(
+                "Transfer-Encoding {:?} is not accepted: send the JSON body uncompressed (chunked alone is fine)",
+                shorten(&coding, 40)
+            ),
+        ));
+    }
     // One check of the whole body's UTF-8 costs far less than serde_json checking each
     // string as it goes. A body that fails it is not JSON: serde_json reads it as bytes to
     // say where, in its words (were it to accept it, the text with the bad bytes replaced

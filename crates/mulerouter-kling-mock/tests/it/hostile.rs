@@ -1,6 +1,7 @@
 //! The standalone binary against clients that misbehave: huge, stalled and cut bodies, huge
 //! and slow heads, idle and excess connections, exhausted file descriptors, proxy-style
-//! requests, half-closed sockets and a shutdown with requests in flight.
+//! requests, transfer codings it does not apply, half-closed sockets and a shutdown with
+//! requests in flight.
 
 use std::time::Duration;
 
@@ -591,5 +592,36 @@ async fn a_million_empty_elements_are_checked_up_to_the_limit_and_others_are_ans
         "{violations:?}"
     );
     assert_eq!(created.status, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_body_in_a_transfer_coding_other_than_chunked_gets_415_naming_it_and_creates_nothing() {
+    // Arrange: the body is plain JSON, but the client says it gzipped it before chunking.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+    let body = minimal().to_string();
+    let head = create_head(&address, None).replace(
+        "Transfer-Encoding: chunked",
+        "Transfer-Encoding: gzip, chunked",
+    );
+
+    // Act
+    let request = format!("{head}{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let (status, answer) = read_answer(&mut socket).await;
+    let health = Http::at(&url)
+        .send(Http::at(&url).request("GET", "/__admin/health"))
+        .await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(status, 415);
+    assert_eq!(
+        answer["detail"],
+        "Transfer-Encoding \"gzip, chunked\" is not accepted: send the JSON body uncompressed (chunked alone is fine)"
+    );
+    assert_eq!(health.json()["tasks"], 0);
     assert!(exit.success());
 }
