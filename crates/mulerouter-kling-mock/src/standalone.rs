@@ -18,7 +18,8 @@
 //!   [`MAX_UNSENT_ANSWER_BYTES`] wait, a new request gets 503 with `Retry-After: 1` before
 //!   the core acts on it.
 //! - **Heads are small**: an HTTP/1.1 request head over [`MAX_HEAD_BYTES`] gets 431 (h2:
-//!   16 KiB), so a connection holds little while its head arrives.
+//!   16 KiB), so a connection holds little while its head arrives, past the connection cap
+//!   too.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
 //!   for its next request); a new connection that has not started a request within it, on
@@ -269,8 +270,9 @@ const REFUSAL_PATIENCE: Duration = Duration::from_secs(1);
 /// The request is read first because a client that gets an answer before it has sent its
 /// request takes it for a broken connection (hyper: "unexpected message"), not for a 503 it
 /// can retry; its body is read and dropped, within [`REFUSAL_PATIENCE`], so that closing
-/// does not reset the connection under the answer. HTTP/1.1 only: a client past the cap that
-/// starts with the h2 preface gets its connection closed.
+/// does not reset the connection under the answer. A head over [`MAX_HEAD_BYTES`] gets 431.
+/// HTTP/1.1 only: a client past the cap that starts with the h2 preface gets its connection
+/// closed.
 async fn refuse_over_cap(stream: TcpStream, cap: usize) {
     let service = hyper::service::service_fn(move |request: http::Request<Incoming>| async move {
         let head_only = request.method() == http::Method::HEAD;
@@ -285,9 +287,12 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         let trace = logged_refusal(&parts, 503, format_args!("over --max-connections {cap}"));
         Ok::<_, Infallible>(closing(reply, head_only, &trace))
     });
+    // The head is held to the same limit as a served one's: nothing caps how many
+    // connections are refused at once, and hyper's default buffer let each hold 400 KiB.
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(REFUSAL_PATIENCE)
+        .max_buf_size(MAX_HEAD_BYTES)
         .keep_alive(false)
         .serve_connection(TokioIo::new(stream), service);
     let _ = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;

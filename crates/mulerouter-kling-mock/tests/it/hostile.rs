@@ -409,6 +409,29 @@ async fn connections_past_the_cap_get_503_and_a_freed_slot_serves_again() {
 }
 
 #[tokio::test]
+async fn a_head_past_the_connection_cap_gets_431_at_32_kib_like_any_other() {
+    // Arrange: one connection takes the only slot; another, past the cap, sends a head that
+    // never ends, cut at exactly the limit (so the server has read all of it when it answers).
+    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "1"], None).await;
+    let address = address(&url);
+    let _holder = TcpStream::connect(&address).await.unwrap();
+    let mut endless = TcpStream::connect(&address).await.unwrap();
+    let start = "GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+    let limit = mulerouter_kling_mock::standalone::MAX_HEAD_BYTES;
+    let endless_head = format!("{start}{}", "a".repeat(limit - start.len()));
+
+    // Act
+    endless.write_all(endless_head.as_bytes()).await.unwrap();
+    let (status, _) = read_answer(&mut endless).await;
+    closed_by_server(&mut endless).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(status, 431);
+    assert!(exit.success());
+}
+
+#[tokio::test]
 async fn out_of_file_descriptors_the_server_says_so_once_and_accepts_again_once_some_free_up() {
     // Arrange: 40 descriptors, of which the runtime and the listener take about a dozen.
     let (mut child, url) = spawn_with_fd_limit(40, &["--port", "0"], Some("warn")).await;
