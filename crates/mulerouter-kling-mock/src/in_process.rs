@@ -355,6 +355,7 @@ impl MockMuleRouterBuilder {
     /// [`build_core`](Self::build_core) for a transport that can (or, on wiremock, cannot)
     /// drop a connection for [`Fault::HangUp`](crate::Fault::HangUp).
     fn build_core_on(self, base_url: impl Into<String>, can_hang_up: bool) -> MockCore {
+        let base_url = base_url.into();
         let faults = Faults::default();
         faults.set_latency(self.latency);
         MockCore::new(State {
@@ -368,13 +369,14 @@ impl MockMuleRouterBuilder {
             }),
             faults,
             keys: self.keys,
-            base_url: base_url.into(),
-            requests: AtomicU64::new(0),
-            journal: Journal::new(self.journal_size),
             admin: AdminAccess {
                 token: self.admin_token,
                 listener_is_loopback: self.address.ip().is_loopback(),
+                public_host: crate::admin::host_name(&base_url),
             },
+            base_url,
+            requests: AtomicU64::new(0),
+            journal: Journal::new(self.journal_size),
             initial_latency: self.latency,
             can_hang_up,
         })

@@ -173,7 +173,8 @@
 //!
 //! The admin routes call the Rust methods, so they behave the same. Without a token
 //! ([`admin_token`](MockMuleRouterBuilder::admin_token), `--admin-token`) the admin API
-//! answers loopback callers only; with one, every caller must send it as
+//! answers loopback callers asking for `localhost`, an IP address or the public URL's host
+//! only; with one, every caller must send it as
 //! `Authorization: Bearer …`; a browser's request for a page of another origin is refused
 //! either way. `GET /__admin/` is a page that shows the tasks and the last
 //! requests (with each broken rule's JSON pointer) as they change.

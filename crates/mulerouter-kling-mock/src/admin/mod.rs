@@ -53,6 +53,9 @@ pub(crate) struct AdminAccess {
     pub(crate) token: Option<String>,
     /// Whether a request with no [`PeerAddr`] counts as from loopback.
     pub(crate) listener_is_loopback: bool,
+    /// The host of the mock's public URL, lower case: without a token, a `Host` the admin
+    /// API answers besides `localhost` and IP addresses.
+    pub(crate) public_host: Option<String>,
 }
 
 /// Whether `path` is the admin API's.
@@ -170,16 +173,62 @@ fn check_access(access: &AdminAccess, request: &http::Request<Bytes>) -> Result<
                 .map_or(access.listener_is_loopback, |peer| {
                     peer.0.ip().to_canonical().is_loopback()
                 });
-            if loopback {
-                Ok(())
-            } else {
-                Err(error(
+            if !loopback {
+                return Err(error(
                     403,
                     "the admin API answers loopback peers only; start the mock with --admin-token (or MULEROUTER_MOCK_ADMIN_TOKEN) to use it from elsewhere",
-                ))
+                ));
+            }
+            match rebindable_host(access, request) {
+                None => Ok(()),
+                Some(host) => Err(error(
+                    403,
+                    format!(
+                        "without an admin token the admin API answers requests for localhost, an IP address or the mock's public URL only, not for {:?}: a web page that points its own name at this machine (DNS rebinding) would get in; use http://127.0.0.1:<port>, or start the mock with --admin-token",
+                        shorten(host, 100)
+                    ),
+                )),
             }
         }
     }
+}
+
+/// The name a request asks for (its `Host`, or its h2 `:authority`), if a web page could
+/// have sent it through DNS rebinding: a name that is not `localhost` (or under
+/// `.localhost`), not an IP address and not the host of the mock's public URL.
+///
+/// A page on `http://evil.example:4010` whose name its owner then points at 127.0.0.1 sends
+/// its requests to the mock from a loopback peer, as of its own origin: the `Origin` check
+/// cannot tell them, the name in `Host` can. (An IP address cannot be pointed elsewhere.)
+fn rebindable_host<'a>(access: &AdminAccess, request: &'a http::Request<Bytes>) -> Option<&'a str> {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .map(|host| host.to_str().unwrap_or("(not visible ASCII)"))
+        .or_else(|| request.uri().authority().map(http::uri::Authority::as_str))?;
+    let local = host_name(host).is_some_and(|name| {
+        name == "localhost"
+            || name.ends_with(".localhost")
+            || name.parse::<std::net::IpAddr>().is_ok()
+            || access.public_host.as_ref() == Some(&name)
+    });
+    (!local).then_some(host)
+}
+
+/// The host name of a URL or an authority (`http://Example.com:80/x`, `[::1]:4010`), lower
+/// case and without brackets.
+pub(crate) fn host_name(text: &str) -> Option<String> {
+    let authority = match text.split_once("://") {
+        Some((_, rest)) => rest.split(['/', '?', '#']).next().unwrap_or_default(),
+        None => text,
+    };
+    let authority: http::uri::Authority = authority.parse().ok()?;
+    let host = authority.host();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|host| host.strip_suffix(']'))
+        .unwrap_or(host);
+    Some(host.to_ascii_lowercase())
 }
 
 /// The `Origin` of a request a browser sent for a page of another origin, if it is one.
@@ -612,7 +661,51 @@ mod tests {
         AdminAccess {
             token: None,
             listener_is_loopback: false,
+            public_host: Some("mock.internal".into()),
         }
+    }
+
+    #[test]
+    fn without_a_token_a_request_for_a_name_a_page_could_rebind_is_refused_403() {
+        // Arrange
+        let access = open();
+        let for_host = |host: &str| {
+            let mut request = request_from("127.0.0.1:5000");
+            request
+                .headers_mut()
+                .insert(http::header::HOST, host.parse().unwrap());
+            request
+        };
+
+        // Act
+        let rebound = check_access(&access, &for_host("evil.example:4010"));
+        let local: Vec<_> = [
+            "localhost:4010",
+            "app.localhost",
+            "127.0.0.1:4010",
+            "[::1]:4010",
+            "0.0.0.0:4010",
+            "Mock.Internal:4010",
+        ]
+        .map(|host| check_access(&access, &for_host(host)).map_err(|reply| reply.status))
+        .into();
+        let no_host = check_access(&access, &request_from("127.0.0.1:5000"));
+
+        // Assert
+        assert_eq!(rebound.unwrap_err().status, 403);
+        assert!(local.iter().all(Result::is_ok), "{local:?}");
+        assert!(no_host.is_ok());
+    }
+
+    #[test]
+    fn a_host_name_is_read_from_a_url_or_an_authority() {
+        assert_eq!(
+            host_name("http://Mock.Internal:4010/x").as_deref(),
+            Some("mock.internal")
+        );
+        assert_eq!(host_name("[::1]:4010").as_deref(), Some("::1"));
+        assert_eq!(host_name("localhost").as_deref(), Some("localhost"));
+        assert_eq!(host_name("not a host"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The standalone binary against clients that try to reach past the API: text built to forge
-//! log lines, a web page that drives the admin API through its visitor's browser, bodies
+//! log lines, a web page that drives the admin API through its visitor's browser (from its
+//! own site, or rebinding its name to 127.0.0.1), bodies
 //! built to swell in memory once parsed.
 
 use serde_json::json;
@@ -64,6 +65,37 @@ async fn an_admin_request_a_web_page_of_another_origin_sends_is_refused_403() {
     assert_eq!(from_another_host.status, 403);
     assert_eq!(queued.json()["faults"], json!([]));
     assert_eq!(from_the_inspector.status, 201);
+}
+
+#[tokio::test]
+async fn without_a_token_an_admin_request_for_a_name_a_page_could_rebind_is_refused_403() {
+    // Arrange: a page on `rebind.example` whose name then resolves to 127.0.0.1 sends its
+    // requests as of its own origin, from a loopback peer.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    let port = url.rsplit(':').next().unwrap();
+    let fault = |host: String| {
+        http.request("POST", "/__admin/faults")
+            .header("host", host)
+            .body(r#"{"status": 503}"#)
+    };
+
+    // Act
+    let rebound = http.send(fault(format!("rebind.example:{port}"))).await;
+    let queued = http.send(http.request("GET", "/__admin/faults")).await;
+    let local = http.send(fault(format!("localhost:{port}"))).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert!(exit.success());
+    assert_eq!(rebound.status, 403);
+    let detail = rebound.json()["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("rebind.example") && detail.contains("DNS rebinding"),
+        "{detail}"
+    );
+    assert_eq!(queued.json()["faults"], json!([]));
+    assert_eq!(local.status, 201);
 }
 
 /// The most memory the process `child` has held at once, in bytes (Linux: `VmHWM`).
