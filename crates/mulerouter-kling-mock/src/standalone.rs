@@ -316,12 +316,17 @@ fn logged_refusal(
 }
 
 /// A connection that ended in an error: at debug (a client hanging up is no news), but a
-/// request head over [`MAX_HEAD_BYTES`], which hyper answers 431 itself before the core
-/// sees a request, at info like every other answer.
+/// request head that hyper answers itself before the core sees a request, 431 when it is
+/// over [`MAX_HEAD_BYTES`] and 400 when it is malformed (a bad byte in a header name, two
+/// `Content-Length`s, a folded header), at info like every other answer: its client gets no
+/// more than the status, so the log is where the reason is.
 fn log_connection_end(peer: SocketAddr, error: &(dyn std::error::Error + 'static)) {
     match error.downcast_ref::<hyper::Error>() {
         Some(error) if error.is_parse_too_large() => tracing::info!(
             "a request from {peer} -> 431 (its head is over {MAX_HEAD_BYTES} bytes); connection closed"
+        ),
+        Some(error) if error.is_parse() => tracing::info!(
+            "a request from {peer} -> 400 (its head is malformed: {error}); connection closed"
         ),
         _ => tracing::debug!("connection from {peer} ended: {error}"),
     }

@@ -342,6 +342,28 @@ async fn a_request_head_gets_431_as_soon_as_it_reaches_32_kib_and_a_smaller_one_
 }
 
 #[tokio::test]
+async fn a_malformed_head_that_hyper_answers_400_itself_still_gets_its_log_line() {
+    // Arrange: a space in a header name, which no server may take for a header.
+    let (mut child, url) = spawn(&["--port", "0"], Some("info")).await;
+    let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+
+    // Act
+    let head = "GET /__admin/health HTTP/1.1\r\nHost: x\r\nBad Name: x\r\n\r\n";
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let (status, _) = read_answer(&mut socket).await;
+    closed_by_server(&mut socket).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
+
+    // Assert
+    assert_eq!(status, 400);
+    assert!(exit.success());
+    assert!(
+        logs.contains("-> 400 (its head is malformed: invalid HTTP header parsed)"),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
 async fn a_connection_that_never_starts_a_request_is_closed_after_the_header_timeout() {
     // Arrange: the idle timeout keeps its default (60 s); nothing is sent, so no request
     // head has started for hyper to time.
