@@ -135,7 +135,9 @@ pub fn compare(old: &Document, new: &Document, tolerant: &BTreeSet<String>) -> V
                     added.method.to_uppercase(),
                     added.path
                 ))),
-                format!("{CALLERS}: a new method on the client; {MOCK_USERS}: the mock serves it"),
+                format!(
+                    "{CALLERS}: a new method on the generated client (`client.raw()`), none on `Client` until one is written; {MOCK_USERS}: the mock answers it with its documented example, without checking the request or touching a task, until its behaviour is written (`crates/mulerouter-kling-mock/src/dispatch.rs`)"
+                ),
             )),
             (Some(removed), None) => {
                 let reason = format!(

@@ -159,7 +159,9 @@ fn headers(walk: &mut Walk<'_>, place: &str, old: (&Value, &str), new: (&Value, 
         let here = format!("{place} header {shown}");
         match (before_names.get(name), after_names.get(name)) {
             (None, Some(key)) => {
-                let reason = format!("{READERS}: a new header to read");
+                let reason = format!(
+                    "{READERS}: a new header to read; {MOCK_USERS}: the mock does not send it (its headers are its own, not the document's)"
+                );
                 walk.push(
                     Class::NonBreaking,
                     Side::Response,
@@ -173,7 +175,7 @@ fn headers(walk: &mut Walk<'_>, place: &str, old: (&Value, &str), new: (&Value, 
             }
             (Some(key), None) => {
                 let reason = format!(
-                    "{READERS}: code reading `{key}` finds nothing; {MOCK_USERS}: the mock stops sending it"
+                    "{READERS}: code reading `{key}` finds nothing; {MOCK_USERS}: the mock sends what it sent before (its headers are its own, not the document's)"
                 );
                 walk.push(
                     Class::Breaking,
