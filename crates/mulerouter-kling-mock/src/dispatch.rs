@@ -130,7 +130,7 @@ fn operation_reply(
         match Behaviour::of(operation) {
             Behaviour::Create => create(state, operation, request, &prefs, &mut honoured),
             Behaviour::Read => get(state, operation, params, &prefs, &mut honoured),
-            Behaviour::Example => documented_example(operation, &prefs, &mut honoured),
+            Behaviour::Example => example(operation, params, request, &prefs, &mut honoured),
         }
     };
     let mut reply = reply;
@@ -558,6 +558,36 @@ fn apply_example(tasks: &Tasks, id: Uuid, example: &Value) {
 }
 
 /// Operations without implemented behaviour answer their documented example.
+/// An operation the mock has no behaviour for (one the document gained): its request is
+/// validated like any other (path parameters, body), then it is answered with its documented
+/// example; no task is looked up or changed.
+fn example(
+    operation: &Operation,
+    params: &[String],
+    request: &http::Request<Bytes>,
+    prefs: &Preferences,
+    honoured: &mut Honoured,
+) -> Reply {
+    let mut violations = operation.check_params(params);
+    match read_body(operation, request) {
+        Ok((_, broken)) => violations.extend(broken),
+        Err(reply) => return reply,
+    }
+    if !violations.is_empty() {
+        return Reply::rejected(violations);
+    }
+    documented_example(operation, prefs, honoured)
+}
+
+/// The operations of the document the mock has no behaviour for: each is answered with its
+/// documented example once its request is valid.
+pub(crate) fn answered_by_example(api: &crate::document::Api) -> Vec<&str> {
+    api.operations()
+        .filter(|operation| Behaviour::of(operation) == Behaviour::Example)
+        .map(|operation| operation.id.as_str())
+        .collect()
+}
+
 fn documented_example(
     operation: &Operation,
     prefs: &Preferences,
@@ -614,4 +644,116 @@ pub(crate) fn too_large(length: Option<u64>) -> Reply {
         None => format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
     };
     Reply::detail(413, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use serde_json::{Value, json};
+
+    use crate::MockMuleRouter;
+    use crate::document::{API_DOCUMENT, Api};
+    use crate::mock_core::MockCore;
+
+    const TASK_PATH: &str =
+        "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation/{task_id}";
+
+    /// A core serving the embedded document plus an operation it has no behaviour for, as
+    /// when the document gains one: `DELETE` of a task, with an optional body whose `reason`
+    /// is at most 10 characters.
+    fn core_with_a_cancel() -> MockCore {
+        let mut document = API_DOCUMENT.clone();
+        let read = document["paths"][TASK_PATH]["get"].clone();
+        document["paths"][TASK_PATH]["delete"] = json!({
+            "operationId": "cancel_generation",
+            "parameters": read["parameters"],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"reason": {"type": "string", "maxLength": 10}},
+            }}}},
+            "responses": {"200": {"description": "Cancelled.", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/TaskResponse"},
+                "example": {"task_info": {
+                    "id": "8e1e315e-b50d-4334-a231-be7d19a372f4", "status": "failed",
+                    "created_at": "2026-03-03T00:00:00Z", "updated_at": "2026-03-03T00:00:09Z",
+                }},
+            }}}},
+        });
+        let api = Box::leak(Box::new(Api::compile_document(&document).unwrap()));
+        MockMuleRouter::builder().build_core_serving(api, "http://127.0.0.1:9".into(), true)
+    }
+
+    fn cancel(core: &MockCore, task_id: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = http::Request::delete(TASK_PATH.replace("{task_id}", task_id))
+            .header("authorization", "Bearer sk-mr-test");
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        let body = body.map_or_else(Bytes::new, |body| Bytes::from(body.to_string()));
+        let answer = core.answer(request.body(body).unwrap());
+        let status = answer.response.status().as_u16();
+        (
+            status,
+            serde_json::from_slice(answer.response.body()).unwrap(),
+        )
+    }
+
+    fn broken(answer: &Value) -> Vec<(&str, &str)> {
+        answer["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["pointer"].as_str().unwrap(), v["rule"].as_str().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn an_operation_without_behaviour_is_named_and_answers_its_example_to_a_valid_request() {
+        // Arrange
+        let core = core_with_a_cancel();
+
+        // Act
+        let (status, answer) = cancel(
+            &core,
+            "0b6f3c8e-2f0c-4e8e-9a51-3c9f1e2d4a7b",
+            Some(json!({"reason": "no"})),
+        );
+
+        // Assert
+        assert_eq!(core.operations_answered_by_example(), ["cancel_generation"]);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["task_info"]["status"], "failed");
+    }
+
+    #[test]
+    fn an_operation_without_behaviour_still_refuses_a_request_that_breaks_the_document() {
+        // Arrange
+        let core = core_with_a_cancel();
+
+        // Act
+        let (status, answer) = cancel(
+            &core,
+            "not-a-uuid",
+            Some(json!({"reason": "far too long a reason", "force": true})),
+        );
+
+        // Assert
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(
+            broken(&answer),
+            // The path's, then the body's.
+            [
+                ("/task_id", "format"),
+                ("/force", "additionalProperties"),
+                ("/reason", "maxLength"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_embedded_document_has_behaviour_for_every_operation() {
+        let core = MockMuleRouter::builder().build_core("http://127.0.0.1:9");
+        assert!(core.operations_answered_by_example().is_empty());
+    }
 }

@@ -355,11 +355,20 @@ impl MockMuleRouterBuilder {
     /// [`build_core`](Self::build_core) for a transport that can (or, on wiremock, cannot)
     /// drop a connection for [`Fault::HangUp`](crate::Fault::HangUp).
     fn build_core_on(self, base_url: impl Into<String>, can_hang_up: bool) -> MockCore {
-        let base_url = base_url.into();
+        self.build_core_serving(Api::get(), base_url.into(), can_hang_up)
+    }
+
+    /// The core serving `api` (the embedded document, or in tests another one).
+    pub(crate) fn build_core_serving(
+        self,
+        api: &'static Api,
+        base_url: String,
+        can_hang_up: bool,
+    ) -> MockCore {
         let faults = Faults::default();
         faults.set_latency(self.latency);
         MockCore::new(State {
-            api: Api::get(),
+            api,
             tasks: Tasks::new(Limits {
                 clock: self.clock,
                 timing: self.timing,

@@ -313,6 +313,13 @@ async fn main() -> ExitCode {
     }
     let listening = format!("http://{}", mulerouter_kling_mock::reachable(bound));
     let core = builder.build_core(args.public_url.clone().unwrap_or(listening.clone()));
+    let by_example = core.operations_answered_by_example();
+    if !by_example.is_empty() {
+        tracing::warn!(
+            "no behaviour for {}: answered with the document's example once the request is valid (see the README)",
+            by_example.join(", ")
+        );
+    }
 
     // Listen for the signals before saying where the mock listens: a supervisor that stops
     // the mock as soon as it has read the banner must get a clean shutdown.

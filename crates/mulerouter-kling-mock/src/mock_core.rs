@@ -265,6 +265,14 @@ impl MockCore {
         }
     }
 
+    /// The `operationId`s of the document's operations this mock has no behaviour for (one
+    /// the document gained since the mock was written): each is routed, its request
+    /// validated, and then answered with its documented example; no task is looked up or
+    /// changed. Empty while the mock implements every operation.
+    pub fn operations_answered_by_example(&self) -> Vec<&'static str> {
+        crate::dispatch::answered_by_example(self.state.api)
+    }
+
     /// The base URL the core writes into answers (video links), e.g. `http://127.0.0.1:40213`.
     pub fn uri(&self) -> String {
         self.state.base_url.clone()

@@ -136,7 +136,7 @@ pub fn compare(old: &Document, new: &Document, tolerant: &BTreeSet<String>) -> V
                     added.path
                 ))),
                 format!(
-                    "{CALLERS}: a new method on the generated client (`client.raw()`), none on `Client` until one is written; {MOCK_USERS}: the mock answers it with its documented example, without checking the request or touching a task, until its behaviour is written (`crates/mulerouter-kling-mock/src/dispatch.rs`)"
+                    "{CALLERS}: a new method on the generated client (`client.raw()`), none on `Client` until one is written; {MOCK_USERS}: the mock validates its request, then answers its documented example without touching a task (and says so when it starts), until its behaviour is written (`crates/mulerouter-kling-mock/src/dispatch.rs`)"
                 ),
             )),
             (Some(removed), None) => {
