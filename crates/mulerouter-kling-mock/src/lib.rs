@@ -276,7 +276,9 @@
 //! id), as a gateway continues one; an invalid one is ignored. It serves HTTP/1.1 and h2c on hyper with bounded bodies and unread
 //! answers, timeouts, a connection cap and a draining shutdown on Ctrl-C or SIGTERM (see
 //! [`standalone`] for each limit and its flag). `--api-key` or `MULEROUTER_MOCK_API_KEY`
-//! accepts one key only. Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`.
+//! accepts one key only. Point any client at it with `MULEROUTER_BASE_URL=http://127.0.0.1:4010`
+//! and a key it accepts, `MULEROUTER_API_KEY=sk-mr-test` (`Client::from_env` needs the key,
+//! and `kling` refuses a base URL without one).
 //!
 //! Its memory stays flat however long it runs: finished tasks are evicted after
 //! [`task_ttl`](MockMuleRouterBuilder::task_ttl) (a read of one then gets 404, its `detail`
