@@ -64,8 +64,10 @@ struct Args {
     api_key: Option<String>,
 
     /// Require this token (`Authorization: Bearer …`) on the admin API (`/__admin/…`) from
-    /// every caller. Without it the admin API answers loopback peers only. Prefer the
-    /// environment variable: a flag shows in `ps`.
+    /// every caller. Without it the admin API answers loopback peers only, and only for the
+    /// host `localhost`, an IP address or the --public-url's host (so a page that points its
+    /// own name at 127.0.0.1 cannot get in). Either way a request a web page of another
+    /// origin sends is refused. Prefer the environment variable: a flag shows in `ps`.
     #[arg(long, env = "MULEROUTER_MOCK_ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
     admin_token: Option<String>,
 
