@@ -136,8 +136,9 @@ fn task_id(text: &str) -> Result<uuid::Uuid, String> {
     })
 }
 
-/// The longest `--timeout` or `--idle-timeout` accepted: a year.
-const MAX_TIME_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+/// The longest `--timeout` or `--idle-timeout` accepted: a year, as the duration parser
+/// counts one (365.25 days), so that `1y` is accepted.
+const MAX_TIME_LIMIT: Duration = Duration::from_secs(31_557_600);
 
 /// A time limit: whole seconds (`90`, as the flags always took), or a duration with its unit
 /// (`90s`, `15m`, `1h 30m`, `500ms`); above zero and at most a year.
@@ -266,6 +267,7 @@ mod tests {
         assert_eq!(time_limit("1h 30m"), seconds(5400));
         assert_eq!(time_limit("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(time_limit("365days"), seconds(365 * 24 * 3600));
+        assert_eq!(time_limit("1y"), seconds(31_557_600));
     }
 
     #[test]

@@ -52,11 +52,20 @@ async fn main() -> ExitCode {
         // download), which the default end of the process on a signal would not.
         (signal, code) = interrupted() => output.failure(
             "interrupted",
-            &format!("kling {name} interrupted by {signal}; a task it created may still run"),
+            &format!("kling {name} interrupted by {signal}{}", aftermath_of_interruption(name)),
             code,
         ),
     };
     ExitCode::from(code)
+}
+
+/// What an interrupted command may leave behind: only `generate` creates a task.
+fn aftermath_of_interruption(name: &str) -> &'static str {
+    if name == "generate" {
+        "; a task it created may still run"
+    } else {
+        ""
+    }
 }
 
 /// Completes on Ctrl-C, SIGTERM or SIGHUP, with the signal's name and the exit code a shell

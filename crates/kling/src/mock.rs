@@ -152,7 +152,16 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 .body(FailRequest { code })
                 .send()
                 .await;
-            shown(sent, output, failed)
+            // Only here is a 404 the mock's own answer: the task is unknown.
+            match sent {
+                Err(Error::ErrorResponse(answer)) if answer.status().as_u16() == 404 => output
+                    .failure(
+                        "mock_admin",
+                        &format!("the mock answered 404: {}", answer.detail),
+                        exit::NOT_FOUND,
+                    ),
+                sent => shown(sent, output, failed),
+            }
         }
         MockCommand::Journal { limit } => {
             let mut call = admin.journal();
@@ -401,15 +410,24 @@ fn refused(error: &Error<AdminError>, output: Output) -> u8 {
     let (code, message) = match error {
         Error::ErrorResponse(answer) => {
             let status = answer.status().as_u16();
-            let code = match status {
-                401 | 403 => exit::AUTH,
-                404 => exit::NOT_FOUND,
-                _ => exit::API_ERROR,
-            };
-            (
-                code,
-                format!("the mock answered {status}: {}", answer.detail),
-            )
+            match status {
+                401 | 403 => (
+                    exit::AUTH,
+                    format!("the mock answered {status}: {}", answer.detail),
+                ),
+                // The admin API has each of these paths: a server without them is another.
+                404 => (
+                    exit::API_ERROR,
+                    format!(
+                        "{status} for an admin path every mock serves ({}): is {BASE_URL_ENV} a MuleRouter mock?",
+                        answer.detail
+                    ),
+                ),
+                _ => (
+                    exit::API_ERROR,
+                    format!("the mock answered {status}: {}", answer.detail),
+                ),
+            }
         }
         Error::CommunicationError(_) | Error::ResponseBodyError(_) => (
             exit::TRANSPORT,

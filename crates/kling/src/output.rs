@@ -72,8 +72,8 @@ impl Output {
             let code = error.task_code().map(|c| c.to_string()).unwrap_or_default();
             out!(
                 "  error:   {code} {} {}",
-                error.title.as_deref().unwrap_or(""),
-                error.detail.as_deref().unwrap_or("")
+                shortened(error.title.as_deref().unwrap_or("")),
+                shortened(error.detail.as_deref().unwrap_or(""))
             );
         }
         for video in task.videos.iter().flatten() {
@@ -277,4 +277,18 @@ fn error_text(error: &Error, message: &str) -> String {
         field("detail:", failure.detail.clone());
     }
     lines.join("\n")
+}
+
+/// The most characters of a task's title or detail shown as text, as the client keeps of
+/// an error's texts: a server can send megabytes of them. `--json` shows them whole.
+const SHOWN_CHARS: usize = 300;
+
+/// `text` cut at [`SHOWN_CHARS`] characters, saying how long it was.
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    let length = text.chars().count();
+    if length <= SHOWN_CHARS {
+        return text.into();
+    }
+    let start: String = text.chars().take(SHOWN_CHARS).collect();
+    format!("{start}… ({length} characters; --json shows them all)").into()
 }

@@ -230,6 +230,33 @@ async fn status_in_text_mode_is_readable() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_cuts_megabytes_of_a_failed_tasks_texts_in_text_and_keeps_them_in_json() {
+    // Arrange
+    let mut failed = task("failed");
+    failed["task_info"]["error"] =
+        json!({"error_code": 3005, "title": "t".repeat(5_000), "detail": "d".repeat(200_000)});
+    let server = server_answering(ResponseTemplate::new(200).set_body_json(failed)).await;
+
+    // Act
+    let shown = run(against(&server).args(["status", TASK_ID]));
+    let json = run(against(&server).args(["--json", "status", TASK_ID]));
+
+    // Assert
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let shown = text(&shown.stdout);
+    assert!(shown.len() < 2_000, "{} bytes", shown.len());
+    assert!(
+        shown.contains("… (200000 characters; --json shows them all)"),
+        "{shown}"
+    );
+    let task: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        task["task_info"]["error"]["detail"].as_str().unwrap().len(),
+        200_000
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auth_error_prints_status_title_detail_and_traceparent_with_exit_code_3() {
     // Arrange
     let server = server_answering(

@@ -312,6 +312,11 @@ async fn an_interrupted_download_leaves_no_partial_file_and_says_so() {
     assert_eq!(entries(dir.path()), Vec::<String>::new());
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(printed["error"]["kind"], "interrupted");
+    // `wait` creates no task, so it does not speak of one it created.
+    assert_eq!(
+        printed["error"]["message"],
+        "kling wait interrupted by Ctrl-C"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -266,6 +266,26 @@ async fn kling_mock_against_a_server_that_is_not_a_mock_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kling_mock_against_a_json_api_without_the_admin_paths_says_it_is_not_a_mock() {
+    // Arrange: a 404 in the shape the mock's own errors have.
+    let server = server_answering(
+        ResponseTemplate::new(404).set_body_json(serde_json::json!({"detail": "Not Found"})),
+    )
+    .await;
+    let url = server.uri();
+
+    // Act
+    let output =
+        tokio::task::spawn_blocking(move || kling_mock(&url).arg("tasks").output().unwrap())
+            .await
+            .unwrap();
+
+    // Assert
+    assert_eq!(output.status.code(), Some(9), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("is MULEROUTER_BASE_URL a MuleRouter mock?"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kling_mock_against_a_server_answering_without_end_stops_reading_at_16_mib() {
     // Arrange: a 200 whose body never ends (and no length announced).
     let server = RawServer::answering(Answer::Endless {
