@@ -92,38 +92,26 @@ async fn every_provoked_response_conforms_to_the_document() {
     // Arrange
     let mock = MockMuleRouter::start().await;
     let http = reqwest::Client::new();
-    let task_path = format!("{CREATE}/8e1e315e-b50d-4334-a231-be7d19a372f4");
 
     for (operation, key, status) in PROVOKED_ON_THE_MOCK {
-        let (method, path) = if *operation == "create_generation" {
-            ("POST", CREATE.to_string())
-        } else {
-            ("GET", task_path.clone())
-        };
-        let url = format!("{}{path}", mock.uri());
+        let line = request_line(operation);
+        let url = format!("{}{}", mock.uri(), line.path);
         let valid = json!({"prompt": "A paper boat", "video": "https://example.com/in.mp4"});
-        let request = match (*status, method) {
-            (405, "POST") => http.put(&url).bearer_auth("sk-mr-k").json(&valid),
-            (405, _) => http.delete(&url).bearer_auth("sk-mr-k"),
-            (413, _) => http
-                .post(&url)
-                .bearer_auth("sk-mr-k")
+        let call =
+            |method: &reqwest::Method| http.request(method.clone(), &url).bearer_auth("sk-mr-k");
+        let request = match *status {
+            // A method the path does not list.
+            405 => call(&line.unlisted),
+            413 => call(&line.method)
                 .header("content-type", "application/json")
                 .body(vec![b' '; 33 * 1024 * 1024]),
-            (415, _) => http
-                .post(&url)
-                .bearer_auth("sk-mr-k")
+            415 => call(&line.method)
                 .header("content-type", "text/plain")
                 .body("prompt=boat"),
-            (_, "POST") => http
-                .post(&url)
-                .bearer_auth("sk-mr-k")
+            _ if line.takes_body => call(&line.method)
                 .header("prefer", format!("code={status}"))
                 .json(&valid),
-            _ => http
-                .get(&url)
-                .bearer_auth("sk-mr-k")
-                .header("prefer", format!("code={status}")),
+            _ => call(&line.method).header("prefer", format!("code={status}")),
         };
 
         // Act
@@ -133,8 +121,12 @@ async fn every_provoked_response_conforms_to_the_document() {
         let body = response.bytes().await.unwrap();
 
         // Assert
-        assert_eq!(answered, *status, "{operation} {key}");
-        validate_response(method, &path, answered, &body)
+        assert_eq!(
+            answered, *status,
+            "{operation} {key} ({} {})",
+            line.method, line.path
+        );
+        validate_response(line.method.as_str(), &line.path, answered, &body)
             .unwrap_or_else(|v| panic!("{operation} {key} ({status}): {v:?}"));
         serde_json::from_slice::<ApiError>(&body)
             .unwrap_or_else(|e| panic!("{operation} {key}: {e}"));
@@ -142,6 +134,52 @@ async fn every_provoked_response_conforms_to_the_document() {
             assert!(allow.is_some(), "405 without Allow for {operation}");
         }
     }
+}
+
+/// How to call an operation, read from the document: its method, its path with the example
+/// task id in `{task_id}`, a method its path does not list (for a 405), and whether it takes
+/// a body.
+struct RequestLine {
+    method: reqwest::Method,
+    path: String,
+    unlisted: reqwest::Method,
+    takes_body: bool,
+}
+
+fn request_line(operation_id: &str) -> RequestLine {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let paths = document()["paths"].as_object().unwrap();
+    for (template, item) in paths {
+        let listed: Vec<&str> = METHODS
+            .into_iter()
+            .filter(|m| item.get(*m).is_some())
+            .collect();
+        let Some(method) = listed
+            .iter()
+            .find(|m| item[**m]["operationId"] == operation_id)
+        else {
+            continue;
+        };
+        let path = template.replace("{task_id}", "8e1e315e-b50d-4334-a231-be7d19a372f4");
+        assert!(
+            !path.contains('{'),
+            "{operation_id}: give the path parameters of {template} example values here"
+        );
+        let unlisted = ["put", "patch", "delete", "post", "get"]
+            .into_iter()
+            .find(|m| !listed.contains(m))
+            .expect("a path that lists every method cannot be answered 405");
+        let upper = |m: &str| m.to_uppercase().parse::<reqwest::Method>().unwrap();
+        return RequestLine {
+            method: upper(method),
+            path,
+            unlisted: upper(unlisted),
+            takes_body: item[*method].get("requestBody").is_some(),
+        };
+    }
+    panic!("the document has no operation {operation_id}")
 }
 
 /// The documented response for `status` of the operation `operation_id`: the exact code, else
