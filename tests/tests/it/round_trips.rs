@@ -13,6 +13,7 @@ use mulerouter_kling::{ApiKey, Client, parse_request};
 use mulerouter_kling_mock::MockMuleRouter;
 use mulerouter_kling_mock::document::{validate_request_body, validate_response};
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
@@ -454,6 +455,51 @@ fn valid_requests_pass_both_validators_and_round_trip_through_the_mock() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn the_valid_requests_generated_set_every_property_the_document_lists() {
+    // Arrange: the properties of the body and of each element kind.
+    let listed = |schema: &Value| -> BTreeSet<String> {
+        schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let request = document::component("CreateGenerationRequest").unwrap();
+    let kinds = document::component("Element").unwrap()["oneOf"]
+        .as_array()
+        .unwrap();
+    let documented: BTreeSet<String> = listed(request)
+        .into_iter()
+        .chain(kinds.iter().flat_map(|kind| {
+            listed(kind)
+                .into_iter()
+                .map(|name| format!("elements/*/{name}"))
+        }))
+        .collect();
+    let mut runner = TestRunner::deterministic();
+
+    // Act
+    let mut generated = BTreeSet::new();
+    for _ in 0..512 {
+        let body = valid_request().new_tree(&mut runner).unwrap().current();
+        generated.extend(body.as_object().unwrap().keys().cloned());
+        for element in body["elements"].as_array().into_iter().flatten() {
+            let names = element.as_object().unwrap().keys();
+            generated.extend(names.map(|name| format!("elements/*/{name}")));
+        }
+    }
+
+    // Assert
+    let missing: Vec<&String> = documented.difference(&generated).collect();
+    assert!(
+        missing.is_empty(),
+        "valid_request() never sets {missing:?}, which the document lists: generate them too, so \
+         that the round trips cover them"
+    );
 }
 
 #[test]
