@@ -202,7 +202,7 @@ pub async fn serve(
                         });
                     }
                     Err(_) => {
-                        tokio::spawn(refuse_over_cap(stream, settings.max_connections));
+                        tokio::spawn(refuse_over_cap(stream, peer, settings.max_connections));
                     }
                 }
             }
@@ -273,19 +273,25 @@ const REFUSAL_PATIENCE: Duration = Duration::from_secs(1);
 /// does not reset the connection under the answer. A head over [`MAX_HEAD_BYTES`] gets 431.
 /// HTTP/1.1 only: a client past the cap that starts with the h2 preface gets its connection
 /// closed.
-async fn refuse_over_cap(stream: TcpStream, cap: usize) {
-    let service = hyper::service::service_fn(move |request: http::Request<Incoming>| async move {
-        let head_only = request.method() == http::Method::HEAD;
-        let (parts, mut body) = request.into_parts();
-        let _ = tokio::time::timeout(REFUSAL_PATIENCE, async {
-            while let Some(Ok(_)) = body.frame().await {}
-        })
-        .await;
-        let reply = at_limit(&format!(
-            "serves at most {cap} connections at once (--max-connections)"
-        ));
-        let trace = logged_refusal(&parts, 503, format_args!("over --max-connections {cap}"));
-        Ok::<_, Infallible>(closing(reply, head_only, &trace))
+async fn refuse_over_cap(stream: TcpStream, peer: SocketAddr, cap: usize) {
+    // Whether a request was answered (and logged) by the service.
+    let answered = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answering = answered.clone();
+    let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+        answering.store(true, Ordering::Relaxed);
+        async move {
+            let head_only = request.method() == http::Method::HEAD;
+            let (parts, mut body) = request.into_parts();
+            let _ = tokio::time::timeout(REFUSAL_PATIENCE, async {
+                while let Some(Ok(_)) = body.frame().await {}
+            })
+            .await;
+            let reply = at_limit(&format!(
+                "serves at most {cap} connections at once (--max-connections)"
+            ));
+            let trace = logged_refusal(&parts, 503, format_args!("over --max-connections {cap}"));
+            Ok::<_, Infallible>(closing(reply, head_only, &trace))
+        }
     });
     // The head is held to the same limit as a served one's: nothing caps how many
     // connections are refused at once, and hyper's default buffer let each hold 400 KiB.
@@ -295,7 +301,18 @@ async fn refuse_over_cap(stream: TcpStream, cap: usize) {
         .max_buf_size(MAX_HEAD_BYTES)
         .keep_alive(false)
         .serve_connection(TokioIo::new(stream), service);
-    let _ = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;
+    let ended = tokio::time::timeout(REFUSAL_PATIENCE * 3, connection).await;
+    if answered.load(Ordering::Relaxed) {
+        return;
+    }
+    // Refused without reaching the service: each refusal still gets its log line.
+    match ended {
+        // 431 and 400, which hyper answers itself.
+        Ok(Err(error)) if error.is_parse() => log_connection_end(peer, &error),
+        _ => tracing::info!(
+            "a connection from {peer} past --max-connections {cap} sent no request within {REFUSAL_PATIENCE:?}; closed without an answer"
+        ),
+    }
 }
 
 /// The trace of an answer the transport gives itself (a limit, a refused body), logged as the

@@ -434,7 +434,7 @@ async fn connections_past_the_cap_get_503_and_a_freed_slot_serves_again() {
 async fn a_head_past_the_connection_cap_gets_431_at_32_kib_like_any_other() {
     // Arrange: one connection takes the only slot; another, past the cap, sends a head that
     // never ends, cut at exactly the limit (so the server has read all of it when it answers).
-    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "1"], None).await;
+    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "1"], Some("info")).await;
     let address = address(&url);
     let _holder = TcpStream::connect(&address).await.unwrap();
     let mut endless = TcpStream::connect(&address).await.unwrap();
@@ -446,11 +446,34 @@ async fn a_head_past_the_connection_cap_gets_431_at_32_kib_like_any_other() {
     endless.write_all(endless_head.as_bytes()).await.unwrap();
     let (status, _) = read_answer(&mut endless).await;
     closed_by_server(&mut endless).await;
-    let exit = terminate(&mut child).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
 
-    // Assert
+    // Assert: refused and logged like a head within the cap.
     assert_eq!(status, 431);
     assert!(exit.success());
+    assert!(logs.contains("-> 431 (its head is over"), "{logs}");
+}
+
+#[tokio::test]
+async fn a_connection_past_the_cap_that_sends_nothing_is_closed_and_logged() {
+    // Arrange: one connection takes the only slot; another, past the cap, stays silent.
+    let (mut child, url) = spawn(&["--port", "0", "--max-connections", "1"], Some("info")).await;
+    let address = address(&url);
+    let _holder = TcpStream::connect(&address).await.unwrap();
+    let mut silent = TcpStream::connect(&address).await.unwrap();
+
+    // Act
+    closed_by_server(&mut silent).await;
+    let (exit, logs) = terminate_with_logs(&mut child).await;
+
+    // Assert
+    assert!(exit.success());
+    assert!(
+        logs.contains(
+            "past --max-connections 1 sent no request within 1s; closed without an answer"
+        ),
+        "{logs}"
+    );
 }
 
 #[tokio::test]
