@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use contract_tests::conformance::{CHECKS, CREATE};
-use contract_tests::document::document;
+use contract_tests::document::{document, resolve};
 use mulerouter_kling::types::ApiError;
 use mulerouter_kling_mock::MockMuleRouter;
 use mulerouter_kling_mock::document::validate_response;
@@ -147,37 +147,57 @@ struct RequestLine {
 }
 
 fn request_line(operation_id: &str) -> RequestLine {
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-    let paths = document()["paths"].as_object().unwrap();
-    for (template, item) in paths {
-        let listed: Vec<&str> = METHODS
-            .into_iter()
-            .filter(|m| item.get(*m).is_some())
-            .collect();
-        let Some(method) = listed
-            .iter()
-            .find(|m| item[**m]["operationId"] == operation_id)
-        else {
-            continue;
-        };
-        let path = template.replace("{task_id}", "8e1e315e-b50d-4334-a231-be7d19a372f4");
-        assert!(
-            !path.contains('{'),
-            "{operation_id}: give the path parameters of {template} example values here"
-        );
-        let unlisted = ["put", "patch", "delete", "post", "get"]
-            .into_iter()
-            .find(|m| !listed.contains(m))
-            .expect("a path that lists every method cannot be answered 405");
-        let upper = |m: &str| m.to_uppercase().parse::<reqwest::Method>().unwrap();
-        return RequestLine {
-            method: upper(method),
-            path,
-            unlisted: upper(unlisted),
-            takes_body: item[*method].get("requestBody").is_some(),
-        };
+    let found = operation(operation_id);
+    let path = found
+        .template
+        .replace("{task_id}", "8e1e315e-b50d-4334-a231-be7d19a372f4");
+    assert!(
+        !path.contains('{'),
+        "{operation_id}: give the path parameters of {} example values here",
+        found.template
+    );
+    let listed: Vec<&str> = METHODS
+        .into_iter()
+        .filter(|m| found.item.get(*m).is_some())
+        .collect();
+    let unlisted = ["put", "patch", "delete", "post", "get"]
+        .into_iter()
+        .find(|m| !listed.contains(m))
+        .expect("a path that lists every method cannot be answered 405");
+    let upper = |m: &str| m.to_uppercase().parse::<reqwest::Method>().unwrap();
+    RequestLine {
+        method: upper(found.method),
+        path,
+        unlisted: upper(unlisted),
+        takes_body: found.item[found.method].get("requestBody").is_some(),
+    }
+}
+
+/// The methods a path item may list.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Where the document has an operation: its path template, its path item and its method.
+struct Found {
+    template: &'static str,
+    item: &'static serde_json::Value,
+    method: &'static str,
+}
+
+fn operation(operation_id: &str) -> Found {
+    for (template, item) in document()["paths"].as_object().unwrap() {
+        let method = METHODS.into_iter().find(|m| {
+            item.get(*m)
+                .is_some_and(|op| op["operationId"] == operation_id)
+        });
+        if let Some(method) = method {
+            return Found {
+                template,
+                item,
+                method,
+            };
+        }
     }
     panic!("the document has no operation {operation_id}")
 }
@@ -185,24 +205,13 @@ fn request_line(operation_id: &str) -> RequestLine {
 /// The documented response for `status` of the operation `operation_id`: the exact code, else
 /// its range (`5XX`), with a `$ref` to `components/responses` resolved.
 fn documented_response(operation_id: &str, status: u16) -> &'static serde_json::Value {
-    let operation = document()["paths"]
-        .as_object()
-        .unwrap()
-        .values()
-        .flat_map(|item| item.as_object().unwrap().values())
-        .find(|op| op["operationId"] == operation_id)
-        .unwrap_or_else(|| panic!("no operation {operation_id}"));
-    let responses = &operation["responses"];
+    let found = operation(operation_id);
+    let responses = &found.item[found.method]["responses"];
     let response = responses
         .get(status.to_string())
         .or_else(|| responses.get(format!("{}XX", status / 100)))
         .unwrap_or_else(|| panic!("{operation_id} documents no response for {status}"));
-    match response.get("$ref").and_then(|r| r.as_str()) {
-        Some(reference) => document()
-            .pointer(reference.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("unresolved {reference}")),
-        None => response,
-    }
+    resolve(response)
 }
 
 #[tokio::test]
