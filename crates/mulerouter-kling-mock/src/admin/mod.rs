@@ -201,11 +201,7 @@ fn check_access(access: &AdminAccess, request: &http::Request<Bytes>) -> Result<
 /// its requests to the mock from a loopback peer, as of its own origin: the `Origin` check
 /// cannot tell them, the name in `Host` can. (An IP address cannot be pointed elsewhere.)
 fn rebindable_host<'a>(access: &AdminAccess, request: &'a http::Request<Bytes>) -> Option<&'a str> {
-    let host = request
-        .headers()
-        .get(http::header::HOST)
-        .map(|host| host.to_str().unwrap_or("(not visible ASCII)"))
-        .or_else(|| request.uri().authority().map(http::uri::Authority::as_str))?;
+    let host = requested_host(request)?;
     let local = host_name(host).is_some_and(|name| {
         name == "localhost"
             || name.ends_with(".localhost")
@@ -213,6 +209,16 @@ fn rebindable_host<'a>(access: &AdminAccess, request: &'a http::Request<Bytes>) 
             || access.public_host.as_ref() == Some(&name)
     });
     (!local).then_some(host)
+}
+
+/// The host a request asks for: its `Host`, or its h2 `:authority` (a `Host` that is not
+/// visible ASCII is named as such, and matches no name).
+fn requested_host(request: &http::Request<Bytes>) -> Option<&str> {
+    request
+        .headers()
+        .get(http::header::HOST)
+        .map(|host| host.to_str().unwrap_or("(not visible ASCII)"))
+        .or_else(|| request.uri().authority().map(http::uri::Authority::as_str))
 }
 
 /// The host name of a URL or an authority (`http://Example.com:80/x`, `[::1]:4010`), lower
@@ -243,11 +249,7 @@ fn from_another_origin(request: &http::Request<Bytes>) -> Option<&str> {
     let Ok(origin) = origin.to_str() else {
         return Some("not visible ASCII");
     };
-    let host = request
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .or_else(|| request.uri().authority().map(http::uri::Authority::as_str));
+    let host = requested_host(request);
     let same = origin
         .split_once("://")
         .zip(host)
