@@ -34,6 +34,12 @@ async fn main() -> ExitCode {
     let output = Output { json: cli.json };
     let timeout = cli.command.timeout();
     let name = cli.command.name();
+    // Only `generate` creates a task, which may outlive the command.
+    let aftermath = if matches!(cli.command, Command::Generate(_)) {
+        "; a task it created may still run"
+    } else {
+        ""
+    };
     let deadline = Instant::now() + timeout;
     let bounded = tokio::time::timeout_at(deadline + GRACE, run(cli.command, deadline, output));
     let code = tokio::select! {
@@ -52,20 +58,11 @@ async fn main() -> ExitCode {
         // download), which the default end of the process on a signal would not.
         (signal, code) = interrupted() => output.failure(
             "interrupted",
-            &format!("kling {name} interrupted by {signal}{}", aftermath_of_interruption(name)),
+            &format!("kling {name} interrupted by {signal}{aftermath}"),
             code,
         ),
     };
     ExitCode::from(code)
-}
-
-/// What an interrupted command may leave behind: only `generate` creates a task.
-fn aftermath_of_interruption(name: &str) -> &'static str {
-    if name == "generate" {
-        "; a task it created may still run"
-    } else {
-        ""
-    }
 }
 
 /// Completes on Ctrl-C, SIGTERM or SIGHUP, with the signal's name and the exit code a shell
