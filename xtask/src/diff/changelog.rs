@@ -126,7 +126,8 @@ fn line(change: &Change) -> String {
             (Some(old), Some(new)) => {
                 format!("{mark}`{}` is now `{}`", show_full(old), show_full(new))
             }
-            _ if change.class == Class::Breaking => {
+            // A type or module that comes or goes whole says what is in it.
+            _ if change.class == Class::Breaking || change.rule.starts_with("rust-items-") => {
                 format!("{mark}`{signature}` ({})", change.reason)
             }
             _ => format!("{mark}`{signature}`"),

@@ -354,49 +354,27 @@ fn who(key: &str) -> &'static str {
     }
 }
 
-/// The changes between two APIs of the code generated from `document`.
+/// The changes between two APIs of the code generated from `document`. A type or module that
+/// is new (or gone) with everything in it is one change that names its members, not one per
+/// method and trait impl: a new operation adds about thirty items, which a reviewer reads as one.
 pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
     let mut changes = Vec::new();
-    let mut push = |class: Class,
-                    key: &str,
-                    rule: &str,
-                    before: Option<&Item>,
-                    after: Option<&Item>,
-                    reason: String| {
-        changes.push(Change {
-            class,
-            side: Side::Rust,
-            document: document.to_string(),
-            operation: None,
-            pointer: None,
-            location: key.to_string(),
-            rule: rule.to_string(),
-            old: before.map(|i| Value::from(i.signature.clone())),
-            new: after.map(|i| Value::from(i.signature.clone())),
-            reason,
-        });
-    };
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
     for (key, before) in old {
         match new.get(key) {
-            None => push(
-                Class::Breaking,
-                key,
-                "rust-item-removed",
-                Some(before),
-                None,
-                format!("{}: code using `{key}` stops compiling", who(key)),
-            ),
-            Some(after) if after.signature != before.signature => push(
+            None => removed.push(key.as_str()),
+            Some(after) if after.signature != before.signature => changes.push(change(
+                document,
                 Class::Breaking,
                 key,
                 "rust-item-changed",
-                Some(before),
-                Some(after),
+                (Some(before), Some(after)),
                 format!(
                     "{}: code using `{key}` as before may stop compiling",
                     who(key)
                 ),
-            ),
+            )),
             Some(_) => {}
         }
     }
@@ -404,35 +382,185 @@ pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
         let owner = key.rsplit_once("::").map(|(o, _)| o).unwrap_or(key);
         match after.kind {
             // A new type has no literal to break; only fields of a type that existed before do.
-            Kind::Field if old.contains_key(owner) => push(
+            Kind::Field if old.contains_key(owner) => changes.push(change(
+                document,
                 Class::Breaking,
                 key,
                 "rust-field-added",
-                None,
-                Some(after),
+                (None, Some(after)),
                 format!(
                     "{CALLERS} and {MOCK_USERS} building `{owner}` with a struct literal must set it; its builder is unaffected"
                 ),
-            ),
-            Kind::Variant if old.contains_key(owner) => push(
+            )),
+            Kind::Variant if old.contains_key(owner) => changes.push(change(
+                document,
                 Class::Breaking,
                 key,
                 "rust-variant-added",
-                None,
-                Some(after),
+                (None, Some(after)),
                 format!("{CALLERS}: an exhaustive `match` on `{owner}` must handle it"),
-            ),
-            _ => push(
-                Class::NonBreaking,
-                key,
-                "rust-item-added",
-                None,
-                Some(after),
-                format!("{}: something new to use", who(key)),
-            ),
+            )),
+            _ => added.push(key.as_str()),
         }
     }
+    for (namespace, members) in grouped(&removed, new) {
+        let head = old.get(namespace);
+        let (key, rule) = match members.as_slice() {
+            [only] => (*only, "rust-item-removed"),
+            _ => (namespace, "rust-items-removed"),
+        };
+        let with = listed(namespace, &members);
+        let mut removal = change(
+            document,
+            Class::Breaking,
+            key,
+            rule,
+            (old.get(key).or(head), None),
+            match with {
+                Some(with) => format!("{}: code using `{key}` or {with} stops compiling", who(key)),
+                None => format!("{}: code using `{key}` stops compiling", who(key)),
+            },
+        );
+        if head.is_none() && members.len() > 1 {
+            removal.old = Some(Value::from(format!("mod {namespace}")));
+        }
+        changes.push(removal);
+    }
+    for (namespace, members) in grouped(&added, old) {
+        let head = new.get(namespace);
+        let (key, rule) = match members.as_slice() {
+            [only] => (*only, "rust-item-added"),
+            _ => (namespace, "rust-items-added"),
+        };
+        let with = listed(namespace, &members);
+        let mut addition = change(
+            document,
+            Class::NonBreaking,
+            key,
+            rule,
+            (None, new.get(key).or(head)),
+            match with {
+                Some(with) => format!("{}: new, with {with}", who(key)),
+                None => format!("{}: something new to use", who(key)),
+            },
+        );
+        if head.is_none() && members.len() > 1 {
+            addition.new = Some(Value::from(format!("mod {namespace}")));
+        }
+        changes.push(addition);
+    }
     changes
+}
+
+fn change(
+    document: &str,
+    class: Class,
+    key: &str,
+    rule: &str,
+    (before, after): (Option<&Item>, Option<&Item>),
+    reason: String,
+) -> Change {
+    Change {
+        class,
+        side: Side::Rust,
+        document: document.to_string(),
+        operation: None,
+        pointer: None,
+        location: key.to_string(),
+        rule: rule.to_string(),
+        old: before.map(|i| Value::from(i.signature.clone())),
+        new: after.map(|i| Value::from(i.signature.clone())),
+        reason,
+    }
+}
+
+/// The path of what an API entry belongs to: the entry's own path, or for a trait impl
+/// (`impl Clone for raw::builder::X<'a>`) the type's (`raw::builder::X`).
+fn owner_path(key: &str) -> &str {
+    match key
+        .strip_prefix("impl")
+        .and_then(|rest| rest.rsplit_once(" for "))
+    {
+        Some((_, ty)) => ty.split('<').next().unwrap_or(ty),
+        None => key,
+    }
+}
+
+/// `keys` (all added, or all removed) by the widest namespace — a module or a type, below the
+/// top-level `raw`, `types` and `typed` — that `other` (the API on the other side) has nothing
+/// in, so that everything in it comes or goes with it; a key in no such namespace is alone.
+fn grouped<'a>(keys: &[&'a str], other_side: &Api) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let other: Vec<&str> = other_side.keys().map(|k| owner_path(k)).collect();
+    let absent = |namespace: &str| {
+        !other.iter().any(|path| {
+            path.strip_prefix(namespace)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+    };
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for &key in keys {
+        let path = owner_path(key);
+        let widest = path
+            .match_indices("::")
+            .map(|(at, _)| &path[..at])
+            .skip(1)
+            .chain(std::iter::once(path))
+            .find(|namespace| absent(namespace))
+            .unwrap_or(path);
+        groups.entry(widest).or_default().push(key);
+    }
+    groups
+}
+
+/// The members of a group besides its head, for its reason: `its 20 items: `new`, `Then`
+/// (+14 in it), impls of Clone, Debug`; nothing for a group of one.
+fn listed(namespace: &str, members: &[&str]) -> Option<String> {
+    if members.len() < 2 {
+        return None;
+    }
+    let mut named: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut traits: Vec<&str> = Vec::new();
+    for &member in members {
+        let rest = owner_path(member)
+            .strip_prefix(namespace)
+            .unwrap_or_default()
+            .trim_start_matches("::");
+        let is_impl = member != owner_path(member);
+        if rest.is_empty() {
+            // The head itself, or a trait implemented for it.
+            if is_impl {
+                let name = member.rsplit_once(" for ").map_or(member, |(t, _)| t);
+                let name = name.trim_start_matches("impl").trim();
+                // `impl<'de> serde::Deserialize<'de>` is named by its trait.
+                let name = match name.strip_prefix('<') {
+                    Some(generic) => generic.split_once("> ").map_or(name, |(_, t)| t),
+                    None => name,
+                };
+                traits.push(name);
+            }
+            continue;
+        }
+        let (child, deeper) = rest
+            .split_once("::")
+            .map_or((rest, false), |(c, _)| (c, true));
+        let count = named.entry(child).or_default();
+        if deeper || is_impl {
+            // Something of the child's (a method, a trait impl): counted, not named.
+            *count += 1;
+        }
+    }
+    let mut parts: Vec<String> = named
+        .iter()
+        .map(|(name, more)| match more {
+            0 => format!("`{name}`"),
+            more => format!("`{name}` (+{more} in it)"),
+        })
+        .collect();
+    if !traits.is_empty() {
+        parts.push(format!("impls of {}", traits.join(", ")));
+    }
+    let count = members.iter().filter(|m| **m != namespace).count();
+    Some(format!("its {count} items: {}", parts.join(", ")))
 }
 
 #[cfg(test)]
@@ -500,7 +628,8 @@ mod tests {
         // Assert
         let class_of = |key: &str| changes.iter().find(|c| c.location == key).map(|c| c.class);
         assert_eq!(class_of("types::A::y"), Some(Class::Breaking));
-        assert_eq!(class_of("types::B::z"), Some(Class::NonBreaking));
+        // B comes whole, its field with it: one change.
+        assert_eq!(class_of("types::B::z"), None);
         assert_eq!(class_of("types::B"), Some(Class::NonBreaking));
     }
 
@@ -529,6 +658,78 @@ mod tests {
         assert_eq!(
             rule_of("raw::Client::go"),
             Some(("rust-item-removed", Class::Breaking))
+        );
+    }
+
+    #[test]
+    fn a_type_that_comes_whole_is_one_change_naming_what_is_in_it() {
+        // Arrange
+        let old = api(
+            "pub struct Client; impl Client { pub fn go(&self) {} } pub mod builder { pub struct Go; }",
+        );
+        let new = api(r#"
+            pub struct Client;
+            impl Client { pub fn go(&self) {} pub fn stop(&self) {} }
+            pub mod builder {
+                pub struct Go;
+                #[derive(Clone, Debug)]
+                pub struct Stop<'a> { client: &'a super::Client }
+                impl<'a> Stop<'a> { pub fn new(client: &'a super::Client) -> Self { todo!() } pub fn send(self) {} }
+            }
+        "#);
+
+        // Act
+        let changes = compare("doc", &old, &new);
+
+        // Assert
+        let shown: Vec<(&str, &str, &str)> = changes
+            .iter()
+            .map(|c| (c.location.as_str(), c.rule.as_str(), c.reason.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "raw::Client::stop",
+                    "rust-item-added",
+                    "client users calling the API: something new to use"
+                ),
+                (
+                    "raw::builder::Stop",
+                    "rust-items-added",
+                    "client users calling the API: new, with its 4 items: `new`, `send`, impls of Clone, Debug"
+                ),
+            ]
+        );
+        assert_eq!(
+            changes[1].new,
+            Some(Value::from("struct raw::builder::Stop<'a>"))
+        );
+    }
+
+    #[test]
+    fn a_module_that_goes_whole_is_one_breaking_change_counting_what_was_in_it() {
+        // Arrange
+        let old = api(
+            "pub mod gone { pub const PATH: &str = \"/x\"; pub struct Then; impl Then { pub fn ok() -> Self { Then } pub fn bad() -> Self { Then } } }",
+        );
+        let new = api("pub struct Client;");
+
+        // Act
+        let changes = compare("doc", &old, &new);
+
+        // Assert
+        let removals: Vec<&Change> = changes
+            .iter()
+            .filter(|c| c.class == Class::Breaking)
+            .collect();
+        assert_eq!(removals.len(), 1, "{changes:#?}");
+        assert_eq!(removals[0].rule, "rust-items-removed");
+        assert_eq!(removals[0].class, Class::Breaking);
+        assert_eq!(removals[0].old, Some(Value::from("mod raw::gone")));
+        assert_eq!(
+            removals[0].reason,
+            "client users calling the API: code using `raw::gone` or its 4 items: `PATH`, `Then` (+2 in it) stops compiling"
         );
     }
 }
