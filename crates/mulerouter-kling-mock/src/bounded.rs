@@ -4,9 +4,17 @@
 //! therefore never becomes a million values in memory, and the validator that runs next
 //! (see [`violations::finish`](crate::violations::finish)) sees at most the allowed items.
 //!
+//! An array or object where the schema allows none (`"keep_audio": [0, 0, …]`), and the value
+//! of a property a closed object does not know, are wrong whatever they hold: they are read
+//! to their end but kept only as far as a message quotes them, with their real length noted
+//! for it (see [`Read::sizes`]).
+//!
 //! Everything without a limit is left to `serde_json`'s own `Value`, so the JSON read is
-//! exactly what `serde_json::from_str` reads, with its syntax errors and depth limit.
+//! exactly what `serde_json::from_str` reads, with its syntax errors and depth limit; what is
+//! read but not kept (items past `maxItems`, the inside of a refused container) is only
+//! checked for its syntax.
 
+use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
 use mulerouter_kling::Violation;
@@ -16,39 +24,63 @@ use serde_json::{Map, Value};
 use crate::text::push_segment_to;
 use crate::violations::{MAX_VIOLATIONS, SizeLimits, too_many};
 
-/// `text` as JSON, its arrays cut to their `maxItems`, and the size limits it broke (at most
-/// [`MAX_VIOLATIONS`] + 1 of them).
-pub(crate) fn parse(
-    text: &str,
-    limits: &SizeLimits,
-) -> Result<(Value, Vec<Violation>), serde_json::Error> {
+/// Entries of a refused array or object kept for its message, which quotes up to 8 of them
+/// and counts them when there are more.
+const QUOTED_ENTRIES: usize = 9;
+/// Values kept inside those entries, all told, and characters of each string: more than a
+/// quote of 80 characters can show.
+const QUOTED_VALUES: usize = 64;
+const QUOTED_CHARS: usize = 100;
+
+/// A body as read under its schema's limits.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Read {
+    /// The JSON, its arrays cut to their `maxItems`, refused containers to what a message
+    /// quotes, as are the values of properties a closed object does not know.
+    pub(crate) value: Value,
+    /// The size limits it broke (at most [`MAX_VIOLATIONS`] + 1).
+    pub(crate) violations: Vec<Violation>,
+    /// The pointers of refused containers that were cut, with their real number of entries.
+    pub(crate) sizes: Vec<(String, usize)>,
+}
+
+/// `text` as JSON, read under `limits`.
+pub(crate) fn parse(text: &str, limits: &SizeLimits) -> Result<Read, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let read = run(&mut deserializer, limits)?;
     deserializer.end()?;
     Ok(read)
 }
 
-/// The same for a value already parsed (an example, a response): a copy with its arrays cut
-/// to their `maxItems`, and the size limits it breaks.
-pub(crate) fn read(value: &Value, limits: &SizeLimits) -> (Value, Vec<Violation>) {
+/// The same for a value already parsed (an example, a response).
+pub(crate) fn read(value: &Value, limits: &SizeLimits) -> Read {
     // Reading a `Value` cannot fail: every shape it holds is one the visitor takes.
-    run(value, limits).unwrap_or_else(|_| (value.clone(), Vec::new()))
+    run(value, limits).unwrap_or_else(|_| Read {
+        value: value.clone(),
+        violations: Vec::new(),
+        sizes: Vec::new(),
+    })
 }
 
 fn run<'de, D: de::Deserializer<'de>>(
     deserializer: D,
     limits: &SizeLimits,
-) -> Result<(Value, Vec<Violation>), D::Error> {
+) -> Result<Read, D::Error> {
     let mut found = Found {
         pointer: String::new(),
         violations: Vec::new(),
+        sizes: Vec::new(),
     };
     let value = Bounded {
         limits,
         found: &mut found,
     }
     .deserialize(deserializer)?;
-    Ok((value, found.violations))
+    Ok(Read {
+        value,
+        violations: found.violations,
+        sizes: found.sizes,
+    })
 }
 
 /// Where the parse is and what it found.
@@ -56,9 +88,15 @@ struct Found {
     /// The JSON pointer of the value being read.
     pointer: String,
     violations: Vec<Violation>,
+    sizes: Vec<(String, usize)>,
 }
 
 impl Found {
+    /// Notes the real number of entries of the refused container being read.
+    fn note_size(&mut self, entries: usize) {
+        self.sizes.push((self.pointer.clone(), entries));
+    }
+
     fn push(&mut self, violation: Violation) {
         // One past the bound says there were more; the rest are not kept.
         if self.violations.len() <= MAX_VIOLATIONS {
@@ -153,6 +191,26 @@ impl<'de> Visitor<'de> for Bounded<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let Bounded { limits, found } = self;
+        if !limits.allows_array() {
+            let mut budget = QUOTED_VALUES;
+            let mut items = Vec::new();
+            let mut count = 0;
+            while items.len() < QUOTED_ENTRIES {
+                match seq.next_element_seed(Glimpse {
+                    budget: &mut budget,
+                })? {
+                    Some(item) => items.push(item),
+                    None => return Ok(Value::Array(items)),
+                }
+            }
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                count += 1;
+            }
+            if count > 0 {
+                found.note_size(items.len() + count);
+            }
+            return Ok(Value::Array(items));
+        }
         let keep = limits
             .max_items()
             .map_or(usize::MAX, |max| usize::try_from(max).unwrap_or(usize::MAX));
@@ -181,9 +239,55 @@ impl<'de> Visitor<'de> for Bounded<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let Bounded { limits, found } = self;
+        if !limits.allows_object() {
+            let mut budget = QUOTED_VALUES;
+            let mut object = Map::new();
+            let mut count = 0;
+            while let Some(name) = map.next_key::<String>()? {
+                if object.len() < QUOTED_ENTRIES {
+                    let value = map.next_value_seed(Glimpse {
+                        budget: &mut budget,
+                    })?;
+                    object.insert(name, value);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                    count += 1;
+                }
+            }
+            if count > 0 {
+                found.note_size(object.len() + count);
+            }
+            return Ok(Value::Object(object));
+        }
         let before = found.violations.len();
         let mut object = Map::new();
+        // Unknown properties kept, and how many more were dropped: a violation names each,
+        // and no more than the first MAX_VIOLATIONS + 1 in the order of their names (the
+        // order the validator lists them in) are ever named.
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        let mut dropped = 0;
         while let Some(name) = map.next_key::<String>()? {
+            if limits.refuses_property(&name) {
+                // Unknown whatever it holds: kept only as far as a quote of the object
+                // holding it (a `oneOf` branch's message) shows it.
+                let value = map.next_value_seed(Glimpse {
+                    budget: &mut QUOTED_VALUES.clone(),
+                })?;
+                if unknown.len() > MAX_VIOLATIONS && unknown.last().is_some_and(|last| *last < name)
+                {
+                    dropped += 1;
+                    continue;
+                }
+                unknown.insert(name.clone());
+                object.insert(name, value);
+                if unknown.len() > MAX_VIOLATIONS + 1
+                    && let Some(last) = unknown.pop_last()
+                {
+                    object.remove(&last);
+                    dropped += 1;
+                }
+                continue;
+            }
             let value =
                 found.child(
                     Segment::Name(&name),
@@ -195,13 +299,91 @@ impl<'de> Visitor<'de> for Bounded<'_> {
                 )?;
             object.insert(name, value);
         }
-        if let Some(max) = limits
-            .max_properties()
-            .filter(|max| object.len() as u64 > *max)
-        {
+        let count = object.len() + dropped;
+        if dropped > 0 {
+            found.note_size(count);
+        }
+        if let Some(max) = limits.max_properties().filter(|max| count as u64 > *max) {
             // As for an array over its limit, what is inside is not reported.
             found.violations.truncate(before);
-            found.push(too_many(&found.pointer, "maxProperties", object.len(), max));
+            found.push(too_many(&found.pointer, "maxProperties", count, max));
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// Reads a value inside a refused container: kept only as far as `budget` values and
+/// [`QUOTED_CHARS`] characters of each string go, the rest read and dropped.
+struct Glimpse<'a> {
+    budget: &'a mut usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Glimpse<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Glimpse<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.chars().take(QUOTED_CHARS).collect()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while *self.budget > 0 {
+            *self.budget -= 1;
+            match seq.next_element_seed(Glimpse {
+                budget: &mut *self.budget,
+            })? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if *self.budget == 0 {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            *self.budget -= 1;
+            let value = map.next_value_seed(Glimpse {
+                budget: &mut *self.budget,
+            })?;
+            object.insert(name.chars().take(QUOTED_CHARS).collect(), value);
         }
         Ok(Value::Object(object))
     }
@@ -239,7 +421,11 @@ mod tests {
             r#""just a string""#,
         ] {
             // Act
-            let (value, found) = parse(text, &limits()).unwrap();
+            let Read {
+                value,
+                violations: found,
+                ..
+            } = parse(text, &limits()).unwrap();
 
             // Assert
             assert_eq!(
@@ -260,7 +446,11 @@ mod tests {
         );
 
         // Act
-        let (value, found) = parse(&text, &limits()).unwrap();
+        let Read {
+            value,
+            violations: found,
+            ..
+        } = parse(&text, &limits()).unwrap();
 
         // Assert
         assert_eq!(value["elements"].as_array().unwrap().len(), 2);
@@ -291,7 +481,11 @@ mod tests {
         let value = json!({ "a": [{ "b": [1, 2, 3], "c": [1, 2] }, [4, 5]], "d": [6, 7] });
 
         // Act
-        let (cut, found) = read(&value, &limits);
+        let Read {
+            value: cut,
+            violations: found,
+            ..
+        } = read(&value, &limits);
 
         // Assert
         assert_eq!(
@@ -310,10 +504,14 @@ mod tests {
 
     #[test]
     fn strings_are_measured_in_characters() {
-        let (_, found) = parse(r#"{"prompt": "ünïcö"}"#, &limits()).unwrap();
+        let Read {
+            violations: found, ..
+        } = parse(r#"{"prompt": "ünïcö"}"#, &limits()).unwrap();
         assert!(found.is_empty(), "{found:?}");
 
-        let (_, found) = parse(r#"{"prompt": "ünïcöd"}"#, &limits()).unwrap();
+        let Read {
+            violations: found, ..
+        } = parse(r#"{"prompt": "ünïcöd"}"#, &limits()).unwrap();
         assert_eq!(
             listed(&found),
             [("/prompt", "maxLength", "longer than 5 characters (6)")]
@@ -322,7 +520,11 @@ mod tests {
 
     #[test]
     fn an_object_over_max_properties_is_reported_without_what_is_inside() {
-        let (value, found) = parse(r#"{"tags": {"a": "long", "b": 1}}"#, &limits()).unwrap();
+        let Read {
+            value,
+            violations: found,
+            ..
+        } = parse(r#"{"tags": {"a": "long", "b": 1}}"#, &limits()).unwrap();
 
         assert_eq!(value["tags"]["a"], "long");
         assert_eq!(
@@ -341,7 +543,9 @@ mod tests {
             "items": { "type": "string", "maxLength": 0 } }));
         let text = serde_json::to_string(&vec!["x"; 5000]).unwrap();
 
-        let (_, found) = parse(&text, &limits).unwrap();
+        let Read {
+            violations: found, ..
+        } = parse(&text, &limits).unwrap();
 
         assert_eq!(found.len(), MAX_VIOLATIONS + 1);
     }
@@ -351,7 +555,8 @@ mod tests {
         for text in [
             r#"{"prompt": "a"} trailing"#,
             r#"{"elements": [1, 2"#,
-            "[".repeat(200).as_str(),
+            r#"{"other": [[[[[[1, 2]]]]], "#,
+            format!(r#"{{"other": {}"#, "[".repeat(200)).as_str(),
         ] {
             let ours = parse(text, &limits()).unwrap_err().to_string();
             let theirs = serde_json::from_str::<Value>(text).unwrap_err().to_string();

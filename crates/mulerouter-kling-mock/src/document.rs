@@ -136,9 +136,9 @@ impl Check {
     /// `text` parsed under the size limits (see [`bounded`](crate::bounded)) and its
     /// violations, at most [`violations::MAX_VIOLATIONS`] + 1.
     pub(crate) fn parse(&self, text: &str) -> Result<(Value, Vec<Violation>), serde_json::Error> {
-        let (value, found) = crate::bounded::parse(text, &self.limits)?;
-        let found = violations::finish(&self.validator, found, &value);
-        Ok((value, found))
+        let read = crate::bounded::parse(text, &self.limits)?;
+        let found = violations::finish(&self.validator, read.violations, &read.sizes, &read.value);
+        Ok((read.value, found))
     }
 }
 

@@ -41,23 +41,25 @@ pub(crate) fn collect(
     instance: &Value,
 ) -> Vec<Violation> {
     if limits.is_empty() {
-        return finish(validator, Vec::new(), instance);
+        return finish(validator, Vec::new(), &[], instance);
     }
-    let (cut, found) = crate::bounded::read(instance, limits);
-    finish(validator, found, &cut)
+    let read = crate::bounded::read(instance, limits);
+    finish(validator, read.violations, &read.sizes, &read.value)
 }
 
-/// The violations of a body parsed by [`bounded::parse`](crate::bounded::parse): `found`
-/// holds the size limits it broke, and `checked` has its arrays cut to their `maxItems`.
+/// The violations of a body read by [`bounded::parse`](crate::bounded::parse): `found` holds
+/// the size limits it broke, `sizes` the real sizes of the containers it cut, and `checked`
+/// is its value.
 pub(crate) fn finish(
     validator: &Validator,
     mut found: Vec<Violation>,
+    sizes: &[(String, usize)],
     checked: &Value,
 ) -> Vec<Violation> {
     // The same validation without building errors, which are only needed when there are some.
     if found.len() <= MAX_VIOLATIONS && !validator.is_valid(checked) {
         for error in validator.iter_errors(checked) {
-            convert(&error, &mut found);
+            convert(&error, sizes, &mut found);
             if found.len() > MAX_VIOLATIONS {
                 break;
             }
@@ -109,13 +111,41 @@ fn one_violation_per_mistake(found: &mut Vec<Violation>) {
 /// The size limits of a JSON Schema, compiled once: only the parts of the schema that hold
 /// one, followed through `$ref`, `properties`, `items` and `allOf` (conditional branches,
 /// `if`/`then` and `oneOf`, are left to the validator).
-#[derive(Debug, Default)]
+///
+/// Beside the sizes, the shape: whether the value may be an array or an object at all (its
+/// `type`, `enum` or `const`, and every branch of a `oneOf`/`anyOf`), and which properties a
+/// closed object (`additionalProperties: false`) knows. A container where none is allowed,
+/// and the value of an unknown property, are wrong whatever they hold, so they are not read
+/// into memory ([`bounded`](crate::bounded)): a 32 MiB array sent as `keep_audio` costs a
+/// count, not half a gigabyte of values.
+#[derive(Debug, Clone)]
 pub(crate) struct SizeLimits {
     max_items: Option<u64>,
     max_length: Option<u64>,
     max_properties: Option<u64>,
     items: Option<Box<SizeLimits>>,
     properties: Vec<(String, SizeLimits)>,
+    /// Whether the value may be an array.
+    array: bool,
+    /// Whether the value may be an object.
+    object: bool,
+    /// The properties of a closed object; `None` when any name is allowed.
+    known: Option<Vec<String>>,
+}
+
+impl Default for SizeLimits {
+    fn default() -> Self {
+        Self {
+            max_items: None,
+            max_length: None,
+            max_properties: None,
+            items: None,
+            properties: Vec::new(),
+            array: true,
+            object: true,
+            known: None,
+        }
+    }
 }
 
 impl SizeLimits {
@@ -171,7 +201,135 @@ impl SizeLimits {
         {
             limits.merge(Self::of(part, defs, depth + 1));
         }
+        limits.shape(schema);
+        // `if null, else X` (a nullable composition): what is not null is X.
+        if schema.get("if").is_some_and(is_null_test)
+            && let Some(otherwise) = schema.get("else")
+        {
+            limits.merge(Self::of(otherwise, defs, depth + 1));
+        }
+        if let Some(branches) = dispatched(schema) {
+            let branches = branches
+                .into_iter()
+                .map(|branch| Self::of(branch, defs, depth + 1))
+                .collect();
+            limits.merge(Self::either(branches));
+        }
+        for keyword in ["oneOf", "anyOf"] {
+            if let Some(branches) = schema.get(keyword).and_then(Value::as_array) {
+                let branches: Vec<Self> = branches
+                    .iter()
+                    .map(|branch| Self::of(branch, defs, depth + 1))
+                    .collect();
+                limits.merge(Self::either(branches));
+            }
+        }
         limits
+    }
+
+    /// What this schema's own keywords say of the value's shape: `type`, `enum` and `const`
+    /// narrow the kinds it may be, `additionalProperties: false` closes its properties.
+    fn shape(&mut self, schema: &Value) {
+        let kinds: Option<Vec<&str>> = match schema.get("type") {
+            Some(Value::String(kind)) => Some(vec![kind.as_str()]),
+            Some(Value::Array(kinds)) => Some(kinds.iter().filter_map(Value::as_str).collect()),
+            _ => None,
+        };
+        if let Some(kinds) = kinds {
+            self.array &= kinds.contains(&"array");
+            self.object &= kinds.contains(&"object");
+        }
+        let values: Option<Vec<&Value>> = match (schema.get("enum"), schema.get("const")) {
+            (_, Some(value)) => Some(vec![value]),
+            (Some(Value::Array(values)), None) => Some(values.iter().collect()),
+            _ => None,
+        };
+        if let Some(values) = values {
+            self.array &= values.iter().any(|v| v.is_array());
+            self.object &= values.iter().any(|v| v.is_object());
+        }
+        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false))
+            && schema.get("patternProperties").is_none();
+        if closed {
+            let names = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|properties| properties.keys().cloned().collect())
+                .unwrap_or_default();
+            self.narrow_known(names);
+        }
+    }
+
+    fn narrow_known(&mut self, names: Vec<String>) {
+        self.known = Some(match self.known.take() {
+            Some(known) => known.into_iter().filter(|n| names.contains(n)).collect(),
+            None => names,
+        });
+    }
+
+    /// The limits of a value that matches one of `branches` (a `oneOf` or `anyOf`, or the
+    /// `then`s of a dispatch on a property): a kind any branch allows, a property any branch
+    /// knows, each size and each property as loose as the branches that may hold it.
+    fn either(branches: Vec<Self>) -> Self {
+        let loosest = |size: fn(&Self) -> Option<u64>| -> Option<u64> {
+            branches
+                .iter()
+                .map(size)
+                .try_fold(0, |most, size| Some(most.max(size?)))
+        };
+        let mut either = Self {
+            array: branches.iter().any(|b| b.array),
+            object: branches.iter().any(|b| b.object),
+            max_items: loosest(|b| b.max_items),
+            max_length: loosest(|b| b.max_length),
+            max_properties: loosest(|b| b.max_properties),
+            ..Self::default()
+        };
+        if branches.iter().all(|b| b.known.is_some()) {
+            let mut names: Vec<String> = Vec::new();
+            for name in branches.iter().flat_map(|b| b.known.iter().flatten()) {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+            either.known = Some(names);
+        }
+        // A property is shaped only if every branch that may hold it shapes it.
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in branches.iter().flat_map(|b| &b.properties) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        for name in names {
+            let holding: Vec<&Self> = branches
+                .iter()
+                .filter(|b| b.object && b.knows(name))
+                .collect();
+            if holding.iter().all(|b| b.property(name).is_some()) {
+                let shapes = holding
+                    .iter()
+                    .filter_map(|b| b.property(name))
+                    .cloned()
+                    .collect();
+                either
+                    .properties
+                    .push((name.to_string(), Self::either(shapes)));
+            }
+        }
+        let arrays: Vec<&Self> = branches.iter().filter(|b| b.array).collect();
+        if !arrays.is_empty() && arrays.iter().all(|b| b.items.is_some()) {
+            let shapes = arrays.iter().filter_map(|b| b.items()).cloned().collect();
+            either.items = Some(Box::new(Self::either(shapes)));
+        }
+        either
+    }
+
+    /// Whether a property `name` may be there (a closed object lists it).
+    fn knows(&self, name: &str) -> bool {
+        self.known
+            .as_ref()
+            .is_none_or(|known| known.iter().any(|n| n == name))
     }
 
     /// Adds the limits of `other`, which applies to the same value (the tighter one wins).
@@ -189,6 +347,11 @@ impl SizeLimits {
             (Some(_), None) => {}
         }
         self.properties.extend(other.properties);
+        self.array &= other.array;
+        self.object &= other.object;
+        if let Some(names) = other.known {
+            self.narrow_known(names);
+        }
     }
 
     /// The tightest `maxItems` of the value.
@@ -235,7 +398,66 @@ impl SizeLimits {
             && self.max_properties.is_none()
             && self.items.is_none()
             && self.properties.is_empty()
+            && self.array
+            && self.object
+            && self.known.is_none()
     }
+
+    /// Whether the value may be an array.
+    pub(crate) fn allows_array(&self) -> bool {
+        self.array
+    }
+
+    /// Whether the value may be an object.
+    pub(crate) fn allows_object(&self) -> bool {
+        self.object
+    }
+
+    /// Whether `name` is a property the object may not have whatever its value.
+    pub(crate) fn refuses_property(&self, name: &str) -> bool {
+        !self.knows(name)
+    }
+}
+
+/// Whether `schema` holds for `null` and nothing else.
+fn is_null_test(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("null")
+        || schema.get("const") == Some(&Value::Null)
+        || schema.get("enum") == Some(&Value::Array(vec![Value::Null]))
+}
+
+/// The `then` branches of a dispatch on one property — `allOf` of `if {P: const v}, then
+/// branch`, as [`schema`](crate::schema) writes a discriminated `oneOf` — when they cover
+/// every value `P` may take (`P` required, its `enum` within the `if`s): then a valid value
+/// matches one of them, and its limits are those of the branches taken together.
+fn dispatched(schema: &Value) -> Option<Vec<&Value>> {
+    let parts = schema.get("allOf")?.as_array()?;
+    let mut property: Option<&String> = None;
+    let mut values: Vec<&Value> = Vec::new();
+    let mut branches = Vec::new();
+    for part in parts {
+        let test = part.get("if")?;
+        let (name, constant) = test.get("properties")?.as_object()?.iter().next()?;
+        if test.get("properties")?.as_object()?.len() != 1
+            || property.is_some_and(|p| p != name)
+            || test.get("required")? != &Value::Array(vec![Value::String(name.clone())])
+        {
+            return None;
+        }
+        property = Some(name);
+        values.push(constant.get("const")?);
+        branches.push(part.get("then")?);
+    }
+    let name = property?;
+    let required = schema.get("required")?.as_array()?;
+    let allowed = schema
+        .get("properties")?
+        .get(name)?
+        .get("enum")?
+        .as_array()?;
+    let covered = required.iter().any(|r| r.as_str() == Some(name.as_str()))
+        && allowed.iter().all(|value| values.contains(&value));
+    covered.then_some(branches)
 }
 
 /// A `maxItems` (`count` items) or `maxProperties` (`count` properties) violation.
@@ -312,9 +534,14 @@ fn rule(kind: &ValidationErrorKind) -> &'static str {
         .unwrap_or("schema")
 }
 
-fn convert(error: &ValidationError<'_>, found: &mut Vec<Violation>) {
+fn convert(error: &ValidationError<'_>, sizes: &[(String, usize)], found: &mut Vec<Violation>) {
     let at = error.instance_path().as_str();
     let instance = error.instance();
+    // A container cut while it was read is quoted with its real size.
+    let size = sizes
+        .iter()
+        .find(|(pointer, _)| pointer == at)
+        .map(|(_, size)| *size);
     let kind = error.kind();
     let rule = rule(kind);
     let violation = |pointer: String, message: String| Violation {
@@ -336,12 +563,12 @@ fn convert(error: &ValidationError<'_>, found: &mut Vec<Violation>) {
                 found.push(violation(pointer_join(at, name), "unknown property".into()));
             }
         }
-        _ => found.push(violation(at.to_string(), message(kind, instance))),
+        _ => found.push(violation(at.to_string(), message(kind, instance, size))),
     }
 }
 
-fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
-    let value = quote(instance);
+fn message(kind: &ValidationErrorKind, instance: &Value, size: Option<usize>) -> String {
+    let value = quote(instance, size);
     match kind {
         ValidationErrorKind::Maximum { limit } => {
             format!("{value} is greater than the maximum of {limit}")
@@ -373,10 +600,10 @@ fn message(kind: &ValidationErrorKind, instance: &Value) -> String {
             plural(items(instance) as u64, "item")
         ),
         ValidationErrorKind::Enum { options } => {
-            format!("{value} is not one of {}", quote(options))
+            format!("{value} is not one of {}", quote(options, None))
         }
         ValidationErrorKind::Constant { expected_value } => {
-            format!("{value} is not {}", quote(expected_value))
+            format!("{value} is not {}", quote(expected_value, None))
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
@@ -452,7 +679,7 @@ fn bound_pointer(pointer: String) -> String {
 }
 
 /// A value as JSON, cut to [`QUOTE_CHARS`] characters.
-fn quote(value: &Value) -> String {
+fn quote(value: &Value, size: Option<usize>) -> String {
     match value {
         Value::String(text) if text.chars().count() > QUOTE_CHARS => {
             let start: String = text.chars().take(QUOTE_CHARS).collect();
@@ -461,8 +688,12 @@ fn quote(value: &Value) -> String {
                 Value::String(start).to_string().trim_end_matches('"')
             )
         }
-        Value::Array(items) if items.len() > 8 => format!("an array of {} items", items.len()),
-        Value::Object(map) if map.len() > 8 => format!("an object of {} properties", map.len()),
+        Value::Array(items) if items.len() > 8 => {
+            format!("an array of {} items", size.unwrap_or(items.len()))
+        }
+        Value::Object(map) if map.len() > 8 => {
+            format!("an object of {} properties", size.unwrap_or(map.len()))
+        }
         _ => shorten(&value.to_string(), QUOTE_CHARS * 2),
     }
 }
@@ -490,16 +721,20 @@ mod tests {
 
     #[test]
     fn long_values_are_quoted_short() {
-        let quoted = quote(&Value::String("x".repeat(10_000)));
+        let quoted = quote(&Value::String("x".repeat(10_000)), None);
         assert!(quoted.chars().count() < 50, "{quoted}");
         assert!(
             quoted.starts_with("\"xxx") && quoted.ends_with("…\""),
             "{quoted}"
         );
-        assert_eq!(quote(&json!(99)), "99");
+        assert_eq!(quote(&json!(99), None), "99");
         assert_eq!(
-            quote(&json!([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+            quote(&json!([1, 2, 3, 4, 5, 6, 7, 8, 9]), None),
             "an array of 9 items"
+        );
+        assert_eq!(
+            quote(&json!([1, 2, 3, 4, 5, 6, 7, 8, 9]), Some(1_000_000)),
+            "an array of 1000000 items"
         );
     }
 
@@ -529,6 +764,115 @@ mod tests {
             ]
         );
         assert_eq!(found[0].message, "has 100000 items, at most 2 allowed");
+    }
+
+    /// A schema shaped like the create body's: a closed object, a `oneOf` of closed
+    /// objects told apart by `type`, and the "X or null" form.
+    fn shaped() -> Value {
+        json!({ "type": "object", "additionalProperties": false, "properties": {
+            "flag": { "type": "boolean" },
+            "ratio": { "oneOf": [
+                { "type": "string", "enum": ["16:9", "1:1"] },
+                { "type": ["object", "null"], "enum": [null] } ] },
+            "elements": { "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/E" } } },
+            "$defs": { "E": { "oneOf": [
+                { "type": "object", "additionalProperties": false, "required": ["type"],
+                  "properties": { "type": { "enum": ["image"] }, "image": { "type": "string" } } },
+                { "type": "object", "additionalProperties": false, "required": ["type"],
+                  "properties": { "type": { "enum": ["video"] },
+                    "videos": { "type": "array", "items": { "type": "string" } } } } ] } } })
+    }
+
+    #[test]
+    fn refused_containers_and_unknown_properties_are_reported_as_if_read_whole() {
+        let schema = shaped();
+        let big_array = json!(vec![json!([1, [2, 3], { "a": "x".repeat(500) }]); 50]);
+        let big_object: Map<String, Value> =
+            (0..50).map(|i| (format!("k{i}"), json!([i, i]))).collect();
+        let many_unknown: Map<String, Value> = (0..10 * MAX_VIOLATIONS)
+            .rev()
+            .map(|i| (format!("u{i:04}"), json!(i)))
+            .chain([
+                ("type".to_string(), json!("video")),
+                ("videos".to_string(), json!(["v"])),
+            ])
+            .collect();
+        // Each body, and whether its messages quote only what was cut (then they are the
+        // same word for word) or an object holding it (then they quote what was kept of it).
+        for (body, same_words) in [
+            (json!({ "flag": big_array }), true),
+            (json!({ "flag": [[1, 2, [3, 4, 5]], { "b": [6] }] }), true),
+            (json!({ "flag": big_object }), true),
+            (json!({ "ratio": big_object }), true),
+            (json!({ "ratio": big_array }), true),
+            (
+                json!({ "unknown": big_array, "other": { "deep": big_object } }),
+                true,
+            ),
+            (
+                json!({ "elements": [{ "type": "image", "image": big_array, "extra": big_object }] }),
+                false,
+            ),
+            (
+                json!({ "elements": [{ "type": "video", "videos": [big_object, "v"] }] }),
+                false,
+            ),
+            (
+                json!({ "elements": [big_array, { "type": "video", "videos": big_object }] }),
+                false,
+            ),
+            (big_array.clone(), true),
+            (Value::Object(many_unknown.clone()), true),
+            (json!({ "elements": [many_unknown] }), true),
+        ] {
+            // Arrange
+            let text = body.to_string();
+            let shown: String = text.chars().take(120).collect();
+
+            // Act
+            let read = crate::bounded::parse(&text, &SizeLimits::compile(&schema)).unwrap();
+            let found = finish(
+                &validator(&schema),
+                read.violations,
+                &read.sizes,
+                &read.value,
+            );
+
+            // Assert
+            let whole = finish(&validator(&schema), Vec::new(), &[], &body);
+            let places = |list: &[Violation]| -> Vec<(String, String)> {
+                list.iter()
+                    .map(|v| (v.pointer.clone(), v.rule.clone()))
+                    .collect()
+            };
+            assert!(!found.is_empty(), "{shown}");
+            assert_eq!(places(&found), places(&whole), "{shown}");
+            if same_words {
+                assert_eq!(found, whole, "{shown}");
+            }
+            // What a message can quote is kept; a small body is kept whole.
+            let kept = read.value.to_string().len();
+            assert!(
+                text.len() < 1000 || kept < text.len() / 4,
+                "kept {kept} of {} bytes: {shown}",
+                text.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_valid_body_is_read_whole() {
+        // Arrange
+        let schema = shaped();
+        let body = json!({ "flag": true, "ratio": null, "elements": [
+            { "type": "image", "image": "i" }, { "type": "video", "videos": ["a", "b"] }] });
+
+        // Act
+        let read = crate::bounded::parse(&body.to_string(), &SizeLimits::compile(&schema)).unwrap();
+
+        // Assert
+        assert_eq!(read.value, body);
+        assert!(read.violations.is_empty() && read.sizes.is_empty());
     }
 
     #[test]

@@ -154,3 +154,59 @@ async fn large_bodies_that_swell_when_parsed_are_validated_one_at_a_time() {
     assert!(peak < 200 << 20, "peak memory {} MiB", peak >> 20);
     assert!(exit.success());
 }
+
+#[tokio::test]
+async fn a_value_that_cannot_fit_its_place_is_counted_not_held_whatever_its_size() {
+    // Arrange
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    let zeros = |count: usize| format!("[{}0]", "0,".repeat(count - 1));
+    let unknown: String = (0..1_000_000).map(|i| format!(r#","u{i}":0"#)).collect();
+    // 16 MiB each: a boolean sent as an array of 8 million zeros, an unknown property holding
+    // them, a million unknown properties. Parsed whole, each held 250–300 MB.
+    let bodies = [
+        format!(
+            r#"{{"prompt": "x", "video": "https://example.com/a.mp4", "keep_audio": {}}}"#,
+            zeros(8_000_000)
+        ),
+        format!(
+            r#"{{"prompt": "x", "video": "https://example.com/a.mp4", "junk": {}}}"#,
+            zeros(8_000_000)
+        ),
+        format!(r#"{{"prompt": "x", "video": "https://example.com/a.mp4"{unknown}}}"#),
+    ];
+
+    // Act
+    let mut answers = Vec::new();
+    for body in &bodies {
+        let request = http.request("POST", CREATE);
+        let request = request.header("content-type", "application/json");
+        answers.push(http.send(request.body(body.clone())).await);
+    }
+    let peak = peak_memory(&child);
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert!(answers.iter().all(|answer| answer.status == 400));
+    assert_eq!(
+        answers[0].violations(),
+        [("/keep_audio".to_string(), "type".to_string())]
+    );
+    let message = answers[0].json()["violations"][0]["message"].clone();
+    assert_eq!(message, "an array of 8000000 items is not of type boolean");
+    assert_eq!(
+        answers[1].violations(),
+        [("/junk".to_string(), "additionalProperties".to_string())]
+    );
+    // Each unknown property is named, up to the bound on the list.
+    let listed = answers[2].violations();
+    assert_eq!(listed.len(), 100);
+    assert!(
+        listed
+            .iter()
+            .all(|(_, rule)| rule == "additionalProperties")
+    );
+    // The 16 MiB being received, and little else.
+    assert!(peak < 96 << 20, "peak memory {} MiB", peak >> 20);
+    assert!(exit.success());
+}
