@@ -1,4 +1,5 @@
-//! A misbehaving HTTP/1.1 server on 127.0.0.1, for what wiremock cannot play in the tests of
+//! A misbehaving HTTP/1.1 server on 127.0.0.1 (and [`H2cOnlyServer`], one that speaks only
+//! HTTP/2 without negotiation), for what wiremock cannot play in the tests of
 //! the workspace's clients (the API client, `kling`, the contract checker): answers that never
 //! come, bodies that stall, never end or are far larger than they should be.
 //!
@@ -221,4 +222,50 @@ async fn read_request(stream: &mut TcpStream) -> bool {
         }
     }
     true
+}
+
+/// A server that speaks only HTTP/2 over plain TCP ("h2c with prior knowledge"), as some
+/// gateways are configured: an HTTP/1.1 client gets no HTTP/1.1 answer from it, while a client
+/// that starts in HTTP/2 gets `status` with a JSON `body` to every request.
+#[derive(Debug)]
+pub struct H2cOnlyServer {
+    uri: String,
+}
+
+impl H2cOnlyServer {
+    /// Starts it on the test's runtime.
+    pub async fn answering(status: u16, body: serde_json::Value) -> Self {
+        use http_body_util::Full;
+        use hyper::server::conn::http2;
+        use hyper_util::rt::{TokioExecutor, TokioIo};
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri = format!("http://{}", listener.local_addr().unwrap());
+        let body = bytes::Bytes::from(body.to_string());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let body = body.clone();
+                let service = hyper::service::service_fn(move |_request| {
+                    let answer = hyper::Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .body(Full::new(body.clone()));
+                    async move { answer }
+                });
+                tokio::spawn(async move {
+                    // An HTTP/1.1 request is not an HTTP/2 preface: the connection ends with
+                    // an error, which is the behaviour under test.
+                    let _ = http2::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { uri }
+    }
+
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
 }
