@@ -6,7 +6,11 @@
 //!
 //! The server is not trusted: each request has a time limit ([`Options::timeout`], the answer
 //! included) and an answer is read up to [`MAX_ANSWER_BYTES`], so a server that stalls or
-//! sends without end fails its checks instead of hanging the run or filling memory.
+//! sends without end fails its checks instead of hanging the run or filling memory. Redirects
+//! are not followed: the document lists none, and a followed redirect to another host drops
+//! the `Authorization` header, which would read as a refused key. Whatever the server sends
+//! back is printed with the key replaced, so a server echoing the header cannot leak it into
+//! a CI log.
 
 use std::time::Duration;
 
@@ -86,7 +90,17 @@ pub enum Verdict {
 pub struct Outcome {
     pub check: &'static str,
     pub verdict: Verdict,
+    /// The last request the check sent, as `METHOD URL (Authorization …, body …)` with the
+    /// key replaced by [`KEY_PLACEHOLDER`]; `None` when it sent nothing.
+    pub request: Option<String>,
 }
+
+/// What stands for the key wherever it would be printed.
+pub const KEY_PLACEHOLDER: &str = "<MULEROUTER_API_KEY>";
+
+/// Statuses after which a read is retried while following a task: the document says reads
+/// may be retried on them, so a conforming server may send them under load.
+const RETRIED_READ_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
 
 /// A check, and the documented responses (operation id, response key) it exercises.
 #[derive(Debug, Clone, Copy)]
@@ -193,22 +207,6 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-/// Why a request got no answer, in words that say what to check.
-fn no_answer(error: &reqwest::Error, limit: Duration) -> String {
-    if error.is_timeout() {
-        format!(
-            "no answer within {limit:?} (--timeout): the server is slow, or not reachable at that address"
-        )
-    } else if error.is_connect() {
-        format!(
-            "no connection: {}; is a server listening at that address?",
-            mulerouter_kling::error_chain(error)
-        )
-    } else {
-        format!("no answer: {}", mulerouter_kling::error_chain(error))
-    }
-}
-
 /// Why an answer's body did not arrive whole.
 fn broken_off(error: &reqwest::Error, limit: Duration) -> String {
     if error.is_timeout() {
@@ -226,19 +224,47 @@ struct Answer {
     status: u16,
     /// The media type of `Content-Type`, lower case, without parameters.
     media_type: Option<String>,
+    headers: reqwest::header::HeaderMap,
     body: Vec<u8>,
+}
+
+impl Answer {
+    /// A header's value as text (`?` for bytes that are not visible ASCII).
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    }
+
+    /// `Retry-After` in whole seconds, the form the document gives it.
+    fn retry_after(&self) -> Option<Duration> {
+        self.header("retry-after")?
+            .trim()
+            .parse()
+            .ok()
+            .map(Duration::from_secs)
+    }
 }
 
 /// Runs every check that `options` allows, in order.
 pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
     let http = reqwest::Client::builder()
         .timeout(options.timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client builds");
     let runner = Runner {
         http,
         target: target.clone(),
         timeout: options.timeout,
+        last_request: std::sync::Mutex::new(None),
+    };
+    let redact = |text: String| {
+        if target.token.is_empty() {
+            text
+        } else {
+            text.replace(&target.token, KEY_PLACEHOLDER)
+        }
     };
     let mut created: Option<Uuid> = None;
     let mut outcomes = Vec::new();
@@ -252,9 +278,16 @@ pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
         } else {
             runner.check(check.name, options, &mut created).await
         };
+        let verdict = match verdict {
+            Verdict::Pass(detail) => Verdict::Pass(redact(detail)),
+            Verdict::Fail(detail) => Verdict::Fail(redact(detail)),
+            Verdict::Skip(detail) => Verdict::Skip(redact(detail)),
+        };
+        let request = runner.last_request.lock().unwrap().take().map(redact);
         outcomes.push(Outcome {
             check: check.name,
             verdict,
+            request,
         });
     }
     outcomes
@@ -264,6 +297,8 @@ struct Runner {
     http: reqwest::Client,
     target: Target,
     timeout: Duration,
+    /// What the running check sent last, for its report.
+    last_request: std::sync::Mutex<Option<String>>,
 }
 
 impl Runner {
@@ -312,13 +347,14 @@ impl Runner {
                 }
                 Err(error) => Err(error),
             },
+            // Without a task these say nothing new: the create's own failure is the one to fix.
             "reads the created task back" => match created {
                 Some(id) => self.read_task(*id).await,
-                None => Err("no task was created by the previous check".into()),
+                None => return Verdict::Skip(NOTHING_CREATED.into()),
             },
             "follows the created task until it finishes" => match (*created, options.follow) {
                 (Some(id), Some(limit)) => self.follow(id, limit).await,
-                (None, _) => Err("no task was created by an earlier check".into()),
+                (None, _) => return Verdict::Skip(NOTHING_CREATED.into()),
                 (_, None) => Err("no --follow".into()),
             },
             "rejects a broken rule, naming the field" => {
@@ -366,10 +402,18 @@ impl Runner {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, String> {
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| no_answer(&e, self.timeout))?;
+        let request = request.build().map_err(|e| {
+            format!(
+                "the request could not be made: {}",
+                mulerouter_kling::error_chain(&e)
+            )
+        })?;
+        *self.last_request.lock().unwrap() = Some(describe(&request));
+        let url = request.url().clone();
+        let mut response = match self.http.execute(request).await {
+            Ok(response) => response,
+            Err(error) => return Err(self.no_answer(&error, &url).await),
+        };
         let status = response.status().as_u16();
         let media_type = response
             .headers()
@@ -394,8 +438,44 @@ impl Runner {
         Ok(Answer {
             status,
             media_type,
+            headers: response.headers().clone(),
             body,
         })
+    }
+
+    /// Why a request got no answer, in words that say what to check.
+    async fn no_answer(&self, error: &reqwest::Error, url: &reqwest::Url) -> String {
+        let chain = mulerouter_kling::error_chain(error);
+        if error.is_timeout() {
+            format!(
+                "no answer within {:?} (--timeout): the server is slow, or not reachable at that address",
+                self.timeout
+            )
+        } else if error.is_connect() {
+            format!("no connection: {chain}; is a server listening at that address?")
+        } else if url.scheme() == "http" && self.answers_h2c_only(url).await {
+            format!(
+                "no HTTP/1.1 answer: the server speaks only HTTP/2 begun without negotiation (h2c \
+                 with prior knowledge), which HTTP/1.1 clients (the Rust client, generated \
+                 clients, curl without --http2-prior-knowledge) cannot talk to: serve HTTP/1.1 \
+                 at this address too ({chain})"
+            )
+        } else {
+            format!("no answer: {chain}")
+        }
+    }
+
+    /// Whether a client that starts in HTTP/2 gets an answer where an HTTP/1.1 one got none.
+    async fn answers_h2c_only(&self, url: &reqwest::Url) -> bool {
+        let Ok(probe) = reqwest::Client::builder()
+            .http2_prior_knowledge()
+            .timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        else {
+            return false;
+        };
+        probe.get(url.clone()).send().await.is_ok()
     }
 
     /// Sends, then checks the status is one of `expected` and the answer conforms.
@@ -408,7 +488,7 @@ impl Runner {
     ) -> Result<String, String> {
         let answer = self.send(request).await?;
         if !expected.contains(&answer.status) {
-            return Err(unexpected(expected, &answer));
+            return Err(unexpected(method, expected, &answer));
         }
         conforms(method, path, &answer)?;
         Ok(format!("{}", answer.status))
@@ -433,7 +513,7 @@ impl Runner {
             .send(self.post(self.bearer().as_deref()).json(&body))
             .await?;
         if answer.status != 400 {
-            return Err(unexpected(&[400], &answer));
+            return Err(unexpected("POST", &[400], &answer));
         }
         conforms("POST", CREATE, &answer)?;
         // Named where an error says things (a violation's pointer, a message), not merely
@@ -448,8 +528,8 @@ impl Runner {
         Ok(format!("400, names `{field}`"))
     }
 
-    /// One read of task `id`: 200, conforming, parsed by the client, and the task asked for.
-    async fn read(&self, id: Uuid) -> Result<TaskResponse, String> {
+    /// One read of task `id`, with the path it was read at.
+    async fn get_task(&self, id: Uuid) -> Result<(Answer, String), String> {
         let path = format!("{CREATE}/{id}");
         let answer = self
             .send(
@@ -458,63 +538,71 @@ impl Runner {
                     .header("authorization", self.bearer().unwrap_or_default()),
             )
             .await?;
-        if answer.status != 200 {
-            return Err(unexpected(&[200], &answer));
-        }
-        conforms("GET", &path, &answer)?;
-        let task: TaskResponse = serde_json::from_slice(&answer.body)
-            .map_err(|e| format!("the client cannot parse it: {e}"))?;
-        if task.task_info.id != id {
-            return Err(format!("asked for {id}, got {}", task.task_info.id));
-        }
-        Ok(task)
+        Ok((answer, path))
     }
 
     async fn read_task(&self, id: Uuid) -> Result<String, String> {
-        let task = self.read(id).await?;
+        let (answer, path) = self.get_task(id).await?;
+        let task = task_of(&answer, &path, id)?;
         Ok(format!("200, {}", task.task_info.status))
     }
 
     /// Reads the task until it finishes (pauses from [`FOLLOW_FIRST_PAUSE`] doubling to
     /// [`FOLLOW_LONGEST_PAUSE`]), each answer checked: a completed task must carry its videos
     /// as URLs, a failed one its error.
+    /// A documented 429 or 5xx answer (with its `Retry-After`, if any) is waited out within
+    /// the limit, as a client waiting on a task does.
     async fn follow(&self, id: Uuid, limit: Duration) -> Result<String, String> {
-        use mulerouter_kling::Phase;
+        use mulerouter_kling::{Phase, TaskStatus};
         let started = std::time::Instant::now();
         let mut seen: Vec<String> = Vec::new();
+        let mut last: Option<TaskStatus> = None;
+        let (mut reads, mut busy) = (0, Vec::<u16>::new());
         let mut pause = FOLLOW_FIRST_PAUSE;
         loop {
-            let task = self.read(id).await?;
-            let status = task.task_info.status.to_string();
-            if seen.last() != Some(&status) {
-                seen.push(status);
-            }
-            let went = seen.join(" → ");
-            match task.task_info.status.phase() {
-                Phase::Succeeded => {
-                    let videos = task.videos.unwrap_or_default();
-                    if videos.is_empty() {
-                        return Err(format!("{went}, but no videos"));
+            let (answer, path) = self.get_task(id).await?;
+            reads += 1;
+            let wait = if RETRIED_READ_STATUSES.contains(&answer.status) {
+                conforms("GET", &path, &answer)?;
+                busy.push(answer.status);
+                answer.retry_after().unwrap_or(pause)
+            } else {
+                let task = task_of(&answer, &path, id)?;
+                let status = task.task_info.status.to_string();
+                if seen.last() != Some(&status) {
+                    seen.push(status);
+                }
+                let went = seen.join(" → ");
+                match task.task_info.status.phase() {
+                    Phase::Succeeded => {
+                        let videos = task.videos.unwrap_or_default();
+                        if videos.is_empty() {
+                            return Err(format!(
+                                "{went}, but `videos` is missing or empty: a completed task lists its result URLs there"
+                            ));
+                        }
+                        for video in &videos {
+                            reqwest::Url::parse(video).map_err(|e| {
+                                format!("{went}, but the video {video:?} is not a URL: {e}")
+                            })?;
+                        }
+                        return Ok(format!("{went} with {} video(s)", videos.len()));
                     }
-                    for video in &videos {
-                        reqwest::Url::parse(video).map_err(|e| {
-                            format!("{went}, but the video {video:?} is not a URL: {e}")
-                        })?;
+                    Phase::Failed if task.task_info.error.is_none() => {
+                        return Err(format!("{went}, without saying why (no task_info.error)"));
                     }
-                    return Ok(format!("{went} with {} video(s)", videos.len()));
+                    Phase::Failed => return Ok(format!("{went}, with its error")),
+                    Phase::InProgress => {}
                 }
-                Phase::Failed if task.task_info.error.is_none() => {
-                    return Err(format!("{went}, without saying why (no task_info.error)"));
-                }
-                Phase::Failed => return Ok(format!("{went}, with its error")),
-                Phase::InProgress if started.elapsed() >= limit => {
-                    return Err(format!("{went} after {limit:?} (--follow): not finished"));
-                }
-                Phase::InProgress => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(FOLLOW_LONGEST_PAUSE);
-                }
+                last = Some(task.task_info.status);
+                pause
+            };
+            let left = limit.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(not_finished(&seen, last.as_ref(), limit, reads, &busy));
             }
+            tokio::time::sleep(wait.min(left)).await;
+            pause = (pause * 2).min(FOLLOW_LONGEST_PAUSE);
         }
     }
 
@@ -524,7 +612,7 @@ impl Runner {
             .send(self.post(self.bearer().as_deref()).json(&body))
             .await?;
         if ![200, 202].contains(&answer.status) {
-            return Err(unexpected(&[200, 202], &answer));
+            return Err(unexpected("POST", &[200, 202], &answer));
         }
         conforms("POST", CREATE, &answer)?;
         let task: TaskResponse = serde_json::from_slice(&answer.body)
@@ -539,18 +627,118 @@ impl Runner {
     }
 }
 
-/// `expected …, got …` with the start of the answer; a 401 where none was expected says the
-/// server refused the token, which every later check would otherwise seem to fail for.
-fn unexpected(expected: &[u16], answer: &Answer) -> String {
-    let refused = if answer.status == 401 && !expected.contains(&401) {
-        " (the server refused the token: is MULEROUTER_API_KEY a key it accepts?)"
+/// Why the checks that need a created task did not run.
+const NOTHING_CREATED: &str =
+    "no task to read: `creates a task from a valid request` failed (see its line)";
+
+/// The 200 answer of a read of task `id` at `path`: conforming, parsed by the client, and the
+/// task asked for.
+fn task_of(answer: &Answer, path: &str, id: Uuid) -> Result<TaskResponse, String> {
+    if answer.status != 200 {
+        return Err(unexpected("GET", &[200], answer));
+    }
+    conforms("GET", path, answer)?;
+    let task: TaskResponse = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("the client cannot parse it: {e}"))?;
+    if task.task_info.id != id {
+        return Err(format!("asked for {id}, got {}", task.task_info.id));
+    }
+    Ok(task)
+}
+
+/// Why following ended unfinished: the states seen, how often it read, the answers waited
+/// out, and a status the document does not list (read as not finished, as clients must).
+fn not_finished(
+    seen: &[String],
+    last: Option<&mulerouter_kling::TaskStatus>,
+    limit: Duration,
+    reads: usize,
+    busy: &[u16],
+) -> String {
+    let went = if seen.is_empty() {
+        "no state read".to_string()
     } else {
-        ""
+        seen.join(" → ")
+    };
+    let mut counts = std::collections::BTreeMap::<u16, usize>::new();
+    for status in busy {
+        *counts.entry(*status).or_default() += 1;
+    }
+    let waited: String = counts
+        .iter()
+        .map(|(status, times)| format!(", {times} × {status} waited out"))
+        .collect();
+    let unknown = match last {
+        Some(mulerouter_kling::TaskStatus::Unknown(status)) => format!(
+            "; `{status}` is not a status the document lists, so it reads as not finished \
+             (a task ends as completed, succeeded or failed)"
+        ),
+        _ => String::new(),
     };
     format!(
-        "expected {}, got {}{refused}: {}",
+        "{went} after {limit:?} (--follow, {reads} reads{waited}): not finished{unknown}; \
+         raise --follow if tasks take longer"
+    )
+}
+
+/// The request as the report shows it: method, URL, how it was authorized and the start of
+/// its body (the key is replaced afterwards, with everything else printed).
+fn describe(request: &reqwest::Request) -> String {
+    let authorization = match request.headers().get(reqwest::header::AUTHORIZATION) {
+        Some(value) => format!(
+            "Authorization: {}",
+            String::from_utf8_lossy(value.as_bytes())
+        ),
+        None => "no Authorization".to_string(),
+    };
+    let body = request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .map(|bytes| format!(", body {}", snippet(bytes)))
+        .unwrap_or_default();
+    format!(
+        "{} {} ({authorization}{body})",
+        request.method(),
+        request.url()
+    )
+}
+
+/// `expected …, got …` with the start of the answer, and what a status that is not a plain
+/// wrong answer means: a redirect (never followed), a rate limit (never retried), a refused
+/// key (which every later check would otherwise seem to fail for).
+fn unexpected(method: &str, expected: &[u16], answer: &Answer) -> String {
+    let status = answer.status;
+    let meaning = if (300..400).contains(&status) {
+        let to = answer
+            .header("location")
+            .unwrap_or_else(|| "nowhere (no Location)".into());
+        format!(
+            " redirecting to {to}: the document lists no redirect, so serve the API at the \
+             base URL itself (a client following it to another host drops the Authorization \
+             header, and after a 301, 302 or 303 sends a POST again as a GET)"
+        )
+    } else if status == 429 {
+        let wait = answer
+            .header("retry-after")
+            .map(|value| format!("with Retry-After: {value}"))
+            .unwrap_or_else(|| "without Retry-After".into());
+        let why = if method == "POST" {
+            "a create is not retried, since it may start a second task"
+        } else {
+            "not retried"
+        };
+        format!(
+            " (rate limited, {wait}; {why}: run again once the limit resets, or lift it for \
+             the key CI uses)"
+        )
+    } else if status == 401 && !expected.contains(&401) {
+        " (the server refused the token: is MULEROUTER_API_KEY a key it accepts?)".into()
+    } else {
+        String::new()
+    };
+    format!(
+        "expected {}, got {status}{meaning}: {}",
         list(expected),
-        answer.status,
         snippet(&answer.body)
     )
 }
@@ -606,8 +794,33 @@ fn declared_media_types(method: &str, status: u16) -> Vec<String> {
 /// document declares for it, its body matches the schema, and an error body parses with the
 /// generated client and carries a message.
 fn conforms(method: &str, path: &str, answer: &Answer) -> Result<(), String> {
+    // The checker, like the Rust client, sends no Accept-Encoding and decompresses nothing.
+    if let Some(coding) = answer
+        .header("content-encoding")
+        .filter(|coding| !coding.trim().eq_ignore_ascii_case("identity"))
+    {
+        return Err(format!(
+            "{} sent with Content-Encoding: {coding}, though the request had no \
+             Accept-Encoding; clients that do not decompress (the Rust client, curl without \
+             --compressed) read the compressed bytes: compress only when the request's \
+             Accept-Encoding asks for it",
+            answer.status
+        ));
+    }
     let declared = declared_media_types(method, answer.status);
-    if !declared.is_empty() && !answer.body.is_empty() {
+    if !declared.is_empty() && answer.body.is_empty() {
+        let what = if answer.status >= 400 {
+            r#"an ApiError saying why, e.g. {"detail": "Invalid API key"}"#
+        } else {
+            "a TaskResponse"
+        };
+        return Err(format!(
+            "{} with an empty body; the document declares {} for it ({what})",
+            answer.status,
+            declared.join(" or ")
+        ));
+    }
+    if !declared.is_empty() {
         let sent = answer.media_type.as_deref().unwrap_or("no Content-Type");
         if !declared.iter().any(|media_type| media_type == sent) {
             return Err(format!(
@@ -665,6 +878,9 @@ fn list(codes: &[u16]) -> String {
 
 fn snippet(body: &[u8]) -> String {
     const SHOWN: usize = 300;
+    if body.is_empty() {
+        return "(empty body)".into();
+    }
     let text = String::from_utf8_lossy(body);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= SHOWN {
@@ -675,8 +891,12 @@ fn snippet(body: &[u8]) -> String {
     shown
 }
 
-/// The results as one JSON document, for CI: each check with `pass`, `fail` or `skip` and
-/// its detail, and the counts.
+/// The version of [`json()`]'s document; it rises when a field changes meaning or goes away
+/// (fields may be added without it).
+pub const JSON_VERSION: u64 = 1;
+
+/// The results as one JSON document, for CI: each check with `pass`, `fail` or `skip`, its
+/// detail and the last request it sent, and the counts.
 pub fn json(base_url: &str, outcomes: &[Outcome]) -> Value {
     let count =
         |wanted: fn(&Verdict) -> bool| outcomes.iter().filter(|o| wanted(&o.verdict)).count();
@@ -688,10 +908,16 @@ pub fn json(base_url: &str, outcomes: &[Outcome]) -> Value {
                 Verdict::Fail(detail) => ("fail", detail),
                 Verdict::Skip(detail) => ("skip", detail),
             };
-            json!({ "check": outcome.check, "result": result, "detail": detail })
+            json!({
+                "check": outcome.check,
+                "result": result,
+                "detail": detail,
+                "request": outcome.request,
+            })
         })
         .collect();
     json!({
+        "version": JSON_VERSION,
         "base_url": base_url,
         "checks": checks,
         "passed": count(|v| matches!(v, Verdict::Pass(_))),
@@ -700,7 +926,9 @@ pub fn json(base_url: &str, outcomes: &[Outcome]) -> Value {
     })
 }
 
-/// The results as a table, then a closing `N passed, N failed, N skipped` line.
+/// The results as a table, then a closing `N passed, N failed, N skipped` line. Each check is
+/// one line, its detail whole (a CI log wraps or scrolls it; cutting it would lose what to
+/// fix); a failed check has a second line, under its detail, with the request it sent.
 pub fn table(outcomes: &[Outcome]) -> String {
     let width = outcomes
         .iter()
@@ -729,6 +957,9 @@ pub fn table(outcomes: &[Outcome]) -> String {
             "{:<width$}  {result:<6}  {detail}\n",
             outcome.check
         ));
+        if let (Verdict::Fail(_), Some(request)) = (&outcome.verdict, &outcome.request) {
+            out.push_str(&format!("{:<width$}  {:<6}  request: {request}\n", "", ""));
+        }
     }
     out.push_str(&format!(
         "{passed} passed, {failed} failed, {skipped} skipped\n"

@@ -3,7 +3,7 @@
 //! [--timeout DURATION] [--follow DURATION] [--json]`.
 //!
 //! Exit codes: 0 every check run passed, 1 a check failed, 2 the command was given wrongly
-//! (a bad flag, no `MULEROUTER_API_KEY` with `--base-url`).
+//! (a bad flag, no `MULEROUTER_API_KEY` with `--base-url`; said on stderr, also with `--json`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,32 +15,40 @@ use mulerouter_kling_mock::MockMuleRouter;
 /// Checks a server implementing MuleRouter's Kling V3 Omni reference-video-to-video API
 /// against the OpenAPI document. Without --base-url, starts the mock and checks it.
 ///
-/// Exit codes: 0 every check run passed, 1 a check failed, 2 the command was given wrongly.
+/// The key comes from MULEROUTER_API_KEY (required with --base-url) and is never printed:
+/// wherever the server sends it back, it shows as <MULEROUTER_API_KEY>.
+///
+/// Exit codes: 0 every check run passed (skipped ones aside), 1 a check failed, 2 the command
+/// was given wrongly (said on stderr, also with --json).
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask contract", bin_name = "cargo xtask contract")]
 struct Cli {
-    /// The server's base URL, e.g. `https://api.mulerouter.ai`. The token comes from
-    /// MULEROUTER_API_KEY and is never printed.
+    /// The server's base URL, e.g. `https://api.mulerouter.ai`, or one with a path the API's
+    /// paths follow (`http://127.0.0.1:8080/proxy`; a trailing `/` is dropped). No query or
+    /// fragment. Redirects are not followed: a 3xx fails the check, naming where it pointed.
     #[arg(long, value_parser = base_url)]
     base_url: Option<String>,
     /// Also run the checks that create tasks against --base-url (on the real service each
     /// create is billed). The built-in mock always gets every check.
     #[arg(long)]
     allow_create: bool,
-    /// A task of yours to read back and check.
+    /// The id (a uuid) of a task of yours to read back and check, without creating one.
     #[arg(long)]
     task_id: Option<uuid::Uuid>,
     /// Each request's time limit, its answer included, with its unit (e.g. 500ms, 10s, 1m).
     #[arg(long, default_value = "30s", value_parser = duration)]
     timeout: Duration,
-    /// With the creates: poll the created task until it finishes, for at most this long
-    /// (e.g. 10m; a generation takes minutes on the real service), and check how it ends.
-    /// The built-in mock is always followed.
+    /// With --allow-create: poll the created task until it finishes, for at most this long
+    /// (e.g. 10m; a generation takes minutes on the real service), and check how it ends
+    /// (pauses from 100ms doubling to 5s; a 429 or 5xx answer is waited out, honouring
+    /// Retry-After). Without it that check is skipped. The built-in mock is always followed.
     #[arg(long, value_parser = duration)]
     follow: Option<Duration>,
     /// Print the results as one JSON document (for CI) instead of a table:
-    /// `{"base_url", "checks": [{"check", "result": "pass"|"fail"|"skip", "detail"}], "passed",
-    /// "failed", "skipped"}`.
+    /// `{"version": 1, "base_url", "checks": [{"check", "result": "pass"|"fail"|"skip",
+    /// "detail", "request"}], "passed", "failed", "skipped"}`; `request` is the last request
+    /// the check sent (null if none). The version rises when a field changes meaning or goes
+    /// away.
     #[arg(long)]
     json: bool,
 }
@@ -53,13 +61,20 @@ fn duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// An `http` or `https` URL with a host, without its trailing slash.
+/// An `http` or `https` URL with a host, without its trailing slash. The API's paths are
+/// appended to it, so a query or fragment would end up before them.
 fn base_url(text: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(text).map_err(|e| {
         format!("{text:?} is not a URL ({e}); give one like https://api.mulerouter.ai")
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!("{text:?} is not an http or https URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{text:?} has a query or fragment, which the API's paths cannot follow; give the \
+             base they follow, like http://127.0.0.1:8080/proxy"
+        ));
     }
     Ok(text.trim_end_matches('/').to_string())
 }
