@@ -4,9 +4,9 @@
 //! - `codegen` writes the code generated from the OpenAPI documents;
 //!   `codegen --check` compares it with what is committed and fails with a diff.
 //! - `snapshots --references FILE` fails on insta snapshots no test used, or not yet reviewed.
-//! - `contract [--base-url URL] [--allow-create] [--task-id ID] [--timeout DURATION]` checks a
-//!   server against the document (the checks live in the `contract-tests` crate; this only
-//!   runs them).
+//! - `contract [--base-url URL] [--allow-create] [--task-id ID] [--follow DURATION] [--json]
+//!   [--timeout DURATION]` checks a server against the document (the checks live in the
+//!   `contract-tests` crate; this only runs them).
 //! - `bench [--quick] [--duration S] [--concurrency 1,16,64] …` runs the benchmarks of the
 //!   `mulerouter-kling-bench` crate in release and writes `BENCHMARKS.md`.
 //! - `diff [--base REV | --old FILE --new FILE] [--json|--markdown|--changelog]` says what a
