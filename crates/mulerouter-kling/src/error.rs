@@ -55,7 +55,9 @@ pub enum Error {
     NotFound(Box<ApiErrorDetails>),
 
     /// Any other error status from the service (400, 409, 5xx, …) after the retries allowed.
-    #[error("the service answered {}: {}{}", .0.status, .0.summary(), hint_for(.0.status))]
+    /// A 5xx other than 503 answering a create says the task may exist: a gateway's 502 or
+    /// 504 often comes after the service received the create (see [`Error::task_may_exist`]).
+    #[error("the service answered {}: {}{}", .0.status, .0.summary(), .0.status_hint())]
     Api(Box<ApiErrorDetails>),
 
     /// The task finished with status `failed`.
@@ -275,13 +277,12 @@ fn overflow_text(received: u64, announced: Option<u64>) -> String {
     }
 }
 
-fn hint_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "; the service rejected the input",
-        409 => "; the task already exists",
-        500..=599 => "; the service had a problem, try again later",
-        _ => "",
-    }
+/// Whether an error status answering a create may come after the service received it: a
+/// 500 can be raised after the task was stored, and a gateway's 502 or 504 means the
+/// upstream got the request and its answer was lost or late. A 503 is a refusal to take
+/// the request at all (overload, maintenance, no upstream).
+fn may_follow_a_create(status: StatusCode) -> bool {
+    status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE
 }
 
 impl Error {
@@ -308,14 +309,52 @@ impl Error {
     /// refused, a task not found, a request or a success answer that breaks the rules, a
     /// failed task. A read is retried, and a wait polls again, after a transient failure.
     ///
-    /// It does not say whether repeating is *safe*: a create that failed in transport or
-    /// timed out may have created its task (the message says so).
+    /// It does not say whether repeating is *safe*: a create that failed in transport, timed
+    /// out or got a server error may have created its task ([`Error::task_may_exist`]).
     pub fn is_transient(&self) -> bool {
         match self {
             Self::RateLimited(_) | Self::Transport { .. } | Self::TimedOut { .. } => true,
             other => other
                 .status()
                 .is_some_and(crate::retry::is_retryable_status),
+        }
+    }
+
+    /// Whether this error ended a [`Client::create`](crate::Client::create) that may still
+    /// have made its task, which is billed: the request may have reached the service before
+    /// the connection was lost ([`Error::Transport`]), before the call's time ran out
+    /// ([`Error::TimedOut`]), or before a server error (a 500, or a gateway's 502 or 504;
+    /// not a 503, which refuses the request). Creating again then risks a second task; the
+    /// message says to check for a new task first. The client itself never repeats a create
+    /// in these cases: it retries one only after a 429 or a connection never made.
+    ///
+    /// False for every error of a read, and for a create the service refused or never
+    /// received.
+    ///
+    /// ```
+    /// # async fn run(client: mulerouter_kling::Client, request: mulerouter_kling::types::CreateGenerationRequest) {
+    /// match client.create(request).await {
+    ///     Ok(task) => println!("created {}", task.task_info.id),
+    ///     Err(error) if error.task_may_exist() => {
+    ///         eprintln!("{error}"); // do not create again blindly: a task may be billed
+    ///     }
+    ///     Err(error) if error.is_transient() => eprintln!("nothing was created; try later: {error}"),
+    ///     Err(error) => eprintln!("{error}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn task_may_exist(&self) -> bool {
+        match self {
+            Self::Transport {
+                maybe_sent,
+                operation,
+                ..
+            } => *maybe_sent && *operation == Some(Operation::Create),
+            Self::TimedOut { operation, .. } => *operation == Operation::Create,
+            other => other.details().is_some_and(|details| {
+                details.operation() == Some(Operation::Create)
+                    && may_follow_a_create(details.status)
+            }),
         }
     }
 
@@ -396,6 +435,25 @@ pub(crate) struct CallContext {
 }
 
 impl ApiErrorDetails {
+    /// The call that got this answer, when it came through [`Client`](crate::Client)'s calls.
+    fn operation(&self) -> Option<Operation> {
+        self.context.as_ref().map(|context| context.operation)
+    }
+
+    fn status_hint(&self) -> &'static str {
+        match self.status.as_u16() {
+            400 => "; the service rejected the input",
+            409 => "; the task already exists",
+            _ if self.operation() == Some(Operation::Create)
+                && may_follow_a_create(self.status) =>
+            {
+                "; the create may have reached the service: check for a new task before creating again"
+            }
+            500..=599 => "; the service had a problem, try again later",
+            _ => "",
+        }
+    }
+
     fn auth_hint(&self) -> String {
         let origin = self.context.as_ref().map(|c| c.api_key_origin);
         let whose = match origin {

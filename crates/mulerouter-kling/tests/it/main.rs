@@ -10,5 +10,6 @@ mod errors;
 mod retries;
 mod retryable_statuses;
 mod sends;
+mod task_may_exist;
 mod validation;
 mod wait;
