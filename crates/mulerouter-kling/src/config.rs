@@ -68,7 +68,21 @@ pub(crate) enum Origin {
     Program,
 }
 
-/// Settings for a [`Client`]; start from [`Client::builder`].
+/// Settings for a [`Client`]; start from [`Client::builder`] (or
+/// [`ClientBuilder::from_env`]), then [`build`](Self::build).
+///
+/// | Setting | Default |
+/// | --- | --- |
+/// | [`api_key`](Self::api_key) | none: required |
+/// | [`base_url`](Self::base_url) | [`DEFAULT_BASE_URL`] |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s |
+/// | [`request_timeout`](Self::request_timeout) (one attempt) | 60 s |
+/// | [`call_timeout`](Self::call_timeout) (a call's attempts and pauses) | [`DEFAULT_CALL_TIMEOUT`], 2 minutes |
+/// | [`retry_policy`](Self::retry_policy) | [`RetryPolicy::default`]: 4 attempts, 0.5–30 s backoff |
+/// | [`max_response_bytes`](Self::max_response_bytes) | [`DEFAULT_MAX_RESPONSE_BYTES`], 4 MiB |
+/// | [`http`](Self::http) (proxy, certificates, user agent, …) | reqwest's defaults, proxies from the environment |
+///
+/// The crate docs show [a setup with all of them](crate#setting-up-a-client).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ClientBuilder {
@@ -138,7 +152,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The service's address, without the `/vendors/…` path (default: production).
+    /// The service's address, without the `/vendors/…` path (default: production):
+    /// `http(s)://host[:port][/prefix]`. [`build`](Self::build) refuses one with a query, a
+    /// fragment, or a user name or password (they would be sent instead of the key; a proxy's
+    /// credentials go to [`reqwest::Proxy::basic_auth`] through [`http`](Self::http)).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self.base_url_origin = Origin::Program;
@@ -272,6 +289,17 @@ fn normalise_base_url(text: &str) -> Result<String, Error> {
             "base URL {text:?} must be http(s)://host[:port]; e.g. {DEFAULT_BASE_URL}"
         )));
     }
+    // reqwest turns credentials in a URL into `Authorization: Basic …`, which then stands in
+    // for the key (every call answered 401), and the URL is shown in messages and `Debug`.
+    if !url.username().is_empty() || url.password().is_some() {
+        let mut shown = url.clone();
+        let _ = shown.set_username("***");
+        let _ = shown.set_password(None);
+        return Err(Error::Config(format!(
+            "base URL {shown} must not hold a user name or password: they would be sent instead of the API key; \
+             for a proxy that asks for them, give them to reqwest::Proxy::basic_auth in ClientBuilder::http"
+        )));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
             "base URL {text:?} must not have a query or fragment"
@@ -322,6 +350,26 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_showing_them() {
+        // Act
+        let error = normalise_base_url("https://alice:sk-mr-secret@proxy.example/").unwrap_err();
+
+        // Assert
+        let Error::Config(message) = &error else {
+            panic!("{error:?}")
+        };
+        assert!(
+            !message.contains("secret") && !message.contains("alice"),
+            "{message}"
+        );
+        assert!(message.contains("https://***@proxy.example/"), "{message}");
+        assert!(
+            normalise_base_url("https://user@proxy.example").is_err(),
+            "a user name alone replaces the key too"
+        );
     }
 
     #[test]
