@@ -190,7 +190,8 @@ fn html_title(body: &[u8]) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-fn traceparent(headers: &HeaderMap) -> Option<String> {
+/// The answer's `traceparent` header, as the service sent it.
+pub(crate) fn traceparent(headers: &HeaderMap) -> Option<String> {
     headers
         .get("traceparent")?
         .to_str()

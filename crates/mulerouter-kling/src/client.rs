@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use progenitor_client::{Error as RawError, ResponseValue};
 use tokio::time::Instant;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::classify::classify;
@@ -17,7 +18,9 @@ use crate::{ClientBuilder, Error, RetryPolicy, validate};
 
 /// A MuleRouter client for Kling V3 Omni reference-video-to-video.
 ///
-/// Cheap to clone (the connection pool is shared). See the [crate docs](crate) for a tour.
+/// `Clone + Send + Sync`, and cheap to clone: clones share the connection pool, so clone one
+/// client into every task that needs it. Dropping a call's future cancels it (the client
+/// runs no background task). See the [crate docs](crate) for a tour.
 #[derive(Clone)]
 pub struct Client {
     raw: crate::raw::Client,
@@ -169,17 +172,31 @@ impl Client {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<ResponseValue<TaskResponse>, RawError<ApiError>>>,
     {
-        self.send_within_budget(operation, repeat, call)
-            .await
-            .map_err(|error| {
-                error.in_context(CallContext {
-                    operation,
-                    task_id,
-                    base_url: self.base_url().to_string(),
-                    base_url_origin: self.origins.base_url,
-                    api_key_origin: self.origins.api_key,
-                })
+        // One span per call, its retries included, so that a service running many calls at
+        // once can tell their events apart and find each in the service's logs.
+        let span = tracing::info_span!(
+            "call",
+            %operation,
+            task_id = task_id.map(tracing::field::display),
+            traceparent = tracing::field::Empty,
+        );
+        let result = self
+            .send_within_budget(operation, repeat, call)
+            .instrument(span.clone())
+            .await;
+        if let Ok(task) = &result {
+            // A create learns its task's id only now.
+            span.record("task_id", tracing::field::display(task.task_info.id));
+        }
+        result.map_err(|error| {
+            error.in_context(CallContext {
+                operation,
+                task_id,
+                base_url: self.base_url().to_string(),
+                base_url_origin: self.origins.base_url,
+                api_key_origin: self.origins.api_key,
             })
+        })
     }
 
     async fn send_within_budget<F, Fut>(

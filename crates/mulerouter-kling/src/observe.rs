@@ -92,9 +92,15 @@ impl ClientHooks<()> for crate::raw::Client {
         let headers = response.headers().clone();
         let read = body_limit::read(&mut response, limit).await?;
         let elapsed_ms = started.elapsed().as_millis();
+        // The answer's trace, for finding this call in the service's logs: on the call's span
+        // (`Client::create`, `Client::get`), so that every event of the call carries it.
+        let traceparent = crate::classify::traceparent(&headers);
+        if let Some(traceparent) = &traceparent {
+            tracing::Span::current().record("traceparent", traceparent.as_str());
+        }
         let (body, overflow) = match read {
             Read::Whole(body) => {
-                tracing::debug!(operation, %status, bytes = body.len(), elapsed_ms, "answer received");
+                tracing::debug!(operation, %status, bytes = body.len(), elapsed_ms, traceparent, "answer received");
                 (body, None)
             }
             Read::TooLarge(overflow) => {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::error::TaskFailure;
@@ -117,6 +118,20 @@ impl Client {
     /// and when the next one is due ([`WaitEvent`]), e.g. to show that the service is
     /// unavailable rather than the task slow.
     pub async fn wait_for_completion_observed(
+        &self,
+        task_id: Uuid,
+        options: &WaitOptions,
+        observe: impl FnMut(WaitEvent<'_>),
+    ) -> Result<CompletedTask, Error> {
+        // Each poll's `call` span sits in this one, so a service waiting on many tasks at
+        // once sees which task each event is about.
+        let span = tracing::info_span!("wait", %task_id);
+        self.poll_until_finished(task_id, options, observe)
+            .instrument(span)
+            .await
+    }
+
+    async fn poll_until_finished(
         &self,
         task_id: Uuid,
         options: &WaitOptions,

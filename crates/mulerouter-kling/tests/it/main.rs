@@ -7,6 +7,7 @@ mod bounded;
 mod common;
 mod deadlines;
 mod errors;
+mod logs;
 mod retries;
 mod retryable_statuses;
 mod sends;
