@@ -88,6 +88,125 @@
 //! - **Secrets stay secret.** The key is sent as `Authorization: Bearer …`, marked sensitive,
 //!   and never printed by `Debug`.
 //!
+//! # Setting up a client
+//!
+//! [`Client::from_env`] reads the key and base URL from the environment; [`Client::builder`]
+//! takes them from the program, with every limit ([`ClientBuilder`] lists the defaults).
+//! Building makes no connection. The client is `Clone + Send + Sync` and a clone shares the
+//! connection pool, so one client per process serves every task and thread; clone it into
+//! each task rather than building more.
+//!
+//! ```
+//! use std::time::Duration;
+//! use mulerouter_kling::{ApiKey, Client, RetryPolicy, reqwest};
+//!
+//! # fn main() -> Result<(), mulerouter_kling::Error> {
+//! # let key = "sk-mr-your-key".to_string();
+//! let client = Client::builder()
+//!     .api_key(ApiKey::new(key)?) // from your secret store
+//!     .base_url("https://mulerouter-gateway.internal.example") // a proxy, or the mock
+//!     .connect_timeout(Duration::from_secs(5))
+//!     .request_timeout(Duration::from_secs(30)) // one attempt
+//!     .call_timeout(Duration::from_secs(90)) // one call: every attempt and the waits between
+//!     .retry_policy(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+//!     // The rest of reqwest's settings: your app's user agent, a proxy, a root certificate.
+//!     .http(|http| {
+//!         http.user_agent("my-service/1.4")
+//!             .proxy(reqwest::Proxy::https("http://proxy.internal:3128").unwrap())
+//!     })
+//!     .build()?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`ClientBuilder::http`] gets reqwest's *builder*, not a ready `reqwest::Client`: the
+//! client needs its own settings on the one it uses (the key as a sensitive default header,
+//! redirects never followed, its timeouts), and a built `reqwest::Client` cannot take them.
+//! Its connection pool is the client's own, shared by its clones.
+//!
+//! # Waiting, cancelling, downloading
+//!
+//! [`Client::wait_for_completion_with`] waits up to [`WaitOptions::timeout`]; the deadline
+//! holds even while the server stalls (a poll in flight is abandoned), and on it the wait
+//! ends with [`Error::Timeout`]: the task goes on, so wait again later or give up on it.
+//! Dropping a wait (or a [`Client::create`], [`Client::get`]) cancels it at once: the client
+//! starts no background task, so nothing keeps polling, and the connection of a request in
+//! flight is closed. The API has no call to stop a task on the service: it finishes (and is
+//! billed) whether or not anyone waits.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use mulerouter_kling::{Client, Error, Uuid, WaitOptions};
+//!
+//! async fn wait(
+//!     client: &Client,
+//!     task_id: Uuid,
+//!     shutdown: impl Future<Output = ()>, // e.g. your service's shutdown signal
+//! ) -> Result<Option<mulerouter_kling::CompletedTask>, Error> {
+//!     let options = WaitOptions { timeout: Duration::from_secs(20 * 60), ..WaitOptions::default() };
+//!     tokio::select! {
+//!         done = client.wait_for_completion_with(task_id, &options, |task| {
+//!             tracing::info!(%task_id, status = %task.task_info.status, "still generating");
+//!         }) => match done {
+//!             Ok(done) => Ok(Some(done)),
+//!             // Still running at the deadline: keep the id and look again later.
+//!             Err(Error::Timeout { .. }) => Ok(None),
+//!             Err(error) => Err(error),
+//!         },
+//!         // The wait is dropped here; the task goes on at the service.
+//!         () = shutdown => Ok(None),
+//!     }
+//! }
+//! ```
+//!
+//! The result videos ([`CompletedTask::videos`]) are links to the files, fetched with any
+//! HTTP client. Use one of your own, **not** the API's: the links point at file storage,
+//! which has no use for the API key and should never see it (the client's own HTTP client
+//! sends the key with every request).
+//!
+//! ```no_run
+//! use std::io::Write;
+//! use mulerouter_kling::{CompletedTask, reqwest};
+//!
+//! async fn download(done: &CompletedTask) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let http = reqwest::Client::builder()
+//!         .connect_timeout(std::time::Duration::from_secs(10))
+//!         .build()?;
+//!     let mut response = http.get(done.videos[0].clone()).send().await?.error_for_status()?;
+//!     // Blocking writes for brevity; a service writes with `tokio::fs` instead.
+//!     let mut file = std::fs::File::create("result.mp4")?;
+//!     while let Some(chunk) = response.chunk().await? {
+//!         file.write_all(&chunk)?;
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Errors and retries
+//!
+//! [`Error`] is `Send + Sync + 'static` (it works with `?` into `anyhow::Error` or
+//! `Box<dyn Error + Send + Sync>`), `#[non_exhaustive]`, and says what to do in its
+//! `Display`, which never holds the key. Besides `match`ing its variants, ask it:
+//! [`Error::status`], [`Error::details`] (the service's error code, title, detail,
+//! `traceparent` and `Retry-After`), [`Error::is_transient`] (worth asking again later) and
+//! [`Error::task_may_exist`] (a failed create that may still have made its billed task).
+//!
+//! Reads are retried by [`RetryPolicy`] (attempts, backoff, the longest `Retry-After` waited
+//! out), within [`ClientBuilder::call_timeout`]. A create is billed and has no idempotency
+//! key, so it is retried only when the service certainly made nothing: after a 429, or when
+//! the connection was never made. Never after a lost connection, a timeout or a 5xx;
+//! [`RetryPolicy::none`] turns the retries of both off.
+//!
+//! # Logs
+//!
+//! Through [`tracing`](https://docs.rs/tracing), under the `mulerouter_kling` target. Each
+//! call runs in a span `call` (fields `operation`, `task_id`, and `traceparent`: that of the
+//! service's answer, to find the request in MuleRouter's logs), each wait in a span `wait`
+//! (`task_id`) around its polls' spans. At `info`: retries (attempt, reason, wait and
+//! whether it came from `Retry-After`), polls and failed polls; at `debug`: each request and
+//! answer. The key is never logged.
+//!
 //! # Types from other crates
 //!
 //! The API's values are written with a few types from other crates; they are re-exported, so

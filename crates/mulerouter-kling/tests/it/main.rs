@@ -11,6 +11,7 @@ mod logs;
 mod retries;
 mod retryable_statuses;
 mod sends;
+mod sharing;
 mod task_may_exist;
 mod validation;
 mod wait;
