@@ -24,44 +24,41 @@ use crate::validate::InvalidInput;
 /// }
 /// # }
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// The message (`Display`) is complete on one line: the cause, what it means and what to do,
+/// a lost connection's underlying errors and a wait's last failure included. So `source()`
+/// is `None`, and a report that walks the chain (`anyhow`'s `{:#}` and `{:?}`) prints each
+/// cause once; the underlying `reqwest::Error` stays at hand in [`Error::Transport`].
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The request breaks the API's rules; nothing was sent.
-    #[error("invalid request, nothing was sent: {0}")]
     InvalidInput(InvalidInput),
 
     /// The client could not be set up (missing API key, unusable base URL, …).
-    #[error("configuration error: {0}")]
     Config(String),
 
     /// 401 or 403: the token is missing, malformed, invalid, expired or not allowed here. The
     /// message says where the key came from: `MULEROUTER_API_KEY`, or the program.
-    #[error("authentication failed ({}): {}; {}", .0.status, .0.summary(), .0.auth_hint())]
     Auth(Box<ApiErrorDetails>),
 
     /// 402: the account's balance does not cover the request.
-    #[error("insufficient balance (402): {}; top up the MuleRouter account", .0.summary())]
     InsufficientBalance(Box<ApiErrorDetails>),
 
     /// 429: rate limit, quota or daily spend limit, still there after the retries allowed.
-    #[error("rate limited (429): {}; retry after {}", .0.summary(), .0.retry_after.map(|d| format!("{}s", d.as_secs())).unwrap_or_else(|| "a while".to_string()))]
     RateLimited(Box<ApiErrorDetails>),
 
     /// 404: no task with this id (or a wrong base URL). The message fits the call: a read
     /// names the task id and the base URL, a create only the base URL, each with where it
     /// came from (`MULEROUTER_BASE_URL`, the program, or the default).
-    #[error("not found (404): {}; {}", .0.summary(), .0.not_found_hint())]
     NotFound(Box<ApiErrorDetails>),
 
     /// Any other error status from the service (400, 409, 5xx, …) after the retries allowed.
     /// A 5xx other than 503 answering a create says the task may exist: a gateway's 502 or
     /// 504 often comes after the service received the create (see [`Error::task_may_exist`]).
-    #[error("the service answered {}: {}{}", .0.status, .0.summary(), .0.status_hint())]
     Api(Box<ApiErrorDetails>),
 
     /// The task finished with status `failed`.
-    #[error("{0}")]
     TaskFailed(TaskFailure),
 
     /// **The wait** ([`Client::wait_for_completion`](crate::Client::wait_for_completion))
@@ -69,7 +66,6 @@ pub enum Error {
     /// before the task finished: the task is **still running** as far as is known, and may
     /// yet finish; wait for it again or read it later. Not to be confused with
     /// [`Error::TimedOut`], one call that got no answer in time.
-    #[error("{}", timeout_text(*.task_id, .last_status.as_ref(), .last_failure.as_deref(), *.waited))]
     Timeout {
         /// The task waited for.
         task_id: Uuid,
@@ -87,7 +83,6 @@ pub enum Error {
     /// or every attempt ran into the per-request timeout; what was in flight was abandoned.
     /// It says nothing about the task's progress (for a create, the task may exist). A wait
     /// does not end on it: it polls again, and ends with [`Error::Timeout`] at its deadline.
-    #[error("call timed out: {} got no answer within {}{}", operation.doing(), seconds(*.after), operation.aftermath())]
     TimedOut {
         /// What timed out.
         operation: Operation,
@@ -98,7 +93,6 @@ pub enum Error {
     /// An answer was larger than the client accepts
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes));
     /// the client stopped reading it.
-    #[error("the service answered {status} with a body larger than the limit of {}: {}", human_size(*.limit), overflow_text(*.received, *.announced))]
     ResponseTooLarge {
         /// The HTTP status of the answer.
         status: StatusCode,
@@ -114,10 +108,9 @@ pub enum Error {
     /// The request did not get an answer: connection, TLS, timeout. When the connection could
     /// not be made, the message asks whether a server is running at the base URL; when a
     /// create may have been received, it says to look for the task before creating again.
-    #[error("transport error: {}{}{}", causes(source), connect_hint(source), maybe_received(*.maybe_sent, *.operation))]
     Transport {
-        /// The underlying error.
-        #[source]
+        /// The underlying error. Its causes are already in this error's message, so
+        /// [`std::error::Error::source`] does not return it again (see [`Error`]).
         source: reqwest::Error,
         /// False when the request certainly never left (the connection was not made).
         maybe_sent: bool,
@@ -126,7 +119,6 @@ pub enum Error {
     },
 
     /// The service answered something the API document does not allow.
-    #[error("unexpected response{}: {reason}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     UnexpectedResponse {
         /// The HTTP status, when there was a response.
         status: Option<StatusCode>,
@@ -136,6 +128,100 @@ pub enum Error {
         body: String,
     },
 }
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidInput(input) => write!(f, "invalid request, nothing was sent: {input}"),
+            Self::Config(message) => write!(f, "configuration error: {message}"),
+            Self::Auth(d) => write!(
+                f,
+                "authentication failed ({}): {}; {}",
+                d.status,
+                d.summary(),
+                d.auth_hint()
+            ),
+            Self::InsufficientBalance(d) => write!(
+                f,
+                "insufficient balance (402): {}; top up the MuleRouter account",
+                d.summary()
+            ),
+            Self::RateLimited(d) => {
+                write!(f, "rate limited (429): {}; retry after ", d.summary())?;
+                match d.retry_after {
+                    Some(wait) => write!(f, "{}s", wait.as_secs()),
+                    None => f.write_str("a while"),
+                }
+            }
+            Self::NotFound(d) => {
+                write!(
+                    f,
+                    "not found (404): {}; {}",
+                    d.summary(),
+                    d.not_found_hint()
+                )
+            }
+            Self::Api(d) => write!(
+                f,
+                "the service answered {}: {}{}",
+                d.status,
+                d.summary(),
+                d.status_hint()
+            ),
+            Self::TaskFailed(failure) => write!(f, "{failure}"),
+            Self::Timeout {
+                task_id,
+                last_status,
+                last_failure,
+                waited,
+            } => f.write_str(&timeout_text(
+                *task_id,
+                last_status.as_ref(),
+                last_failure.as_deref(),
+                *waited,
+            )),
+            Self::TimedOut { operation, after } => write!(
+                f,
+                "call timed out: {} got no answer within {}{}",
+                operation.doing(),
+                seconds(*after),
+                operation.aftermath()
+            ),
+            Self::ResponseTooLarge {
+                status,
+                limit,
+                received,
+                announced,
+            } => write!(
+                f,
+                "the service answered {status} with a body larger than the limit of {}: {}",
+                human_size(*limit),
+                overflow_text(*received, *announced)
+            ),
+            Self::Transport {
+                source,
+                maybe_sent,
+                operation,
+            } => write!(
+                f,
+                "transport error: {}{}{}",
+                causes(source),
+                connect_hint(source),
+                maybe_received(*maybe_sent, *operation)
+            ),
+            Self::UnexpectedResponse { status, reason, .. } => {
+                f.write_str("unexpected response")?;
+                if let Some(status) = status {
+                    write!(f, " ({status})")?;
+                }
+                write!(f, ": {reason}")
+            }
+        }
+    }
+}
+
+/// No `source`: the message holds every cause already (see [`Error`]).
+impl std::error::Error for Error {}
 
 /// So that `parse_request(…)?` works in a function returning this crate's [`Error`].
 impl From<InvalidInput> for Error {

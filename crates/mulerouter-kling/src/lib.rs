@@ -187,7 +187,8 @@
 //!
 //! [`Error`] is `Send + Sync + 'static` (it works with `?` into `anyhow::Error` or
 //! `Box<dyn Error + Send + Sync>`), `#[non_exhaustive]`, and says what to do in its
-//! `Display`, which never holds the key. Besides `match`ing its variants, ask it:
+//! `Display`, which never holds the key and holds every cause (so `source()` is `None`, and
+//! `anyhow`'s `{:#}` names each cause once). Besides `match`ing its variants, ask it:
 //! [`Error::status`], [`Error::details`] (the service's error code, title, detail,
 //! `traceparent` and `Retry-After`), [`Error::is_transient`] (worth asking again later) and
 //! [`Error::task_may_exist`] (a failed create that may still have made its billed task).

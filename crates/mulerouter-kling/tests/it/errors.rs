@@ -320,6 +320,60 @@ async fn a_refused_connection_asks_whether_a_server_is_running_at_the_base_url()
     );
 }
 
+/// The error and its sources on one line, as `anyhow` prints `{:#}`.
+fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[tokio::test]
+async fn a_report_of_a_transport_errors_chain_names_its_cause_once() {
+    // Arrange: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = builder_at(&format!("http://127.0.0.1:{port}"))
+        .retry_policy(mulerouter_kling::RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    // Act
+    let error = client.get(task_id()).await.unwrap_err();
+
+    // Assert: the message is whole, so the chain has nothing to add.
+    let report = report(&error);
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert_eq!(report.matches("Connection refused").count(), 1, "{report}");
+}
+
+#[test]
+fn a_report_of_a_wait_that_gave_up_names_its_last_failure_once() {
+    // Arrange: a wait that gave up while its polls failed.
+    let error = Error::Timeout {
+        task_id: task_id(),
+        last_status: None,
+        last_failure: Some(Box::new(Error::Config("down for maintenance".to_string()))),
+        waited: std::time::Duration::from_secs(10),
+    };
+
+    // Act
+    let report = report(&error);
+
+    // Assert
+    assert_eq!(
+        report.matches("down for maintenance").count(),
+        1,
+        "{report}"
+    );
+}
+
 #[tokio::test]
 async fn a_connection_dropped_after_the_request_warns_of_a_task_only_for_a_create() {
     // Arrange: a server that reads each request and hangs up.
