@@ -13,10 +13,11 @@
 //!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
 //!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
 //!   gets 503 with `Retry-After: 1`. Each closes its connection.
-//! - **Unread answers are bounded**: an answer's bytes count until they are written to the
-//!   socket (on h2, as the client's flow-control window allows); while more than
-//!   [`MAX_UNSENT_ANSWER_BYTES`] wait, a new request gets 503 with `Retry-After: 1` before
-//!   the core acts on it.
+//! - **Unread answers are bounded**: an answer's bytes count, for the server and for the
+//!   connection that asked, until they are written to the socket (on h2, as the client's
+//!   flow-control window allows); once more than [`MAX_UNSENT_ANSWER_BYTES`] wait, the
+//!   connection holding the most is closed, which drops what it holds, so a client that
+//!   stops reading cannot lock the others out.
 //! - **Heads are small**: an HTTP/1.1 request head over [`MAX_HEAD_BYTES`] gets 431 (h2:
 //!   16 KiB), so a connection holds little while its head arrives, past the connection cap
 //!   too.
@@ -67,7 +68,7 @@ use crate::text::{for_log, shorten};
 
 mod unsent;
 
-use unsent::Unsent;
+use unsent::{Account, Closing, Unsent};
 
 /// How the standalone server treats its clients. The defaults suit a mock that runs for
 /// days beside other people's tests.
@@ -120,8 +121,8 @@ pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 
 /// Answer bytes the whole server holds that are not written to their sockets yet: an h2
 /// client that opens 100 streams with a flow-control window of 0 and reads nothing keeps
-/// every answer it asked for. While more than this is held, a new request is answered 503
-/// with `Retry-After: 1`, before the mock acts on it.
+/// every answer it asked for. Once more than this is held, the connection holding the most
+/// is closed (and its answers dropped), whichever connection's answer went over.
 pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
 
 /// The slowest a body may arrive, on average, once [`Settings::body_timeout`] has passed
@@ -170,7 +171,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(settings.max_connections));
     let limits = Arc::new(Limits {
         bodies: Semaphore::new(MAX_BODY_BYTES_HELD),
-        unsent: Unsent::default(),
+        unsent: Unsent::new(MAX_UNSENT_ANSWER_BYTES),
         requests: AtomicUsize::new(0),
         heavy: Arc::new(Semaphore::new(1)),
     });
@@ -461,28 +462,38 @@ impl Drop for InFlight {
 
 impl Connection {
     async fn run(mut self, stream: TcpStream, peer: SocketAddr) {
+        let account = Arc::new(self.limits.unsent.open(peer));
         let activity = Arc::new(Activity {
             started: Instant::now(),
             in_flight: AtomicUsize::new(0),
             last: AtomicU64::new(Activity::NONE_YET),
         });
         let service = {
-            let (core, settings, limits, activity) = (
+            let (core, settings, limits, activity, account) = (
                 self.core.clone(),
                 self.settings.clone(),
                 self.limits.clone(),
                 activity.clone(),
+                account.clone(),
             );
             hyper::service::service_fn(move |request| {
-                let (core, settings, limits, activity) = (
+                let (core, settings, limits, activity, account) = (
                     core.clone(),
                     settings.clone(),
                     limits.clone(),
                     activity.clone(),
+                    account.clone(),
                 );
                 async move {
                     let _in_flight = InFlight::enter(activity);
-                    respond(&core, &settings, &limits, peer, request).await
+                    let on = On {
+                        core: &core,
+                        settings: &settings,
+                        limits: &limits,
+                        account: &account,
+                        peer,
+                    };
+                    respond(on, request).await
                 }
             })
         };
@@ -510,6 +521,16 @@ impl Connection {
                     if let Err(error) = result {
                         log_connection_end(peer, &*error);
                     }
+                    return;
+                }
+                // Past the server's budget of unread answers, and this connection holds the
+                // most: dropping it drops them.
+                () = account.told_to_close() => {
+                    tracing::warn!(
+                        "closed the connection from {peer}: it holds {} bytes of answers it has not read, the most of any connection, and unread answers came to over {} MiB, the most the server holds",
+                        account.bytes(),
+                        MAX_UNSENT_ANSWER_BYTES >> 20
+                    );
                     return;
                 }
                 changed = self.stopping.changed(), if !closing => {
@@ -542,15 +563,42 @@ impl Connection {
     }
 }
 
-/// Reads the body under the limits, asks the core (unless the server is at a limit: requests
-/// in flight, unsent answers), holds the answer back as asked.
-async fn respond(
-    core: &MockCore,
-    settings: &Settings,
-    limits: &Limits,
+/// Where a request is answered: the server's state and limits, and the connection it came on.
+#[derive(Clone, Copy)]
+struct On<'a> {
+    core: &'a MockCore,
+    settings: &'a Settings,
+    limits: &'a Limits,
+    account: &'a Account,
     peer: SocketAddr,
+}
+
+impl On<'_> {
+    /// The answer's body, counted among the answers not yet taken (see [`unsent`]).
+    fn counted(&self, bytes: Bytes) -> Full<Bytes> {
+        let (bytes, closing) = self.account.count(bytes);
+        if let Some(Closing { peer, bytes, total }) = closing {
+            tracing::debug!(
+                "unread answers came to {total} bytes; closing the connection from {peer}, which holds {bytes}"
+            );
+        }
+        Full::new(bytes)
+    }
+}
+
+/// Reads the body under the limits, asks the core (unless the server is at a limit: requests
+/// in flight), holds the answer back as asked.
+async fn respond(
+    on: On<'_>,
     request: http::Request<Incoming>,
 ) -> Result<http::Response<Full<Bytes>>, HungUp> {
+    let On {
+        core,
+        settings,
+        limits,
+        peer,
+        ..
+    } = on;
     let started = Instant::now();
     tracing::debug!(
         "{} {} received",
@@ -579,17 +627,6 @@ async fn respond(
             return Ok(closing(refused, head_only, &trace));
         }
     };
-    let unsent = limits.unsent.bytes();
-    if unsent > MAX_UNSENT_ANSWER_BYTES {
-        let why = format_args!("answers not taken: {unsent} bytes");
-        let trace = logged_refusal(&parts, 503, why);
-        let reply = at_limit(&format!(
-            "holds {} MiB of answers its clients have not read yet, its most",
-            MAX_UNSENT_ANSWER_BYTES >> 20
-        ));
-        let response = reply.into_traced_response(head_only, &trace);
-        return Ok(response.map(|bytes| Full::new(limits.unsent.count(bytes))));
-    }
     let mut request = http::Request::from_parts(parts, bytes);
     // The admin API tells loopback callers from others by it (an extension costs an
     // allocation, so only its requests carry one).
@@ -628,9 +665,7 @@ async fn respond(
         return Err(HungUp);
     }
     // Counted from now: an answer held back (`Prefer`, a fault's delay) is held all the same.
-    let response = answer
-        .response
-        .map(|bytes| Full::new(limits.unsent.count(bytes)));
+    let response = answer.response.map(|bytes| on.counted(bytes));
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }

@@ -250,47 +250,99 @@ async fn at_shutdown_a_client_that_ignores_goaway_does_not_hold_up_the_exit() {
     assert!(!logs.contains("still open"), "{logs}");
 }
 
-#[tokio::test]
-async fn answers_a_client_leaves_unread_are_bounded_and_the_next_request_gets_503_until_it_goes() {
-    // Arrange: a full journal (500 refused creates, each keeping its first 10 broken rules:
-    // about half a megabyte an answer), and an h2 client that allows no data on its streams
-    // (initial window 0) and asks for the journal on 70 streams of each of two connections:
-    // more than the 64 MiB of unread answers the server holds.
-    let (mut child, url) = spawn(&["--port", "0"], None).await;
-    let http = Http::at(&url);
+/// A create that breaks every rule it can with long values: its journal entry keeps 10
+/// broken rules, about a kilobyte.
+fn refused_create() -> serde_json::Value {
     let long = "x".repeat(400);
-    let refused = json!({
+    json!({
         "prompt": "", "video": long, "duration": long, "mode": long, "aspect_ratio": long,
         "keep_audio": long, "negative_prompt": 5,
         "elements": [{"type": long}, {"type": long}, {"type": long}, {"type": long}],
-    });
-    for _ in 0..500 {
-        assert_eq!(http.create(&refused).await.status, 400);
-    }
+    })
+}
+
+/// [`hello_with`] a window of 0 (the server may send no data on any stream), then a read of
+/// the whole journal on each of `streams` streams.
+fn journal_reads_never_taken(streams: usize) -> Vec<u8> {
     let mut sent = hello_with(&[(INITIAL_WINDOW_SIZE, 0)]);
-    let streams = 70;
     for stream in (1..).step_by(2).take(streams) {
         let block = get_block("/__admin/journal", &[]);
         sent.extend(frame(HEADERS, END_HEADERS | END_STREAM, stream, &block));
     }
-    let mut sockets = Vec::new();
-    for _ in 0..2 {
-        let mut socket = TcpStream::connect(address(&url)).await.unwrap();
-        socket.write_all(&sent).await.unwrap();
-        // Every answer is made once its head is sent (a head is not held back by the window).
-        read_frames_until(&mut socket, HEADERS, streams).await;
-        sockets.push(socket);
+    sent
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_once_its_answers_fill_the_budget_and_others_are_served()
+ {
+    // Arrange: a full journal of 1 000 refused creates (about a megabyte an answer), and one
+    // h2 client that allows no data on its streams and asks for the journal on 100 of them:
+    // more than the 64 MiB of unread answers the server holds, all on one connection.
+    let args = ["--port", "0", "--journal-size", "1000"];
+    let (mut child, url) = spawn(&args, Some("warn")).await;
+    let mut log = Log::of(&mut child);
+    let http = Http::at(&url);
+    for _ in 0..1000 {
+        assert_eq!(http.create(&refused_create()).await.status, 400);
     }
+    let mut hog = TcpStream::connect(address(&url)).await.unwrap();
 
     // Act
-    let while_held = http.send(http.request("GET", "/__admin/journal")).await;
-    drop(sockets);
-    let after = status_once_not_busy(&http, || http.request("GET", "/__admin/health")).await;
+    hog.write_all(&journal_reads_never_taken(100))
+        .await
+        .unwrap();
+    let closed = read_until_closed(&mut hog).await;
+    let other = http.send(http.request("GET", "/__admin/journal")).await;
+    log.until("closed the connection from", 1).await;
+    log.drain();
     let exit = terminate(&mut child).await;
 
     // Assert
-    assert_busy(&while_held, "have not read");
-    assert_eq!(after, 200);
+    assert!(
+        closed.is_some(),
+        "the client that reads nothing is still connected"
+    );
+    assert_eq!(other.status, 200);
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn of_two_clients_that_stop_reading_the_one_holding_the_most_is_closed() {
+    // Arrange: a full journal of 500 refused creates (about half a megabyte an answer), and
+    // two h2 clients that allow no data on their streams: the first asks for the journal on
+    // 70 streams, the second then on 70 more, which takes the server past its 64 MiB.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let http = Http::at(&url);
+    for _ in 0..500 {
+        assert_eq!(http.create(&refused_create()).await.status, 400);
+    }
+    let mut first = TcpStream::connect(address(&url)).await.unwrap();
+    first
+        .write_all(&journal_reads_never_taken(70))
+        .await
+        .unwrap();
+    // Every answer is made once its head is sent (a head is not held back by the window).
+    read_frames_until(&mut first, HEADERS, 70).await;
+    let mut second = TcpStream::connect(address(&url)).await.unwrap();
+
+    // Act
+    second
+        .write_all(&journal_reads_never_taken(70))
+        .await
+        .unwrap();
+    let first_closed = read_until_closed(&mut first).await;
+    // The second still gets its answers' heads: it was not the one closed.
+    read_frames_until(&mut second, HEADERS, 70).await;
+    let other = http.send(http.request("GET", "/__admin/health")).await;
+    drop(second);
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert!(
+        first_closed.is_some(),
+        "the client holding the most is still connected"
+    );
+    assert_eq!(other.status, 200);
     assert!(exit.success());
 }
 
