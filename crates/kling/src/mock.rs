@@ -180,6 +180,7 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 retry_after: fault.retry_after,
                 status: fault.status,
                 task_error: fault.task_error,
+                key: None,
             };
             shown(
                 admin.queue_faults().body(request).send().await,

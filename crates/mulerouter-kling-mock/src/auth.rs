@@ -2,6 +2,9 @@
 //! MuleRouter key (`sk-mr-` and more), and when the mock was given one key, it must be that
 //! key exactly.
 
+use std::hash::{BuildHasher, RandomState};
+use std::sync::OnceLock;
+
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use subtle::ConstantTimeEq;
@@ -42,6 +45,50 @@ pub(crate) fn is_key_shaped(token: &str) -> bool {
     })
 }
 
+/// Who sent an API request, known by its bearer key: what a fault or a reset can be scoped
+/// to, so that test suites sharing one mock each use a key of their own and do not meet
+/// each other's faults. Held as a hash of the key under a secret drawn at start, so a task
+/// keeps no key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caller(u64);
+
+impl Caller {
+    /// The caller that sends `key`.
+    pub(crate) fn of_key(key: &str) -> Self {
+        static SECRET: OnceLock<RandomState> = OnceLock::new();
+        Self(SECRET.get_or_init(RandomState::new).hash_one(key))
+    }
+
+    /// The caller of a request: the bearer key it sends, if it sends exactly one.
+    pub(crate) fn of(headers: &HeaderMap) -> Option<Self> {
+        bearer(headers).ok().map(Self::of_key)
+    }
+}
+
+/// The token of the request's one `Authorization: Bearer …` header; `Err` holds the 401
+/// detail.
+fn bearer(headers: &HeaderMap) -> Result<&str, &'static str> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return Err(if headers.contains_key(AUTHORIZATION) {
+            "Invalid Authorization header format: send exactly one Authorization header"
+        } else {
+            "Missing Authorization header: send `Authorization: Bearer <your MuleRouter key>`"
+        });
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| {
+            let (scheme, token) = text.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        })
+        .filter(|token| !token.is_empty() && !token.contains(char::is_whitespace))
+        .ok_or("Invalid Authorization header format: send `Authorization: Bearer sk-mr-…`")
+}
+
 impl Keys {
     /// A key that passes: the one configured, or [`SAMPLE_KEY`].
     pub(crate) fn suggestion(&self) -> &str {
@@ -53,25 +100,7 @@ impl Keys {
 
     /// `Err` holds the 401 detail.
     pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), &'static str> {
-        let mut values = headers.get_all(AUTHORIZATION).iter();
-        let (Some(value), None) = (values.next(), values.next()) else {
-            return Err(if headers.contains_key(AUTHORIZATION) {
-                "Invalid Authorization header format: send exactly one Authorization header"
-            } else {
-                "Missing Authorization header: send `Authorization: Bearer <your MuleRouter key>`"
-            });
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|text| {
-                let (scheme, token) = text.split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then_some(token.trim())
-            })
-            .filter(|token| !token.is_empty() && !token.contains(char::is_whitespace))
-            .ok_or("Invalid Authorization header format: send `Authorization: Bearer sk-mr-…`")?;
+        let token = bearer(headers)?;
         match self {
             // The comparison takes as long whatever prefix matches; only the lengths show.
             Self::Only(key) if bool::from(key.as_bytes().ct_eq(token.as_bytes())) => Ok(()),

@@ -16,6 +16,7 @@ use mulerouter_kling::{Phase, Violation};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::document::{MAX_BODY_BYTES, Operation, Route};
 use crate::faults::{self, Fault};
 use crate::mock_core::State;
@@ -96,8 +97,10 @@ pub(crate) fn answer(state: &State, request: &http::Request<Bytes>) -> Reply {
             .header("allow", allowed)
         }
         Route::Operation(operation, params) => {
-            let latency = state.faults.next_latency(&operation.id);
-            operation_reply(state, operation, &params, request).delayed(latency)
+            // Faults scoped to a key wait for requests that send it.
+            let caller = Caller::of(request.headers());
+            let latency = state.faults.next_latency(&operation.id, caller);
+            operation_reply(state, operation, &params, request, caller).delayed(latency)
         }
     }
 }
@@ -107,6 +110,7 @@ fn operation_reply(
     operation: &Operation,
     params: &[String],
     request: &http::Request<Bytes>,
+    caller: Option<Caller>,
 ) -> Reply {
     if operation.bearer
         && let Err(detail) = state.keys.check(request.headers())
@@ -119,7 +123,7 @@ fn operation_reply(
         Err(message) => return Reply::invalid("prefer", message),
     };
     let mut honoured = Honoured::default();
-    let fault = state.faults.next_answer(&operation.id);
+    let fault = state.faults.next_answer(&operation.id, caller);
     // Acted on like any request; only its answer is lost.
     let hang_up = fault == Some(Fault::HangUp);
     let reply = if let Some(fault) = fault.filter(|_| !hang_up) {
@@ -128,7 +132,7 @@ fn operation_reply(
         forced(operation, code, &prefs, &mut honoured)
     } else {
         match Behaviour::of(operation) {
-            Behaviour::Create => create(state, operation, request, &prefs, &mut honoured),
+            Behaviour::Create => create(state, operation, request, caller, &prefs, &mut honoured),
             Behaviour::Read => get(state, operation, params, &prefs, &mut honoured),
             Behaviour::Example => example(operation, params, request, &prefs, &mut honoured),
         }
@@ -304,6 +308,7 @@ fn create(
     state: &State,
     operation: &Operation,
     request: &http::Request<Bytes>,
+    caller: Option<Caller>,
     prefs: &Preferences,
     honoured: &mut Honoured,
 ) -> Reply {
@@ -330,10 +335,10 @@ fn create(
     }
     let failure = prefs
         .task_error
-        .or_else(|| state.faults.next_task_error())
+        .or_else(|| state.faults.next_task_error(caller))
         .map(faults::failure);
     // The typed form is derived when a test asks for it, not on every create.
-    let task = state.tasks.create(body, None, failure);
+    let task = state.tasks.create(body, None, failure, caller);
     if prefs.code.is_some() {
         honoured.mark("code");
     }
@@ -512,12 +517,25 @@ fn get(
 
 /// 404 for a task id the mock does not hold, in the document's shape (`detail`), saying
 /// why an id a client got from this mock can be unknown: finished tasks expire after the
-/// task TTL, and the oldest go past the cap.
+/// task TTL, the oldest go past the cap (how many so far), and a reset deletes them all
+/// (when it last did) — on a mock several suites share, another suite's doing.
 fn task_not_found(state: &State) -> Reply {
+    let gone = state.tasks.gone();
+    let evicted = match gone.evicted {
+        0 => String::new(),
+        evicted => format!("; {evicted} evicted so far"),
+    };
+    let cleared = gone.cleared_at.map_or(String::new(), |at| {
+        let at: chrono::DateTime<chrono::Utc> = at.into();
+        format!(
+            ", or it was deleted with every other task by a reset (`POST /__admin/reset` or `DELETE /__admin/tasks`, whoever sent it; the last at {})",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        )
+    });
     Reply::detail(
         404,
         format!(
-            "Task not found: this mock never created it, or it finished more than {} ago (finished tasks expire after the task TTL, --task-ttl), or it was evicted as one of the oldest past --max-tasks ({})",
+            "Task not found: this mock never created it, or it finished more than {} ago (finished tasks expire after the task TTL, --task-ttl), or it was evicted as one of the oldest past --max-tasks ({}{evicted}){cleared}",
             crate::prefer::format_duration_flag(state.tasks.ttl()),
             state.tasks.max_tasks()
         ),

@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::auth::Caller;
 use crate::tasks::Failure;
 
 /// Something to go wrong on purpose. Queue one with [`MockCore::inject`] or the
@@ -70,6 +71,49 @@ pub(crate) fn assert_latency(latency: Duration) {
     );
 }
 
+/// Which requests a queued fault waits for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Scope {
+    /// Only requests to this operation id (`None`: any operation).
+    pub(crate) operation: Option<String>,
+    /// Only requests that send this key (`None`: any caller).
+    pub(crate) key: Option<ScopeKey>,
+}
+
+/// A key a fault waits for: as the admin caller gave it, to list it back, and as the
+/// requests that send it are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScopeKey {
+    pub(crate) text: String,
+    pub(crate) caller: Caller,
+}
+
+impl ScopeKey {
+    pub(crate) fn new(key: &str) -> Self {
+        Self {
+            text: key.to_string(),
+            caller: Caller::of_key(key),
+        }
+    }
+}
+
+impl Scope {
+    /// Whether a request to `operation` from `caller` takes a fault of this scope.
+    fn takes(&self, operation: &str, caller: Option<Caller>) -> bool {
+        self.operation
+            .as_deref()
+            .is_none_or(|wanted| wanted == operation)
+            && self
+                .key
+                .as_ref()
+                .is_none_or(|key| Some(key.caller) == caller)
+    }
+
+    fn of(&self, caller: Caller) -> bool {
+        self.key.as_ref().is_some_and(|key| key.caller == caller)
+    }
+}
+
 /// The faults waiting for requests and tasks.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
@@ -78,10 +122,12 @@ pub(crate) struct Faults {
 
 #[derive(Debug, Default)]
 struct Queues {
-    /// Each with the operation id it waits for (`None`: any operation).
-    answers: VecDeque<(Option<String>, Fault)>,
-    latencies: VecDeque<(Option<String>, Duration)>,
-    task_errors: VecDeque<i64>,
+    /// Each with the requests it waits for.
+    answers: VecDeque<(Scope, Fault)>,
+    latencies: VecDeque<(Scope, Duration)>,
+    /// Each with the creates it waits for (a task error concerns creates whatever the
+    /// operation it was queued for).
+    task_errors: VecDeque<(Scope, i64)>,
     /// Added to every API answer.
     latency: Duration,
 }
@@ -92,32 +138,38 @@ impl Faults {
     }
 
     pub(crate) fn push(&self, fault: Fault) {
-        self.push_for(None, fault);
+        self.push_for(Scope::default(), fault);
     }
 
-    /// Queues `fault` for the next request to `operation` (an operation id), or to any.
-    pub(crate) fn push_for(&self, operation: Option<String>, fault: Fault) {
+    /// Queues `fault` for the next request `scope` lets take it.
+    pub(crate) fn push_for(&self, scope: Scope, fault: Fault) {
         fault.check();
         let mut queues = self.lock();
         match fault {
-            Fault::Latency(latency) => queues.latencies.push_back((operation, latency)),
-            Fault::TaskError(code) => queues.task_errors.push_back(code),
-            answer => queues.answers.push_back((operation, answer)),
+            Fault::Latency(latency) => queues.latencies.push_back((scope, latency)),
+            Fault::TaskError(code) => queues.task_errors.push_back((
+                Scope {
+                    operation: None,
+                    ..scope
+                },
+                code,
+            )),
+            answer => queues.answers.push_back((scope, answer)),
         }
     }
 
     /// Every fault waiting, in the order used: answers, latencies, then task errors.
-    pub(crate) fn queued(&self) -> Vec<(Option<String>, Fault)> {
+    pub(crate) fn queued(&self) -> Vec<(Scope, Fault)> {
         let queues = self.lock();
         let answers = queues.answers.iter().cloned();
         let latencies = queues
             .latencies
             .iter()
-            .map(|(operation, latency)| (operation.clone(), Fault::Latency(*latency)));
+            .map(|(scope, latency)| (scope.clone(), Fault::Latency(*latency)));
         let task_errors = queues
             .task_errors
             .iter()
-            .map(|code| (None, Fault::TaskError(*code)));
+            .map(|(scope, code)| (scope.clone(), Fault::TaskError(*code)));
         answers.chain(latencies).chain(task_errors).collect()
     }
 
@@ -142,30 +194,51 @@ impl Faults {
         queues.latency = latency;
     }
 
-    /// The answer fault for the next request to `operation`, if one is queued.
-    pub(crate) fn next_answer(&self, operation: &str) -> Option<Fault> {
-        take_first(&mut self.lock().answers, operation)
+    /// Drops the faults queued for `caller`'s key; says how many.
+    pub(crate) fn clear_for(&self, caller: Caller) -> usize {
+        let mut queues = self.lock();
+        let before = queues.answers.len() + queues.latencies.len() + queues.task_errors.len();
+        queues.answers.retain(|(scope, _)| !scope.of(caller));
+        queues.latencies.retain(|(scope, _)| !scope.of(caller));
+        queues.task_errors.retain(|(scope, _)| !scope.of(caller));
+        let after = queues.answers.len() + queues.latencies.len() + queues.task_errors.len();
+        before - after
     }
 
-    /// The delay for the next request to `operation`: the standing latency plus a queued one.
-    pub(crate) fn next_latency(&self, operation: &str) -> Duration {
+    /// The answer fault for the next request to `operation` from `caller`, if one is queued.
+    pub(crate) fn next_answer(&self, operation: &str, caller: Option<Caller>) -> Option<Fault> {
+        take_first(&mut self.lock().answers, operation, caller)
+    }
+
+    /// The delay for the next request to `operation` from `caller`: the standing latency
+    /// plus a queued one.
+    pub(crate) fn next_latency(&self, operation: &str, caller: Option<Caller>) -> Duration {
         let mut queues = self.lock();
-        let queued = take_first(&mut queues.latencies, operation).unwrap_or_default();
+        let queued = take_first(&mut queues.latencies, operation, caller).unwrap_or_default();
         // Both are at most a minute each (checked when set).
         queues.latency.saturating_add(queued)
     }
 
-    /// The failure planned for the next task created, if one is queued.
-    pub(crate) fn next_task_error(&self) -> Option<i64> {
-        self.lock().task_errors.pop_front()
+    /// The failure planned for the next task `caller` creates, if one is queued.
+    pub(crate) fn next_task_error(&self, caller: Option<Caller>) -> Option<i64> {
+        let mut queues = self.lock();
+        let index = queues
+            .task_errors
+            .iter()
+            .position(|(scope, _)| scope.takes("", caller))?;
+        queues.task_errors.remove(index).map(|(_, code)| code)
     }
 }
 
-/// Takes the first entry waiting for `operation` or for any operation.
-fn take_first<T>(queue: &mut VecDeque<(Option<String>, T)>, operation: &str) -> Option<T> {
+/// Takes the first entry a request to `operation` from `caller` takes.
+fn take_first<T>(
+    queue: &mut VecDeque<(Scope, T)>,
+    operation: &str,
+    caller: Option<Caller>,
+) -> Option<T> {
     let index = queue
         .iter()
-        .position(|(wanted, _)| wanted.as_deref().is_none_or(|wanted| wanted == operation))?;
+        .position(|(scope, _)| scope.takes(operation, caller))?;
     queue.remove(index).map(|(_, fault)| fault)
 }
 
@@ -218,16 +291,16 @@ mod tests {
         });
         faults.push(Fault::TaskError(3005));
         assert!(matches!(
-            faults.next_answer("op"),
+            faults.next_answer("op", None),
             Some(Fault::Status { status: 429, .. })
         ));
         assert!(matches!(
-            faults.next_answer("op"),
+            faults.next_answer("op", None),
             Some(Fault::ProxyError { status: 502, .. })
         ));
-        assert_eq!(faults.next_answer("op"), None);
-        assert_eq!(faults.next_task_error(), Some(3005));
-        assert_eq!(faults.next_task_error(), None);
+        assert_eq!(faults.next_answer("op", None), None);
+        assert_eq!(faults.next_task_error(None), Some(3005));
+        assert_eq!(faults.next_task_error(None), None);
     }
 
     #[test]
@@ -235,10 +308,10 @@ mod tests {
         let faults = Faults::default();
         faults.set_latency(Duration::from_millis(5));
         faults.push(Fault::Latency(Duration::from_millis(10)));
-        assert_eq!(faults.next_latency("op"), Duration::from_millis(15));
+        assert_eq!(faults.next_latency("op", None), Duration::from_millis(15));
         faults.push(Fault::Latency(Duration::from_millis(10)));
         faults.clear();
-        assert_eq!(faults.next_latency("op"), Duration::from_millis(5));
+        assert_eq!(faults.next_latency("op", None), Duration::from_millis(5));
     }
 
     #[test]
@@ -246,7 +319,10 @@ mod tests {
         // Arrange
         let faults = Faults::default();
         faults.push_for(
-            Some("getGeneration".into()),
+            Scope {
+                operation: Some("getGeneration".into()),
+                key: None,
+            },
             Fault::ProxyError {
                 status: 503,
                 retry_after: None,
@@ -254,8 +330,8 @@ mod tests {
         );
 
         // Act
-        let on_create = faults.next_answer("createGeneration");
-        let on_read = faults.next_answer("getGeneration");
+        let on_create = faults.next_answer("createGeneration", None);
+        let on_read = faults.next_answer("getGeneration", None);
 
         // Assert
         assert_eq!(on_create, None);
@@ -266,6 +342,30 @@ mod tests {
                 retry_after: None
             })
         );
+    }
+
+    #[test]
+    fn a_fault_for_one_key_waits_for_a_request_that_sends_it_and_clears_alone() {
+        // Arrange
+        let faults = Faults::default();
+        let mine = Scope {
+            operation: None,
+            key: Some(ScopeKey::new("sk-mr-mine")),
+        };
+        faults.push_for(mine.clone(), Fault::TaskError(3005));
+        faults.push_for(mine, Fault::Latency(Duration::from_millis(7)));
+        faults.push(Fault::TaskError(3001));
+
+        // Act
+        let theirs = Some(Caller::of_key("sk-mr-theirs"));
+        let for_theirs = faults.next_task_error(theirs);
+        let theirs_delayed = faults.next_latency("op", theirs);
+        let cleared = faults.clear_for(Caller::of_key("sk-mr-mine"));
+
+        // Assert
+        assert_eq!(for_theirs, Some(3001));
+        assert_eq!(theirs_delayed, Duration::ZERO);
+        assert_eq!((cleared, faults.len()), (2, 0));
     }
 
     #[test]

@@ -21,9 +21,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::admin::AdminAccess;
+use crate::auth::Caller;
 use crate::auth::Keys;
 use crate::document::Api;
-use crate::faults::{self, Fault, Faults};
+use crate::faults::{self, Fault, Faults, Scope, ScopeKey};
 use crate::journal::{Journal, JournalEntry};
 use crate::reply::{self, Reply, Trace};
 use crate::tasks::{Snapshot, Tasks};
@@ -373,9 +374,52 @@ impl MockCore {
         );
         self.assert_transport_can(&fault);
         self.assert_html_documented(Some(operation_id), &fault);
-        self.state
-            .faults
-            .push_for(Some(operation_id.to_string()), fault);
+        let scope = Scope {
+            operation: Some(operation_id.to_string()),
+            key: None,
+        };
+        self.state.faults.push_for(scope, fault);
+    }
+
+    /// Queues a fault for the next request that sends `key` as its bearer key (and, with
+    /// `operation_id`, to that operation): test suites that share one mock each send a key
+    /// of their own (any `sk-mr-…` key is accepted) and scope their faults to it, so that
+    /// none meets another's. A [`Fault::TaskError`] waits for the next create with the key.
+    ///
+    /// # Panics
+    ///
+    /// As [`inject_for`](Self::inject_for), and on a key not shaped like a MuleRouter key
+    /// or a mock that accepts one key only (every caller sends that one).
+    pub fn inject_for_key(&self, key: &str, operation_id: Option<&str>, fault: Fault) {
+        if let Some(why) = self.cannot_scope_to(key) {
+            panic!("{why}");
+        }
+        if let Some(operation_id) = operation_id {
+            assert!(
+                self.state.api.operation(operation_id).is_some(),
+                "the document has no operation {operation_id:?}"
+            );
+        }
+        self.assert_transport_can(&fault);
+        self.assert_html_documented(operation_id, &fault);
+        let scope = Scope {
+            operation: operation_id.map(str::to_string),
+            key: Some(ScopeKey::new(key)),
+        };
+        self.state.faults.push_for(scope, fault);
+    }
+
+    /// Why faults and resets cannot be scoped to `key`, if they cannot: it is not shaped
+    /// like a MuleRouter key (no request could send it), or the mock takes one key only.
+    pub(crate) fn cannot_scope_to(&self, key: &str) -> Option<&'static str> {
+        if matches!(self.state.keys, crate::auth::Keys::Only(_)) {
+            return Some(
+                "this mock accepts one key only (--api-key), which every caller sends: nothing can be scoped to a caller; give each suite a mock of its own",
+            );
+        }
+        (!crate::auth::is_key_shaped(key)).then_some(
+            "a key is a MuleRouter key, `sk-mr-` and more letters, digits, `-` or `_`: the bearer key the suite's requests send",
+        )
     }
 
     fn assert_transport_can(&self, fault: &Fault) {
@@ -425,7 +469,10 @@ impl MockCore {
     /// The faults waiting, in the order they will be used, each with the operation id it
     /// waits for (`None`: the next request to any operation).
     pub fn queued_faults(&self) -> Vec<(Option<String>, Fault)> {
-        self.state.faults.queued()
+        let queued = self.state.faults.queued().into_iter();
+        queued
+            .map(|(scope, fault)| (scope.operation, fault))
+            .collect()
     }
 
     /// The next API request is answered with `status` (400–599) and the document's example
@@ -474,6 +521,12 @@ impl MockCore {
         self.state.faults.clear();
     }
 
+    /// Drops the faults queued for `key` (see [`inject_for_key`](Self::inject_for_key)),
+    /// and only those; says how many.
+    pub fn clear_faults_for_key(&self, key: &str) -> usize {
+        self.state.faults.clear_for(Caller::of_key(key))
+    }
+
     /// The last requests answered, newest first (at most
     /// [`journal_size`](crate::MockMuleRouterBuilder::journal_size)): time, method, path,
     /// status and the rules broken; never a header. Requests to the admin API are not kept,
@@ -495,6 +548,15 @@ impl MockCore {
         self.state.faults.clear();
         self.state.faults.set_latency(self.state.initial_latency);
         self.state.journal.clear();
+    }
+
+    /// Back to how the mock started for the suite that sends `key`: the tasks created with
+    /// it and the faults queued for it are gone; every other suite's tasks and faults, the
+    /// standing latency and the journal stay. Says how many tasks were deleted.
+    pub fn reset_key(&self, key: &str) -> usize {
+        let caller = Caller::of_key(key);
+        self.state.faults.clear_for(caller);
+        self.state.tasks.clear_owned_by(caller)
     }
 
     /// The create requests received (and accepted), oldest first, as the client's type.

@@ -5,13 +5,15 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use mulerouter_kling::types::CreateGenerationRequest;
 use serde_json::Value;
 use uuid::Uuid;
+
+use crate::auth::Caller;
 
 /// When tasks move on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -89,6 +91,8 @@ struct Task {
     /// The answer body of a read, rendered once per step: a task's answer changes only when
     /// its step does (a failure is set together with the step to `Finished`).
     answer: Option<(Step, Bytes)>,
+    /// Who created it, for a reset scoped to a key.
+    owner: Option<Caller>,
 }
 
 /// A recorded create request.
@@ -128,6 +132,21 @@ struct Store {
     next_sweep: Instant,
     /// Tasks evicted by the cap before they finished, for the warning.
     evicted_running: u64,
+    /// Tasks evicted by the cap, finished or not, for the 404 of a read that comes too late.
+    evicted: u64,
+    /// When every task was last deleted (a reset), for the 404 of a read of one of them.
+    cleared_at: Option<SystemTime>,
+}
+
+/// Why a task a client was given may be unknown now, beyond never having been created or
+/// having expired: what a 404 says, so that a suite sharing the mock learns that another
+/// suite's reset, or a burst past the cap, took its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gone {
+    /// Tasks the cap has evicted since the start.
+    pub(crate) evicted: u64,
+    /// When every task was last deleted, if ever.
+    pub(crate) cleared_at: Option<SystemTime>,
 }
 
 /// Hashes task ids. The mock draws them at random (`fastrand`, not cryptographic: nothing
@@ -166,6 +185,8 @@ impl Tasks {
                 expiries: BTreeSet::new(),
                 next_sweep,
                 evicted_running: 0,
+                evicted: 0,
+                cleared_at: None,
             }),
         }
     }
@@ -193,6 +214,7 @@ impl Tasks {
         body: Value,
         typed: Option<CreateGenerationRequest>,
         failure: Option<Failure>,
+        owner: Option<Caller>,
     ) -> Snapshot {
         let now = now();
         let snapshot = Snapshot {
@@ -211,6 +233,7 @@ impl Tasks {
             order,
             expiries,
             evicted_running,
+            evicted: evicted_count,
             ..
         } = &mut *store;
         // Born under the lock: creation order is then `born` order, which the wall-clock
@@ -222,6 +245,7 @@ impl Tasks {
             expires: None,
             request,
             answer: None,
+            owner,
         };
         tasks.insert(snapshot.id, task);
         order.push_back(snapshot.id);
@@ -232,6 +256,7 @@ impl Tasks {
             let Some(evicted) = tasks.remove(&oldest) else {
                 continue;
             };
+            *evicted_count += 1;
             if let Some(at) = evicted.expires {
                 expiries.remove(&(at, oldest));
             }
@@ -449,7 +474,39 @@ impl Tasks {
         store.tasks.clear();
         store.order.clear();
         store.expiries.clear();
+        store.cleared_at = Some(SystemTime::now());
         held
+    }
+
+    /// Forgets the tasks `owner` created; says how many there were. The others stay, and
+    /// so does the creation order (its ids of tasks gone are dropped lazily, as after expiry).
+    pub(crate) fn clear_owned_by(&self, owner: Caller) -> usize {
+        let mut store = self.lock();
+        let Store {
+            tasks,
+            expiries,
+            cleared_at,
+            ..
+        } = &mut *store;
+        let held = tasks.len();
+        tasks.retain(|id, task| {
+            let theirs = task.owner == Some(owner);
+            if theirs && let Some(at) = task.expires {
+                expiries.remove(&(at, *id));
+            }
+            !theirs
+        });
+        *cleared_at = Some(SystemTime::now());
+        held - tasks.len()
+    }
+
+    /// What took tasks away besides expiry: the cap, and the last time all were deleted.
+    pub(crate) fn gone(&self) -> Gone {
+        let store = self.lock();
+        Gone {
+            evicted: store.evicted,
+            cleared_at: store.cleared_at,
+        }
     }
 
     /// On the wall clock, moves the task to where its age says it is.
@@ -623,7 +680,7 @@ mod tests {
     #[test]
     fn per_poll_moves_one_step_per_read_and_stops_at_the_end() {
         let tasks = tasks(Timing::PerPoll);
-        let id = tasks.create(Value::Null, None, None).id;
+        let id = tasks.create(Value::Null, None, None, None).id;
         let statuses: Vec<_> = (0..3).map(|_| tasks.poll(id).unwrap().status()).collect();
         assert_eq!(statuses, ["processing", "completed", "completed"]);
     }
@@ -632,7 +689,7 @@ mod tests {
     fn a_read_renders_the_answer_once_per_step_and_again_when_the_task_moves() {
         // Arrange
         let tasks = tasks(Timing::Manual);
-        let id = tasks.create(Value::Null, None, None).id;
+        let id = tasks.create(Value::Null, None, None, None).id;
         let renders = std::cell::Cell::new(0);
         let read = || {
             tasks.answer(id, true, |task| {
@@ -657,7 +714,7 @@ mod tests {
     #[test]
     fn manual_tasks_wait_for_the_test() {
         let tasks = tasks(Timing::Manual);
-        let id = tasks.create(Value::Null, None, None).id;
+        let id = tasks.create(Value::Null, None, None, None).id;
         assert_eq!(tasks.poll(id).unwrap().status(), "pending");
         assert_eq!(tasks.advance(id).unwrap().status(), "processing");
         let failure = Failure {
@@ -679,7 +736,7 @@ mod tests {
             pending: Duration::ZERO,
             processing: Duration::ZERO,
         });
-        let created = tasks.create(Value::Null, None, None);
+        let created = tasks.create(Value::Null, None, None, None);
         let read = tasks.poll(created.id).unwrap();
         assert_eq!(read.status(), "completed");
         assert_eq!(read.updated_at, created.created_at);
@@ -689,7 +746,7 @@ mod tests {
     fn a_page_without_a_filter_counts_every_task_and_shows_the_newest_after_the_offset() {
         let tasks = tasks(Timing::Manual);
         let ids: Vec<_> = (0..3)
-            .map(|_| tasks.create(Value::Null, None, None).id)
+            .map(|_| tasks.create(Value::Null, None, None, None).id)
             .collect();
 
         let (total, page) = tasks.page(None, 1, 1);
@@ -705,7 +762,7 @@ mod tests {
     fn the_cap_evicts_the_oldest_tasks() {
         let tasks = tasks(Timing::Manual);
         let ids: Vec<_> = (0..5)
-            .map(|_| tasks.create(Value::Null, None, None).id)
+            .map(|_| tasks.create(Value::Null, None, None, None).id)
             .collect();
         assert_eq!(tasks.len(), 3);
         assert!(tasks.peek(ids[0]).is_none() && tasks.peek(ids[1]).is_none());
@@ -719,8 +776,8 @@ mod tests {
             pending: Duration::ZERO,
             processing: Duration::ZERO,
         });
-        let first = tasks.create(Value::Null, None, None).id;
-        let second = tasks.create(Value::Null, None, None).id;
+        let first = tasks.create(Value::Null, None, None, None).id;
+        let second = tasks.create(Value::Null, None, None, None).id;
         assert!(tasks.peek(first).is_none(), "evicted by the next create");
         assert!(tasks.peek(second).is_some(), "a peek does not sweep");
         assert!(tasks.poll(second).is_none(), "a read sweeps first");
@@ -734,10 +791,10 @@ mod tests {
             pending: Duration::from_secs(3600),
             processing: Duration::from_secs(3600),
         });
-        let waiting = tasks.create(Value::Null, None, None).id;
-        let failed = tasks.create(Value::Null, None, None).id;
+        let waiting = tasks.create(Value::Null, None, None, None).id;
+        let failed = tasks.create(Value::Null, None, None, None).id;
         tasks.fail(failed, crate::faults::failure(3001));
-        tasks.create(Value::Null, None, None);
+        tasks.create(Value::Null, None, None, None);
         assert!(tasks.peek(failed).is_none());
         assert!(tasks.peek(waiting).is_some());
         assert!(tasks.lock().expiries.is_empty());
@@ -746,11 +803,11 @@ mod tests {
     #[test]
     fn the_cap_drops_the_eviction_entry_of_the_task_it_evicts() {
         let tasks = tasks(Timing::Manual);
-        let done = tasks.create(Value::Null, None, None).id;
+        let done = tasks.create(Value::Null, None, None, None).id;
         tasks.complete(done);
         assert_eq!(tasks.lock().expiries.len(), 1);
         for _ in 0..3 {
-            tasks.create(Value::Null, None, None);
+            tasks.create(Value::Null, None, None, None);
         }
         assert!(tasks.peek(done).is_none());
         assert!(tasks.lock().expiries.is_empty());
@@ -759,11 +816,11 @@ mod tests {
     #[test]
     fn finished_tasks_go_after_their_ttl() {
         let tasks = expiring_at_once(Timing::Manual);
-        let done = tasks.create(Value::Null, None, None).id;
-        let open = tasks.create(Value::Null, None, None).id;
+        let done = tasks.create(Value::Null, None, None, None).id;
+        let open = tasks.create(Value::Null, None, None, None).id;
         tasks.complete(done);
         tasks.lock().next_sweep = tasks.limits.clock.now();
-        tasks.create(Value::Null, None, None);
+        tasks.create(Value::Null, None, None, None);
         assert!(tasks.peek(done).is_none());
         assert!(tasks.peek(open).is_some());
         assert!(

@@ -120,19 +120,29 @@ pub(crate) fn answer(core: &MockCore, request: &http::Request<Bytes>) -> Reply {
         }),
         (["faults"], &Method::GET) => Ok(json(200, &fault_list(core))),
         (["faults"], &Method::POST) => queue_faults(core, request),
-        (["faults"], &Method::DELETE) => {
-            core.clear_faults();
-            Ok(Reply::empty(204))
-        }
+        (["faults"], &Method::DELETE) => scoped_key(core, query).map(|key| {
+            match key {
+                Some(key) => {
+                    core.clear_faults_for_key(&key);
+                }
+                None => core.clear_faults(),
+            }
+            Reply::empty(204)
+        }),
         (["journal"], &Method::GET) => journal(core, query),
         (["journal"], &Method::DELETE) => {
             core.clear_journal();
             Ok(Reply::empty(204))
         }
-        (["reset"], &Method::POST) => {
-            core.reset();
-            Ok(Reply::empty(204))
-        }
+        (["reset"], &Method::POST) => scoped_key(core, query).map(|key| {
+            match key {
+                Some(key) => {
+                    core.reset_key(&key);
+                }
+                None => core.reset(),
+            }
+            Reply::empty(204)
+        }),
         _ => Err(not_routed(&segments, request.method(), path)),
     };
     routed.unwrap_or_else(|refused| refused)
@@ -428,6 +438,18 @@ fn number(
     }
 }
 
+/// The `key` a request narrows itself to (`?key=sk-mr-…`), if it gives one, or 400 saying
+/// why it cannot be.
+fn scoped_key(core: &MockCore, query: &str) -> Result<Option<String>, Reply> {
+    let Some(key) = query_value(query, "key") else {
+        return Ok(None);
+    };
+    match core.cannot_scope_to(&key) {
+        None => Ok(Some(key)),
+        Some(why) => Err(error(400, format!("`key`: {why}"))),
+    }
+}
+
 fn list_tasks(core: &MockCore, query: &str) -> Result<Reply, Reply> {
     let status = match query_value(query, "status") {
         None => None,
@@ -466,9 +488,11 @@ fn list_tasks(core: &MockCore, query: &str) -> Result<Reply, Reply> {
 
 fn fault_list(core: &MockCore) -> FaultList {
     let faults = core
-        .queued_faults()
+        .state
+        .faults
+        .queued()
         .into_iter()
-        .map(|(operation, fault)| {
+        .map(|(scope, fault)| {
             let mut shown = QueuedFault {
                 status: None,
                 body: None,
@@ -476,7 +500,8 @@ fn fault_list(core: &MockCore) -> FaultList {
                 latency_ms: None,
                 task_error: None,
                 hang_up: false,
-                operation,
+                operation: scope.operation,
+                key: scope.key.map(|key| key.text),
             };
             match fault {
                 Fault::Status {
@@ -541,6 +566,13 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
         && let Some(why) = core.cannot_hang_up()
     {
         return bad(format!("`hang_up`: {why}"));
+    }
+    if let Some(why) = asked
+        .key
+        .as_deref()
+        .and_then(|key| core.cannot_scope_to(key))
+    {
+        return bad(format!("`key`: {why}"));
     }
     if !(1..=MAX_FAULT_COUNT).contains(&asked.count) {
         return bad(format!(
@@ -629,9 +661,12 @@ fn queue_faults(core: &MockCore, request: &http::Request<Bytes>) -> Result<Reply
     }
     for _ in 0..asked.count {
         for fault in &faults {
-            match &asked.operation {
-                Some(operation) => core.inject_for(operation, fault.clone()),
-                None => core.inject(fault.clone()),
+            match (&asked.key, &asked.operation) {
+                (Some(key), operation) => {
+                    core.inject_for_key(key, operation.as_deref(), fault.clone());
+                }
+                (None, Some(operation)) => core.inject_for(operation, fault.clone()),
+                (None, None) => core.inject(fault.clone()),
             }
         }
     }

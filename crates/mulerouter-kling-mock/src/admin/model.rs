@@ -95,6 +95,8 @@ pub(crate) struct FaultRequest {
     #[serde(default)]
     pub(crate) hang_up: bool,
     pub(crate) operation: Option<String>,
+    /// Only requests that send this bearer key (and creates with it, for `task_error`).
+    pub(crate) key: Option<String>,
 }
 
 fn one() -> u32 {
@@ -118,6 +120,8 @@ pub(crate) struct QueuedFault {
     pub(crate) hang_up: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) operation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -727,6 +727,72 @@ async fn more_than_ten_thousand_waiting_faults_are_refused() {
 }
 
 #[tokio::test]
+async fn a_scope_to_a_key_is_refused_400_when_no_request_could_be_told_apart_by_it() {
+    // Arrange: a mock that takes one key only, which every caller then sends.
+    let one_key = MockMuleRouter::builder()
+        .api_key("sk-mr-only")
+        .start()
+        .await;
+    let (open, _http, admin) = manual_mock().await;
+    let one_key_admin = Admin::at(&one_key.uri());
+
+    // Act
+    let on_one_key = one_key_admin
+        .post("/faults", json!({ "status": 503, "key": "sk-mr-only" }))
+        .await;
+    let reset_on_one_key = one_key_admin.post("/reset?key=sk-mr-only", json!({})).await;
+    let not_a_key = admin
+        .post("/faults", json!({ "status": 503, "key": "suite-a" }))
+        .await;
+    let clear_not_a_key = admin.send("DELETE", "/faults?key=suite-a", None).await;
+
+    // Assert
+    assert_eq!((on_one_key.status, reset_on_one_key.status), (400, 400));
+    assert!(
+        on_one_key.detail().contains("one key only"),
+        "{}",
+        on_one_key.detail()
+    );
+    assert_eq!((not_a_key.status, clear_not_a_key.status), (400, 400));
+    assert!(
+        not_a_key.detail().contains("`sk-mr-`"),
+        "{}",
+        not_a_key.detail()
+    );
+    assert!(one_key.queued_faults().is_empty() && open.queued_faults().is_empty());
+}
+
+#[tokio::test]
+async fn faults_cleared_for_one_key_leave_the_others_queued() {
+    // Arrange
+    let (mock, _http, admin) = manual_mock().await;
+    for key in ["sk-mr-suite-a", "sk-mr-suite-b"] {
+        let queued = admin
+            .post("/faults", json!({ "status": 503, "key": key }))
+            .await;
+        assert_eq!(queued.status, 201);
+    }
+    admin.post("/faults", json!({ "status": 502 })).await;
+
+    // Act
+    let cleared = admin
+        .send("DELETE", "/faults?key=sk-mr-suite-a", None)
+        .await;
+    let listed = admin.get("/faults").await.json();
+
+    // Assert
+    assert_eq!(cleared.status, 204);
+    assert_eq!(
+        listed["faults"],
+        json!([
+            { "status": 503, "body": "json", "key": "sk-mr-suite-b" },
+            { "status": 502, "body": "json" },
+        ])
+    );
+    assert_eq!(mock.queued_faults().len(), 2);
+}
+
+#[tokio::test]
 async fn with_an_admin_token_only_callers_sending_it_get_in() {
     // Arrange
     let mock = MockMuleRouter::builder()
@@ -1009,6 +1075,7 @@ async fn the_generated_admin_client_sends_the_token_and_queues_faults_per_operat
             task_error: None,
             hang_up: false,
             operation: Some("get_generation".into()),
+            key: None,
         })
         .send()
         .await

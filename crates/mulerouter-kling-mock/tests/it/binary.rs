@@ -672,3 +672,112 @@ async fn a_refused_request_s_log_line_names_the_rules_it_broke() {
         "{logs}"
     );
 }
+
+#[tokio::test]
+async fn a_waiter_whose_task_another_suite_reset_away_reads_404_saying_a_reset_deleted_it() {
+    // Arrange: one suite's task, waiting; another suite sharing the mock resets it.
+    let (mut child, url) = spawn(&["--port", "0", "--timing", "manual"], None).await;
+    let http = Http::at(&url);
+    let mine = http.create(&minimal()).await.json();
+    let id = mine["task_info"]["id"].as_str().unwrap();
+    let before = http.get(&uuid::Uuid::new_v4().to_string()).await.json();
+
+    // Act
+    let reset = http.send(http.request("POST", "/__admin/reset")).await;
+    let read = http.get(id).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!((reset.status, read.status), (204, 404));
+    let detail = read.json()["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("deleted with every other task by a reset (`POST /__admin/reset`"),
+        "{detail}"
+    );
+    let never_reset = before["detail"].as_str().unwrap();
+    assert!(!never_reset.contains("reset"), "{never_reset}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn a_waiter_whose_task_the_cap_evicted_reads_404_saying_how_many_were_evicted() {
+    // Arrange: room for two tasks.
+    let args = ["--port", "0", "--max-tasks", "2", "--timing", "manual"];
+    let (mut child, url) = spawn(&args, None).await;
+    let http = Http::at(&url);
+    let first = http.create(&minimal()).await.json();
+
+    // Act: three more creates evict the first two.
+    for _ in 0..3 {
+        assert_eq!(http.create(&minimal()).await.status, 200);
+    }
+    let read = http.get(first["task_info"]["id"].as_str().unwrap()).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(read.status, 404);
+    let detail = read.json()["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("past --max-tasks (2; 2 evicted so far)"),
+        "{detail}"
+    );
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn faults_and_a_reset_scoped_to_one_suites_key_leave_another_suite_alone() {
+    // Arrange: two suites share a mock, each sending a key of its own; suite A queues a 503
+    // and a task error for its key.
+    let (mut child, url) = spawn(&["--port", "0", "--timing", "manual"], None).await;
+    let http = Http::at(&url);
+    let (a, b) = ("sk-mr-suite-a", "sk-mr-suite-b");
+    let create_as = |key| http.request_with_key("POST", CREATE, key).json(&minimal());
+    for fault in [
+        serde_json::json!({"status": 503, "key": a}),
+        serde_json::json!({"task_error": 3005, "key": a}),
+    ] {
+        let queued = http
+            .send(http.request("POST", "/__admin/faults").json(&fault))
+            .await;
+        assert_eq!(queued.status, 201);
+    }
+
+    // Act
+    let b_created = http.send(create_as(b)).await;
+    let a_refused = http.send(create_as(a)).await;
+    let a_created = http.send(create_as(a)).await;
+    let mut finished = Vec::new();
+    for created in [&a_created, &b_created] {
+        let id = created.json()["task_info"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let advance = format!("/__admin/tasks/{id}/advance");
+        http.send(http.request("POST", &advance)).await;
+        let done = http.send(http.request("POST", &advance)).await.json();
+        finished.push((
+            id,
+            done["task_info"]["status"].as_str().unwrap().to_string(),
+        ));
+    }
+    let reset = format!("/__admin/reset?key={a}");
+    let reset = http.send(http.request("POST", &reset)).await;
+    let a_after = http.get(&finished[0].0).await;
+    let b_after = http.get(&finished[1].0).await;
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    assert_eq!(
+        (b_created.status, a_refused.status, a_created.status),
+        (200, 503, 200)
+    );
+    assert_eq!(
+        (finished[0].1.as_str(), finished[1].1.as_str()),
+        ("failed", "completed")
+    );
+    assert_eq!(
+        (reset.status, a_after.status, b_after.status),
+        (204, 404, 200)
+    );
+    assert!(exit.success());
+}

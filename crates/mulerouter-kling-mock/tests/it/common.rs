@@ -96,6 +96,13 @@ impl Http {
             .bearer_auth("sk-mr-test")
     }
 
+    /// A request that sends `key` as its bearer key (a suite's own key on a shared mock).
+    pub fn request_with_key(&self, method: &str, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .bearer_auth(key)
+    }
+
     /// POST a JSON body to the create path.
     pub async fn create(&self, body: &Value) -> Answer {
         self.send(self.request("POST", CREATE).json(body)).await
