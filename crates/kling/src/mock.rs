@@ -65,9 +65,17 @@ pub enum MockCommand {
         /// Drop every queued fault (the standing latency stays).
         #[arg(long)]
         clear: bool,
+        /// With --clear: only the faults queued for this API key.
+        #[arg(long, value_name = "API_KEY", requires = "clear")]
+        key: Option<String>,
     },
-    /// Back to how the mock started: no tasks, no faults, an empty journal.
-    Reset,
+    /// Back to how the mock started: no tasks, no faults, an empty journal. With --key, only
+    /// the tasks created with that API key and its faults go.
+    Reset {
+        /// Only what belongs to this API key (its tasks and faults); the journal stays.
+        #[arg(long, value_name = "API_KEY")]
+        key: Option<String>,
+    },
 }
 
 /// What `kling mock fault` queues; at least one of --status, --latency-ms, --task-error,
@@ -102,6 +110,10 @@ pub struct FaultArgs {
     /// Only requests to this operation: create_generation or get_generation.
     #[arg(long)]
     pub operation: Option<String>,
+    /// Only requests sending this API key (`sk-mr-…`), so that suites sharing one mock keep
+    /// their faults to themselves.
+    #[arg(long, value_name = "API_KEY")]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -180,7 +192,7 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 retry_after: fault.retry_after,
                 status: fault.status,
                 task_error: fault.task_error,
-                key: None,
+                key: fault.key,
             };
             shown(
                 admin.queue_faults().body(request).send().await,
@@ -188,23 +200,32 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 faults_out,
             )
         }
-        MockCommand::Faults { clear: true } => {
-            let done =
-                |_: &(), output| confirmed(output, "cleared", "No faults are queued any more.");
-            shown(admin.clear_faults().send().await, output, done)
+        MockCommand::Faults { clear: true, key } => {
+            let mut call = admin.clear_faults();
+            let text = match key {
+                Some(key) => {
+                    call = call.key(key);
+                    "No faults are queued for that key any more."
+                }
+                None => "No faults are queued any more.",
+            };
+            let done = |_: &(), output| confirmed(output, "cleared", text);
+            shown(call.send().await, output, done)
         }
-        MockCommand::Faults { clear: false } => {
+        MockCommand::Faults { clear: false, .. } => {
             shown(admin.list_faults().send().await, output, faults_out)
         }
-        MockCommand::Reset => {
-            let done = |_: &(), output| {
-                confirmed(
-                    output,
-                    "reset",
-                    "The mock is reset: no tasks, no faults, an empty journal.",
-                )
+        MockCommand::Reset { key } => {
+            let mut call = admin.reset();
+            let text = match key {
+                Some(key) => {
+                    call = call.key(key);
+                    "The tasks created with that key and its faults are gone."
+                }
+                None => "The mock is reset: no tasks, no faults, an empty journal.",
             };
-            shown(admin.reset().send().await, output, done)
+            let done = |_: &(), output| confirmed(output, "reset", text);
+            shown(call.send().await, output, done)
         }
     }
 }
@@ -295,11 +316,30 @@ fn faults_out(list: &FaultList, output: Output) {
             } => "drop the connection without an answer".to_string(),
             _ => "(a fault this kling does not know)".to_string(),
         };
-        let scope = fault
-            .operation
-            .as_deref()
-            .map(|op| format!(" [{op}]"))
-            .unwrap_or_default();
+        // A key is shown by its end, as key listings do: enough to tell suites apart.
+        let scope = [
+            fault.operation.clone(),
+            fault.key.as_ref().map(|key| {
+                let end: String = key
+                    .chars()
+                    .rev()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                format!("key …{end}")
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let scope = if scope.is_empty() {
+            scope
+        } else {
+            format!(" [{scope}]")
+        };
         out!("{:>3}. {effect}{scope}", index + 1);
     }
     if list.latency_ms > 0 {

@@ -374,6 +374,40 @@ async fn kling_mock_fault_queues_what_the_next_requests_get_and_faults_lists_and
     assert!(mock.core.queued_faults().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kling_mock_key_scopes_faults_and_a_reset_to_one_suite() {
+    // Arrange: a task of another suite (created with sk-mr-test).
+    let mock = serve(None).await;
+    let other = create(&mock.url, "someone else's").await;
+    let url = mock.url.clone();
+
+    // Act
+    let (queued, listed, cleared, reset) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| kling_mock(&url).args(args).output().unwrap();
+        run(&["fault", "--status", "500", "--key", "sk-mr-suite-b"]);
+        (
+            run(&["fault", "--status", "503", "--key", "sk-mr-suite-a"]),
+            run(&["faults"]),
+            run(&["faults", "--clear", "--key", "sk-mr-suite-a"]),
+            run(&["reset", "--key", "sk-mr-suite-b"]),
+        )
+    })
+    .await
+    .unwrap();
+
+    // Assert
+    assert!(queued.status.success(), "{}", text(&queued.stderr));
+    let shown = text(&listed.stdout);
+    assert!(shown.contains("1. answer 500 [key …te-b]"), "{shown}");
+    assert!(shown.contains("2. answer 503 [key …te-a]"), "{shown}");
+    assert!(!shown.contains("sk-mr-suite"), "{shown}");
+    assert!(cleared.status.success(), "{}", text(&cleared.stderr));
+    assert!(text(&cleared.stdout).contains("for that key"));
+    assert!(reset.status.success(), "{}", text(&reset.stderr));
+    assert!(mock.core.queued_faults().is_empty());
+    assert!(mock.core.task(other).is_ok(), "another suite's task stays");
+}
+
 #[test]
 fn kling_mock_fault_without_an_effect_is_a_usage_error() {
     let output = kling_mock("http://127.0.0.1:9")
