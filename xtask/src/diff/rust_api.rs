@@ -404,52 +404,62 @@ pub fn compare(document: &str, old: &Api, new: &Api) -> Vec<Change> {
         }
     }
     for (namespace, members) in grouped(&removed, new) {
-        let head = old.get(namespace);
-        let (key, rule) = match members.as_slice() {
-            [only] => (*only, "rust-item-removed"),
-            _ => (namespace, "rust-items-removed"),
+        let (key, signature, with) = whole(namespace, &members, old);
+        let reason = match &with {
+            Some(with) => format!("{}: code using `{key}` or {with} stops compiling", who(key)),
+            None => format!("{}: code using `{key}` stops compiling", who(key)),
         };
-        let with = listed(namespace, &members);
-        let mut removal = change(
-            document,
-            Class::Breaking,
-            key,
-            rule,
-            (old.get(key).or(head), None),
-            match with {
-                Some(with) => format!("{}: code using `{key}` or {with} stops compiling", who(key)),
-                None => format!("{}: code using `{key}` stops compiling", who(key)),
-            },
-        );
-        if head.is_none() && members.len() > 1 {
-            removal.old = Some(Value::from(format!("mod {namespace}")));
-        }
+        let rule = if with.is_some() {
+            "rust-items-removed"
+        } else {
+            "rust-item-removed"
+        };
+        let mut removal = change(document, Class::Breaking, key, rule, (None, None), reason);
+        removal.old = Some(signature);
         changes.push(removal);
     }
     for (namespace, members) in grouped(&added, old) {
-        let head = new.get(namespace);
-        let (key, rule) = match members.as_slice() {
-            [only] => (*only, "rust-item-added"),
-            _ => (namespace, "rust-items-added"),
+        let (key, signature, with) = whole(namespace, &members, new);
+        let reason = match &with {
+            Some(with) => format!("{}: new, with {with}", who(key)),
+            None => format!("{}: something new to use", who(key)),
         };
-        let with = listed(namespace, &members);
+        let rule = if with.is_some() {
+            "rust-items-added"
+        } else {
+            "rust-item-added"
+        };
         let mut addition = change(
             document,
             Class::NonBreaking,
             key,
             rule,
-            (None, new.get(key).or(head)),
-            match with {
-                Some(with) => format!("{}: new, with {with}", who(key)),
-                None => format!("{}: something new to use", who(key)),
-            },
+            (None, None),
+            reason,
         );
-        if head.is_none() && members.len() > 1 {
-            addition.new = Some(Value::from(format!("mod {namespace}")));
-        }
+        addition.new = Some(signature);
         changes.push(addition);
     }
     changes
+}
+
+/// A group of items that came or went together (see [`grouped`]), as one change: the key it
+/// is reported at, the signature shown (the type's, or `mod …` for a module) and, when the
+/// group holds more than one item, what is in it.
+fn whole<'a>(
+    namespace: &'a str,
+    members: &[&'a str],
+    api: &Api,
+) -> (&'a str, Value, Option<String>) {
+    let key = match members {
+        [only] => *only,
+        _ => namespace,
+    };
+    let signature = match api.get(key) {
+        Some(item) => item.signature.clone(),
+        None => format!("mod {namespace}"),
+    };
+    (key, Value::from(signature), listed(namespace, members))
 }
 
 fn change(
