@@ -258,6 +258,7 @@ pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
         target: target.clone(),
         timeout: options.timeout,
         last_request: std::sync::Mutex::new(None),
+        refused: std::sync::atomic::AtomicBool::new(false),
     };
     let redact = |text: String| {
         if target.token.is_empty() {
@@ -275,6 +276,12 @@ pub async fn run(target: &Target, options: &Options) -> Vec<Outcome> {
             Verdict::Skip("pass --task-id to check a task of yours".into())
         } else if check.follows && options.follow.is_none() {
             Verdict::Skip("pass --follow 10m to poll the created task until it finishes".into())
+        } else if runner.refused.load(std::sync::atomic::Ordering::Relaxed) {
+            // One failure says it; the same "connection refused" on every line would not.
+            Verdict::Skip(
+                "not tried: nothing accepted a connection at the base URL (the failure above)"
+                    .into(),
+            )
         } else {
             runner.check(check.name, options, &mut created).await
         };
@@ -299,6 +306,9 @@ struct Runner {
     timeout: Duration,
     /// What the running check sent last, for its report.
     last_request: std::sync::Mutex<Option<String>>,
+    /// Set once a connection to the server could not be made: the checks after it are not
+    /// tried.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl Runner {
@@ -452,6 +462,8 @@ impl Runner {
                 self.timeout
             )
         } else if error.is_connect() {
+            self.refused
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             format!("no connection: {chain}; is a server listening at that address?")
         } else if url.scheme() == "http" && self.answers_h2c_only(url).await {
             format!(

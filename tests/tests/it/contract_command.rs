@@ -723,3 +723,29 @@ async fn a_task_stuck_in_an_unlisted_status_is_said_to_read_as_unfinished() {
         "{line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_is_not_running_fails_one_check_and_the_rest_are_not_tried() {
+    // Arrange: a port that was free a moment ago, nothing listening on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+
+    // Act
+    let (output, text) = run_against(&format!("http://127.0.0.1:{port}"), &[]).await;
+
+    // Assert
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(text.matches("FAIL").count(), 1, "{text}");
+    assert!(
+        text.contains("is a server listening at that address?"),
+        "{text}"
+    );
+    assert!(text.contains("0 passed, 1 failed, 12 skipped"), "{text}");
+    assert!(
+        text.contains("nothing accepted a connection at the base URL"),
+        "{text}"
+    );
+}
