@@ -322,11 +322,7 @@ fn faults_out(list: &FaultList, output: Output) {
             fault.key.as_ref().map(|key| {
                 let end: String = key
                     .chars()
-                    .rev()
-                    .take(4)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
+                    .skip(key.chars().count().saturating_sub(4))
                     .collect();
                 format!("key …{end}")
             }),
