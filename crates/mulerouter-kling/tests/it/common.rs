@@ -35,6 +35,16 @@ pub fn client_for(server: &MockServer) -> Client {
 }
 
 /// Settings for a client at `base_url`, with quick retries; tests adjust them further.
+/// The base URL of a port on 127.0.0.1 that was free a moment ago: nothing listens there.
+pub fn nothing_listening() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 pub fn builder_at(base_url: &str) -> ClientBuilder {
     Client::builder()
         .api_key(ApiKey::new(KEY).unwrap())

@@ -268,14 +268,8 @@ async fn a_body_with_a_huge_value_where_an_object_belongs_gives_a_short_error() 
 #[tokio::test]
 async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing() {
     // Arrange: a port that was free a moment ago has no listener.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = builder_at(&format!("http://127.0.0.1:{port}"))
-        .build()
-        .unwrap();
+    let nothing = nothing_listening();
+    let client = builder_at(&nothing).build().unwrap();
 
     // Act
     let error = client.create(minimal_request()).await.unwrap_err();
@@ -292,17 +286,14 @@ async fn a_connection_that_cannot_be_made_is_a_transport_error_that_sent_nothing
         "{error:?}"
     );
     assert!(error.to_string().contains("Connection refused"), "{error}");
+    assert!(!error.task_may_exist(), "{error:?}");
 }
 
 #[tokio::test]
 async fn a_refused_connection_asks_whether_a_server_is_running_at_the_base_url() {
     // Arrange: nothing listens there; the base URL has a path prefix, as behind a proxy.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base_url = format!("http://127.0.0.1:{port}/api");
+    let nothing = nothing_listening();
+    let base_url = format!("{nothing}/api");
     let client = builder_at(&base_url)
         .retry_policy(mulerouter_kling::RetryPolicy::none())
         .build()
@@ -334,12 +325,8 @@ fn report(error: &(dyn std::error::Error + 'static)) -> String {
 #[tokio::test]
 async fn a_report_of_a_transport_errors_chain_names_its_cause_once() {
     // Arrange: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = builder_at(&format!("http://127.0.0.1:{port}"))
+    let nothing = nothing_listening();
+    let client = builder_at(&nothing)
         .retry_policy(mulerouter_kling::RetryPolicy::none())
         .build()
         .unwrap();

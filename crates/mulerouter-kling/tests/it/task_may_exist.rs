@@ -92,31 +92,6 @@ async fn a_create_cut_off_after_it_was_sent_may_have_made_its_task() {
     assert!(!read.task_may_exist(), "{read:?}");
 }
 
-#[tokio::test]
-async fn a_create_that_never_connected_made_no_task() {
-    // Arrange: a port that nothing listens on.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    drop(listener);
-    let client = builder_at(&format!("http://{address}")).build().unwrap();
-
-    // Act
-    let error = client.create(minimal_request()).await.unwrap_err();
-
-    // Assert
-    assert!(
-        matches!(
-            error,
-            Error::Transport {
-                maybe_sent: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert!(!error.task_may_exist(), "{error:?}");
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_create_that_timed_out_may_have_made_its_task() {
     // Arrange

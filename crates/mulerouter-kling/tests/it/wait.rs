@@ -505,14 +505,8 @@ async fn errors_that_waiting_cannot_mend_end_the_wait_at_once() {
 #[tokio::test]
 async fn a_connection_refused_before_any_answer_ends_the_wait_at_once() {
     // Arrange: a port nothing listens on any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = builder_at(&format!("http://127.0.0.1:{port}"))
-        .build()
-        .unwrap();
+    let nothing = nothing_listening();
+    let client = builder_at(&nothing).build().unwrap();
 
     // Act
     let error = client
