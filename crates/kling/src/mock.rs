@@ -55,6 +55,10 @@ pub enum MockCommand {
         /// At most this many.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         limit: Option<u64>,
+        /// Skip this many newest first (a journal too large for one answer says where the
+        /// next one starts).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+        offset: u64,
     },
     /// Queue a fault for the next requests: a status (JSON, or an HTML page with --html), a
     /// latency, a task error, or a dropped connection. Faults act on the whole mock: give
@@ -175,8 +179,8 @@ pub async fn run(mock: Mock, output: Output) -> u8 {
                 sent => shown(sent, output, failed),
             }
         }
-        MockCommand::Journal { limit } => {
-            let mut call = admin.journal();
+        MockCommand::Journal { limit, offset } => {
+            let mut call = admin.journal().offset(offset);
             if let Some(limit) = limit.and_then(std::num::NonZeroU64::new) {
                 call = call.limit(limit);
             }
@@ -439,6 +443,13 @@ fn journal_out(journal: &Journal, output: Output) {
         if left_out > 0 {
             out!("    … and {left_out} more");
         }
+    }
+    if let Some(next) = journal.next_offset {
+        out!(
+            "{} of {} kept; older ones with --offset {next}",
+            journal.entries.len(),
+            journal.total
+        );
     }
 }
 

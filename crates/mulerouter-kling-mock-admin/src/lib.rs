@@ -80,7 +80,8 @@ impl std::error::Error for ConnectError {
     }
 }
 
-/// The most of one answer read: the largest the mock gives, a full journal, is a few MB.
+/// The most of one answer read: the largest the mock gives, a read of its journal, holds at
+/// most 8 MiB of entries.
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// Marks an answer whose body went past [`MAX_ANSWER_BYTES`]; what was read of it is dropped.

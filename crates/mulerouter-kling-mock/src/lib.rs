@@ -336,7 +336,7 @@ pub use faults::Fault;
 /// The `http` crate, for the requests and answers of [`MockCore::answer`].
 pub use http;
 pub use in_process::{DEFAULT_JOURNAL_SIZE, MockMuleRouter, MockMuleRouterBuilder, reachable};
-pub use journal::{JournalEntry, MAX_VIOLATIONS_KEPT};
+pub use journal::{JournalEntry, MAX_JOURNAL_ANSWER_BYTES, MAX_VIOLATIONS_KEPT};
 pub use mock_core::{Answer, MockCore, Stats, UnknownTask};
 pub use prefer::MAX_LATENCY;
 pub use tasks::Timing;

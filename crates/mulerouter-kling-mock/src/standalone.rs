@@ -122,8 +122,12 @@ pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 /// Answer bytes the whole server holds that are not written to their sockets yet: an h2
 /// client that opens 100 streams with a flow-control window of 0 and reads nothing keeps
 /// every answer it asked for. Once more than this is held, the connection holding the most
-/// is closed (and its answers dropped), whichever connection's answer went over.
+/// is closed (and its answers dropped), whichever connection's answer went over. Eight
+/// times the largest answer the mock makes (a read of the journal, at most
+/// [`MAX_JOURNAL_ANSWER_BYTES`](crate::MAX_JOURNAL_ANSWER_BYTES)), so that no single answer
+/// closes the connection it is for.
 pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
+const _: () = assert!(MAX_UNSENT_ANSWER_BYTES >= 8 * crate::MAX_JOURNAL_ANSWER_BYTES);
 
 /// The slowest a body may arrive, on average, once [`Settings::body_timeout`] has passed
 /// since it started: a client that sends a byte just often enough to beat the timeout

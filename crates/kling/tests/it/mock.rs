@@ -164,6 +164,50 @@ async fn kling_mock_journal_shows_each_broken_rule_with_its_pointer_in_text_and_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kling_mock_journal_says_where_older_entries_go_on_and_reads_them_with_offset() {
+    // Arrange: two reads of tasks that do not exist, the older one first.
+    let mock = serve(None).await;
+    let path = mulerouter_kling_mock::typed::create_generation::PATH;
+    let (older, newer) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    for id in [older, newer] {
+        let read = reqwest::Client::new()
+            .get(format!("{}{path}/{id}", mock.url))
+            .bearer_auth("sk-mr-test")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 404);
+    }
+    let url = mock.url.clone();
+
+    // Act
+    let (first, rest) = tokio::task::spawn_blocking(move || {
+        let first = kling_mock(&url)
+            .args(["journal", "--limit", "1"])
+            .output()
+            .unwrap();
+        let rest = kling_mock(&url)
+            .args(["journal", "--offset", "1"])
+            .output()
+            .unwrap();
+        (text(&first.stdout), text(&rest.stdout))
+    })
+    .await
+    .unwrap();
+
+    // Assert
+    assert!(first.contains(&newer.to_string()), "{first}");
+    assert!(!first.contains(&older.to_string()), "{first}");
+    assert!(
+        first.contains("1 of 2 kept; older ones with --offset 1"),
+        "{first}"
+    );
+    assert!(rest.contains(&older.to_string()), "{rest}");
+    assert!(!rest.contains(&newer.to_string()), "{rest}");
+    assert!(!rest.contains("--offset"), "nothing older is kept: {rest}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kling_mock_sends_the_admin_token_from_the_environment_and_says_when_it_is_wrong() {
     // Arrange
     let mock = serve(Some("admin-secret")).await;

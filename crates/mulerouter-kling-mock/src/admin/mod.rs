@@ -20,6 +20,7 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::faults::Fault;
+use crate::journal::MAX_JOURNAL_ANSWER_BYTES;
 use crate::mock_core::{MockCore, UnknownTask};
 use crate::reply::Reply;
 use crate::text::shorten;
@@ -677,8 +678,20 @@ fn journal(core: &MockCore, query: &str) -> Result<Reply, Reply> {
     let capacity = core.state.journal.capacity();
     // "At most this many": a limit above what the journal keeps gives all it keeps.
     let limit = number(query, "limit", 1..=usize::MAX)?.unwrap_or(capacity);
-    let entries = core.state.journal.newest_first(limit);
-    Ok(json(200, &Journal { capacity, entries }))
+    let offset = number(query, "offset", 0..=usize::MAX)?.unwrap_or(0);
+    let page = core
+        .state
+        .journal
+        .read(offset, limit, MAX_JOURNAL_ANSWER_BYTES);
+    Ok(json(
+        200,
+        &Journal {
+            capacity,
+            total: page.total,
+            entries: page.entries,
+            next_offset: page.next_offset,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -135,5 +135,10 @@ pub(crate) struct FaultList {
 pub(crate) struct Journal {
     /// The most entries kept (`--journal-size`).
     pub(crate) capacity: usize,
+    /// The entries kept now.
+    pub(crate) total: usize,
     pub(crate) entries: Vec<JournalEntry>,
+    /// Where to read on, if older entries are kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next_offset: Option<usize>,
 }

@@ -3,7 +3,7 @@
 //! hyper holds an answer until it is written to the socket. On HTTP/1.1 that is one answer
 //! per connection, but on h2 the client's flow-control window decides when data may go: a
 //! client that opens its 100 streams with a window of 0 and reads nothing keeps every answer
-//! it asked for in the server's memory (a full journal answer is up to about 2 MB). So each
+//! it asked for in the server's memory (a read of the journal is up to 8 MiB). So each
 //! answer's bytes are counted, for the server and for the connection that asked, from the
 //! moment it is made until hyper, or h2's send buffer, lets go of the last piece of it.
 //!

@@ -450,12 +450,20 @@ async fn the_journal_keeps_only_as_many_entries_as_its_size() {
     }
     let journal = admin.get("/journal").await.json();
     let limited = admin.get("/journal?limit=1").await.json();
+    let older = admin.get("/journal?limit=1&offset=1").await.json();
     let beyond = admin.get("/journal?limit=100").await;
 
     // Assert
     assert_eq!(journal["capacity"], 2);
+    assert_eq!(
+        (&journal["total"], &journal["next_offset"]),
+        (&json!(2), &Value::Null)
+    );
     assert_eq!(journal["entries"].as_array().unwrap().len(), 2);
     assert_eq!(limited["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(limited["next_offset"], 1, "an older entry is kept");
+    assert_eq!(older["entries"], json!([journal["entries"][1]]));
+    assert_eq!(older["next_offset"], Value::Null);
     assert_eq!(beyond.status, 200, "a limit is at most, not exactly");
     assert_eq!(beyond.json()["entries"].as_array().unwrap().len(), 2);
 }
@@ -598,6 +606,13 @@ async fn each_bad_admin_request_is_refused_with_its_reason() {
             None,
             400,
             "`limit` must be a whole number of at least 1, got \"0\"",
+        ),
+        (
+            "GET",
+            "/journal?offset=-1".into(),
+            None,
+            400,
+            "`offset` must be a whole number of at least 0, got \"-1\"",
         ),
         (
             "POST",
@@ -1229,4 +1244,56 @@ async fn an_admin_body_that_is_not_json_is_refused_400_with_the_parser_s_reason(
     assert!(body["detail"].as_str().unwrap().starts_with(
         "the body is not JSON (line 1 column 1): send a JSON object like {\"code\": 3005}"
     ));
+}
+
+#[tokio::test]
+async fn a_journal_larger_than_one_answer_is_read_whole_through_the_admin_client_page_by_page() {
+    // Arrange: refused creates, each kept with ten long rules whose text JSON escapes (a
+    // control character takes six bytes): a journal of about 20 MB, more than the admin
+    // client reads in one answer.
+    let mock = MockMuleRouter::builder().journal_size(1500).start().await;
+    let mut body = minimal();
+    for index in 0..12 {
+        body[format!("{index:02}{}", "\u{1}".repeat(300))] = json!(index);
+    }
+    let body = mulerouter_kling_mock::bytes::Bytes::from(body.to_string());
+    for _ in 0..1500 {
+        let request = mulerouter_kling_mock::http::Request::post(crate::common::CREATE)
+            .header("authorization", "Bearer sk-mr-test")
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .unwrap();
+        assert_eq!(mock.core().answer(request).response.status(), 400);
+    }
+    let admin = mulerouter_kling_mock_admin::connect(&mock.uri(), None).unwrap();
+    let whole = serde_json::to_vec(&mock.core().journal()).unwrap().len();
+    assert!(
+        whole > mulerouter_kling_mock_admin::MAX_ANSWER_BYTES,
+        "{whole} bytes"
+    );
+
+    // Act
+    let mut pages = Vec::new();
+    let mut offset = Some(0);
+    while let Some(from) = offset {
+        let page = admin
+            .journal()
+            .offset(from)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        offset = page.next_offset;
+        pages.push(page);
+    }
+
+    // Assert
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let read: usize = pages.iter().map(|page| page.entries.len()).sum();
+    assert_eq!(read, 1500);
+    assert!(pages.iter().all(|page| page.total == 1500));
+    assert_eq!(
+        pages[0].entries[0].violations.len(),
+        mulerouter_kling_mock::MAX_VIOLATIONS_KEPT
+    );
 }
