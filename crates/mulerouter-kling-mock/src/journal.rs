@@ -99,9 +99,8 @@ struct Kept {
 }
 
 impl Kept {
-    /// At least the bytes this entry takes in a JSON answer: its strings as if every
-    /// character JSON may escape were escaped in the longest form, and the rest at its
-    /// widest.
+    /// At least the bytes this entry takes in a JSON answer: its strings by
+    /// [`json_string_bound`], its numbers and punctuation at their widest.
     fn json_bound(&self) -> usize {
         // `{"time":"…24…","method":"","path":"","status":65535,"violations":[],
         // "violations_total":18446744073709551615}` and a separating comma.
