@@ -743,6 +743,25 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "response_required_property_added",
+            setup: None,
+            rule: "response-property-added",
+            class: NonBreaking,
+            edit: |d| {
+                set(
+                    d,
+                    "/components/schemas/TaskResponse/properties",
+                    "progress",
+                    json!({"type": "integer"}),
+                );
+                push(
+                    d,
+                    "/components/schemas/TaskResponse/required",
+                    json!("progress"),
+                );
+            },
+        },
+        Case {
             name: "response_property_became_optional",
             setup: None,
             rule: "response-property-became-optional",

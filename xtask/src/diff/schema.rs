@@ -282,11 +282,18 @@ impl<'a> Walk<'a> {
                             Class::NonBreaking,
                             format!("{SENDERS}: may send `{name}`; requests without it stay valid"),
                         ),
-                        _ => (
+                        (_, false) => (
                             "property-added",
                             Class::NonBreaking,
                             format!(
                                 "{readers}: {messages} may carry `{name}`; unknown properties were already ignored"
+                            ),
+                        ),
+                        (_, true) => (
+                            "property-added",
+                            Class::NonBreaking,
+                            format!(
+                                "{readers}: {messages} carry `{name}`; clients generated from this document refuse {messages} without it, such as a server still on the old document sends"
                             ),
                         ),
                     };
