@@ -324,13 +324,14 @@ fn connect_hint(source: &reqwest::Error) -> String {
     }
 }
 
-/// The base URL a request URL was made from: every path of the API starts with
-/// `/vendors/`, so what comes before it is the base URL as configured, prefix included.
+/// The base URL a request URL was made from: every path of the API starts with the
+/// document's [`PATH_PREFIX`](crate::rules::PATH_PREFIX), so what comes before it is the
+/// base URL as configured, prefix included.
 fn base_url_of(url: &url::Url) -> String {
     let text = url.as_str();
-    match text.find("/vendors/") {
-        Some(end) => text[..end].to_string(),
-        None => url.origin().ascii_serialization(),
+    match text.find(crate::rules::PATH_PREFIX) {
+        Some(end) if !crate::rules::PATH_PREFIX.is_empty() => text[..end].to_string(),
+        _ => url.origin().ascii_serialization(),
     }
 }
 

@@ -185,3 +185,7 @@ pub static TASK_STATUS_PHASES: &[(&str, crate::Phase)] = &[
     ("running", crate::Phase::InProgress),
     ("succeeded", crate::Phase::Succeeded),
 ];
+/// The segments every path of the document starts with, up to the first with a
+/// parameter (empty when they share none): in a request URL, what comes before it
+/// is the base URL as configured.
+pub const PATH_PREFIX: &str = "/vendors/klingai/v1/kling-v3-omni/reference-video-to-video/generation";

@@ -129,6 +129,7 @@ fn render(document: &Value) -> Result<String, String> {
         }
     }
     let phases = phase_tables(document)?;
+    let prefix = path_prefix(paths);
     let tokens = quote! {
         //! Every field of every JSON request body, with the rules the document gives it, and
         //! the values of each open string type whose schema lists them in `x-phases`.
@@ -141,10 +142,37 @@ fn render(document: &Value) -> Result<String, String> {
 
         #(#tables)*
         #(#phases)*
+
+        /// The segments every path of the document starts with, up to the first with a
+        /// parameter (empty when they share none): in a request URL, what comes before it
+        /// is the base URL as configured.
+        pub const PATH_PREFIX: &str = #prefix;
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("the rules table does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// The literal segments all of `paths` start with, as `/a/b`; empty when they share none.
+fn path_prefix(paths: &Map<String, Value>) -> String {
+    let literal = |path: &str| -> Vec<String> {
+        path.split('/')
+            .skip(1)
+            .take_while(|segment| !segment.contains('{'))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut keys = paths.keys();
+    let mut common = keys.next().map(|path| literal(path)).unwrap_or_default();
+    for path in keys {
+        let shared = common
+            .iter()
+            .zip(literal(path))
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        common.truncate(shared);
+    }
+    common.iter().map(|segment| format!("/{segment}")).collect()
 }
 
 /// A table per component schema with `x-phases` (an open string type: the values the
@@ -796,6 +824,28 @@ mod tests {
                 "Node": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}}},
             }},
         })
+    }
+
+    #[test]
+    fn the_path_prefix_is_the_literal_segments_every_path_shares() {
+        // Arrange
+        let paths = |list: &[&str]| -> Map<String, Value> {
+            list.iter()
+                .map(|path| (path.to_string(), json!({})))
+                .collect()
+        };
+
+        // Act
+        let one_resource = path_prefix(&paths(&["/v1/jobs/run", "/v1/jobs/run/{id}"]));
+        let a_shared_parent = path_prefix(&paths(&["/v1/jobs/run/{id}", "/v1/jobs/runner"]));
+        let a_parameter_first = path_prefix(&paths(&["/{tenant}/jobs", "/v1/jobs"]));
+        let apart = path_prefix(&paths(&["/v1/jobs", "/v2/jobs"]));
+
+        // Assert
+        assert_eq!(one_resource, "/v1/jobs/run");
+        assert_eq!(a_shared_parent, "/v1/jobs", "whole segments only");
+        assert_eq!(a_parameter_first, "");
+        assert_eq!(apart, "");
     }
 
     #[test]
