@@ -18,9 +18,9 @@
 //!   flow-control window allows); once more than [`MAX_UNSENT_ANSWER_BYTES`] wait, the
 //!   connection holding the most is closed, which drops what it holds, so a client that
 //!   stops reading cannot lock the others out.
-//! - **Heads are small**: an HTTP/1.1 request head over [`MAX_HEAD_BYTES`] gets 431 (h2:
-//!   16 KiB), so a connection holds little while its head arrives, past the connection cap
-//!   too.
+//! - **Heads are small**: an HTTP/1.1 request head over [`MAX_HEAD_BYTES`] gets 431 (h2: a
+//!   header list over [`MAX_HEADER_LIST_BYTES`]), so a connection holds little while its head
+//!   arrives, past the connection cap too.
 //! - **Slow and idle clients go**: on HTTP/1.1 a request head must arrive within
 //!   [`Settings::header_timeout`] (this also bounds how long a kept-alive connection waits
 //!   for its next request); a new connection that has not started a request within it, on
@@ -129,6 +129,11 @@ pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
 const _: () = assert!(MAX_UNSENT_ANSWER_BYTES >= 8 * crate::MAX_JOURNAL_ANSWER_BYTES);
 
+/// The largest header list an h2 request may send, as HTTP/2 counts it (each field's name and
+/// value and 32 bytes); the client is told in its SETTINGS, and a larger one gets 431 (a much
+/// larger one, a GOAWAY). hyper's default, set here so that it stays what these docs say.
+pub const MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
+
 /// The slowest a body may arrive, on average, once [`Settings::body_timeout`] has passed
 /// since it started: a client that sends a byte just often enough to beat the timeout
 /// would otherwise hold its request, and its connection's slot, for as long as it likes.
@@ -170,7 +175,8 @@ pub async fn serve(
     builder
         .http2()
         .timer(TokioTimer::new())
-        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION);
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .max_header_list_size(MAX_HEADER_LIST_BYTES);
     let builder = Arc::new(builder);
     let slots = Arc::new(Semaphore::new(settings.max_connections));
     let limits = Arc::new(Limits {
