@@ -13,6 +13,10 @@
 //!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
 //!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
 //!   gets 503 with `Retry-After: 1`. Each closes its connection.
+//! - **Heads waiting for their bodies are bounded**: a request whose body is still to come
+//!   holds its head until the body is read, and h2 lets a client open 100 such requests on
+//!   each connection. Their heads hold at most [`MAX_HEAD_BYTES_HELD`] together; past it
+//!   such a request gets 503 with `Retry-After: 1` at once.
 //! - **Unread answers are bounded**: an answer's bytes count, for the server and for the
 //!   connection that asked, until they are written to the socket (on h2, as the client's
 //!   flow-control window allows); once more than [`MAX_UNSENT_ANSWER_BYTES`] wait, the
@@ -129,6 +133,16 @@ pub const MAX_BODY_BYTES_HELD: usize = 4 * MAX_BODY_BYTES;
 pub const MAX_UNSENT_ANSWER_BYTES: usize = 2 * MAX_BODY_BYTES;
 const _: () = assert!(MAX_UNSENT_ANSWER_BYTES >= 8 * crate::MAX_JOURNAL_ANSWER_BYTES);
 
+/// Request-head bytes that requests whose bodies are still to come hold together, each head
+/// counted as HTTP/2 counts a header list (every field's name and value and 32 bytes). A head
+/// is held until its body is read, for [`Settings::body_timeout`] or longer, and h2 lets a
+/// client open 100 such requests on each connection: 100 clients that opened 100 each, with
+/// heads of nearly 16 KiB and bodies that never came, held 356 MiB (a head costs about twice
+/// its size), while their bodies' budget held nothing. Past this budget such a request is
+/// answered 503 with `Retry-After: 1` before its body is read; 10 000 requests
+/// (`--max-requests`) with 1 KiB heads fit.
+pub const MAX_HEAD_BYTES_HELD: usize = 16 << 20;
+
 /// The largest header list an h2 request may send, as HTTP/2 counts it (each field's name and
 /// value and 32 bytes); the client is told in its SETTINGS, and a larger one gets 431 (a much
 /// larger one, a GOAWAY). hyper's default, set here so that it stays what these docs say.
@@ -181,6 +195,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(settings.max_connections));
     let limits = Arc::new(Limits {
         bodies: Semaphore::new(MAX_BODY_BYTES_HELD),
+        heads: Semaphore::new(MAX_HEAD_BYTES_HELD),
         unsent: Unsent::new(MAX_UNSENT_ANSWER_BYTES),
         requests: AtomicUsize::new(0),
         heavy: Arc::new(Semaphore::new(1)),
@@ -381,6 +396,8 @@ fn closing(reply: Reply, head_only: bool, trace: &Trace) -> http::Response<Full<
 struct Limits {
     /// The budget of request-body bytes being received, a permit per byte held.
     bodies: Semaphore,
+    /// The budget of head bytes held by requests whose bodies are still to come.
+    heads: Semaphore,
     /// Answer bytes not yet taken by their clients.
     unsent: Unsent,
     /// Requests in flight.
@@ -626,7 +643,25 @@ async fn respond(
         ));
         return Ok(closing(reply, head_only, &trace));
     }
-    // The body's bytes count against the server's budget until the answer is made.
+    // A head waiting for its body counts against the server's budget of heads, and the
+    // body's bytes against that of bodies, until the answer is made.
+    let head = if body.is_end_stream() {
+        None
+    } else {
+        let share = u32::try_from(head_bytes(&parts))
+            .ok()
+            .and_then(|bytes| limits.heads.try_acquire_many(bytes).ok());
+        let Some(share) = share else {
+            let why = format_args!("request heads held over {} MiB", MAX_HEAD_BYTES_HELD >> 20);
+            let trace = logged_refusal(&parts, 503, why);
+            let reply = at_limit(&format!(
+                "holds {} MiB of request heads waiting for their bodies, its most",
+                MAX_HEAD_BYTES_HELD >> 20
+            ));
+            return Ok(closing(reply, head_only, &trace));
+        };
+        Some(share)
+    };
     let read = read_body(&parts.headers, body, settings.body_timeout, &limits.bodies).await;
     let (bytes, held) = match read {
         Ok(read) => read,
@@ -668,8 +703,10 @@ async fn respond(
         core.answer(request)
     };
     // The body is spent: its share of the budget goes back before any delay, so answers
-    // held back on purpose (`Prefer: latency=60s`) do not lock other bodies out.
+    // held back on purpose (`Prefer: latency=60s`) do not lock other bodies out; so does its
+    // head's.
     drop(held);
+    drop(head);
     if answer.hang_up {
         tokio::time::sleep(answer.delay).await;
         return Err(HungUp);
@@ -680,6 +717,34 @@ async fn respond(
         tokio::time::sleep(answer.delay).await;
     }
     Ok(response)
+}
+
+/// The size of a request's head as HTTP/2 counts a header list (RFC 9113, section 6.5.2):
+/// each field's name and value and 32 bytes, the method and the target (`:method`,
+/// `:scheme`, `:authority`, `:path`) counted as fields too.
+fn head_bytes(parts: &http::request::Parts) -> usize {
+    const FIELD: usize = 32;
+    let uri = &parts.uri;
+    let pseudo = [
+        (":method", Some(parts.method.as_str())),
+        (":scheme", uri.scheme_str()),
+        (
+            ":authority",
+            uri.authority().map(http::uri::Authority::as_str),
+        ),
+        (
+            ":path",
+            uri.path_and_query().map(http::uri::PathAndQuery::as_str),
+        ),
+    ];
+    let pseudo = pseudo
+        .iter()
+        .map(|(name, value)| name.len() + value.map_or(0, str::len) + FIELD);
+    let fields = parts
+        .headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + FIELD);
+    pseudo.chain(fields).sum()
 }
 
 /// A request whose answer a [`Fault::HangUp`](crate::Fault::HangUp) holds back: handed to

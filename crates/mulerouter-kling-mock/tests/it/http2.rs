@@ -16,6 +16,7 @@ use crate::binary::{
 };
 use crate::common::{CREATE, Http, get_path, minimal};
 
+const DATA: u8 = 0x0;
 const HEADERS: u8 = 0x1;
 const RST_STREAM: u8 = 0x3;
 const SETTINGS: u8 = 0x4;
@@ -88,20 +89,43 @@ fn held_reads(streams: &[u32]) -> Vec<u8> {
 /// A GET's header block in HPACK without Huffman coding or the dynamic table: `:method GET`
 /// and `:scheme http` from the static table, every other field as a literal.
 fn get_block(path: &str, fields: &[(&str, &str)]) -> Vec<u8> {
-    let short = |text: &str| u8::try_from(text.len()).ok().filter(|n| *n < 127).unwrap();
-    let mut block = vec![0x82, 0x86];
+    request_block(METHOD_GET, path, fields)
+}
+
+/// `:method GET` and `:method POST`: entries 2 and 3 of HPACK's static table, as indexed fields.
+const METHOD_GET: u8 = 0x82;
+const METHOD_POST: u8 = 0x83;
+
+/// A request's header block as [`get_block`] makes it, with `method` (an indexed field).
+fn request_block(method: u8, path: &str, fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut block = vec![method, 0x86];
     // `:path`, a literal whose name is entry 4 of the static table.
     block.push(0x04);
-    block.push(short(path));
-    block.extend_from_slice(path.as_bytes());
+    push_literal(&mut block, path);
     for (name, value) in fields {
         block.push(0x00);
-        block.push(short(name));
-        block.extend_from_slice(name.as_bytes());
-        block.push(short(value));
-        block.extend_from_slice(value.as_bytes());
+        push_literal(&mut block, name);
+        push_literal(&mut block, value);
     }
     block
+}
+
+/// A string literal without Huffman coding: its length (an HPACK integer with a 7-bit prefix:
+/// past 126, 127 and the rest in 7-bit groups, lowest first), then its bytes.
+fn push_literal(block: &mut Vec<u8>, text: &str) {
+    let mut length = text.len();
+    if length < 127 {
+        block.push(u8::try_from(length).unwrap());
+    } else {
+        block.push(127);
+        length -= 127;
+        while length >= 128 {
+            block.push(u8::try_from(length % 128).unwrap() | 0x80);
+            length /= 128;
+        }
+        block.push(u8::try_from(length).unwrap());
+    }
+    block.extend_from_slice(text.as_bytes());
 }
 
 /// Reads frames until `count` of `kind` have come; the frames read.
@@ -396,5 +420,58 @@ async fn a_stream_past_the_hundred_a_connection_carries_is_refused() {
         .unwrap();
     assert_eq!(reset.1, streams[100]);
     assert_eq!(reset.2, REFUSED_STREAM.to_be_bytes());
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn requests_waiting_for_their_bodies_hold_at_most_16_mib_of_heads_and_past_it_get_503() {
+    // Arrange: h2 clients that open 100 creates each, every one with a head of some 15 KB and
+    // a body that never comes: more heads than the server holds at once.
+    let held = mulerouter_kling_mock::standalone::MAX_HEAD_BYTES_HELD;
+    let padding = "x".repeat(15_000);
+    let fields = [
+        ("authorization", "Bearer sk-mr-test"),
+        ("x-padding", padding.as_str()),
+    ];
+    let block = request_block(METHOD_POST, CREATE, &fields);
+    let connections = held / (100 * padding.len()) + 2;
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let mut sockets = Vec::new();
+    for _ in 0..connections {
+        let mut sent = hello();
+        for stream in (1..).step_by(2).take(100) {
+            sent.extend(frame(HEADERS, END_HEADERS, stream, &block));
+        }
+        let mut socket = TcpStream::connect(address(&url)).await.unwrap();
+        socket.write_all(&sent).await.unwrap();
+        sockets.push(socket);
+    }
+
+    // Act: the first answer on any connection (the requests the server holds get none, as
+    // their bodies never come).
+    let mut reading = tokio::task::JoinSet::new();
+    for mut socket in sockets {
+        reading.spawn(async move { read_frames_until(&mut socket, DATA, 1).await });
+    }
+    let first = reading.join_next().await.unwrap().unwrap();
+    let http = Http::at(&url);
+    let other = http.send(http.request("GET", "/__admin/health")).await;
+    // Closing the connections ends the requests held, so that shutdown need not wait for them.
+    reading.abort_all();
+    while reading.join_next().await.is_some() {}
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let body = frames(&first)
+        .into_iter()
+        .find(|(kind, _, _)| *kind == DATA)
+        .unwrap()
+        .2;
+    let detail = String::from_utf8_lossy(&body);
+    assert!(
+        detail.contains("16 MiB of request heads waiting for their bodies"),
+        "{detail}"
+    );
+    assert_eq!(other.status, 200);
     assert!(exit.success());
 }
