@@ -1,23 +1,13 @@
 //! The servers this program runs itself (its hidden `serve` subcommand, started by `run`),
-//! each on one current-thread tokio runtime until killed:
+//! each on one current-thread tokio runtime until killed, as wiremock runs its server:
 //!
-//! - The baseline: a bare hyper HTTP/1.1 server that reads each request and answers one
-//!   fixed small JSON body. Nothing is routed, validated or stored, so it marks the practical
-//!   ceiling of an HTTP server on this machine. It runs like wiremock's server, which the
-//!   in-process mock is built on: hyper on a current-thread runtime (one thread), keep-alive
-//!   connections, one task per connection.
-//! - Bare wiremock: a `MockServer` with one responder that answers every request with the
-//!   baseline's body. Nothing is validated, routed or stored by our code, so it marks the
-//!   ceiling of any server built on wiremock: what wiremock's own work per request (parsing
-//!   the URL, copying the request into the mock, cloning the answer, its lock) leaves of the
-//!   baseline. It is mounted the way the in-process mock mounts its own responder: one
-//!   catch-all mock.
-//! - The in-process mock: `MockMuleRouter` as a Rust test runs it, with the standalone
-//!   binary's settings (wall-clock timing, requests not recorded), so the two transports of
-//!   one core can be set side by side.
-//!
-//! wiremock keeps a copy of every request its mounted mock answers, so the last two grow with
-//! the load; that is part of what they cost.
+//! - The baseline: bare hyper HTTP/1.1 reading each request and answering a fixed body, with
+//!   nothing routed, validated or stored: the practical ceiling on this machine.
+//! - Bare wiremock: a `MockServer` whose one catch-all mock answers the baseline's body,
+//!   mounted as the in-process mock mounts its responder: what wiremock's own work per request
+//!   leaves of the baseline, the ceiling of any server built on it.
+//! - The in-process mock: `MockMuleRouter` as a Rust test runs it, with the binary's settings
+//!   (wall-clock timing, requests not recorded).
 
 use std::any::Any;
 use std::convert::Infallible;
@@ -134,12 +124,9 @@ mod tests {
         }
 
         // Act
-        let answers: Vec<http::Answer> = (0..200).map(|i| get(&format!("/any/{i}"))).collect();
+        let mut answers = (0..200).map(|i| get(&format!("/any/{i}")));
 
         // Assert
-        assert!(
-            answers.iter().all(|a| a.status == 200 && a.body == BODY),
-            "every answer is the fixed body"
-        );
+        assert!(answers.all(|a| a.status == 200 && a.body == BODY));
     }
 }
