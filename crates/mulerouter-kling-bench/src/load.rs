@@ -10,17 +10,15 @@ use std::time::Duration;
 
 use crate::Plan;
 use crate::http::{self, Request};
-use crate::system;
 use crate::targets::{Server, Target};
-use crate::tools;
 use crate::wrk::{self, Summary};
+use crate::{system, tools};
 
 /// The create path of the document, from the generated constants.
 pub const CREATE_PATH: &str = mulerouter_kling_mock::typed::create_generation::PATH;
 
 /// The document's `full` example of a create request (every field, two elements, so every
-/// rule of the schema is evaluated), read from the document the mock embeds, so that it
-/// follows the document.
+/// rule of the schema is evaluated), read from the document the mock embeds.
 pub static VALID: LazyLock<String> = LazyLock::new(|| {
     use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
     let document: serde_json::Value =
@@ -29,10 +27,10 @@ pub static VALID: LazyLock<String> = LazyLock::new(|| {
     let pointer = format!(
         "/paths/{operation}/post/requestBody/content/application~1json/examples/full/value"
     );
-    let example = document
-        .pointer(&pointer)
-        .unwrap_or_else(|| panic!("{SOURCE_PATH} has no create example named `full` ({pointer})"));
-    example.to_string()
+    let example = document.pointer(&pointer);
+    example
+        .unwrap_or_else(|| panic!("{SOURCE_PATH} has no {pointer}"))
+        .to_string()
 });
 
 /// Breaks three rules: `prompt` empty, `video` missing, `duration` above 15.
@@ -43,10 +41,11 @@ pub const AUTHORIZATION: (&str, &str) = ("Authorization", "Bearer sk-mr-test");
 
 /// A create with `body`.
 pub fn create(body: &str) -> Request<'_> {
+    let headers = &[AUTHORIZATION, ("Content-Type", "application/json")];
     Request {
         method: "POST",
         path: CREATE_PATH,
-        headers: &[AUTHORIZATION, ("Content-Type", "application/json")],
+        headers,
         body,
     }
 }
@@ -60,10 +59,6 @@ pub fn read(path: &str) -> Request<'_> {
         body: "",
     }
 }
-
-/// The task id of the document's examples: what the targets other than the mock are asked
-/// for.
-const EXAMPLE_ID: &str = "8e1e315e-b50d-4334-a231-be7d19a372f4";
 
 /// What is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -86,22 +81,19 @@ impl fmt::Display for Workload {
     }
 }
 
-impl Workload {
-    /// The statuses a target may answer with.
-    fn expected(self, target: Target) -> RangeInclusive<u16> {
-        match (self, target) {
-            (Self::Invalid, Target::Mock | Target::InProcess) => 400..=400,
-            // Prism answers its own 422 to a request that breaks the schema, but 5.14 lets
-            // every create of this document through with 200: its validator gives up on the
-            // document's "X or null" form (`openapi/README.md`). Both are accepted, so that the
-            // run goes on; the report says which it was.
-            (Self::Invalid, Target::Prism) => 200..=499,
-            _ => 200..=200,
-        }
+/// The statuses `target` may answer `workload` with. Prism answers its own 422 to a request
+/// that breaks the schema, but 5.14 lets every create of this document through with 200 (its
+/// validator gives up on the "X or null" form, `openapi/README.md`): both are accepted, so
+/// that the run goes on; the report says which it was.
+fn expected(workload: Workload, target: Target) -> RangeInclusive<u16> {
+    match (workload, target) {
+        (Workload::Invalid, Target::Mock | Target::InProcess) => 400..=400,
+        (Workload::Invalid, Target::Prism) => 200..=499,
+        _ => 200..=200,
     }
 }
 
-/// One measurement of one target.
+/// One measurement of one target: its median round.
 #[derive(Debug, Clone)]
 pub struct Cell {
     pub workload: Workload,
@@ -110,22 +102,23 @@ pub struct Cell {
     pub summary: Summary,
     /// The most of one core other processes used during any round.
     pub others: f64,
-    /// Requests/s of every round, lowest first; `summary` is the median one.
+    /// Requests/s of every round, lowest first.
     pub rates: Vec<f64>,
 }
 
 impl Cell {
     /// A cell known by its requests/s only (read back from a report).
     pub fn at_rate(workload: Workload, connections: u32, target: Target, rate: f64) -> Self {
+        let summary = Summary {
+            requests: rate,
+            seconds: 1.0,
+            ..Summary::default()
+        };
         Self {
             workload,
             connections,
             target,
-            summary: Summary {
-                requests: rate,
-                seconds: 1.0,
-                ..Summary::default()
-            },
+            summary,
             others: 0.0,
             rates: vec![rate],
         }
@@ -133,16 +126,14 @@ impl Cell {
 }
 
 /// A measurement during which other processes used more than this share of one core is
-/// taken again.
+/// taken again, up to [`ATTEMPTS`] times in all, after waiting up to [`QUIET_WAIT`].
 pub const DISTURBED: f64 = 0.10;
+pub const ATTEMPTS: usize = 3;
+pub const QUIET_WAIT: Duration = Duration::from_secs(300);
 /// The warm-up of a server started fresh for one measurement.
 const FRESH_WARMUP: Duration = Duration::from_secs(1);
-/// Attempts per measurement.
-pub const ATTEMPTS: usize = 3;
-/// How long to wait for other processes to finish before measuring again.
-pub const QUIET_WAIT: Duration = Duration::from_secs(300);
 
-/// A target ready for one workload: its URL and wrk script.
+/// A server ready for one workload: the URL and wrk script of its request.
 struct Prepared<'a> {
     server: &'a Server,
     url: String,
@@ -151,7 +142,6 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
-    /// wrk with its script against it, `connections` for `duration`.
     fn wrk(&self, plan: &Plan, connections: u32, duration: Duration) -> Result<Summary, String> {
         wrk::run(&self.script, &self.url, plan, connections, duration).map(|(summary, _)| summary)
     }
@@ -168,31 +158,25 @@ pub fn run(
     let mut cells = Vec::new();
     let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
     for &workload in &plan.workloads {
-        let prepared = servers
-            .iter()
+        let prepared = (servers.iter())
             .map(|server| prepare(workload, server, scratch))
             .collect::<Result<Vec<_>, _>>()?;
         // Servers that keep every request are warmed up fresh before each measurement instead.
         for target in prepared.iter().filter(|t| !t.server.keeps_every_request()) {
-            eprintln!(
-                "  warming up {} for {workload} ({:?})",
-                target.server.target, plan.warmup
-            );
-            target.wrk(plan, 16, plan.warmup)?;
+            let (name, warmup) = (target.server.target, plan.warmup);
+            eprintln!("  warming up {name} for {workload} ({warmup:?})");
+            target.wrk(plan, 16, warmup)?;
         }
         for &connections in &plan.concurrency {
             // Rounds go through every target in turn, so that drift over time affects them
-            // alike; each target's median round is kept.
+            // alike.
             let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
             for round in 1..=plan.rounds {
                 for (target, runs) in prepared.iter().zip(&mut runs) {
-                    let name = format!(
-                        "{} {workload} at {connections} connections",
-                        target.server.target
-                    );
+                    let name = target.server.target;
+                    let name = format!("{name} {workload} at {connections} connections");
                     let (summary, others) = if target.server.keeps_every_request() {
-                        // Measured fresh each time, after a short warm-up, so that its memory
-                        // stays bounded.
+                        // Started fresh, so that its memory stays bounded.
                         let fresh = target.server.fresh()?;
                         let renewed = prepare(workload, &fresh, scratch)?;
                         renewed.wrk(plan, connections, FRESH_WARMUP)?;
@@ -201,27 +185,22 @@ pub fn run(
                     } else {
                         measure(&name, target, connections, plan, &pids, problems)?
                     };
+                    let (rate, p50, p99) = (summary.per_second(), summary.p50_ms, summary.p99_ms);
                     eprintln!(
-                        "  {name}, round {round}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-                        summary.per_second(),
-                        summary.p50_ms,
-                        summary.p99_ms
+                        "  {name}, round {round}: {rate:.0} req/s, p50 {p50:.2} ms, p99 {p99:.2} ms"
                     );
                     runs.push((summary, others));
                 }
             }
             for (target, mut runs) in prepared.iter().zip(runs) {
                 runs.sort_by(|a, b| a.0.per_second().total_cmp(&b.0.per_second()));
-                let rates = runs.iter().map(|(s, _)| s.per_second()).collect();
-                let others = runs.iter().map(|(_, o)| *o).fold(0.0, f64::max);
-                let (summary, _) = runs[runs.len() / 2];
                 cells.push(Cell {
                     workload,
                     connections,
                     target: target.server.target,
-                    summary,
-                    others,
-                    rates,
+                    summary: runs[runs.len() / 2].0,
+                    others: runs.iter().map(|(_, o)| *o).fold(0.0, f64::max),
+                    rates: runs.iter().map(|(s, _)| s.per_second()).collect(),
                 });
             }
         }
@@ -229,8 +208,8 @@ pub fn run(
     Ok(cells)
 }
 
-/// One measurement, taken again (up to [`ATTEMPTS`] times) while other processes use more
-/// than [`DISTURBED`] of a core; unexpected statuses and socket errors go to `problems`.
+/// One measurement, taken again while other processes use more than [`DISTURBED`] of a core;
+/// unexpected statuses and socket errors go to `problems`.
 fn measure(
     name: &str,
     target: &Prepared<'_>,
@@ -239,27 +218,25 @@ fn measure(
     pids: &[u32],
     problems: &mut Vec<String>,
 ) -> Result<(Summary, f64), String> {
-    let mut attempt = 0;
+    let mut attempt = 1;
     let (summary, others) = loop {
-        attempt += 1;
         let (summary, others) =
             system::others_during(pids, || target.wrk(plan, connections, plan.duration));
-        let summary = summary?;
+        let (summary, percent) = (summary?, others * 100.0);
         if others <= DISTURBED || plan.shared_machine {
             break (summary, others);
         }
         if attempt == ATTEMPTS {
             problems.push(format!(
-                "{name}: other processes used {:.0}% of a core in each of {ATTEMPTS} attempts; the last is reported",
-                others * 100.0
+                "{name}: other processes used {percent:.0}% of a core in each of {ATTEMPTS} attempts; the last is reported"
             ));
             break (summary, others);
         }
         eprintln!(
-            "  {name}: other processes used {:.0}% of a core; measuring again once they are done",
-            others * 100.0
+            "  {name}: other processes used {percent:.0}% of a core; measuring again once they are done"
         );
         system::wait_for_quiet(QUIET_WAIT);
+        attempt += 1;
     };
     // wrk counts the answers with a status above 399.
     let expected = &target.expected;
@@ -268,11 +245,9 @@ fn measure(
     } else {
         0.0
     };
-    if summary.status_errors != errors {
-        problems.push(format!(
-            "{name}: {} of {} answers had a status above 399 ({expected:?} expected)",
-            summary.status_errors, summary.requests
-        ));
+    let (requests, status_errors) = (summary.requests, summary.status_errors);
+    if status_errors != errors {
+        problems.push(format!("{name}: {status_errors} of {requests} answers had a status above 399 ({expected:?} expected)"));
     }
     if summary.socket_errors > 0.0 {
         problems.push(format!(
@@ -297,29 +272,29 @@ fn prepare<'a>(
             // A task that exists: created now on the mocks, the examples' id elsewhere.
             task = match server.target {
                 Target::Mock | Target::InProcess => create_task(server.address)?,
-                _ => format!("{CREATE_PATH}/{EXAMPLE_ID}"),
+                _ => format!("{CREATE_PATH}/8e1e315e-b50d-4334-a231-be7d19a372f4"),
             };
             read(&task)
         }
     };
-    let expected = workload.expected(server.target);
-    let answer = http::send(server.address, &request)
-        .map_err(|e| format!("{} {workload}: {e}", server.target))?;
+    let (name, expected) = (server.target, expected(workload, server.target));
+    let answer =
+        http::send(server.address, &request).map_err(|e| format!("{name} {workload}: {e}"))?;
     if !expected.contains(&answer.status) {
         return Err(format!(
-            "{} answered {workload} with {} ({expected:?} expected): {}",
-            server.target, answer.status, answer.body
+            "{name} answered {workload} with {} ({expected:?} expected): {}",
+            answer.status, answer.body
         ));
     }
-    let script = scratch.join(
-        format!("{}-{workload:?}.lua", server.target)
-            .to_lowercase()
-            .replace(' ', "-"),
-    );
+    let script = format!("{name}-{workload:?}.lua")
+        .to_lowercase()
+        .replace(' ', "-");
+    let script = scratch.join(script);
     tools::write(&script, wrk::fixed(&request))?;
+    let url = format!("{}{}", server.url(), request.path);
     Ok(Prepared {
         server,
-        url: format!("{}{}", server.url(), request.path),
+        url,
         script,
         expected,
     })
@@ -341,25 +316,20 @@ pub fn create_task(address: SocketAddr) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mulerouter_kling_mock::document::validate_request_body;
 
     #[test]
-    fn the_valid_create_is_the_documents_full_example_and_the_document_allows_it() {
-        let body: serde_json::Value = serde_json::from_str(&VALID).unwrap();
+    fn the_valid_create_is_the_documents_full_example_and_the_invalid_breaks_three_rules() {
+        let valid: serde_json::Value = serde_json::from_str(&VALID).unwrap();
+        let invalid: serde_json::Value = serde_json::from_str(INVALID).unwrap();
 
-        let checked =
-            mulerouter_kling_mock::document::validate_request_body("POST", CREATE_PATH, &body);
+        let (checked, broken) = (
+            validate_request_body("POST", CREATE_PATH, &valid),
+            validate_request_body("POST", CREATE_PATH, &invalid),
+        );
 
         assert_eq!(checked, Ok(()));
-        assert_eq!(body["elements"].as_array().map(Vec::len), Some(2));
-    }
-
-    #[test]
-    fn the_invalid_create_breaks_three_rules() {
-        let body: serde_json::Value = serde_json::from_str(INVALID).unwrap();
-
-        let checked =
-            mulerouter_kling_mock::document::validate_request_body("POST", CREATE_PATH, &body);
-
-        assert_eq!(checked.map_err(|violations| violations.len()), Err(3));
+        assert_eq!(valid["elements"].as_array().map(Vec::len), Some(2));
+        assert_eq!(broken.map_err(|violations| violations.len()), Err(3));
     }
 }
