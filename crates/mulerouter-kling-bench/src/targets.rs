@@ -1,6 +1,5 @@
-//! The servers under load, each in its own process on 127.0.0.1: the mock (standalone and
-//! in-process), the baseline, bare wiremock and Prism. A [`Server`] is killed (by its pid)
-//! when dropped.
+//! The servers under load, each in its own process on 127.0.0.1, killed (by its pid) when
+//! dropped.
 
 use std::fmt;
 use std::fs::File;
@@ -88,12 +87,12 @@ impl Server {
 
     /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
     pub fn mock(
-        binary: &Path,
+        bin: &Path,
         rust_log: &str,
         log: &Path,
         cpus: Option<&str>,
     ) -> Result<Self, String> {
-        let mut command = system::command(binary, cpus);
+        let mut command = system::command(bin, cpus);
         command.args(["--port", "0"]).env("RUST_LOG", rust_log);
         Self::spawn(Target::Mock, command, log, cpus, None)
     }
@@ -111,13 +110,13 @@ impl Server {
     /// `prism mock -v error` on the document (see [`prism_document`], written into
     /// `scratch`), on a free port, on `cpus`.
     pub fn prism(
-        prism: &Path,
+        bin: &Path,
         scratch: &Path,
         log: &Path,
         cpus: Option<&str>,
     ) -> Result<Self, String> {
         let port = free_port()?;
-        let mut command = system::command(prism, cpus);
+        let mut command = system::command(bin, cpus);
         let port_arg = port.to_string();
         command.args(["mock", "-h", "127.0.0.1", "-p", &port_arg, "-v", "error"]);
         command.arg(prism_document(scratch)?);
@@ -140,11 +139,7 @@ impl Server {
             Some(_) => Stdio::from(err.try_clone().map_err(|e| e.to_string())?),
             None => Stdio::piped(),
         };
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
+        let child = (command.stdin(Stdio::null()).stdout(out).stderr(err).spawn())
             .map_err(|e| format!("cannot start the {target}: {e}"))?;
         let mut server = Self {
             target,
