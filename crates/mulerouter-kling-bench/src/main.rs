@@ -19,7 +19,6 @@ mod report;
 mod served;
 mod setting;
 mod system;
-mod table;
 mod targets;
 mod tools;
 mod wrk;

@@ -48,17 +48,6 @@ pub struct Memory {
     pub others: f64,
 }
 
-impl Memory {
-    /// RSS after the first round, when the process has warmed up.
-    pub fn warm_mib(&self) -> f64 {
-        self.rounds.first().map_or(self.start_mib, |r| r.1)
-    }
-
-    pub fn final_mib(&self) -> f64 {
-        self.rounds.last().map_or(self.start_mib, |r| r.1)
-    }
-}
-
 /// Loads a fresh mock until `requests` have been answered.
 pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Memory, String> {
     let log = scratch.join("mock-memory.log");

@@ -10,7 +10,6 @@ use crate::hostile::Hostile;
 use crate::in_process::TestCost;
 use crate::load::{Cell, Workload};
 use crate::memory::{ANSWERS, Memory};
-use crate::table::table;
 use crate::targets::Target;
 
 pub const BEGIN: &str =
@@ -64,82 +63,76 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
     }
 }
 
-/// `head` (a `###` heading, a paragraph, each followed by a blank line) above the table of
-/// `rows` (see [`table`]); nothing at all without rows.
-fn section(head: &str, align: &str, headers: &str, rows: Vec<Vec<String>>) -> String {
+/// `head` (a `###` heading, a paragraph, each followed by a blank line) above a Markdown
+/// table, or nothing without rows. `align` has a letter per column, `l` or `r` (right, for
+/// numbers); `headers` and each row give their cells separated by `|`, as Markdown does.
+fn section(head: &str, align: &str, headers: &str, rows: Vec<String>) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    format!("{head}{}\n", table(align, headers, rows))
+    let headers: Vec<&str> = headers.split('|').map(str::trim).collect();
+    let cells = |row: &String| row.split('|').count();
+    assert!(
+        rows.iter().all(|row| cells(row) == headers.len()),
+        "a cell per column"
+    );
+    assert_eq!(align.len(), headers.len(), "an alignment per column");
+    let rule: String = align
+        .chars()
+        .map(|a| if a == 'r' { "---:|" } else { "---|" })
+        .collect();
+    let rows: String = rows.iter().map(|row| format!("| {row} |\n")).collect();
+    format!("{head}| {} |\n|{rule}\n{rows}\n", headers.join(" | "))
 }
 
 impl Results {
     /// The value measured, or `None` with the error kept among the problems of the run under
     /// `what`: one part failing does not lose the others.
     pub fn kept<T>(&mut self, what: &str, measured: Result<T, String>) -> Option<T> {
-        measured
-            .map_err(|error| self.problems.push(format!("{what}: {error}")))
-            .ok()
+        let problem = |error| self.problems.push(format!("{what}: {error}"));
+        measured.map_err(problem).ok()
     }
 
     fn cell(&self, workload: Workload, connections: u32, target: Target) -> Option<&Cell> {
+        let key = (workload, connections, target);
         self.cells
             .iter()
-            .find(|c| c.workload == workload && c.connections == connections && c.target == target)
+            .find(|c| (c.workload, c.connections, c.target) == key)
     }
 
     fn rate(&self, workload: Workload, connections: u32, target: Target) -> Option<f64> {
-        self.cell(workload, connections, target)
-            .map(|c| c.summary.per_second())
+        let cell = self.cell(workload, connections, target);
+        cell.map(|c| c.summary.per_second())
     }
 
     /// The Markdown section.
     pub fn markdown(&self) -> String {
         let problems: String = self.problems.iter().map(|p| format!("- {p}\n")).collect();
-        [
-            format!("## Latest run\n\n{}\n", self.setting),
-            self.targets_section(),
-            self.throughput(),
-            self.hostile_section(),
-            self.test_cost
-                .as_ref()
-                .map_or_else(String::new, test_cost_section),
-            self.memory
-                .as_ref()
-                .map_or_else(String::new, memory_section),
-            self.codegen_section(),
-            if problems.is_empty() {
-                problems
-            } else {
-                format!("### Problems in this run\n\n{problems}\n")
-            },
-        ]
-        .concat()
+        let problems = if problems.is_empty() {
+            problems
+        } else {
+            format!("### Problems in this run\n\n{problems}\n")
+        };
+        let setting = format!("## Latest run\n\n{}\n", self.setting);
+        let parts = [setting, self.targets(), self.throughput(), self.hostile()];
+        parts.concat() + &self.test_cost() + &self.memory() + &self.codegen() + &problems
     }
 
     /// The issue's targets at 64 connections, met or not.
-    fn targets_section(&self) -> String {
-        let met = |yes: bool| if yes { "met" } else { "not met" }.to_string();
+    fn targets(&self) -> String {
+        let met = |yes: bool| if yes { "met" } else { "not met" };
         let mut rows = Vec::new();
         for (workload, goal) in [(Workload::Get, 0.8), (Workload::Create, 0.65)] {
-            if let (Some(mock), Some(base)) = (
-                self.rate(workload, 64, Target::Mock),
-                self.rate(workload, 64, Target::Baseline),
-            ) {
-                let share = mock / base;
-                rows.push(vec![
-                    format!("{workload}: mock ≥ {goal:.2}× bare hyper"),
-                    format!("{share:.2}×"),
-                    met(share >= goal),
-                ]);
+            let rate = |target| self.rate(workload, 64, target);
+            if let (Some(mock), Some(base)) = (rate(Target::Mock), rate(Target::Baseline)) {
+                let (share, met) = (mock / base, met(mock / base >= goal));
+                rows.push(format!(
+                    "{workload}: mock ≥ {goal:.2}× bare hyper | {share:.2}× | {met}"
+                ));
             }
             if let Some(cell) = self.cell(workload, 64, Target::Mock) {
-                let p99 = cell.summary.p99_ms;
-                rows.push(vec![
-                    format!("{workload}: mock p99 < 2 ms"),
-                    format!("{} ms", ms(p99)),
-                    met(p99 < 2.0),
-                ]);
+                let (p99, met) = (ms(cell.summary.p99_ms), met(cell.summary.p99_ms < 2.0));
+                rows.push(format!("{workload}: mock p99 < 2 ms | {p99} ms | {met}"));
             }
         }
         let head = "### Targets at 64 connections\n\n";
@@ -167,25 +160,20 @@ impl Results {
         );
         let ceiling = self.speeds(
             "The ceiling of a server built on wiremock, in the same run:\n\n",
-            rows.iter()
-                .copied()
+            rows.into_iter()
                 .filter(|&(w, n)| self.cell(w, n, BareWiremock).is_some()),
             &[BareWiremock],
             &[(BareWiremock, Baseline), (InProcess, BareWiremock)],
         );
         let others = self.cells.iter().map(|c| c.others).fold(0.0, f64::max);
-        let spread = self
-            .cells
-            .iter()
-            .filter_map(|c| Some((c.rates.first()?, c.rates.last()?)))
-            .filter(|(low, _)| **low > 0.0)
-            .map(|(low, high)| high / low - 1.0)
-            .fold(0.0, f64::max);
+        let spreads = (self.cells.iter()).filter_map(|c| {
+            let (low, high) = (c.rates.first()?, c.rates.last()?);
+            (*low > 0.0).then(|| high / low - 1.0)
+        });
+        let (spread, others) = (spreads.fold(0.0, f64::max) * 100.0, others * 100.0);
         format!(
-            "{main}{ceiling}Rounds of one cell differed by at most {:.0}% in requests/s; other processes used at most {:.0}% of a core during any measurement.\n\n\
-             ![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n\n",
-            spread * 100.0,
-            others * 100.0
+            "{main}{ceiling}Rounds of one cell differed by at most {spread:.0}% in requests/s; other processes used at most {others:.0}% of a core during any measurement.\n\n\
+             ![requests/s against connections, per workload: bare hyper, the mock on hyper, the mock in-process on wiremock, bare wiremock, Prism]({PLOT})\n\n"
         )
     }
 
@@ -198,50 +186,43 @@ impl Results {
         targets: &[Target],
         ratios: &[(Target, Target)],
     ) -> String {
-        let mut headers = vec!["workload".to_string(), "conns".into()];
+        let mut headers = String::from("workload | conns");
         for target in targets {
-            headers.extend([
-                format!("{} req/s", target.column()),
-                "p50 ms".into(),
-                "p99 ms".into(),
-            ]);
+            headers += &format!(" | {} req/s | p50 ms | p99 ms", target.column());
         }
         for (a, b) in ratios {
-            headers.push(format!("{} ÷ {}", a.column(), b.column()));
+            headers += &format!(" | {} ÷ {}", a.column(), b.column());
         }
-        let align = format!("l{}", "r".repeat(headers.len() - 1));
+        let align = format!("l{}", "r".repeat(headers.matches('|').count()));
         let rows = rows.map(|(workload, connections)| {
-            let mut row = vec![workload.to_string(), connections.to_string()];
+            let mut row = format!("{workload} | {connections}");
             for &target in targets {
-                row.extend(match self.cell(workload, connections, target) {
-                    Some(cell) => {
-                        let s = &cell.summary;
-                        [number(s.per_second()), ms(s.p50_ms), ms(s.p99_ms)]
+                row += &match self.cell(workload, connections, target) {
+                    Some(Cell { summary: s, .. }) => {
+                        let (rate, p50, p99) = (number(s.per_second()), ms(s.p50_ms), ms(s.p99_ms));
+                        format!(" | {rate} | {p50} | {p99}")
                     }
-                    None => ["–".into(), "–".into(), "–".into()],
-                });
+                    None => " | – | – | –".into(),
+                };
             }
             for &(a, b) in ratios {
                 let rate = |target| self.rate(workload, connections, target);
-                row.push(ratio(rate(a), rate(b)));
+                row += &format!(" | {}", ratio(rate(a), rate(b)));
             }
             row
         });
-        section(head, &align, &headers.join(" | "), rows.collect())
+        section(head, &align, &headers, rows.collect())
     }
 
-    fn hostile_section(&self) -> String {
+    fn hostile(&self) -> String {
         let rows = self.hostile.iter().map(|h| {
-            vec![
-                h.what.to_string(),
-                h.status.to_string(),
-                millis(h.answered_in),
-                format!("{} ms", h.cpu.as_millis()),
-                format!("{:.1} MiB", h.peak_growth_mib),
-                h.neighbour.map_or("–".into(), |(status, took)| {
-                    format!("{status} in {}", millis(took))
-                }),
-            ]
+            let (what, status, answered_in) = (h.what, h.status, millis(h.answered_in));
+            let (cpu, growth) = (h.cpu.as_millis(), h.peak_growth_mib);
+            let neighbour = match h.neighbour {
+                Some((status, took)) => format!("{status} in {}", millis(took)),
+                None => "–".into(),
+            };
+            format!("{what} | {status} | {answered_in} | {cpu} ms | {growth:.1} MiB | {neighbour}")
         });
         section(
             "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n",
@@ -251,72 +232,65 @@ impl Results {
         )
     }
 
-    fn codegen_section(&self) -> String {
+    fn test_cost(&self) -> String {
+        let Some(cost) = self.test_cost else {
+            return String::new();
+        };
+        let (mock, bare_wiremock, runs) =
+            (millis(cost.mock), millis(cost.bare_wiremock), cost.runs);
+        let rows = vec![
+            format!("`MockMuleRouter::start`, one create, reads until `completed`, drop | {mock}"),
+            format!(
+                "bare wiremock `MockServer::start`, one mock mounted, one request, drop | {bare_wiremock}"
+            ),
+        ];
+        let head = format!(
+            "### What a Rust test pays in-process\n\nMedian of {runs} runs, in this process.\n\n"
+        );
+        section(&head, "lr", "what | time", rows)
+    }
+
+    fn memory(&self) -> String {
+        let Some(memory) = &self.memory else {
+            return String::new();
+        };
+        let rounds = memory
+            .rounds
+            .iter()
+            .map(|&(n, rss)| (number(n as f64), rss));
+        let rows = std::iter::once(("0 (listening)".to_string(), memory.start_mib))
+            .chain(rounds)
+            .chain([("3 s after the load".into(), memory.idle_mib)])
+            .map(|(requests, rss)| format!("{requests} | {rss:.1}"));
+        let answers = ANSWERS.iter().zip(memory.answers);
+        let answers = answers.map(|((_, class), n)| format!("{} {class}", number(n as f64)));
+        let (answers, connections) = (answers.collect::<Vec<_>>().join(", "), memory.connections);
+        let (requests, per_second) = (number(memory.requests as f64), number(memory.per_second));
+        let (p99, others) = (ms(memory.worst_p99_ms), memory.others * 100.0);
+        let socket_errors = number(memory.socket_errors as f64);
+        let head = format!(
+            "### Memory of the mock\n\n\
+             One process, defaults, {connections} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {requests} requests at {per_second} req/s (worst p99 of a round {p99} ms; other processes used at most {others:.0}% of a core meanwhile): {answers}, {socket_errors} socket errors.\n\n\
+             The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n\n"
+        );
+        // RSS after the first round, when the process has warmed up, and at the end.
+        let [warm, last] = [memory.rounds.first(), memory.rounds.last()]
+            .map(|round| round.map_or(memory.start_mib, |&(_, rss)| rss));
+        let table = section(&head, "rr", "requests answered | RSS MiB", rows.collect());
+        format!(
+            "{table}RSS after the first round {warm:.1} MiB, after {requests} requests {last:.1} MiB.\n\n"
+        )
+    }
+
+    fn codegen(&self) -> String {
         let rows = self.codegen.iter().map(|timing| {
-            vec![
-                timing.what.to_string(),
-                format!("`{}`", timing.command),
-                format!("{} ms", timing.median().as_millis()),
-                format!("{} ms", timing.min().as_millis()),
-                timing.runs.len().to_string(),
-            ]
+            let (what, command, runs) = (timing.what, timing.command, timing.runs.len());
+            let (median, min) = (timing.median().as_millis(), timing.min().as_millis());
+            format!("{what} | `{command}` | {median} ms | {min} ms | {runs}")
         });
         let headers = "what | command | median | min | runs";
         section("### Codegen\n\n", "llrrr", headers, rows.collect())
     }
-}
-
-fn test_cost_section(cost: &TestCost) -> String {
-    let rows = vec![
-        vec![
-            "`MockMuleRouter::start`, one create, reads until `completed`, drop".into(),
-            millis(cost.mock),
-        ],
-        vec![
-            "bare wiremock `MockServer::start`, one mock mounted, one request, drop".into(),
-            millis(cost.bare_wiremock),
-        ],
-    ];
-    let head = format!(
-        "### What a Rust test pays in-process\n\nMedian of {} runs, in this process.\n\n",
-        cost.runs
-    );
-    section(&head, "lr", "what | time", rows)
-}
-
-fn memory_section(memory: &Memory) -> String {
-    let rounds = memory
-        .rounds
-        .iter()
-        .map(|&(n, rss)| (number(n as f64), rss));
-    let rows = std::iter::once(("0 (listening)".to_string(), memory.start_mib))
-        .chain(rounds)
-        .chain([("3 s after the load".into(), memory.idle_mib)])
-        .map(|(requests, rss)| vec![requests, format!("{rss:.1}")]);
-    let answers: Vec<String> = ANSWERS
-        .iter()
-        .zip(memory.answers)
-        .map(|((_, class), n)| format!("{} {class}", number(n as f64)))
-        .collect();
-    let head = format!(
-        "### Memory of the mock\n\n\
-         One process, defaults, {} connections; each connection in turn: a valid create, three reads of the task created last, an invalid create, an unknown path. {} requests at {} req/s (worst p99 of a round {} ms; other processes used at most {:.0}% of a core meanwhile): {}, {} socket errors.\n\n\
-         The mock holds at most 100 000 tasks (its default cap, the oldest evicted first); one request in six of this mix creates a task, so the store is full after about 600 000 requests, and RSS must stay flat from then on.\n\n",
-        memory.connections,
-        number(memory.requests as f64),
-        number(memory.per_second),
-        ms(memory.worst_p99_ms),
-        memory.others * 100.0,
-        answers.join(", "),
-        number(memory.socket_errors as f64),
-    );
-    format!(
-        "{}RSS after the first round {:.1} MiB, after {} requests {:.1} MiB.\n\n",
-        section(&head, "rr", "requests answered | RSS MiB", rows.collect()),
-        memory.warm_mib(),
-        number(memory.requests as f64),
-        memory.final_mib()
-    )
 }
 
 /// Puts `section` between the markers of `path`, creating the file if needed.
@@ -331,11 +305,8 @@ fn with_section(current: &str, section: &str) -> String {
     let block = format!("{BEGIN}\n\n{section}{END}");
     match (current.find(BEGIN), current.find(END)) {
         (Some(begin), Some(end)) if begin < end => {
-            format!(
-                "{}{block}{}",
-                &current[..begin],
-                &current[end + END.len()..]
-            )
+            let (before, after) = (&current[..begin], &current[end + END.len()..]);
+            format!("{before}{block}{after}")
         }
         _ if current.is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n{block}\n", current.trim_end()),
@@ -345,6 +316,20 @@ fn with_section(current: &str, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_has_its_header_alignment_and_rows_and_keeps_an_empty_header() {
+        let rows = vec!["status GET | 12 | met".to_string()];
+
+        let text = section("### T\n\n", "lrl", "workload | req/s |", rows);
+
+        let table = "| workload | req/s |  |\n|---|---:|---|\n| status GET | 12 | met |\n";
+        assert_eq!(text, format!("### T\n\n{table}\n"));
+        assert_eq!(
+            section("### T\n\n", "lrl", "workload | req/s |", Vec::new()),
+            ""
+        );
+    }
 
     #[test]
     fn numbers_are_grouped_and_ratios_guarded() {
