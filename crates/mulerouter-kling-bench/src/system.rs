@@ -24,14 +24,16 @@ impl Pinning {
     /// with one client and one server. `None` with fewer than 2 cores or without `taskset`.
     pub fn detect() -> Option<Self> {
         let cores = cores();
-        (cores >= 2 && crate::tools::works("taskset", &["--version"])).then(|| Self {
-            load: "0".into(),
-            servers: if cores == 2 {
-                "1".into()
-            } else {
-                format!("1-{}", cores - 1)
+        (cores >= 2 && crate::tools::try_first_line("taskset", &["--version"]).is_some()).then(
+            || Self {
+                load: "0".into(),
+                servers: if cores == 2 {
+                    "1".into()
+                } else {
+                    format!("1-{}", cores - 1)
+                },
             },
-        })
+        )
     }
 }
 

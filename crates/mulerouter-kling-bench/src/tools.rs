@@ -9,46 +9,47 @@ use std::time::Duration;
 use process_control::{ChildExt, Control, Output};
 
 /// The Prism release line that runs on Node 20 (newer ones need Node 24).
-pub const PRISM_PACKAGE: &str = "@stoplight/prism-cli@5.14";
-const PRISM_VERSION_PREFIX: &str = "5.14.";
+const PRISM_PACKAGE: &str = "@stoplight/prism-cli@5.14";
 
-/// Runs `command` to completion, killing it after `limit`. Both pipes are drained while it
-/// runs, so a chatty program cannot block on a full pipe.
-pub fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, String> {
+/// Runs `command` to completion, killing it after `limit`, with both pipes drained while it
+/// runs (a chatty program cannot block on a full pipe); fails unless it exits with success
+/// when `checked`.
+pub fn run(command: &mut Command, limit: Duration, checked: bool) -> Result<Output, String> {
     let shown = format!("{command:?}");
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    let output = child
-        .controlled_with_output()
-        .time_limit(limit)
-        .terminate_for_timeout()
-        .wait()
-        .map_err(|e| format!("{shown}: {e}"))?;
-    output.ok_or_else(|| format!("{shown} did not finish within {limit:?}; stopped it"))
-}
-
-/// [`run_bounded`], failing with what the program printed unless it exits with success.
-pub fn run_checked(command: &mut Command, limit: Duration) -> Result<Output, String> {
-    let output = run_bounded(command, limit)?;
-    if output.status.success() {
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    let child = command.stderr(Stdio::piped()).spawn();
+    let child = child.map_err(|e| format!("cannot run {shown}: {e}"))?;
+    let control = child.controlled_with_output().time_limit(limit);
+    let output = control.terminate_for_timeout().wait();
+    let output = output.map_err(|e| format!("{shown}: {e}"))?;
+    let output = output.ok_or_else(|| format!("{shown} did not finish within {limit:?}"))?;
+    if output.status.success() || !checked {
         return Ok(output);
     }
     let (out, err) = (&output.stdout, &output.stderr);
-    Err(format!(
-        "{command:?} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(out),
-        String::from_utf8_lossy(err)
-    ))
+    let (out, err) = (String::from_utf8_lossy(out), String::from_utf8_lossy(err));
+    Err(format!("{shown} failed ({}):\n{out}{err}", output.status))
 }
 
-/// Whether `program` starts with `args`, whatever its exit status (`wrk --version` exits 1).
-pub fn works(program: &str, args: &[&str]) -> bool {
-    run_bounded(Command::new(program).args(args), Duration::from_secs(30)).is_ok()
+/// The first line a program prints for `args` (stdout, else stderr), e.g. its version, if it
+/// starts at all (`wrk --version` exits 1).
+pub fn try_first_line(program: &str, args: &[&str]) -> Option<String> {
+    let limit = Duration::from_secs(30);
+    let output = run(Command::new(program).args(args), limit, false).ok()?;
+    let text = [output.stdout, output.stderr]
+        .into_iter()
+        .find(|t| !t.is_empty())?;
+    let first = String::from_utf8_lossy(&text)
+        .lines()
+        .next()?
+        .trim()
+        .to_string();
+    Some(first)
+}
+
+/// [`try_first_line`], or `unknown`.
+pub fn first_line(program: &str, args: &[&str]) -> String {
+    try_first_line(program, args).unwrap_or_else(|| "unknown".into())
 }
 
 /// Cargo: the one that started this program, else the one on the `PATH`.
@@ -63,95 +64,56 @@ pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// `wrk` on the `PATH`, installed with apt-get when missing.
+/// `wrk` on the `PATH`, installed with apt-get when missing: as root apt-get itself,
+/// otherwise through sudo if it asks for no password.
 pub fn ensure_wrk() -> Result<(), String> {
-    if works("wrk", &["--version"]) {
+    let works = || try_first_line("wrk", &["--version"]).is_some();
+    if works() {
         return Ok(());
     }
     eprintln!("wrk is missing: installing it with apt-get (Debian package `wrk`)");
-    // As root, apt-get itself; otherwise through sudo, if it asks for no password.
-    let root = first_line("id", &["-u"]) == "0";
-    let apt = |args: &[&str]| {
-        let mut command = Command::new(if root { "apt-get" } else { "sudo" });
-        if !root {
-            command.args(["-n", "apt-get"]);
-        }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run_checked(&mut command, Duration::from_secs(600)).is_ok()
+    let sudo = first_line("id", &["-u"]) != "0";
+    let apt = |args: &str| {
+        let mut command = Command::new(if sudo { "sudo" } else { "apt-get" });
+        command.args(sudo.then_some(["-n", "apt-get"]).into_iter().flatten());
+        command.env("DEBIAN_FRONTEND", "noninteractive");
+        command.args(args.split(' '));
+        run(&mut command, Duration::from_secs(600), true).is_ok()
     };
-    let installed = apt(&["install", "-y", "-q", "wrk"])
-        // A fresh machine may have no package lists yet.
-        || (apt(&["update", "-q"]) && apt(&["install", "-y", "-q", "wrk"]));
-    if installed && works("wrk", &["--version"]) {
-        Ok(())
-    } else {
-        Err(
-            "could not install wrk; install it yourself (`apt-get install wrk`, or build it from https://github.com/wg/wrk) and run again"
-                .into(),
-        )
+    // A fresh machine may have no package lists yet.
+    let install = "install -y -q wrk";
+    if (apt(install) || (apt("update -q") && apt(install))) && works() {
+        return Ok(());
     }
+    Err("could not install wrk; install it yourself (`apt-get install wrk`, or build it from https://github.com/wg/wrk) and run again".into())
 }
 
 /// The `prism` executable of a Prism 5.14.x installed under `cache`, installed with npm
 /// when missing. Returns it with its version.
 pub fn ensure_prism(cache: &Path) -> Result<(PathBuf, String), String> {
-    let prism = cache.join("node_modules").join(".bin").join("prism");
-    if let Some(version) = prism_version(&prism) {
+    let prism = cache.join("node_modules/.bin/prism");
+    let version = || {
+        let limit = Duration::from_secs(60);
+        let output = run(Command::new(&prism).arg("--version"), limit, true).ok()?;
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        version.starts_with("5.14.").then_some(version)
+    };
+    if let Some(version) = version() {
         return Ok((prism, version));
     }
-    if !works("node", &["--version"]) || !works("npm", &["--version"]) {
+    let tools = ["node", "npm"].map(|tool| try_first_line(tool, &["--version"]));
+    if tools.iter().any(Option::is_none) {
         return Err("Prism needs Node.js and npm on the PATH (Node 20 runs Prism 5.14)".into());
     }
-    std::fs::create_dir_all(cache)
-        .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
-    eprintln!(
-        "installing {PRISM_PACKAGE} into {} with npm",
-        cache.display()
-    );
-    let _installed = run_checked(
-        Command::new("npm")
-            .arg("install")
-            .arg("--prefix")
-            .arg(cache)
-            .args(["--no-audit", "--no-fund", "--loglevel=error", PRISM_PACKAGE]),
-        Duration::from_secs(600),
-    )?;
-    prism_version(&prism)
-        .map(|version| (prism.clone(), version))
-        .ok_or_else(|| {
-            format!(
-                "{} is not a Prism 5.14.x after npm install",
-                prism.display()
-            )
-        })
-}
-
-fn prism_version(prism: &Path) -> Option<String> {
-    let output = run_checked(
-        Command::new(prism).arg("--version"),
-        Duration::from_secs(60),
-    )
-    .ok()?;
-    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    version.starts_with(PRISM_VERSION_PREFIX).then_some(version)
-}
-
-/// The first line a program prints for `args` (stdout, else stderr), e.g. its version.
-pub fn first_line(program: &str, args: &[&str]) -> String {
-    run_bounded(Command::new(program).args(args), Duration::from_secs(30))
-        .ok()
-        .and_then(|output| {
-            let text = if output.stdout.is_empty() {
-                output.stderr
-            } else {
-                output.stdout
-            };
-            String::from_utf8_lossy(&text)
-                .lines()
-                .next()
-                .map(|line| line.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+    let (shown, shown_prism) = (cache.display(), prism.display());
+    std::fs::create_dir_all(cache).map_err(|e| format!("cannot create {shown}: {e}"))?;
+    eprintln!("installing {PRISM_PACKAGE} into {shown} with npm");
+    let mut npm = Command::new("npm");
+    npm.arg("install").arg("--prefix").arg(cache);
+    npm.args(["--no-audit", "--no-fund", "--loglevel=error", PRISM_PACKAGE]);
+    let _installed = run(&mut npm, Duration::from_secs(600), true)?;
+    let failed = || format!("{shown_prism} is not a Prism 5.14.x after npm install");
+    Ok((prism.clone(), version().ok_or_else(failed)?))
 }
 
 #[cfg(test)]
@@ -162,11 +124,14 @@ mod tests {
 
     #[test]
     fn a_program_is_stopped_at_its_limit_and_its_output_kept_otherwise() {
+        let (short, long) = (Duration::from_millis(200), Duration::from_secs(10));
         let started = Instant::now();
-        let stopped = run_bounded(Command::new("sleep").arg("10"), Duration::from_millis(200));
+        let stopped = run(Command::new("sleep").arg("10"), short, false);
         assert!(stopped.is_err() && started.elapsed() < Duration::from_secs(5));
 
-        let echoed = run_checked(Command::new("echo").arg("hi"), Duration::from_secs(10));
+        let echoed = run(Command::new("echo").arg("hi"), long, true);
         assert_eq!(echoed.map(|output| output.stdout), Ok(b"hi\n".to_vec()));
+        assert!(run(&mut Command::new("false"), long, true).is_err());
+        assert!(run(&mut Command::new("false"), long, false).is_ok());
     }
 }

@@ -69,7 +69,7 @@ pub fn run(
 ) -> Result<(Summary, String), String> {
     let seconds = duration.as_secs().max(1);
     let cpus = plan.pinning.as_ref().map(|p| p.load.as_str());
-    let output = tools::run_checked(
+    let output = tools::run(
         system::command("wrk", cpus)
             .arg(format!("--threads={}", plan.wrk_threads.min(connections)))
             .arg(format!("--connections={connections}"))
@@ -79,6 +79,7 @@ pub fn run(
             .arg(script)
             .arg(url),
         Duration::from_secs(seconds + 60),
+        true,
     )?;
     let output = String::from_utf8_lossy(&output.stdout).into_owned();
     let summary =
