@@ -1,12 +1,6 @@
-//! `mulerouter-kling-bench`: how fast the mock serves, standalone on hyper and in-process on
-//! wiremock, next to a bare hyper server, bare wiremock and Prism; what hostile bodies cost
-//! it; its memory over two million requests; what a Rust test pays in-process; and what
-//! codegen costs. Start it with `cargo xtask bench`; `BENCHMARKS.md` says what each part
-//! measures and how.
-//!
-//! Missing tools are installed: `wrk` with apt-get, Prism with npm into `target/bench/prism`.
-//! Every load is bounded in time (wrk's `--duration`, and a watchdog on every process) and
-//! goes to 127.0.0.1 only. Nothing here runs under `cargo test` except unit tests.
+//! `mulerouter-kling-bench`, started by `cargo xtask bench`; `BENCHMARKS.md` says what each
+//! part measures and how. Missing tools are installed (`wrk` with apt-get, Prism with npm into
+//! `target/bench/prism`); every load is bounded in time and goes to 127.0.0.1 only.
 
 mod codegen;
 mod hostile;
@@ -33,7 +27,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::load::Workload;
 use crate::report::Results;
-use crate::system::Pinning;
 use crate::targets::{Server, Target};
 
 #[derive(Debug, Parser)]
@@ -65,7 +58,7 @@ enum Cmd {
     },
 }
 
-/// What `run` measures and how: its options, and the cores it pins programs to.
+/// What `run` measures and how: its options, and the cores it pins the servers to.
 #[derive(Debug, Args)]
 pub struct Plan {
     /// A short smoke run (one 2 s round per cell, 1 s warm-up, 200 000 requests for memory,
@@ -73,10 +66,10 @@ pub struct Plan {
     #[arg(long)]
     pub quick: bool,
     /// Length of each measurement, in seconds.
-    #[arg(long, value_parser = seconds, default_value = "5", default_value_if("quick", "true", "2"))]
+    #[arg(long, value_parser = secs, default_value = "5", default_value_if("quick", "true", "2"))]
     pub duration: Duration,
     /// Warm-up per target and workload before measuring, in seconds.
-    #[arg(long, value_parser = seconds, default_value = "2", default_value_if("quick", "true", "1"))]
+    #[arg(long, value_parser = secs, default_value = "2", default_value_if("quick", "true", "1"))]
     pub warmup: Duration,
     /// Rounds through all targets per cell; each cell reports its median round.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..), default_value = "3", default_value_if("quick", "true", "1"))]
@@ -128,58 +121,38 @@ pub struct Plan {
     /// Print the results only.
     #[arg(long)]
     no_write: bool,
-    /// wrk on core 0 and the servers on the others, unless `--no-pin` (found by `run`).
+    /// The servers' cores (`taskset -c`) when pinned, wrk then having core 0 (set by `run`).
     #[arg(skip)]
-    pub pinning: Option<Pinning>,
+    pub server_cpus: Option<String>,
 }
 
-impl Plan {
-    /// The cores of the servers.
-    pub fn server_cpus(&self) -> Option<&str> {
-        self.pinning.as_ref().map(|p| p.servers.as_str())
-    }
-}
-
-/// `10`, `10s` or `2m`, in seconds.
-fn seconds(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, factor) = if let Some(n) = text.strip_suffix('m') {
-        (n, 60)
-    } else {
-        (text.strip_suffix('s').unwrap_or(text), 1)
-    };
-    number
-        .parse::<u64>()
-        .map(|n| Duration::from_secs(n * factor))
-        .map_err(|_| format!("{text:?} is not a number of seconds like 10, 10s or 2m"))
+fn secs(text: &str) -> Result<Duration, std::num::ParseIntError> {
+    text.parse().map(Duration::from_secs)
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match Cli::parse().command {
         Cmd::Run(plan) => run(*plan),
         Cmd::Plot { from } => plot_again(&from),
         Cmd::Serve { target, port } => TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .and_then(|listener| served::serve(target, listener))
             .map_err(|e| e.to_string()),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+    result.map_or_else(
+        |message| {
             eprintln!("error: {message}");
             ExitCode::FAILURE
-        }
-    }
+        },
+        |()| ExitCode::SUCCESS,
+    )
 }
 
 /// The workspace root: two levels above this crate.
-fn root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
-        .unwrap_or(manifest)
-        .to_path_buf()
+        .expect("crates/<this crate>")
 }
 
 fn run(mut plan: Plan) -> Result<(), String> {
@@ -188,7 +161,7 @@ fn run(mut plan: Plan) -> Result<(), String> {
     let scratch = target_dir.join("bench");
     std::fs::create_dir_all(&scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    plan.pinning = (!plan.no_pin).then(Pinning::detect).flatten();
+    plan.server_cpus = (!plan.no_pin).then(system::server_cpus).flatten();
     let targets: BTreeSet<Target> = plan.targets.iter().copied().collect();
     let loading = !plan.no_load && !targets.is_empty() && !plan.workloads.is_empty();
 
@@ -202,9 +175,9 @@ fn run(mut plan: Plan) -> Result<(), String> {
         .transpose()?;
     let mock = match &plan.mock {
         Some(path) => path.clone(),
-        None => build_mock(&root, &target_dir)?,
+        None => build_mock(root, &target_dir)?,
     };
-    let (plan, cpus) = (&plan, plan.server_cpus());
+    let (plan, cpus) = (&plan, plan.server_cpus.as_deref());
     let mut results = Results {
         setting: setting::bullets(plan, prism.as_ref().map(|p| p.1.as_str())),
         ..Results::default()
@@ -212,16 +185,15 @@ fn run(mut plan: Plan) -> Result<(), String> {
 
     if plan.codegen_runs > 0 {
         eprintln!("== codegen ({} runs each)", plan.codegen_runs);
-        let timings = codegen::measure(&root, &target_dir, plan.codegen_runs);
+        let timings = codegen::measure(root, &target_dir, plan.codegen_runs);
         results.codegen = results.kept("codegen", timings).unwrap_or_default();
     }
 
     if loading {
+        let seconds = plan.duration.as_secs();
+        let (workloads, concurrency) = (&plan.workloads, &plan.concurrency);
         eprintln!(
-            "== load: {targets:?} × {:?} × {:?} connections, {} s each",
-            plan.workloads,
-            plan.concurrency,
-            plan.duration.as_secs()
+            "== load: {targets:?} × {workloads:?} × {concurrency:?} connections, {seconds} s each"
         );
         let servers = targets.iter().map(|&target| {
             let log = scratch.join(format!("{target}.log").to_lowercase().replace(' ', "-"));
@@ -244,8 +216,7 @@ fn run(mut plan: Plan) -> Result<(), String> {
 
     let runs = if plan.quick { 5 } else { 25 };
     eprintln!("== what a Rust test pays in-process ({runs} runs)");
-    let cost = in_process::test_cost(runs);
-    results.test_cost = results.kept("in-process test cost", cost);
+    results.test_cost = results.kept("in-process test cost", in_process::test_cost(runs));
 
     if plan.memory_requests > 0 {
         eprintln!(
@@ -265,15 +236,15 @@ fn run(mut plan: Plan) -> Result<(), String> {
         report::write(&path, &section)?;
         eprintln!("wrote {}", path.display());
         if !results.cells.is_empty() {
-            write_plot(&root, &results.cells)?;
+            write_plot(&results.cells)?;
         }
     }
     Ok(())
 }
 
 /// Writes the plot of `cells` to [`report::PLOT`].
-fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
-    let svg = root.join(report::PLOT);
+fn write_plot(cells: &[load::Cell]) -> Result<(), String> {
+    let svg = root().join(report::PLOT);
     tools::write(&svg, plot::svg(cells)?)?;
     eprintln!("wrote {}", svg.display());
     Ok(())
@@ -281,35 +252,27 @@ fn write_plot(root: &Path, cells: &[load::Cell]) -> Result<(), String> {
 
 /// The plot drawn again from the tables of the report at `from` (relative to the root).
 fn plot_again(from: &Path) -> Result<(), String> {
-    let root = root();
-    let path = root.join(from);
+    let path = root().join(from);
     let markdown = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let cells = plot::cells_from_report(&markdown);
-    if cells.is_empty() {
-        return Err(format!("no throughput table in {}", path.display()));
+    match plot::cells_from_report(&markdown) {
+        cells if cells.is_empty() => Err(format!("no throughput table in {}", path.display())),
+        cells => write_plot(&cells),
     }
-    write_plot(&root, &cells)
 }
 
 fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     eprintln!("== building mulerouter-kling-mock (release)");
+    let package = "mulerouter-kling-mock";
     let status = Command::new(tools::cargo())
-        .args([
-            "build",
-            "--release",
-            "--package",
-            "mulerouter-kling-mock",
-            "--bin",
-            "mulerouter-kling-mock",
-        ])
+        .args(["build", "--release", "--package", package, "--bin", package])
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err("building the mock failed".into());
     }
-    Ok(target_dir.join("release").join("mulerouter-kling-mock"))
+    Ok(target_dir.join("release").join(package))
 }
 
 #[cfg(test)]
@@ -317,32 +280,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seconds_take_an_optional_unit() {
-        assert_eq!(seconds("10"), Ok(Duration::from_secs(10)));
-        assert_eq!(seconds("3s"), Ok(Duration::from_secs(3)));
-        assert_eq!(seconds("2m"), Ok(Duration::from_secs(120)));
-        assert!(seconds("fast").is_err());
-    }
-
-    #[test]
-    fn the_command_line_parses_lists() {
-        let cli = Cli::try_parse_from([
-            "bench",
-            "run",
-            "--concurrency",
-            "1,64",
-            "--targets",
-            "mock,baseline",
-            "--quick",
-        ])
-        .unwrap();
-        let Cmd::Run(plan) = cli.command else {
+    fn the_command_line_parses_lists_and_quick_defaults() {
+        let args = "bench run --concurrency 1,64 --targets mock,baseline --warmup 3 --quick";
+        let Cmd::Run(plan) = Cli::try_parse_from(args.split(' ')).unwrap().command else {
             panic!("a run")
         };
         assert_eq!(plan.concurrency, [1, 64]);
         assert_eq!(plan.targets, [Target::Mock, Target::Baseline]);
         assert_eq!(plan.workloads.len(), 3);
         assert_eq!(plan.duration, Duration::from_secs(2), "the quick default");
+        assert_eq!(plan.warmup, Duration::from_secs(3), "given in seconds");
         assert_eq!(plan.memory_requests, 2_000_000 / 10);
+        assert!(Cli::try_parse_from(["bench", "run", "--rounds", "0"]).is_err());
     }
 }

@@ -51,7 +51,7 @@ pub struct Memory {
 /// Loads a fresh mock until `requests` have been answered.
 pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Memory, String> {
     let log = scratch.join("mock-memory.log");
-    let server = Server::mock(mock, "warn", &log, plan.server_cpus())?;
+    let server = Server::mock(mock, "warn", &log, plan.server_cpus.as_deref())?;
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
     let (url, connections) = (format!("{}/", server.url()), 16);

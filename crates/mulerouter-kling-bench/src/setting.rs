@@ -7,11 +7,8 @@ use crate::{Plan, system, tools};
 /// The bullets, one Markdown line each; `prism` is Prism's version if it runs.
 pub fn bullets(plan: &Plan, prism: Option<&str>) -> String {
     let command = std::env::var("MULEROUTER_BENCH_COMMAND").unwrap_or_else(|_| {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        format!(
-            "cargo run --release -p mulerouter-kling-bench -- {}",
-            args.join(" ")
-        )
+        let args = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+        format!("cargo run --release -p mulerouter-kling-bench -- {args}")
     });
     let date = tools::first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let (machine, kernel) = (system::described(), tools::first_line("uname", &["-r"]));
@@ -19,10 +16,9 @@ pub fn bullets(plan: &Plan, prism: Option<&str>) -> String {
     let wrk = wrk.split(" [").next().unwrap_or("wrk");
     let (threads, rounds, rust_log) = (plan.wrk_threads, plan.rounds, &plan.mock_log);
     let (warmup, duration) = (plan.warmup.as_secs(), plan.duration.as_secs());
-    let pinning = plan.pinning.as_ref().map_or_else(
-        || "none".into(),
-        |p| format!("wrk on core {}, servers on cores {}", p.load, p.servers),
-    );
+    let pinning = (plan.server_cpus.as_ref()).map_or("none".into(), |cpus| {
+        format!("wrk on core 0, servers on cores {cpus}")
+    });
     let disturbed = DISTURBED * 100.0;
     let retaken = format!(
         "; a measurement during which other processes used more than {disturbed:.0}% of a core is taken again once they are done (up to {ATTEMPTS} times)"

@@ -1,8 +1,7 @@
 //! The machine and its processes, as Linux's `/proc` shows them (read here only, through
-//! procfs): where the cores go during a measurement (cores for the load generator and for
-//! the servers, and how much CPU other processes took meanwhile, so that a number measured
-//! while something else ran, a compiler or another benchmark, is measured again rather than
-//! reported), the CPU time and memory of a process, and the machine's CPU model and RAM.
+//! procfs): the cores of wrk and of the servers, how much CPU other processes took during a
+//! measurement (so that a disturbed one is taken again), the CPU time and memory of a
+//! process, and the machine's CPU model and RAM.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -12,41 +11,27 @@ use procfs::{CpuInfo, CpuTime, Current, CurrentSI, KernelStats, Meminfo, ProcRes
 
 use crate::load::DISTURBED;
 
-/// Which cores wrk and the servers run on (`taskset` lists).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pinning {
-    pub load: String,
-    pub servers: String,
-}
-
-impl Pinning {
-    /// wrk on core 0, the servers on the others: each side keeps its cores, as on a machine
-    /// with one client and one server. `None` with fewer than 2 cores or without `taskset`.
-    pub fn detect() -> Option<Self> {
-        let cores = cores();
-        (cores >= 2 && crate::tools::try_first_line("taskset", &["--version"]).is_some()).then(
-            || Self {
-                load: "0".into(),
-                servers: if cores == 2 {
-                    "1".into()
-                } else {
-                    format!("1-{}", cores - 1)
-                },
-            },
-        )
-    }
+/// The servers' cores when wrk has core 0 to itself and the servers the others, as on a
+/// machine with one client and one server (`taskset -c` list). `None` with fewer than 2 cores
+/// or without `taskset`.
+pub fn server_cpus() -> Option<String> {
+    let last = cores().checked_sub(1).filter(|&last| last > 0)?;
+    let cpus = if last == 1 {
+        "1".into()
+    } else {
+        format!("1-{last}")
+    };
+    crate::tools::try_first_line("taskset", &["--version"]).map(|_| cpus)
 }
 
 /// A command for `program`, under `taskset -c cpus` when pinned.
 pub fn command(program: impl AsRef<std::ffi::OsStr>, cpus: Option<&str>) -> Command {
-    match cpus {
-        Some(cpus) => {
-            let mut command = Command::new("taskset");
-            command.arg("-c").arg(cpus).arg(program);
-            command
-        }
-        None => Command::new(program),
-    }
+    let Some(cpus) = cpus else {
+        return Command::new(program);
+    };
+    let mut command = Command::new("taskset");
+    command.arg("-c").arg(cpus).arg(program);
+    command
 }
 
 /// The cores this process may run on.
@@ -66,25 +51,20 @@ pub fn others_during<T>(servers: &[u32], work: impl FnOnce() -> T) -> (T, f64) {
 /// seconds, saying so.
 pub fn wait_for_quiet(limit: Duration) {
     let deadline = Instant::now() + limit;
-    let mut said = false;
-    loop {
+    for round in 0.. {
         let ((), others) = others_during(&[], || std::thread::sleep(Duration::from_secs(2)));
+        let percent = others * 100.0;
         if others <= DISTURBED {
             return;
-        }
-        if Instant::now() >= deadline {
+        } else if Instant::now() >= deadline {
             eprintln!(
-                "warning: other processes still use {:.0}% of a core after {limit:?}; measuring anyway",
-                others * 100.0
+                "warning: other processes still use {percent:.0}% of a core after {limit:?}; measuring anyway"
             );
             return;
-        }
-        if !said {
+        } else if round == 0 {
             eprintln!(
-                "  other processes use {:.0}% of a core; waiting (up to {limit:?}) for them to finish",
-                others * 100.0
+                "  other processes use {percent:.0}% of a core; waiting (up to {limit:?}) for them to finish"
             );
-            said = true;
         }
     }
 }
@@ -104,15 +84,11 @@ impl Snapshot {
     /// Read from `/proc`; whatever cannot be read counts as zero.
     fn now(servers: &[u32]) -> Self {
         let (all, busy) = KernelStats::current().map_or((0, 0), |stats| machine(&stats.total));
-        let servers: u64 = servers
+        let servers = servers
             .iter()
-            .map(|&pid| process_ticks(Process::new(pid as i32), false))
-            .sum();
-        Self {
-            all,
-            busy,
-            ours: process_ticks(Process::myself(), true) + servers,
-        }
+            .map(|&pid| process_ticks(Process::new(pid as i32), false));
+        let ours = process_ticks(Process::myself(), true) + servers.sum::<u64>();
+        Self { all, busy, ours }
     }
 }
 
@@ -155,23 +131,21 @@ pub fn process_time(pid: u32) -> Duration {
 /// The resident memory of a process in MiB (`/proc/<pid>/status` counts it in kB): now, or
 /// the most it has been when `peak`.
 pub fn rss_mib(pid: u32, peak: bool) -> Result<f64, String> {
-    let status = Process::new(pid as i32).and_then(|process| process.status());
-    let kib = status
-        .ok()
-        .and_then(|s| if peak { s.vmhwm } else { s.vmrss });
-    kib.map(|kib| kib as f64 / 1024.0)
-        .ok_or_else(|| format!("cannot read the memory of process {pid} in /proc"))
+    let status = Process::new(pid as i32)
+        .and_then(|process| process.status())
+        .ok();
+    let kib = status.and_then(|s| if peak { s.vmhwm } else { s.vmrss });
+    let kib = kib.ok_or_else(|| format!("cannot read the memory of process {pid} in /proc"))?;
+    Ok(kib as f64 / 1024.0)
 }
 
 /// The machine as the report describes it: its cores, CPU model and RAM.
 pub fn described() -> String {
     let cpu = CpuInfo::current().ok();
     let model = cpu.as_ref().and_then(|cpu| cpu.model_name(0));
-    let ram = Meminfo::current().map_or_else(
-        |_| "unknown".into(),
-        |memory| format!("{:.1} GiB", memory.mem_total as f64 / f64::from(1 << 30)),
-    );
     let model = model.unwrap_or("unknown CPU");
+    let gib = Meminfo::current().map(|memory| memory.mem_total as f64 / f64::from(1 << 30));
+    let ram = gib.map_or("unknown".into(), |gib| format!("{gib:.1} GiB"));
     format!("{} cores (`nproc`), {model}, {ram} RAM", cores())
 }
 
@@ -183,11 +157,8 @@ mod tests {
 
     #[test]
     fn others_are_what_is_busy_beyond_our_processes() {
-        let after = Snapshot {
-            all: 200,
-            busy: 130,
-            ours: 120,
-        };
+        let (all, busy, ours) = (200, 130, 120);
+        let after = Snapshot { all, busy, ours };
         // 100 ticks elapsed per core; 10 ticks were someone else's.
         assert!((others(Snapshot::default(), after, 2) - 0.1).abs() < 1e-9);
     }

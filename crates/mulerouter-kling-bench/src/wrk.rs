@@ -68,7 +68,7 @@ pub fn run(
     duration: Duration,
 ) -> Result<(Summary, String), String> {
     let seconds = duration.as_secs().max(1);
-    let cpus = plan.pinning.as_ref().map(|p| p.load.as_str());
+    let cpus = plan.server_cpus.as_ref().map(|_| "0");
     let output = tools::run(
         system::command("wrk", cpus)
             .arg(format!("--threads={}", plan.wrk_threads.min(connections)))
