@@ -69,9 +69,8 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
         let (run, others) = system::others_during(&[server.pid()], || {
             wrk::run(&script, &url, plan, connections, ROUND)
         });
-        let (summary, output) = run?;
+        let (summary, counted) = run?;
         memory.others = memory.others.max(others);
-        let counted = wrk::numbers(&output, "BENCH").unwrap_or_default();
         for ((counter, _), answers) in ANSWERS.iter().zip(&mut memory.answers) {
             *answers += counted.get(*counter).copied().unwrap_or_default() as u64;
         }

@@ -46,58 +46,49 @@ pub fn fixed(request: &Request<'_>) -> String {
         let _ = writeln!(script, "wrk.body = {}", lua_string(request.body));
     }
     for (name, value) in request.headers {
-        let _ = writeln!(
-            script,
-            "wrk.headers[ {} ] = {}",
-            lua_string(name),
-            lua_string(value)
-        );
+        let (name, value) = (lua_string(name), lua_string(value));
+        let _ = writeln!(script, "wrk.headers[ {name} ] = {value}");
     }
     script.push_str(DONE);
     script
 }
 
 /// Runs wrk with `script` against `url`: `connections` for `duration` (at least 1 s), with the
-/// plan's threads on its load core. Returns the summary its `done()` wrote, and its whole
-/// stdout. Stops it if it overruns.
+/// plan's threads on its load core, stopped if it overruns. Returns the summary its `done()`
+/// wrote, and every number of that line by name.
 pub fn run(
     script: &Path,
     url: &str,
     plan: &Plan,
     connections: u32,
     duration: Duration,
-) -> Result<(Summary, String), String> {
-    let seconds = duration.as_secs().max(1);
-    let cpus = plan.server_cpus.as_ref().map(|_| "0");
+) -> Result<(Summary, HashMap<String, f64>), String> {
+    let (seconds, threads) = (duration.as_secs().max(1), plan.wrk_threads.min(connections));
+    let mut wrk = system::command("wrk", plan.server_cpus.as_ref().map(|_| "0"));
+    let args = format!("--threads={threads} --connections={connections} --duration={seconds}s");
+    wrk.args(args.split(' ')).args(["--timeout=5s", "--script"]);
     let output = tools::run(
-        system::command("wrk", cpus)
-            .arg(format!("--threads={}", plan.wrk_threads.min(connections)))
-            .arg(format!("--connections={connections}"))
-            .arg(format!("--duration={seconds}s"))
-            .arg("--timeout=5s")
-            .arg("--script")
-            .arg(script)
-            .arg(url),
+        wrk.arg(script).arg(url),
         Duration::from_secs(seconds + 60),
         true,
     )?;
-    let output = String::from_utf8_lossy(&output.stdout).into_owned();
-    let summary =
-        Summary::parse(&output).ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
-    Ok((summary, output))
+    let output = String::from_utf8_lossy(&output.stdout);
+    let numbers = numbers(&output);
+    let summary = numbers.as_ref().and_then(Summary::of);
+    let summary = summary.ok_or_else(|| format!("no summary in wrk's output:\n{output}"))?;
+    Ok((summary, numbers.unwrap_or_default()))
 }
 
-/// The `key=value` numbers of the line starting with `tag`.
-pub fn numbers(output: &str, tag: &str) -> Option<HashMap<String, f64>> {
+/// The `key=value` numbers of the line `done()` wrote.
+fn numbers(output: &str) -> Option<HashMap<String, f64>> {
     let line = output
         .lines()
-        .find_map(|line| line.strip_prefix(tag)?.strip_prefix(' '))?;
-    line.split_whitespace()
-        .map(|pair| {
-            let (key, value) = pair.split_once('=')?;
-            Some((key.to_string(), value.parse().ok()?))
-        })
-        .collect()
+        .find_map(|line| line.strip_prefix("BENCH "))?;
+    let pair = |pair: &str| {
+        let (key, value) = pair.split_once('=')?;
+        Some((key.to_string(), value.parse().ok()?))
+    };
+    line.split_whitespace().map(pair).collect()
 }
 
 /// One measurement.
@@ -113,9 +104,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn parse(output: &str) -> Option<Self> {
-        let n = numbers(output, "BENCH")?;
-        let get = |key: &str| n.get(key).copied();
+    fn of(numbers: &HashMap<String, f64>) -> Option<Self> {
+        let get = |key: &str| numbers.get(key).copied();
         Some(Self {
             requests: get("requests")?,
             seconds: get("duration_us")? / 1e6,
@@ -161,11 +151,14 @@ mod tests {
     #[test]
     fn the_done_line_is_read_back() {
         let output = "Running 1s test\nBENCH requests=1000 duration_us=2000000 p50_us=150 p99_us=2500 status_errors=0 socket_errors=1\n";
-        let summary = Summary::parse(output).expect("parses");
+        let summary = numbers(output)
+            .as_ref()
+            .and_then(Summary::of)
+            .expect("parses");
         assert_eq!(summary.per_second(), 500.0);
         assert_eq!(summary.p50_ms, 0.15);
         assert_eq!(summary.p99_ms, 2.5);
         assert_eq!(summary.socket_errors, 1.0);
-        assert!(Summary::parse("no summary").is_none());
+        assert!(numbers("no summary").is_none());
     }
 }
