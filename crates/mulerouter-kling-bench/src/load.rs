@@ -106,8 +106,9 @@ pub struct Cell {
     pub rates: Vec<f64>,
 }
 
+#[cfg(test)]
 impl Cell {
-    /// A cell known by its requests/s only (read back from a report).
+    /// A cell known by its requests/s only.
     pub fn at_rate(workload: Workload, connections: u32, target: Target, rate: f64) -> Self {
         let summary = Summary {
             requests: rate,

@@ -43,11 +43,6 @@ struct Cli {
 enum Cmd {
     /// Run the benchmarks and write the results into BENCHMARKS.md.
     Run(Box<Plan>),
-    /// Draw the plot again from the tables of a report (default BENCHMARKS.md).
-    Plot {
-        #[arg(long, default_value = "BENCHMARKS.md")]
-        from: PathBuf,
-    },
     /// Serve the baseline, the in-process mock or bare wiremock (started by `run`).
     #[command(hide = true)]
     Serve {
@@ -133,7 +128,6 @@ fn secs(text: &str) -> Result<Duration, std::num::ParseIntError> {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Cmd::Run(plan) => run(*plan),
-        Cmd::Plot { from } => plot_again(&from),
         Cmd::Serve { target, port } => TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .and_then(|listener| served::serve(target, listener))
             .map_err(|e| e.to_string()),
@@ -236,29 +230,12 @@ fn run(mut plan: Plan) -> Result<(), String> {
         report::write(&path, &section)?;
         eprintln!("wrote {}", path.display());
         if !results.cells.is_empty() {
-            write_plot(&results.cells)?;
+            let svg = root.join(report::PLOT);
+            tools::write(&svg, plot::svg(&results.cells)?)?;
+            eprintln!("wrote {}", svg.display());
         }
     }
     Ok(())
-}
-
-/// Writes the plot of `cells` to [`report::PLOT`].
-fn write_plot(cells: &[load::Cell]) -> Result<(), String> {
-    let svg = root().join(report::PLOT);
-    tools::write(&svg, plot::svg(cells)?)?;
-    eprintln!("wrote {}", svg.display());
-    Ok(())
-}
-
-/// The plot drawn again from the tables of the report at `from` (relative to the root).
-fn plot_again(from: &Path) -> Result<(), String> {
-    let path = root().join(from);
-    let markdown = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    match plot::cells_from_report(&markdown) {
-        cells if cells.is_empty() => Err(format!("no throughput table in {}", path.display())),
-        cells => write_plot(&cells),
-    }
 }
 
 fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use clap::ValueEnum;
 use plotters::prelude::*;
 
 use crate::load::{Cell, Workload};
@@ -92,49 +91,6 @@ fn draw(out: &mut String, cells: &[Cell]) -> Result<(), Box<dyn std::error::Erro
     Ok(())
 }
 
-/// The cells of the "Throughput and latency" and wiremock-ceiling tables of a report written
-/// by [`crate::report`], so the plot can be drawn again from `BENCHMARKS.md`.
-pub fn cells_from_report(markdown: &str) -> Vec<Cell> {
-    let mut cells = Vec::new();
-    // The target of each req/s column of the table last seen.
-    let mut columns: Vec<Option<Target>> = Vec::new();
-    for line in markdown.lines() {
-        let row: Vec<&str> = line
-            .trim()
-            .trim_matches('|')
-            .split('|')
-            .map(str::trim)
-            .collect();
-        if row.first() == Some(&"workload") {
-            columns = row
-                .iter()
-                .map(|header| {
-                    let rate = |t: &&Target| *header == format!("{} req/s", t.column());
-                    Target::value_variants().iter().find(rate).copied()
-                })
-                .collect();
-            continue;
-        }
-        let named = |w: &&Workload| row.first() == Some(&w.to_string().as_str());
-        let Some(&workload) = Workload::value_variants().iter().find(named) else {
-            continue;
-        };
-        let Some(connections) = row.get(1).and_then(|c| c.parse().ok()) else {
-            continue;
-        };
-        for (at, target) in columns.iter().enumerate() {
-            let rate = row
-                .get(at)
-                .map(|cell| cell.replace(['\u{202f}', ' '], ""))
-                .and_then(|cell| cell.parse::<f64>().ok());
-            if let (Some(target), Some(rate)) = (target, rate) {
-                cells.push(Cell::at_rate(workload, connections, *target, rate));
-            }
-        }
-    }
-    cells
-}
-
 /// `12345.6` as `12k`, `950` as `950`.
 fn thousands(value: f64) -> String {
     if value >= 1000.0 {
@@ -185,30 +141,5 @@ mod tests {
                 "{name} in the legend"
             );
         }
-    }
-
-    #[test]
-    fn the_cells_are_read_back_from_a_report() {
-        // Arrange
-        let report = "| workload | conns | baseline req/s | p50 ms | mock req/s |\n|---|---:|---:|---:|---:|\n\
-                      | status GET | 64 | 89\u{202f}283 | 0.31 | 45\u{202f}766 |\n\
-                      | workload | conns | bare wiremock req/s |\n| status GET | 64 | 34\u{202f}027 |\n";
-
-        // Act
-        let cells = cells_from_report(report);
-
-        // Assert
-        let read: Vec<(Target, u32, f64)> = cells
-            .iter()
-            .map(|c| (c.target, c.connections, c.summary.per_second()))
-            .collect();
-        assert_eq!(
-            read,
-            [
-                (Target::Baseline, 64, 89_283.0),
-                (Target::Mock, 64, 45_766.0),
-                (Target::BareWiremock, 64, 34_027.0)
-            ]
-        );
     }
 }
