@@ -35,19 +35,8 @@ const CASES: [(&str, &str); 4] = [
 pub struct Timing {
     pub what: &'static str,
     pub command: &'static str,
+    /// At least one, shortest first.
     pub runs: Vec<Duration>,
-}
-
-impl Timing {
-    pub fn median(&self) -> Duration {
-        let mut runs = self.runs.clone();
-        runs.sort();
-        runs.get(runs.len() / 2).copied().unwrap_or_default()
-    }
-
-    pub fn min(&self) -> Duration {
-        self.runs.iter().min().copied().unwrap_or_default()
-    }
 }
 
 /// Times each case `runs` times, after one untimed run of `cargo xtask codegen --check` that
@@ -65,15 +54,16 @@ pub fn measure(root: &Path, target_dir: &Path, runs: usize) -> Result<Vec<Timing
         tools::run(&mut command, Duration::from_secs(900), true).map(|_| started.elapsed())
     };
     timed(CASES[0].1)?;
-    CASES
-        .into_iter()
-        .map(|(what, command)| {
-            let runs = (0..runs.max(1)).map(|_| timed(command));
-            Ok(Timing {
-                what,
-                command,
-                runs: runs.collect::<Result<_, _>>()?,
-            })
+    let timing = |(what, command)| {
+        let mut runs = (0..runs.max(1))
+            .map(|_| timed(command))
+            .collect::<Result<Vec<_>, _>>()?;
+        runs.sort();
+        Ok(Timing {
+            what,
+            command,
+            runs,
         })
-        .collect()
+    };
+    CASES.into_iter().map(timing).collect()
 }

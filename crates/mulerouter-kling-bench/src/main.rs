@@ -43,14 +43,10 @@ struct Cli {
 enum Cmd {
     /// Run the benchmarks and write the results into BENCHMARKS.md.
     Run(Box<Plan>),
-    /// Serve the baseline, the in-process mock or bare wiremock (started by `run`).
+    /// Serve the baseline, the in-process mock or bare wiremock on a free port of 127.0.0.1,
+    /// announced on stdout (started by `run`).
     #[command(hide = true)]
-    Serve {
-        target: Target,
-        /// The port on 127.0.0.1 (0: a free one, announced on stdout).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
+    Serve { target: Target },
 }
 
 /// What `run` measures and how: its options, and the cores it pins the servers to.
@@ -128,25 +124,21 @@ fn secs(text: &str) -> Result<Duration, std::num::ParseIntError> {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Cmd::Run(plan) => run(*plan),
-        Cmd::Serve { target, port } => TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        Cmd::Serve { target } => TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|listener| served::serve(target, listener))
             .map_err(|e| e.to_string()),
     };
-    result.map_or_else(
-        |message| {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        },
-        |()| ExitCode::SUCCESS,
-    )
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 /// The workspace root: two levels above this crate.
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/<this crate>")
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir.ancestors().nth(2).expect("crates/<this crate>")
 }
 
 fn run(mut plan: Plan) -> Result<(), String> {
@@ -213,11 +205,9 @@ fn run(mut plan: Plan) -> Result<(), String> {
     results.test_cost = results.kept("in-process test cost", in_process::test_cost(runs));
 
     if plan.memory_requests > 0 {
-        eprintln!(
-            "== memory: {} requests to a fresh mock",
-            plan.memory_requests
-        );
-        results.memory = Some(memory::run(&mock, &scratch, plan.memory_requests, plan)?);
+        let requests = plan.memory_requests;
+        eprintln!("== memory: {requests} requests to a fresh mock");
+        results.memory = Some(memory::run(&mock, &scratch, requests, plan)?);
     }
 
     let section = results.markdown();

@@ -103,7 +103,7 @@ impl Server {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let name = target.to_possible_value().expect("every target has a name");
         let mut command = system::command(exe, cpus);
-        command.args(["serve", name.get_name(), "--port", "0"]);
+        command.args(["serve", name.get_name()]);
         Self::spawn(target, command, log, cpus, None)
     }
 
