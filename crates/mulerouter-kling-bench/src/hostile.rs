@@ -23,9 +23,6 @@ pub struct Hostile {
     pub neighbour: Option<(u16, Duration)>,
 }
 
-/// What a hostile request got: its status, and what a valid create sent meanwhile got.
-type Sent = io::Result<(u16, Option<(u16, Duration)>)>;
-
 /// Every hostile body, each against a fresh mock.
 pub fn measure(mock: &Path, scratch: &Path, cpus: Option<&str>) -> Result<Vec<Hostile>, String> {
     let million = format!(
@@ -36,32 +33,33 @@ pub fn measure(mock: &Path, scratch: &Path, cpus: Option<&str>) -> Result<Vec<Ho
         r#"{{"prompt":"{}","video":"https://example.com/v.mp4"}}"#,
         "p".repeat(30 << 20)
     );
-    let cases: [(&str, &dyn Fn(SocketAddr) -> Sent); 3] = [
-        ("a million empty elements (3 MB)", &|to| {
-            with_neighbour(to, &million)
-        }),
-        ("a 30 MiB prompt", &|to| with_neighbour(to, &long_prompt)),
-        ("Content-Length: 40 MB, no body sent", &declared_too_large),
+    let cases = [
+        ("a million empty elements (3 MB)", Some(million)),
+        ("a 30 MiB prompt", Some(long_prompt)),
+        ("Content-Length: 40 MB, no body sent", None),
     ];
-    let peak = |pid| system::rss_mib(pid, true);
     let mut measured = Vec::new();
-    for (what, send) in cases {
+    for (what, body) in cases {
         let server = Server::mock(mock, "warn", &scratch.join("mock-hostile.log"), cpus)?;
-        let pid = server.pid();
-        let (peak_before, cpu_before) = (peak(pid)?, system::process_time(pid));
+        let (pid, to) = (server.pid(), server.address);
+        let (peak_before, cpu_before) = (system::rss_mib(pid, true)?, system::process_time(pid));
         let started = Instant::now();
-        let (status, neighbour) = send(server.address).map_err(|e| format!("{what}: {e}"))?;
+        let sent = body.map_or_else(|| declared_too_large(to), |body| with_neighbour(to, &body));
+        let (status, neighbour) = sent.map_err(|e| format!("{what}: {e}"))?;
         measured.push(Hostile {
             what,
             status,
             answered_in: started.elapsed(),
             cpu: system::process_time(pid).saturating_sub(cpu_before),
-            peak_growth_mib: peak(pid)? - peak_before,
+            peak_growth_mib: system::rss_mib(pid, true)? - peak_before,
             neighbour,
         });
     }
     Ok(measured)
 }
+
+/// What a hostile request got: its status, and what a valid create sent meanwhile got.
+type Sent = io::Result<(u16, Option<(u16, Duration)>)>;
 
 /// `body` as a create, with a valid create sent meanwhile on another connection.
 fn with_neighbour(address: SocketAddr, body: &str) -> Sent {
@@ -69,9 +67,8 @@ fn with_neighbour(address: SocketAddr, body: &str) -> Sent {
         // Sent once the hostile body is on its way.
         std::thread::sleep(Duration::from_millis(5));
         let started = Instant::now();
-        http::send(address, &load::create(&VALID))
-            .ok()
-            .map(|answer| (answer.status, started.elapsed()))
+        let answer = http::send(address, &load::create(&VALID)).ok()?;
+        Some((answer.status, started.elapsed()))
     });
     let answer = http::send(address, &load::create(body))?;
     Ok((answer.status, neighbour.join().ok().flatten()))

@@ -49,13 +49,12 @@ pub fn test_cost(runs: usize) -> Result<TestCost, String> {
         drop(server);
         bare.push(started.elapsed());
     }
-    let median = |mut runs: Vec<Duration>| {
-        runs.sort();
-        runs[runs.len() / 2]
-    };
+    mock.sort();
+    bare.sort();
+    let (runs, mock, bare_wiremock) = (mock.len(), mock[mock.len() / 2], bare[bare.len() / 2]);
     Ok(TestCost {
-        runs: mock.len(),
-        mock: median(mock),
-        bare_wiremock: median(bare),
+        mock,
+        bare_wiremock,
+        runs,
     })
 }

@@ -129,13 +129,7 @@ mod tests {
         );
         assert!(svg.contains("valid create") && svg.contains("status GET"));
         assert!(svg.contains(">\nconnections\n<") && svg.contains(">\nrequests/s\n<"));
-        for name in [
-            "bare hyper",
-            "mock (hyper)",
-            "mock in-process (wiremock)",
-            "bare wiremock",
-            "Prism",
-        ] {
+        for (_, _, name) in SERIES {
             assert!(
                 svg.contains(&format!(">\n{name}\n<")),
                 "{name} in the legend"

@@ -85,15 +85,11 @@ impl Server {
         Self::of_this_program(self.target, &self.log, self.cpus.as_deref())
     }
 
-    /// The mock with its defaults, on a free port, on `cpus`; `log` gets its stderr.
-    pub fn mock(
-        bin: &Path,
-        rust_log: &str,
-        log: &Path,
-        cpus: Option<&str>,
-    ) -> Result<Self, String> {
+    /// The mock with its defaults and `RUST_LOG=filter`, on a free port, on `cpus`; `log` gets
+    /// its stderr.
+    pub fn mock(bin: &Path, filter: &str, log: &Path, cpus: Option<&str>) -> Result<Self, String> {
         let mut command = system::command(bin, cpus);
-        command.args(["--port", "0"]).env("RUST_LOG", rust_log);
+        command.args(["--port", "0"]).env("RUST_LOG", filter);
         Self::spawn(Target::Mock, command, log, cpus, None)
     }
 
@@ -107,19 +103,14 @@ impl Server {
         Self::spawn(target, command, log, cpus, None)
     }
 
-    /// `prism mock -v error` on the document (see [`prism_document`], written into
-    /// `scratch`), on a free port, on `cpus`.
-    pub fn prism(
-        bin: &Path,
-        scratch: &Path,
-        log: &Path,
-        cpus: Option<&str>,
-    ) -> Result<Self, String> {
+    /// `prism mock -v error` on the document (see [`prism_document`], written into `dir`), on
+    /// a free port, on `cpus`.
+    pub fn prism(bin: &Path, dir: &Path, log: &Path, cpus: Option<&str>) -> Result<Self, String> {
         let port = free_port()?;
         let mut command = system::command(bin, cpus);
         let port_arg = port.to_string();
         command.args(["mock", "-h", "127.0.0.1", "-p", &port_arg, "-v", "error"]);
-        command.arg(prism_document(scratch)?);
+        command.arg(prism_document(dir)?);
         Self::spawn(Target::Prism, command, log, cpus, Some(port))
     }
 
