@@ -34,17 +34,15 @@ pub fn send(address: SocketAddr, request: &Request<'_>) -> std::io::Result<Answe
 /// Waits until `address` answers a request (any status), up to `limit`.
 pub fn wait_until_up(address: SocketAddr, limit: Duration) -> Result<(), String> {
     let deadline = Instant::now() + limit;
-    loop {
-        match send(address, &Request::get("/")) {
-            Ok(_) => return Ok(()),
-            Err(error) if Instant::now() >= deadline => {
-                return Err(format!(
-                    "{address} did not answer within {limit:?}: {error}"
-                ));
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+    while let Err(error) = send(address, &Request::get("/")) {
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{address} did not answer within {limit:?}: {error}"
+            ));
         }
+        std::thread::sleep(Duration::from_millis(100));
     }
+    Ok(())
 }
 
 /// A request: what the load generator sends, and what a check sends once.
@@ -68,19 +66,16 @@ impl<'a> Request<'a> {
     }
 
     fn to_bytes(self, address: SocketAddr) -> String {
-        let mut text = format!(
-            "{} {} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n",
-            self.method, self.path
-        );
+        let (method, path, body) = (self.method, self.path, self.body);
+        let mut text =
+            format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
         for (name, value) in self.headers {
-            text.push_str(&format!("{name}: {value}\r\n"));
+            text += &format!("{name}: {value}\r\n");
         }
-        if !self.body.is_empty() || self.method != "GET" {
-            text.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        if !body.is_empty() || method != "GET" {
+            text += &format!("Content-Length: {}\r\n", body.len());
         }
-        text.push_str("\r\n");
-        text.push_str(self.body);
-        text
+        text + "\r\n" + body
     }
 }
 
@@ -88,17 +83,9 @@ impl<'a> Request<'a> {
 fn parse(raw: &[u8]) -> Option<Answer> {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head
-        .lines()
-        .next()?
-        .strip_prefix("HTTP/1.")?
-        .get(2..5)?
-        .parse()
-        .ok()?;
-    Some(Answer {
-        status,
-        body: body.to_string(),
-    })
+    let version = head.lines().next()?.strip_prefix("HTTP/1.")?;
+    let (status, body) = (version.get(2..5)?.parse().ok()?, body.to_string());
+    Some(Answer { status, body })
 }
 
 #[cfg(test)]

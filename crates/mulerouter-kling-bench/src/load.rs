@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::Plan;
 use crate::http::{self, Request};
 use crate::targets::{Server, Target};
@@ -21,7 +23,7 @@ pub const CREATE_PATH: &str = mulerouter_kling_mock::typed::create_generation::P
 /// rule of the schema is evaluated), read from the document the mock embeds.
 pub static VALID: LazyLock<String> = LazyLock::new(|| {
     use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
-    let document: serde_json::Value =
+    let document: Value =
         serde_yaml_ng::from_str(SOURCE).unwrap_or_else(|e| panic!("{SOURCE_PATH}: {e}"));
     let operation = CREATE_PATH.replace('~', "~0").replace('/', "~1");
     let pointer = format!(
@@ -240,21 +242,17 @@ fn measure(
         attempt += 1;
     };
     // wrk counts the answers with a status above 399.
-    let expected = &target.expected;
-    let errors = if *expected.start() >= 400 {
-        summary.requests
-    } else {
-        0.0
-    };
-    let (requests, status_errors) = (summary.requests, summary.status_errors);
-    if status_errors != errors {
-        problems.push(format!("{name}: {status_errors} of {requests} answers had a status above 399 ({expected:?} expected)"));
-    }
-    if summary.socket_errors > 0.0 {
+    let (expected, requests) = (&target.expected, summary.requests);
+    let refused = *expected.start() >= 400;
+    let wanted = if refused { requests } else { 0.0 };
+    let (errors, socket_errors) = (summary.status_errors, summary.socket_errors);
+    if errors != wanted {
         problems.push(format!(
-            "{name}: {} socket errors or timeouts",
-            summary.socket_errors
+            "{name}: {errors} of {requests} answers had a status above 399 ({expected:?} expected)"
         ));
+    }
+    if socket_errors > 0.0 {
+        problems.push(format!("{name}: {socket_errors} socket errors or timeouts"));
     }
     Ok((summary, others))
 }
@@ -306,10 +304,8 @@ fn prepare<'a>(
 pub fn create_task(address: SocketAddr) -> Result<String, String> {
     let answer =
         http::send(address, &create(&VALID)).map_err(|e| format!("creating a task: {e}"))?;
-    let task: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
-    let id = task
-        .pointer("/task_info/id")
-        .and_then(serde_json::Value::as_str);
+    let task: Value = serde_json::from_str(&answer.body).unwrap_or_default();
+    let id = task.pointer("/task_info/id").and_then(Value::as_str);
     let id = id.ok_or_else(|| format!("no task id in {}", answer.body))?;
     Ok(format!("{CREATE_PATH}/{id}"))
 }
@@ -321,8 +317,8 @@ mod tests {
 
     #[test]
     fn the_valid_create_is_the_documents_full_example_and_the_invalid_breaks_three_rules() {
-        let valid: serde_json::Value = serde_json::from_str(&VALID).unwrap();
-        let invalid: serde_json::Value = serde_json::from_str(INVALID).unwrap();
+        let valid: Value = serde_json::from_str(&VALID).unwrap();
+        let invalid: Value = serde_json::from_str(INVALID).unwrap();
 
         let (checked, broken) = (
             validate_request_body("POST", CREATE_PATH, &valid),
