@@ -103,15 +103,13 @@ mod tests {
 
     #[test]
     fn a_request_carries_its_length_and_closes() {
-        let request = Request {
-            method: "POST",
-            path: "/x",
-            headers: &[("Authorization", "Bearer k")],
-            body: "{}",
-        };
+        let request = crate::load::create("{}");
+
         let text = request.to_bytes(SocketAddr::from(([127, 0, 0, 1], 80)));
-        assert!(text.starts_with("POST /x HTTP/1.1\r\nHost: 127.0.0.1:80\r\n"));
-        assert!(text.contains("Connection: close\r\nAuthorization: Bearer k\r\n"));
+
+        let path = crate::load::CREATE_PATH;
+        assert!(text.starts_with(&format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1:80\r\n")));
+        assert!(text.contains("Connection: close\r\nAuthorization: Bearer sk-mr-test\r\n"));
         assert!(text.ends_with("Content-Length: 2\r\n\r\n{}"));
     }
 }

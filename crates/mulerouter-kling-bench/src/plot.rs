@@ -37,21 +37,16 @@ fn draw(out: &mut String, cells: &[Cell]) -> Result<(), Box<dyn std::error::Erro
     let rgb = |hex: u32| RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8);
     let mut at = 60;
     for (_, colour, name) in SERIES {
-        legend.draw(&Rectangle::new(
-            [(at, 12), (at + 14, 16)],
-            rgb(colour).filled(),
-        ))?;
+        let square = [(at, 12), (at + 14, 16)];
+        legend.draw(&Rectangle::new(square, rgb(colour).filled()))?;
         legend.draw(&Text::new(name, (at + 18, 8), ("sans-serif", 11)))?;
         at += 50 + 6 * name.len() as i32;
     }
     let panels = plots.split_evenly((1, workloads.len().max(1)));
     for (panel, workload) in panels.iter().zip(workloads) {
         let in_panel: Vec<&Cell> = cells.iter().filter(|c| c.workload == workload).collect();
-        let top = in_panel
-            .iter()
-            .map(|c| c.summary.per_second())
-            .fold(1.0, f64::max)
-            * 1.1;
+        let rates = in_panel.iter().map(|c| c.summary.per_second());
+        let top = rates.fold(1.0, f64::max) * 1.1;
         let mut chart = ChartBuilder::on(panel)
             .caption(workload.to_string(), ("sans-serif", 14))
             .margin(10)
@@ -73,14 +68,14 @@ fn draw(out: &mut String, cells: &[Cell]) -> Result<(), Box<dyn std::error::Erro
             .y_label_formatter(&|rate| thousands(*rate))
             .draw()?;
         for (target, colour, _) in SERIES {
-            let points: Vec<(f64, f64)> = (connections.iter().enumerate())
-                .filter_map(|(at, &n)| {
-                    let cell = in_panel
-                        .iter()
-                        .find(|c| c.target == target && c.connections == n);
-                    Some((at as f64, cell?.summary.per_second()))
-                })
-                .collect();
+            let point = |(at, &n): (usize, &u32)| {
+                let cell = in_panel
+                    .iter()
+                    .find(|c| (c.target, c.connections) == (target, n))?;
+                Some((at as f64, cell.summary.per_second()))
+            };
+            let points: Vec<(f64, f64)> =
+                connections.iter().enumerate().filter_map(point).collect();
             if !points.is_empty() {
                 let style = rgb(colour).filled().stroke_width(2);
                 chart.draw_series(LineSeries::new(points, style).point_size(3))?;

@@ -137,14 +137,10 @@ mod tests {
 
     #[test]
     fn a_fixed_script_sets_method_body_and_headers() {
-        let script = fixed(&Request {
-            method: "POST",
-            path: "/",
-            headers: &[("Authorization", "Bearer k")],
-            body: r#"{"a":1}"#,
-        });
+        let script = fixed(&crate::load::create(r#"{"a":1}"#));
+
         assert!(script.starts_with("wrk.method = [[POST]]\nwrk.body = [[{\"a\":1}]]\n"));
-        assert!(script.contains("wrk.headers[ [[Authorization]] ] = [[Bearer k]]"));
+        assert!(script.contains("wrk.headers[ [[Authorization]] ] = [[Bearer sk-mr-test]]"));
         assert!(script.contains("done = function"));
     }
 
