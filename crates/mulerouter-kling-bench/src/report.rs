@@ -32,24 +32,21 @@ pub struct Results {
     pub problems: Vec<String>,
 }
 
+/// `value` rounded, its digits grouped by three with narrow spaces.
 fn number(value: f64) -> String {
-    let digits = (value.round() as u64).to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(digit);
-    }
-    out
+    let digits: Vec<char> = (value.round() as u64).to_string().chars().rev().collect();
+    let groups: Vec<String> = digits
+        .chunks(3)
+        .rev()
+        .map(|g| g.iter().rev().collect())
+        .collect();
+    groups.join("\u{202f}")
 }
 
+/// Milliseconds with two decimals below 10, one above.
 fn ms(value: f64) -> String {
-    if value < 10.0 {
-        format!("{value:.2}")
-    } else {
-        format!("{value:.1}")
-    }
+    let decimals = if value < 10.0 { 2 } else { 1 };
+    format!("{value:.decimals$}")
 }
 
 fn millis(duration: Duration) -> String {

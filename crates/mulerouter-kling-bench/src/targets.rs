@@ -159,23 +159,15 @@ impl Drop for Server {
     }
 }
 
-/// The document as Prism is given it: without its callback, which Prism would call on every
-/// create (the callback's URL is a placeholder, so each call is a failing DNS lookup of a
-/// host that is not 127.0.0.1).
+/// The document as Prism is given it: without the create's callback, which Prism would call
+/// on every create (its URL is a placeholder: a failing DNS lookup of a host not 127.0.0.1).
 fn prism_document(scratch: &Path) -> Result<PathBuf, String> {
     use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
     let mut document: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(SOURCE).map_err(|e| format!("{SOURCE_PATH}: {e}"))?;
-    let operations = document
-        .get_mut("paths")
-        .and_then(serde_yaml_ng::Value::as_mapping_mut)
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(serde_yaml_ng::Value::as_mapping_mut)
-        .flat_map(|item| item.values_mut())
-        .filter_map(serde_yaml_ng::Value::as_mapping_mut);
-    for operation in operations {
-        operation.remove("callbacks");
+    let create = &mut document["paths"][crate::load::CREATE_PATH]["post"];
+    if let Some(create) = create.as_mapping_mut() {
+        create.remove("callbacks");
     }
     let path = scratch.join("prism-document.yaml");
     let text = serde_yaml_ng::to_string(&document).map_err(|e| e.to_string())?;
@@ -219,5 +211,15 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 4010)))
         );
         assert_eq!(address_in("starting"), None);
+    }
+
+    #[test]
+    fn prism_gets_the_document_without_callbacks() {
+        let scratch = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
+
+        let written = std::fs::read_to_string(prism_document(&scratch).unwrap()).unwrap();
+
+        let _ = std::fs::remove_dir_all(&scratch);
+        assert!(written.contains("/generation/{task_id}:") && !written.contains("callbacks"));
     }
 }
