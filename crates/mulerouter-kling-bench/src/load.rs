@@ -133,8 +133,8 @@ impl Cell {
 pub const DISTURBED: f64 = 0.10;
 pub const ATTEMPTS: usize = 3;
 pub const QUIET_WAIT: Duration = Duration::from_secs(300);
-/// The warm-up of a server started fresh for one measurement.
-const FRESH_WARMUP: Duration = Duration::from_secs(1);
+/// The warm-up of a server started fresh for one measurement, in seconds.
+const FRESH_WARMUP: u64 = 1;
 
 /// A server ready for one workload: the URL and wrk script of its request.
 struct Prepared<'a> {
@@ -145,8 +145,8 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
-    fn wrk(&self, plan: &Plan, connections: u32, duration: Duration) -> Result<Summary, String> {
-        wrk::run(&self.script, &self.url, plan, connections, duration).map(|(summary, _)| summary)
+    fn wrk(&self, plan: &Plan, connections: u32, seconds: u64) -> Result<Summary, String> {
+        wrk::run(&self.script, &self.url, plan, connections, seconds).map(|(summary, _)| summary)
     }
 }
 
@@ -167,7 +167,7 @@ pub fn run(
         // Servers that keep every request are warmed up fresh before each measurement instead.
         for target in prepared.iter().filter(|t| !t.server.keeps_every_request()) {
             let (name, warmup) = (target.server.target, plan.warmup);
-            eprintln!("  warming up {name} for {workload} ({warmup:?})");
+            eprintln!("  warming up {name} for {workload} ({warmup} s)");
             target.wrk(plan, 16, warmup)?;
         }
         for &connections in &plan.concurrency {
@@ -299,8 +299,7 @@ fn prepare<'a>(
     })
 }
 
-/// Creates a task on the mock at `address`; returns its path (its `task_info.id` after the
-/// create path).
+/// Creates a task on the mock at `address`; returns its path (`task_info.id` after the create's).
 pub fn create_task(address: SocketAddr) -> Result<String, String> {
     let answer =
         http::send(address, &create(&VALID)).map_err(|e| format!("creating a task: {e}"))?;

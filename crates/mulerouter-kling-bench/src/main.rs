@@ -11,7 +11,6 @@ mod memory;
 mod plot;
 mod report;
 mod served;
-mod setting;
 mod system;
 mod targets;
 mod tools;
@@ -57,11 +56,11 @@ pub struct Plan {
     #[arg(long)]
     pub quick: bool,
     /// Length of each measurement, in seconds.
-    #[arg(long, value_parser = secs, default_value = "5", default_value_if("quick", "true", "2"))]
-    pub duration: Duration,
+    #[arg(long, default_value = "5", default_value_if("quick", "true", "2"))]
+    pub duration: u64,
     /// Warm-up per target and workload before measuring, in seconds.
-    #[arg(long, value_parser = secs, default_value = "2", default_value_if("quick", "true", "1"))]
-    pub warmup: Duration,
+    #[arg(long, default_value = "2", default_value_if("quick", "true", "1"))]
+    pub warmup: u64,
     /// Rounds through all targets per cell; each cell reports its median round.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..), default_value = "3", default_value_if("quick", "true", "1"))]
     pub rounds: u64,
@@ -117,10 +116,6 @@ pub struct Plan {
     pub server_cpus: Option<String>,
 }
 
-fn secs(text: &str) -> Result<Duration, std::num::ParseIntError> {
-    text.parse().map(Duration::from_secs)
-}
-
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Cmd::Run(plan) => run(*plan),
@@ -165,7 +160,7 @@ fn run(mut plan: Plan) -> Result<(), String> {
     };
     let (plan, cpus) = (&plan, plan.server_cpus.as_deref());
     let mut results = Results {
-        setting: setting::bullets(plan, prism.as_ref().map(|p| p.1.as_str())),
+        setting: report::setting(plan, prism.as_ref().map(|p| p.1.as_str())),
         ..Results::default()
     };
 
@@ -176,7 +171,7 @@ fn run(mut plan: Plan) -> Result<(), String> {
     }
 
     if loading {
-        let seconds = plan.duration.as_secs();
+        let seconds = plan.duration;
         let (workloads, concurrency) = (&plan.workloads, &plan.concurrency);
         eprintln!(
             "== load: {targets:?} × {workloads:?} × {concurrency:?} connections, {seconds} s each"
@@ -255,8 +250,11 @@ mod tests {
         assert_eq!(plan.concurrency, [1, 64]);
         assert_eq!(plan.targets, [Target::Mock, Target::Baseline]);
         assert_eq!(plan.workloads.len(), 3);
-        assert_eq!(plan.duration, Duration::from_secs(2), "the quick default");
-        assert_eq!(plan.warmup, Duration::from_secs(3), "given in seconds");
+        assert_eq!(
+            (plan.duration, plan.warmup),
+            (2, 3),
+            "the quick default, and one given"
+        );
         assert_eq!(plan.memory_requests, 2_000_000 / 10);
         assert!(Cli::try_parse_from(["bench", "run", "--rounds", "0"]).is_err());
     }

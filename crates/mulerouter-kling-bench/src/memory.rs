@@ -12,8 +12,9 @@ use crate::targets::Server;
 use crate::wrk::{self, DONE, lua_string};
 use crate::{system, tools};
 
-/// One round of load.
-const ROUND: Duration = Duration::from_secs(5);
+/// One round of load, in seconds, from this many connections.
+const ROUND: u64 = 5;
+pub const CONNECTIONS: u32 = 16;
 /// Never more rounds than this, whatever the request rate.
 const MAX_ROUNDS: usize = 120;
 
@@ -42,7 +43,6 @@ pub struct Memory {
     /// The answers of each class of [`ANSWERS`], in its order.
     pub answers: [u64; ANSWERS.len()],
     pub socket_errors: u64,
-    pub connections: u32,
     /// The most of one core other processes used during a round (the rates and latencies
     /// of a disturbed run are indicative only; memory is not affected).
     pub others: f64,
@@ -54,11 +54,10 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     let server = Server::mock(mock, "warn", &log, plan.server_cpus.as_deref())?;
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
-    let (url, connections) = (format!("{}/", server.url()), 16);
+    let url = format!("{}/", server.url());
     let rss = || system::rss_mib(server.pid(), false);
     let mut memory = Memory {
         start_mib: rss()?,
-        connections,
         ..Memory::default()
     };
     let mut busy = 0.0;
@@ -67,7 +66,7 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
             system::wait_for_quiet(crate::load::QUIET_WAIT);
         }
         let (run, others) = system::others_during(&[server.pid()], || {
-            wrk::run(&script, &url, plan, connections, ROUND)
+            wrk::run(&script, &url, plan, CONNECTIONS, ROUND)
         });
         let (summary, counted) = run?;
         memory.others = memory.others.max(others);

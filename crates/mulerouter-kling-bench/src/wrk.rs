@@ -53,7 +53,7 @@ pub fn fixed(request: &Request<'_>) -> String {
     script
 }
 
-/// Runs wrk with `script` against `url`: `connections` for `duration` (at least 1 s), with the
+/// Runs wrk with `script` against `url`: `connections` for `seconds` (at least 1), with the
 /// plan's threads on its load core, stopped if it overruns. Returns the summary its `done()`
 /// wrote, and every number of that line by name.
 pub fn run(
@@ -61,9 +61,9 @@ pub fn run(
     url: &str,
     plan: &Plan,
     connections: u32,
-    duration: Duration,
+    seconds: u64,
 ) -> Result<(Summary, HashMap<String, f64>), String> {
-    let (seconds, threads) = (duration.as_secs().max(1), plan.wrk_threads.min(connections));
+    let (seconds, threads) = (seconds.max(1), plan.wrk_threads.min(connections));
     let mut wrk = system::command("wrk", plan.server_cpus.as_ref().map(|_| "0"));
     let args = format!("--threads={threads} --connections={connections} --duration={seconds}s");
     wrk.args(args.split(' ')).args(["--timeout=5s", "--script"]);
