@@ -83,10 +83,8 @@ impl fmt::Display for Workload {
     }
 }
 
-/// The statuses `target` may answer `workload` with. Prism answers its own 422 to a request
-/// that breaks the schema, but 5.14 lets every create of this document through with 200 (its
-/// validator gives up on the "X or null" form, `openapi/README.md`): both are accepted, so
-/// that the run goes on; the report says which it was.
+/// The statuses `target` may answer `workload` with: Prism would refuse an invalid create with
+/// 422, but 5.14 answers every create of this document 200 (`openapi/README.md`).
 fn expected(workload: Workload, target: Target) -> RangeInclusive<u16> {
     match (workload, target) {
         (Workload::Invalid, Target::Mock | Target::InProcess) => 400..=400,
@@ -164,22 +162,20 @@ pub fn run(
         let prepared = (servers.iter())
             .map(|server| prepare(workload, server, scratch))
             .collect::<Result<Vec<_>, _>>()?;
-        // Servers that keep every request are warmed up fresh before each measurement instead.
+        // Those that keep every request are warmed up fresh before each measurement instead.
         for target in prepared.iter().filter(|t| !t.server.keeps_every_request()) {
             let (name, warmup) = (target.server.target, plan.warmup);
             eprintln!("  warming up {name} for {workload} ({warmup} s)");
             target.wrk(plan, 16, warmup)?;
         }
         for &connections in &plan.concurrency {
-            // Rounds go through every target in turn, so that drift over time affects them
-            // alike.
+            // Rounds go through every target in turn, so that drift affects them alike.
             let mut runs: Vec<Vec<(Summary, f64)>> = vec![Vec::new(); prepared.len()];
             for round in 1..=plan.rounds {
                 for (target, runs) in prepared.iter().zip(&mut runs) {
                     let name = target.server.target;
                     let name = format!("{name} {workload} at {connections} connections");
                     let (summary, others) = if target.server.keeps_every_request() {
-                        // Started fresh, so that its memory stays bounded.
                         let fresh = target.server.fresh()?;
                         let renewed = prepare(workload, &fresh, scratch)?;
                         renewed.wrk(plan, connections, FRESH_WARMUP)?;
@@ -290,7 +286,7 @@ fn prepare<'a>(
         .replace(' ', "-");
     let script = scratch.join(script);
     tools::write(&script, wrk::fixed(&request))?;
-    let url = format!("{}{}", server.url(), request.path);
+    let url = format!("http://{}{}", server.address, request.path);
     Ok(Prepared {
         server,
         url,

@@ -29,10 +29,7 @@ use crate::report::Results;
 use crate::targets::{Server, Target};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "mulerouter-kling-bench",
-    about = "Benchmarks of the MuleRouter mock, standalone and in-process, against bare hyper, bare wiremock and Prism; hostile bodies, a Rust test's cost, memory, and codegen"
-)]
+#[command(about)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,

@@ -54,7 +54,7 @@ pub fn run(mock: &Path, scratch: &Path, requests: u64, plan: &Plan) -> Result<Me
     let server = Server::mock(mock, "warn", &log, plan.server_cpus.as_deref())?;
     let script = scratch.join("memory-mix.lua");
     tools::write(&script, mix())?;
-    let url = format!("{}/", server.url());
+    let url = format!("http://{}/", server.address);
     let rss = || system::rss_mib(server.pid(), false);
     let mut memory = Memory {
         start_mib: rss()?,

@@ -1,7 +1,6 @@
-//! The machine and its processes, as Linux's `/proc` shows them (read here only, through
-//! procfs): the cores of wrk and of the servers, how much CPU other processes took during a
-//! measurement (so that a disturbed one is taken again), the CPU time and memory of a
-//! process, and the machine's CPU model and RAM.
+//! The machine and its processes as Linux's `/proc` shows them (read here only, through
+//! procfs): what other processes took during a measurement, a process's CPU time and memory,
+//! the CPU model and RAM; and the cores wrk and the servers are pinned to.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -16,10 +15,9 @@ use crate::load::DISTURBED;
 /// or without `taskset`.
 pub fn server_cpus() -> Option<String> {
     let last = cores().checked_sub(1).filter(|&last| last > 0)?;
-    let cpus = if last == 1 {
-        "1".into()
-    } else {
-        format!("1-{last}")
+    let cpus = match last {
+        1 => "1".into(),
+        _ => format!("1-{last}"),
     };
     crate::tools::try_first_line("taskset", &["--version"]).map(|_| cpus)
 }

@@ -70,10 +70,6 @@ impl Server {
         self.child.id()
     }
 
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
     /// Whether the server keeps a copy of every request it answers (wiremock does, about
     /// 6 KiB each: gigabytes within one measurement at tens of thousands of requests/s).
     pub fn keeps_every_request(&self) -> bool {
