@@ -25,14 +25,10 @@ pub static VALID: LazyLock<String> = LazyLock::new(|| {
     use mulerouter_kling_mock::document::{SOURCE, SOURCE_PATH};
     let document: Value =
         serde_yaml_ng::from_str(SOURCE).unwrap_or_else(|e| panic!("{SOURCE_PATH}: {e}"));
-    let operation = CREATE_PATH.replace('~', "~0").replace('/', "~1");
-    let pointer = format!(
-        "/paths/{operation}/post/requestBody/content/application~1json/examples/full/value"
-    );
-    let example = document.pointer(&pointer);
-    example
-        .unwrap_or_else(|| panic!("{SOURCE_PATH} has no {pointer}"))
-        .to_string()
+    let body = &document["paths"][CREATE_PATH]["post"]["requestBody"]["content"];
+    let example = &body["application/json"]["examples"]["full"]["value"];
+    assert!(example.is_object(), "no create example `full`");
+    example.to_string()
 });
 
 /// Breaks three rules: `prompt` empty, `video` missing, `duration` above 15.

@@ -93,9 +93,8 @@ impl Results {
 
     fn cell(&self, workload: Workload, connections: u32, target: Target) -> Option<&Cell> {
         let key = (workload, connections, target);
-        self.cells
-            .iter()
-            .find(|c| (c.workload, c.connections, c.target) == key)
+        let at = |c: &&Cell| (c.workload, c.connections, c.target) == key;
+        self.cells.iter().find(at)
     }
 
     fn rate(&self, workload: Workload, connections: u32, target: Target) -> Option<f64> {
@@ -145,11 +144,8 @@ impl Results {
         if self.cells.is_empty() {
             return String::new();
         }
-        let rows: BTreeSet<(Workload, u32)> = self
-            .cells
-            .iter()
-            .map(|c| (c.workload, c.connections))
-            .collect();
+        let row = |c: &Cell| (c.workload, c.connections);
+        let rows: BTreeSet<(Workload, u32)> = self.cells.iter().map(row).collect();
         let main = self.speeds(
             "### Throughput and latency\n\n",
             rows.iter().copied(),
