@@ -155,9 +155,8 @@ pub fn run(
     let mut cells = Vec::new();
     let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
     for &workload in &plan.workloads {
-        let prepared = (servers.iter())
-            .map(|server| prepare(workload, server, scratch))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ready = |server| prepare(workload, server, scratch);
+        let prepared = servers.iter().map(ready).collect::<Result<Vec<_>, _>>()?;
         // Those that keep every request are warmed up fresh before each measurement instead.
         for target in prepared.iter().filter(|t| !t.server.keeps_every_request()) {
             let (name, warmup) = (target.server.target, plan.warmup);
@@ -277,10 +276,8 @@ fn prepare<'a>(
             answer.status, answer.body
         ));
     }
-    let script = format!("{name}-{workload:?}.lua")
-        .to_lowercase()
-        .replace(' ', "-");
-    let script = scratch.join(script);
+    let file = format!("{name}-{workload:?}.lua");
+    let script = scratch.join(file.to_lowercase().replace(' ', "-"));
     tools::write(&script, wrk::fixed(&request))?;
     let url = format!("http://{}{}", server.address, request.path);
     Ok(Prepared {

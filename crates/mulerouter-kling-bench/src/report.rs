@@ -36,11 +36,8 @@ pub struct Results {
 /// `value` rounded, its digits grouped by three with narrow spaces.
 fn number(value: f64) -> String {
     let digits: Vec<char> = (value.round() as u64).to_string().chars().rev().collect();
-    let groups: Vec<String> = digits
-        .chunks(3)
-        .rev()
-        .map(|g| g.iter().rev().collect())
-        .collect();
+    let group = |digits: &[char]| digits.iter().rev().collect();
+    let groups: Vec<String> = digits.chunks(3).rev().map(group).collect();
     groups.join("\u{202f}")
 }
 
@@ -75,10 +72,8 @@ fn section(head: &str, align: &str, headers: &str, rows: Vec<String>) -> String 
         "a cell per column"
     );
     assert_eq!(align.len(), headers.len(), "an alignment per column");
-    let rule: String = align
-        .chars()
-        .map(|a| if a == 'r' { "---:|" } else { "---|" })
-        .collect();
+    let rule = |a| if a == 'r' { "---:|" } else { "---|" };
+    let rule: String = align.chars().map(rule).collect();
     let rows: String = rows.iter().map(|row| format!("| {row} |\n")).collect();
     format!("{head}| {} |\n|{rule}\n{rows}\n", headers.join(" | "))
 }
@@ -218,12 +213,10 @@ impl Results {
             };
             format!("{what} | {status} | {answered_in} | {cpu} ms | {growth:.1} MiB | {neighbour}")
         });
-        section(
-            "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n",
-            "lrrrrl",
-            "body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile",
-            rows.collect(),
-        )
+        let head = "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n";
+        let headers =
+            "body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile";
+        section(head, "lrrrrl", headers, rows.collect())
     }
 
     fn test_cost(&self) -> String {
@@ -248,10 +241,8 @@ impl Results {
         let Some(memory) = &self.memory else {
             return String::new();
         };
-        let rounds = memory
-            .rounds
-            .iter()
-            .map(|&(n, rss)| (number(n as f64), rss));
+        let round = |&(n, rss): &(u64, f64)| (number(n as f64), rss);
+        let rounds = memory.rounds.iter().map(round);
         let rows = std::iter::once(("0 (listening)".to_string(), memory.start_mib))
             .chain(rounds)
             .chain([("3 s after the load".into(), memory.idle_mib)])

@@ -82,10 +82,8 @@ impl Snapshot {
     /// Read from `/proc`; whatever cannot be read counts as zero.
     fn now(servers: &[u32]) -> Self {
         let (all, busy) = KernelStats::current().map_or((0, 0), |stats| machine(&stats.total));
-        let servers = servers
-            .iter()
-            .map(|&pid| process_ticks(Process::new(pid as i32), false));
-        let ours = process_ticks(Process::myself(), true) + servers.sum::<u64>();
+        let ticks = |&pid: &u32| process_ticks(Process::new(pid as i32), false);
+        let ours = process_ticks(Process::myself(), true) + servers.iter().map(ticks).sum::<u64>();
         Self { all, busy, ours }
     }
 }
@@ -129,9 +127,7 @@ pub fn process_time(pid: u32) -> Duration {
 /// The resident memory of a process in MiB (`/proc/<pid>/status` counts it in kB): now, or
 /// the most it has been when `peak`.
 pub fn rss_mib(pid: u32, peak: bool) -> Result<f64, String> {
-    let status = Process::new(pid as i32)
-        .and_then(|process| process.status())
-        .ok();
+    let status = Process::new(pid as i32).and_then(|p| p.status()).ok();
     let kib = status.and_then(|s| if peak { s.vmhwm } else { s.vmrss });
     let kib = kib.ok_or_else(|| format!("cannot read the memory of process {pid} in /proc"))?;
     Ok(kib as f64 / 1024.0)

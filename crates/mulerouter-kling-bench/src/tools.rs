@@ -35,16 +35,10 @@ pub fn run(command: &mut Command, limit: Duration, checked: bool) -> Result<Outp
 /// starts at all (`wrk --version` exits 1).
 pub fn try_first_line(program: &str, args: &[&str]) -> Option<String> {
     let limit = Duration::from_secs(30);
-    let output = run(Command::new(program).args(args), limit, false).ok()?;
-    let text = [output.stdout, output.stderr]
-        .into_iter()
-        .find(|t| !t.is_empty())?;
-    let first = String::from_utf8_lossy(&text)
-        .lines()
-        .next()?
-        .trim()
-        .to_string();
-    Some(first)
+    let Output { stdout, stderr, .. } = run(Command::new(program).args(args), limit, false).ok()?;
+    let text = if stdout.is_empty() { stderr } else { stdout };
+    let text = String::from_utf8_lossy(&text);
+    Some(text.lines().next()?.trim().to_string())
 }
 
 /// [`try_first_line`], or `unknown`.

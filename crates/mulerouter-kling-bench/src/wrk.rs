@@ -81,9 +81,7 @@ pub fn run(
 
 /// The `key=value` numbers of the line `done()` wrote.
 fn numbers(output: &str) -> Option<HashMap<String, f64>> {
-    let line = output
-        .lines()
-        .find_map(|line| line.strip_prefix("BENCH "))?;
+    let line = output.lines().find_map(|l| l.strip_prefix("BENCH "))?;
     let pair = |pair: &str| {
         let (key, value) = pair.split_once('=')?;
         Some((key.to_string(), value.parse().ok()?))
@@ -147,10 +145,7 @@ mod tests {
     #[test]
     fn the_done_line_is_read_back() {
         let output = "Running 1s test\nBENCH requests=1000 duration_us=2000000 p50_us=150 p99_us=2500 status_errors=0 socket_errors=1\n";
-        let summary = numbers(output)
-            .as_ref()
-            .and_then(Summary::of)
-            .expect("parses");
+        let summary = Summary::of(&numbers(output).unwrap()).expect("parses");
         assert_eq!(summary.per_second(), 500.0);
         assert_eq!(summary.p50_ms, 0.15);
         assert_eq!(summary.p99_ms, 2.5);
