@@ -55,9 +55,8 @@ pub fn measure(root: &Path, target_dir: &Path, runs: usize) -> Result<Vec<Timing
     };
     timed(CASES[0].1)?;
     let timing = |(what, command)| {
-        let mut runs = (0..runs.max(1))
-            .map(|_| timed(command))
-            .collect::<Result<Vec<_>, _>>()?;
+        let timings = (0..runs.max(1)).map(|_| timed(command));
+        let mut runs = timings.collect::<Result<Vec<_>, _>>()?;
         runs.sort();
         Ok(Timing {
             what,

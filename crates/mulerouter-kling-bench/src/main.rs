@@ -223,11 +223,10 @@ fn run(mut plan: Plan) -> Result<(), String> {
 fn build_mock(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     eprintln!("== building mulerouter-kling-mock (release)");
     let package = "mulerouter-kling-mock";
-    let status = Command::new(tools::cargo())
-        .args(["build", "--release", "--package", package, "--bin", package])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut cargo = Command::new(tools::cargo());
+    cargo.args(["build", "--release", "--package", package, "--bin", package]);
+    let status = cargo.current_dir(root).status();
+    let status = status.map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err("building the mock failed".into());
     }
