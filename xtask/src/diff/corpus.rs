@@ -115,6 +115,16 @@ fn one_of_or_null(name: &str) -> Value {
     json!({"oneOf": [{"$ref": format!("#/components/schemas/{name}")}, typed_null()]})
 }
 
+/// A task answer that carries an optional `progress` number.
+fn with_progress(document: &mut Value) {
+    set(
+        document,
+        "/components/schemas/TaskResponse/properties",
+        "progress",
+        json!({"type": "integer"}),
+    );
+}
+
 /// The task-event webhook as a callback of the create operation, as the live document has it.
 fn with_task_event_callback(document: &mut Value) {
     set(
@@ -733,14 +743,7 @@ pub fn cases() -> Vec<Case> {
             setup: None,
             rule: "response-property-added",
             class: NonBreaking,
-            edit: |d| {
-                set(
-                    d,
-                    "/components/schemas/TaskResponse/properties",
-                    "progress",
-                    json!({"type": "integer"}),
-                )
-            },
+            edit: with_progress,
         },
         Case {
             name: "response_required_property_added",
@@ -748,12 +751,7 @@ pub fn cases() -> Vec<Case> {
             rule: "response-property-added",
             class: NonBreaking,
             edit: |d| {
-                set(
-                    d,
-                    "/components/schemas/TaskResponse/properties",
-                    "progress",
-                    json!({"type": "integer"}),
-                );
+                with_progress(d);
                 push(
                     d,
                     "/components/schemas/TaskResponse/required",
