@@ -12,7 +12,8 @@
 //!   more than the limit; a body that sends nothing for [`Settings::body_timeout`], or
 //!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
 //!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
-//!   gets 503 with `Retry-After: 1`. Each closes its connection.
+//!   gets 503 with `Retry-After: 1`. Each closes its connection. A body's buffer grows only as
+//!   its bytes arrive (a declared length reserves nothing), and what it holds is counted.
 //! - **Heads waiting for their bodies are bounded**: a request whose body is still to come
 //!   holds its head until the body is read, and h2 lets a client open 100 such requests on
 //!   each connection. Their heads hold at most [`MAX_HEAD_BYTES_HELD`] together; past it
@@ -53,25 +54,26 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use http::header::{CONNECTION, CONTENT_LENGTH};
+use bytes::Bytes;
+use http::header::CONNECTION;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, SemaphorePermit, watch};
+use tokio::sync::{Semaphore, watch};
 
 use crate::MockCore;
 use crate::admin::PeerAddr;
-use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
 use crate::reply::{Reply, Trace};
-use crate::text::{for_log, shorten};
+use crate::text::for_log;
 
+mod body;
 mod unsent;
 
+use body::read_body;
 use unsent::{Account, Closing, Unsent};
 
 /// How the standalone server treats its clients. The defaults suit a mock that runs for
@@ -377,7 +379,7 @@ fn log_connection_end(peer: SocketAddr, error: &(dyn std::error::Error + 'static
 
 /// The 503 of a server at one of its limits, in the documented error shape, saying which
 /// (`what` completes "the mock …") and when to retry (`Retry-After: 1`).
-fn at_limit(what: &str) -> Reply {
+pub(crate) fn at_limit(what: &str) -> Reply {
     let detail = format!("Service Unavailable: the mock {what}; retry shortly");
     Reply::detail(503, detail).header("retry-after", "1")
 }
@@ -760,89 +762,6 @@ impl std::fmt::Display for HungUp {
 }
 
 impl std::error::Error for HungUp {}
-
-/// The whole body and its share of the server's budget of body bytes, or the answer refusing
-/// it: 413 over the limit (before reading when the length is declared), 408 when it stalls
-/// or arrives slower than [`MIN_BODY_BYTES_PER_SECOND`], 503 when the budget is spent.
-async fn read_body<'a>(
-    headers: &http::HeaderMap,
-    mut body: Incoming,
-    stall: Duration,
-    bodies: &'a Semaphore,
-) -> Result<(Bytes, Option<SemaphorePermit<'a>>), Reply> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.trim().parse::<u64>().ok());
-    if let Some(length) = declared
-        && length > MAX_BODY_BYTES as u64
-    {
-        return Err(too_large(Some(length)));
-    }
-    if body.is_end_stream() {
-        // No body (a GET): nothing to wait for.
-        return Ok((Bytes::new(), None));
-    }
-    let started = Instant::now();
-    let mut held: Option<SemaphorePermit<'a>> = None;
-    let capacity = declared.map_or(0, |length| length.min(1 << 20) as usize);
-    let mut bytes = BytesMut::with_capacity(capacity);
-    loop {
-        let frame = match tokio::time::timeout(stall, body.frame()).await {
-            Err(_) => {
-                return Err(Reply::detail(
-                    408,
-                    format!(
-                        "Request Timeout: the body sent nothing for {stall:?} ({} bytes received)",
-                        bytes.len()
-                    ),
-                ));
-            }
-            Ok(None) => return Ok((bytes.freeze(), held)),
-            Ok(Some(Err(error))) => {
-                return Err(Reply::detail(
-                    400,
-                    format!(
-                        "Bad Request: the body could not be read: {}",
-                        shorten(&error.to_string(), 120)
-                    ),
-                ));
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Ok(data) = frame.into_data() {
-            if bytes.len() + data.len() > MAX_BODY_BYTES {
-                return Err(too_large(None));
-            }
-            let share = u32::try_from(data.len())
-                .ok()
-                .and_then(|bytes| bodies.try_acquire_many(bytes).ok());
-            let Some(share) = share else {
-                return Err(at_limit(&format!(
-                    "is receiving {} MiB of request bodies at once, its most",
-                    MAX_BODY_BYTES_HELD >> 20
-                )));
-            };
-            match held.as_mut() {
-                Some(held) => held.merge(share),
-                None => held = Some(share),
-            }
-            bytes.extend_from_slice(&data);
-        }
-        let due = started.elapsed().saturating_sub(stall).as_secs_f64()
-            * MIN_BODY_BYTES_PER_SECOND as f64;
-        if (bytes.len() as f64) < due {
-            return Err(Reply::detail(
-                408,
-                format!(
-                    "Request Timeout: the body arrives slower than {MIN_BODY_BYTES_PER_SECOND} bytes/s ({} bytes in {:.1?})",
-                    bytes.len(),
-                    started.elapsed()
-                ),
-            ));
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

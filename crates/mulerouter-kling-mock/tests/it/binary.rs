@@ -27,20 +27,40 @@ pub async fn spawn(args: &[&str], log: Option<&str>) -> (Child, String) {
     started(command, log).await
 }
 
-/// As [`spawn`], with at most `descriptors` open files (`ulimit -n`, set by a shell that
-/// then becomes the binary, so the pid is the binary's).
+/// As [`spawn`], with at most `descriptors` open files (`ulimit -n`).
 pub async fn spawn_with_fd_limit(
     descriptors: u32,
     args: &[&str],
     log: Option<&str>,
 ) -> (Child, String) {
+    started(under_ulimit(&format!("-n {descriptors}"), args), log).await
+}
+
+/// As [`spawn`], with at most `bytes` of address space (`ulimit -v`), the memory the process
+/// may reserve whether or not it touches it. One malloc arena and two runtime workers, so
+/// that what the process reserves for threads does not depend on the machine's cores.
+pub async fn spawn_with_address_space_limit(
+    bytes: u64,
+    args: &[&str],
+    log: Option<&str>,
+) -> (Child, String) {
+    let mut command = under_ulimit(&format!("-v {}", bytes / 1024), args);
+    command
+        .env("MALLOC_ARENA_MAX", "1")
+        .env("TOKIO_WORKER_THREADS", "2");
+    started(command, log).await
+}
+
+/// The binary with `args`, started by a shell that sets `ulimit {limit}` and then becomes
+/// the binary, so that the pid is the binary's.
+fn under_ulimit(limit: &str, args: &[&str]) -> Command {
     let mut command = Command::new("sh");
     command
         .arg("-c")
-        .arg(format!("ulimit -n {descriptors} && exec \"$0\" \"$@\""))
+        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
         .arg(BINARY)
         .args(args);
-    started(command, log).await
+    command
 }
 
 async fn started(mut command: Command, log: Option<&str>) -> (Child, String) {

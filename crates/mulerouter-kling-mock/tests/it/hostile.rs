@@ -10,8 +10,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::binary::{
-    Log, PATIENCE, address, assert_busy, spawn, spawn_with_fd_limit, status_once_not_busy,
-    terminate, terminate_with_logs,
+    Log, PATIENCE, address, assert_busy, spawn, spawn_with_address_space_limit,
+    spawn_with_fd_limit, status_once_not_busy, terminate, terminate_with_logs,
 };
 use crate::common::{CREATE, Http, get_path, minimal};
 
@@ -251,6 +251,41 @@ async fn bodies_beyond_what_the_server_holds_at_once_get_503_with_retry_after() 
         "{first}"
     );
     assert!(first.contains("128 MiB of request bodies"), "{first}");
+    assert!(exit.success());
+}
+
+#[tokio::test]
+async fn bodies_announced_and_never_sent_take_no_memory_for_themselves() {
+    // Arrange: 256 MiB of address space for the whole process, and 400 creates that each
+    // announce a body of 1 MB (400 MB together) and send its first byte only.
+    let log = Some("mulerouter_kling_mock=debug");
+    let (mut child, url) = spawn_with_address_space_limit(256 << 20, &["--port", "0"], log).await;
+    let address = address(&url);
+    let mut log = Log::of(&mut child);
+    let mut held = Vec::new();
+    for _ in 0..400 {
+        // A process that dies of it refuses the rest; its log then says why.
+        let Ok(mut socket) = TcpStream::connect(&address).await else {
+            break;
+        };
+        let head = create_head(&address, Some(1_000_000));
+        let _ = socket.write_all(head.as_bytes()).await;
+        let _ = socket.write_all(b"{").await;
+        held.push(socket);
+    }
+
+    // Act: once every one of them is being read, another create.
+    log.until(&format!("POST {CREATE} received"), 400).await;
+    let created = tokio::time::timeout(PATIENCE, Http::at(&url).create(&minimal()))
+        .await
+        .expect("a create is answered beside the announced bodies");
+    log.drain();
+    drop(held);
+    let exit = terminate(&mut child).await;
+
+    // Assert: reserving each announced length up front took 400 MB, and the process was
+    // killed by its failed allocation.
+    assert_eq!(created.status, 200);
     assert!(exit.success());
 }
 
