@@ -10,7 +10,9 @@
 //!   [`MAX_BODY_BYTES`] gets 413 before a byte of the body
 //!   is read; a chunked body gets 413 as soon as it crosses the limit, so no request holds
 //!   more than the limit; a body that sends nothing for [`Settings::body_timeout`], or
-//!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408.
+//!   arrives slower than [`MIN_BODY_BYTES_PER_SECOND`] on average after that long, gets 408;
+//!   one in more pieces than [`BODY_PIECES_TAKEN_ANYWAY`] plus one per
+//!   [`MIN_BYTES_PER_BODY_PIECE`] gets 400.
 //!   All bodies being received hold at most [`MAX_BODY_BYTES_HELD`] together; past it a body
 //!   gets 503 with `Retry-After: 1`. Each closes its connection. A body's buffer grows only as
 //!   its bytes arrive (a declared length reserves nothing), and what it holds is counted.
@@ -154,6 +156,15 @@ pub const MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
 /// since it started: a client that sends a byte just often enough to beat the timeout
 /// would otherwise hold its request, and its connection's slot, for as long as it likes.
 pub const MIN_BODY_BYTES_PER_SECOND: u64 = 1024;
+
+/// The pieces (HTTP/1.1 chunks, h2 DATA frames) a body may arrive in whatever their size;
+/// past them, each further piece must bring [`MIN_BYTES_PER_BODY_PIECE`] on average. Every
+/// piece costs about a microsecond of the server's time however small it is, so a body of
+/// 1-byte chunks within the limit (32 million of them) would take half a minute of CPU.
+pub const BODY_PIECES_TAKEN_ANYWAY: usize = 1024;
+
+/// See [`BODY_PIECES_TAKEN_ANYWAY`]: a 32 MiB body may come in at most about 132 000 pieces.
+pub const MIN_BYTES_PER_BODY_PIECE: usize = 256;
 
 /// The longest a connection with nothing in flight stays open once shutdown has begun.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);

@@ -10,7 +10,10 @@ use hyper::body::Body as _;
 use hyper::body::Incoming;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::{MAX_BODY_BYTES_HELD, MIN_BODY_BYTES_PER_SECOND, at_limit};
+use super::{
+    BODY_PIECES_TAKEN_ANYWAY, MAX_BODY_BYTES_HELD, MIN_BODY_BYTES_PER_SECOND,
+    MIN_BYTES_PER_BODY_PIECE, at_limit,
+};
 use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
 use crate::reply::Reply;
@@ -18,8 +21,9 @@ use crate::text::shorten;
 
 /// The whole body and its share of the server's budget of body bytes, or the answer refusing
 /// it: 413 over the limit (before reading when the length is declared), 408 when it stalls
-/// or arrives slower than [`MIN_BODY_BYTES_PER_SECOND`], 503 when the budget is spent or the
-/// memory for it cannot be had.
+/// or arrives slower than [`MIN_BODY_BYTES_PER_SECOND`], 400 when it comes in too many small
+/// pieces (see [`BODY_PIECES_TAKEN_ANYWAY`]), 503 when the budget is spent or the memory for
+/// it cannot be had.
 ///
 /// The budget counts the buffer's capacity, not only the bytes in it, and the buffer grows
 /// only as bytes arrive: a declared `Content-Length` bounds the growth but reserves nothing,
@@ -48,6 +52,7 @@ pub(crate) async fn read_body<'a>(
     let started = Instant::now();
     let mut held: Option<SemaphorePermit<'a>> = None;
     let mut bytes: Vec<u8> = Vec::new();
+    let mut pieces = 0usize;
     loop {
         let frame = match tokio::time::timeout(stall, body.frame()).await {
             Err(_) => {
@@ -71,6 +76,16 @@ pub(crate) async fn read_body<'a>(
             }
             Ok(Some(Ok(frame))) => frame,
         };
+        pieces += 1;
+        if too_many(pieces, bytes.len()) {
+            return Err(Reply::detail(
+                400,
+                format!(
+                    "Bad Request: the body came in {pieces} pieces of {:.1} bytes on average; the mock takes {BODY_PIECES_TAKEN_ANYWAY} pieces and one more per {MIN_BYTES_PER_BODY_PIECE} bytes: send it in larger chunks",
+                    bytes.len() as f64 / pieces as f64
+                ),
+            ));
+        }
         if let Ok(data) = frame.into_data() {
             let wanted = bytes.len() + data.len();
             if wanted > MAX_BODY_BYTES {
@@ -111,6 +126,12 @@ pub(crate) async fn read_body<'a>(
 /// all, but never past `most` (its declared length, or the limit) unless `wanted` is past it.
 fn grown_capacity(capacity: usize, wanted: usize, most: usize) -> usize {
     (capacity * 2).clamp(wanted, most.max(wanted))
+}
+
+/// Whether `pieces` are more than a body of `bytes` may come in (checked before the last
+/// piece's bytes are added, so a body of few large pieces is never refused).
+fn too_many(pieces: usize, bytes: usize) -> bool {
+    pieces > BODY_PIECES_TAKEN_ANYWAY + bytes / MIN_BYTES_PER_BODY_PIECE
 }
 
 /// `bytes` more of the server's budget of body bytes, or the 503 saying it is spent.
@@ -156,6 +177,19 @@ mod tests {
         }
         assert!(copied <= 2 * MAX_BODY_BYTES, "{copied} bytes copied");
         assert_eq!(capacity, MAX_BODY_BYTES);
+    }
+
+    #[test]
+    fn a_body_may_come_in_a_thousand_pieces_of_any_size_then_one_more_per_256_bytes() {
+        assert!(!too_many(BODY_PIECES_TAKEN_ANYWAY, 0));
+        assert!(too_many(BODY_PIECES_TAKEN_ANYWAY + 1, 0));
+        assert!(!too_many(
+            BODY_PIECES_TAKEN_ANYWAY + 1,
+            MIN_BYTES_PER_BODY_PIECE
+        ));
+        // 16 KiB pieces, as h2 sends them, up to the limit.
+        let pieces = MAX_BODY_BYTES / 16_384;
+        assert!(!too_many(pieces, MAX_BODY_BYTES - 16_384));
     }
 
     #[test]

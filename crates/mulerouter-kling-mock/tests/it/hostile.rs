@@ -150,6 +150,40 @@ async fn a_chunked_body_gets_413_once_it_crosses_the_limit_not_after_the_upload(
 }
 
 #[tokio::test]
+async fn a_body_in_thousands_of_1_byte_chunks_gets_400_saying_to_send_larger_ones() {
+    // Arrange: a valid create of over 2 000 bytes, as 1-byte chunks and as one chunk.
+    let (mut child, url) = spawn(&["--port", "0"], None).await;
+    let address = address(&url);
+    let prompt = "x".repeat(2000);
+    let body = json!({"prompt": prompt, "video": "https://example.com/a.mp4"}).to_string();
+    let tiny: String = body.chars().map(|c| format!("1\r\n{c}\r\n")).collect();
+    let whole = format!("{:x}\r\n{body}\r\n", body.len());
+
+    // Act
+    let mut answers = Vec::new();
+    for chunks in [tiny, whole] {
+        let mut socket = TcpStream::connect(&address).await.unwrap();
+        let request = format!("{}{chunks}0\r\n\r\n", create_head(&address, None));
+        // Refused part-way, the rest may meet a closed socket.
+        let _ = socket.write_all(request.as_bytes()).await;
+        answers.push(read_answer(&mut socket).await);
+    }
+    let exit = terminate(&mut child).await;
+
+    // Assert
+    let (status, refusal) = &answers[0];
+    assert_eq!(*status, 400, "{refusal}");
+    let detail = refusal["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("pieces of 1.0 bytes on average"),
+        "{detail}"
+    );
+    assert!(detail.ends_with("send it in larger chunks"), "{detail}");
+    assert_eq!(answers[1].0, 200, "{}", answers[1].1);
+    assert!(exit.success());
+}
+
+#[tokio::test]
 async fn a_body_that_stalls_gets_408_after_the_body_timeout() {
     // Arrange
     let (mut child, url) = spawn(&["--port", "0", "--body-timeout", "200ms"], None).await;
