@@ -179,6 +179,10 @@ async fn a_body_in_thousands_of_1_byte_chunks_gets_400_saying_to_send_larger_one
         "{detail}"
     );
     assert!(detail.ends_with("send it in larger chunks"), "{detail}");
+    let refusal = refusal.to_string();
+    let shape =
+        mulerouter_kling_mock::document::validate_response("POST", CREATE, 400, refusal.as_bytes());
+    assert!(shape.is_ok(), "{shape:?}");
     assert_eq!(answers[1].0, 200, "{}", answers[1].1);
     assert!(exit.success());
 }
