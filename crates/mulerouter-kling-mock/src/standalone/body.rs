@@ -180,13 +180,17 @@ mod tests {
     }
 
     #[test]
-    fn a_body_may_come_in_a_thousand_pieces_of_any_size_then_one_more_per_256_bytes() {
+    fn a_body_may_come_in_16_384_pieces_of_any_size_then_one_more_per_256_bytes() {
         assert!(!too_many(BODY_PIECES_TAKEN_ANYWAY, 0));
         assert!(too_many(BODY_PIECES_TAKEN_ANYWAY + 1, 0));
         assert!(!too_many(
             BODY_PIECES_TAKEN_ANYWAY + 1,
             MIN_BYTES_PER_BODY_PIECE
         ));
+        // A create with both texts at 2 500 ASCII characters and four URLs of the longest
+        // is taken even in 1-byte pieces.
+        let text_only = 2 * 2500 + 4 * 2048 + 200;
+        assert!((1..=text_only).all(|piece| !too_many(piece, piece - 1)));
         // 16 KiB pieces, as h2 sends them, up to the limit.
         let pieces = MAX_BODY_BYTES / 16_384;
         assert!(!too_many(pieces, MAX_BODY_BYTES - 16_384));

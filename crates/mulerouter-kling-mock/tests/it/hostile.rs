@@ -150,12 +150,14 @@ async fn a_chunked_body_gets_413_once_it_crosses_the_limit_not_after_the_upload(
 }
 
 #[tokio::test]
-async fn a_body_in_thousands_of_1_byte_chunks_gets_400_saying_to_send_larger_ones() {
-    // Arrange: a valid create of over 2 000 bytes, as 1-byte chunks and as one chunk.
+async fn a_body_in_tens_of_thousands_of_1_byte_chunks_gets_400_saying_to_send_larger_ones() {
+    // Arrange: a valid create of 20 KB (an image in Base64), as 1-byte chunks and as one.
     let (mut child, url) = spawn(&["--port", "0"], None).await;
     let address = address(&url);
-    let prompt = "x".repeat(2000);
-    let body = json!({"prompt": prompt, "video": "https://example.com/a.mp4"}).to_string();
+    let image = "A".repeat(20_000);
+    let element = json!({"type": "image", "reference_images": [image]});
+    let body = json!({"prompt": "x", "video": "https://example.com/a.mp4", "elements": [element]});
+    let body = body.to_string();
     let tiny: String = body.chars().map(|c| format!("1\r\n{c}\r\n")).collect();
     let whole = format!("{:x}\r\n{body}\r\n", body.len());
 
