@@ -64,7 +64,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, SemaphorePermit, watch};
 
 use crate::MockCore;
 use crate::admin::PeerAddr;
@@ -664,10 +664,7 @@ async fn respond(
     let head = if body.is_end_stream() {
         None
     } else {
-        let share = u32::try_from(head_bytes(&parts))
-            .ok()
-            .and_then(|bytes| limits.heads.try_acquire_many(bytes).ok());
-        let Some(share) = share else {
+        let Some(share) = share(&limits.heads, head_bytes(&parts)) else {
             let why = format_args!("request heads held over {} MiB", MAX_HEAD_BYTES_HELD >> 20);
             let trace = logged_refusal(&parts, 503, why);
             let reply = at_limit(&format!(
@@ -733,6 +730,13 @@ async fn respond(
         tokio::time::sleep(answer.delay).await;
     }
     Ok(response)
+}
+
+/// `bytes` of `budget`, if it has them now: a request never waits for its share, past the
+/// budget it is refused.
+fn share(budget: &Semaphore, bytes: usize) -> Option<SemaphorePermit<'_>> {
+    let bytes = u32::try_from(bytes).ok()?;
+    budget.try_acquire_many(bytes).ok()
 }
 
 /// The size of a request's head as HTTP/2 counts a header list (RFC 9113, section 6.5.2):

@@ -12,7 +12,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{
     BODY_PIECES_TAKEN_ANYWAY, MAX_BODY_BYTES_HELD, MIN_BODY_BYTES_PER_SECOND,
-    MIN_BYTES_PER_BODY_PIECE, at_limit,
+    MIN_BYTES_PER_BODY_PIECE, at_limit, share,
 };
 use crate::dispatch::too_large;
 use crate::document::MAX_BODY_BYTES;
@@ -136,15 +136,12 @@ fn too_many(pieces: usize, bytes: usize) -> bool {
 
 /// `bytes` more of the server's budget of body bytes, or the 503 saying it is spent.
 fn take(bodies: &Semaphore, bytes: usize) -> Result<SemaphorePermit<'_>, Reply> {
-    u32::try_from(bytes)
-        .ok()
-        .and_then(|bytes| bodies.try_acquire_many(bytes).ok())
-        .ok_or_else(|| {
-            at_limit(&format!(
-                "is receiving {} MiB of request bodies at once, its most",
-                MAX_BODY_BYTES_HELD >> 20
-            ))
-        })
+    share(bodies, bytes).ok_or_else(|| {
+        at_limit(&format!(
+            "is receiving {} MiB of request bodies at once, its most",
+            MAX_BODY_BYTES_HELD >> 20
+        ))
+    })
 }
 
 fn merge<'a>(held: &mut Option<SemaphorePermit<'a>>, share: SemaphorePermit<'a>) {
