@@ -205,18 +205,18 @@ impl Results {
 
     fn hostile(&self) -> String {
         let rows = self.hostile.iter().map(|h| {
-            let (what, status, answered_in) = (h.what, h.status, millis(h.answered_in));
-            let (cpu, growth) = (h.cpu.as_millis(), h.peak_growth_mib);
+            let (what, answered_in) = (h.what, millis(h.answered_in));
+            let status = h.status.map_or_else(|| "held".into(), |s| s.to_string());
+            let (cpu, growth, reserved) = (h.cpu.as_millis(), h.peak_growth_mib, h.reserved_growth_mib);
             let neighbour = match h.neighbour {
                 Some((status, took)) => format!("{status} in {}", millis(took)),
                 None => "–".into(),
             };
-            format!("{what} | {status} | {answered_in} | {cpu} ms | {growth:.1} MiB | {neighbour}")
+            format!("{what} | {status} | {answered_in} | {cpu} ms | {growth:.1} MiB | {reserved:.1} MiB | {neighbour}")
         });
-        let head = "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS, and a valid create sent meanwhile on another connection.\n\n";
-        let headers =
-            "body | status | answered in | mock CPU | peak RSS growth | valid create meanwhile";
-        section(head, "lrrrrl", headers, rows.collect())
+        let head = "### Hostile bodies\n\nEach sent to a fresh standalone mock; CPU time of the mock process (10 ms ticks), growth of its peak RSS and of the most address space it reserved (`VmPeak`: memory asked for and never touched counts there only), and a valid create sent meanwhile on another connection. Held bodies are not answered while measured (the mock answers them 408 after `--body-timeout`); their time is how long holding them and the valid create took.\n\n";
+        let headers = "body | status | answered in | mock CPU | peak RSS growth | reserved growth | valid create meanwhile";
+        section(head, "lrrrrrl", headers, rows.collect())
     }
 
     fn test_cost(&self) -> String {
@@ -379,6 +379,33 @@ mod tests {
         assert_eq!(ratio(Some(3.0), None), "–");
         assert_eq!(ms(0.123), "0.12");
         assert_eq!(ms(42.0), "42.0");
+    }
+
+    #[test]
+    fn a_hostile_body_held_rather_than_answered_says_so_and_shows_its_reserved_memory() {
+        let hostile = |what, status| Hostile {
+            what,
+            status,
+            answered_in: Duration::from_micros(1_500),
+            cpu: Duration::from_millis(10),
+            peak_growth_mib: 2.0,
+            reserved_growth_mib: 896.14,
+            neighbour: Some((200, Duration::from_micros(700))),
+        };
+        let results = Results {
+            hostile: vec![hostile("answered", Some(400)), hostile("held", None)],
+            ..Results::default()
+        };
+
+        let text = results.hostile();
+
+        assert!(
+            text.contains(
+                "| answered | 400 | 1.50 ms | 10 ms | 2.0 MiB | 896.1 MiB | 200 in 0.70 ms |"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("| held | held | 1.50 ms |"), "{text}");
     }
 
     /// The report of status GET cells at 64 connections, each with a p50 of 0.5 ms and a p99

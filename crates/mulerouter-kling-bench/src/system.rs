@@ -133,6 +133,16 @@ pub fn rss_mib(pid: u32, peak: bool) -> Result<f64, String> {
     Ok(kib as f64 / 1024.0)
 }
 
+/// The most address space a process has reserved so far (`VmPeak`), in MiB: memory asked
+/// for and never touched counts here, not in the resident peak.
+pub fn reserved_peak_mib(pid: u32) -> Result<f64, String> {
+    let status = Process::new(pid as i32).and_then(|p| p.status()).ok();
+    let kib = status.and_then(|s| s.vmpeak);
+    let kib =
+        kib.ok_or_else(|| format!("cannot read the address space of process {pid} in /proc"))?;
+    Ok(kib as f64 / 1024.0)
+}
+
 /// The machine as the report describes it: its cores, CPU model and RAM.
 pub fn described() -> String {
     let cpu = CpuInfo::current().ok();
